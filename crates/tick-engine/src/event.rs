@@ -1,0 +1,91 @@
+//! The alert event (spec §5.5): what an alert node emits and every handler receives.
+//! Owns the data model only; JSON encoding lives in `json.rs`, template data in `template_data.rs`.
+
+use std::sync::Arc;
+
+use tick_lambda::FieldValue;
+
+/// Alert levels, ordered OK < INFO < WARNING < CRITICAL (spec §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Level {
+    #[default]
+    Ok = 0,
+    Info = 1,
+    Warning = 2,
+    Critical = 3,
+}
+
+impl Level {
+    /// The name Kapacitor prints: `OK`, `INFO`, `WARNING`, `CRITICAL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Ok => "OK",
+            Level::Info => "INFO",
+            Level::Warning => "WARNING",
+            Level::Critical => "CRITICAL",
+        }
+    }
+}
+
+/// One row of `data.series` (Kapacitor `models.Row`): `name`, `tags`, `columns`, `values`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    pub name: String,
+    /// Sorted by key.
+    pub tags: Vec<(String, String)>,
+    /// `time` first, then the sorted field names (and, for batches, the non-group tags).
+    pub columns: Vec<String>,
+    /// One entry per point; the first value of each is the time in ns (UTC).
+    pub values: Vec<Vec<RowValue>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowValue {
+    /// Nanoseconds since the epoch, UTC (rendered as RFC3339Nano in JSON).
+    Time(i64),
+    Field(FieldValue),
+    /// A tag value used as a column (batches), or absent (`null`).
+    Tag(Option<String>),
+}
+
+/// `alert.EventState`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventState {
+    pub id: String,
+    pub message: String,
+    pub details: String,
+    /// Event time, ns since the epoch, UTC.
+    pub time: i64,
+    /// Duration of the incident in ns (spec §5.3).
+    pub duration: i64,
+    pub level: Level,
+}
+
+/// `alert.EventData`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventData {
+    /// The measurement.
+    pub name: String,
+    pub task_name: String,
+    pub category: String,
+    /// The raw group id, `""` when ungrouped (not `nil`).
+    pub group: String,
+    /// Sorted by key: all point tags (stream) or the group tags (batch).
+    pub tags: Vec<(String, String)>,
+    /// The triggering point's fields, sorted by key, before augmentation.
+    pub fields: Vec<(String, FieldValue)>,
+    pub recoverable: bool,
+    /// The data as one row (`None` gives `"series":null`).
+    pub result: Option<Row>,
+}
+
+/// An alert event as a topic hands it to its handlers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The topic this event was collected on (anonymous `main:<task>:<node>` or named).
+    pub topic: Arc<str>,
+    pub state: EventState,
+    pub data: EventData,
+    /// Level of the last event stored under the same id on this topic; OK if none (spec §5.8).
+    pub previous_level: Level,
+}

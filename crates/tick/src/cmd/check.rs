@@ -1,0 +1,10 @@
+//! `tick check` (not written yet).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) fn main(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("tick check is not available yet")
+}

@@ -1,0 +1,10 @@
+//! `tick fmt` (not written yet).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) fn main(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("tick fmt is not available yet")
+}

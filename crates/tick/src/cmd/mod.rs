@@ -1,0 +1,17 @@
+//! One module per subcommand; `run` dispatches to them.
+
+pub(crate) mod check;
+pub(crate) mod fmt;
+pub(crate) mod run;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check::main(args),
+        Command::Fmt(args) => fmt::main(args),
+        Command::Run(args) => run::main(args),
+    }
+}

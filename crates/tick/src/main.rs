@@ -1,0 +1,23 @@
+//! The `tick` binary: parses the command line and hands each subcommand to `cmd/<name>.rs`.
+//! Owns exit codes (0 ok, 1 a check failed, 2 invalid script/config/usage); no engine logic here.
+
+mod cli;
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cmd::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
