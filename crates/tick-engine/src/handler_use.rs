@@ -40,3 +40,41 @@ impl HandlerUse {
         self.properties.iter().rev().find(|p| p.name == name).map(|p| p.args.as_slice())
     }
 }
+
+/// The type of one argument of a node property, a handler method or a handler property.
+/// Properties are strictly typed: there is no int→float or int→duration coercion (spec §1.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgType {
+    String,
+    Int,
+    Float,
+    Bool,
+    Duration,
+    Lambda,
+    /// `*` (e.g. `groupBy(*)`).
+    Star,
+}
+
+/// One property of a node or handler: `.qos(2)` is `PropertySpec { name: "qos", args: &[Int], .. }`.
+#[derive(Debug, Clone, Copy)]
+pub struct PropertySpec {
+    pub name: &'static str,
+    /// Required positional arguments.
+    pub args: &'static [ArgType],
+    /// Further arguments of this type may follow (e.g. `.exec('prog', 'a', 'b')`).
+    pub variadic: Option<ArgType>,
+    pub doc: &'static str,
+}
+
+/// What a handler kind accepts in TICKscript. The engine checks `.mqtt('t').qos(2)` against
+/// these; the binary injects them (`tick_handlers::specs()`), so the engine does not depend on
+/// `tick-handlers` (STYLE.md §2).
+#[derive(Debug, Clone, Copy)]
+pub struct HandlerSpec {
+    /// Method name on the alert node: `mqtt`, `log`, `tcp`, `exec`, `post`.
+    pub kind: &'static str,
+    pub args: &'static [ArgType],
+    pub variadic: Option<ArgType>,
+    pub properties: &'static [PropertySpec],
+    pub doc: &'static str,
+}

@@ -5,4 +5,4 @@ pub mod event;
 pub mod handler_use;
 
 pub use event::{Event, EventData, EventState, Level, Row, RowValue};
-pub use handler_use::{HandlerUse, Literal, PropertyUse};
+pub use handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec, PropertyUse};
