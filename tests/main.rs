@@ -1,1 +1,5 @@
+//! End-to-end tests of the `tick` binary: one integration-test crate (STYLE.md §5).
 
+mod support;
+mod cli_check;
+mod cli_fmt;

@@ -37,7 +37,11 @@ pub struct HandlerUse {
 impl HandlerUse {
     /// The arguments of the last setting of property `name`, if any.
     pub fn property(&self, name: &str) -> Option<&[Literal]> {
-        self.properties.iter().rev().find(|p| p.name == name).map(|p| p.args.as_slice())
+        self.properties
+            .iter()
+            .rev()
+            .find(|p| p.name == name)
+            .map(|p| p.args.as_slice())
     }
 }
 

@@ -1,8 +1,29 @@
 //! Compiles a TICKscript into a task and runs points through it (spec §3–5): the node
 //! catalogue, pipelines, alert state, events and topics. No IO and no wall clock.
+//!
+//! A script's journey: `tick_syntax::parse` → [`Compiler::compile`] (catalogue checks, typed
+//! properties, compiled lambdas) → [`Task`]. A point's journey: the caller routes it with
+//! [`Task::accepts`] and hands it to [`Task::push`], which runs it depth-first through the
+//! node graph and collects alert emissions.
 
+pub mod alert;
+pub mod compile;
 pub mod event;
+pub mod group;
 pub mod handler_use;
+pub mod json;
+pub mod node;
+pub mod nodes;
+pub mod point;
+pub mod task;
+pub mod template_data;
+pub mod time;
+pub mod topics;
 
+pub use compile::{CompileOptions, Compiler};
 pub use event::{Event, EventData, EventState, Level, Row, RowValue};
 pub use handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec, PropertyUse};
+pub use node::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
+pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
+pub use task::{Dbrp, Task};
+pub use tick_lambda::FieldValue;

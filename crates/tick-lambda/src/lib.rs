@@ -1,4 +1,34 @@
 //! TICKscript lambda expressions (spec §3): values, compile-once typed evaluation, functions.
+//!
+//! A lambda is compiled once ([`Lambda::compile`]): identifiers are replaced by the values of
+//! the script's variables (spec §1.7), constant sub-expressions are folded, type errors between
+//! known types and unknown functions are reported with spans. Per point, [`Lambda::eval`] walks
+//! the compiled tree; only references (`"name"`) are looked up, through the [`Record`] trait the
+//! engine implements for its points. Stateful functions (`count`, `sigma`, `spread`) keep their
+//! state in a [`State`] the caller owns, so the caller decides the scoping of spec §3.6.
+//!
+//! Owns: value types, operators, built-in functions, their messages. Does not own: what a node
+//! does with an error (spec §3.4), points, groups.
+
+mod compile;
+mod error;
+mod eval;
+mod functions;
+mod gofmt;
+mod ops;
+mod re2;
+mod value;
+mod vars;
+
+use std::sync::Arc;
+
+pub use chrono_tz::Tz;
+pub use error::{EvalError, LambdaError};
+pub use re2::compile_regex;
+pub use value::Value;
+pub use vars::{CompileOptions, VarValue, Vars};
+
+use tick_syntax::ast;
 
 /// A value stored in a point's field (spec §3.1, §4.3: eval can store durations).
 #[derive(Debug, Clone, PartialEq)]
@@ -9,4 +39,111 @@ pub enum FieldValue {
     Bool(bool),
     /// Nanoseconds.
     Duration(i64),
+}
+
+/// What a lambda reads: implemented by the engine's point type.
+///
+/// A reference `"x"` reads `field("x")` and `tag("x")`; having both is an evaluation error
+/// (spec §3.2). `"time"` always reads [`Record::time`].
+pub trait Record {
+    fn field(&self, name: &str) -> Option<&FieldValue>;
+    fn tag(&self, name: &str) -> Option<&str>;
+    /// Nanoseconds since the Unix epoch, UTC.
+    fn time(&self) -> i64;
+}
+
+/// What a topic-handler `match` expression reads (spec §6.5): implemented by the alert event.
+pub trait MatchEvent {
+    fn tag(&self, name: &str) -> Option<&str>;
+    /// 0 = OK, 1 = INFO, 2 = WARNING, 3 = CRITICAL.
+    fn level(&self) -> i64;
+    fn changed(&self) -> bool;
+    /// The alert's name (`name()` in a match expression).
+    fn name(&self) -> &str;
+    fn task_name(&self) -> &str;
+    /// How long the alert has been in a non-OK state, nanoseconds (`alertDuration()`).
+    fn duration(&self) -> i64;
+}
+
+/// The per-instance state of a lambda's stateful functions (`count`, `sigma`, `spread`,
+/// spec §3.6). Make one with [`Lambda::new_state`] per scope (per group, or shared).
+#[derive(Debug, Clone)]
+pub struct State {
+    pub(crate) slots: Vec<functions::FnState>,
+}
+
+/// A compiled lambda: immutable and shareable between threads.
+#[derive(Debug, Clone)]
+pub struct Lambda {
+    inner: Arc<compile::Compiled>,
+}
+
+impl Lambda {
+    /// Compiles a lambda. `expr` is either the `lambda: ...` expression or its body.
+    ///
+    /// Compile-time errors (all of them, each with a span): undefined variables, unknown
+    /// functions (Kapacitor reports those per point as `undefined function: "foo"`; we report
+    /// them here), operator type errors between operands whose types are known, function
+    /// signature errors when every argument is a constant, regex syntax, and nesting deeper
+    /// than the depth limit.
+    pub fn compile(
+        expr: &ast::Expr,
+        vars: &Vars,
+        opts: &CompileOptions,
+    ) -> Result<Lambda, Vec<LambdaError>> {
+        compile::compile(expr, compile::Mode::Point(vars), opts)
+            .map(|c| Lambda { inner: Arc::new(c) })
+    }
+
+    /// Compiles a topic-handler `match` expression (spec §6.5). References read event tags
+    /// only (a missing tag is the error `no tag exists for host`); the identifiers `OK`,
+    /// `INFO`, `WARNING`, `CRITICAL` are the ints 0–3 and any other identifier is the compile
+    /// error `unknown identifier "x"`; the functions `changed()`, `level()`, `name()`,
+    /// `taskName()` and `alertDuration()` read the event. Evaluate with [`Lambda::eval_match`].
+    pub fn compile_match(expr: &ast::Expr, opts: &CompileOptions) -> Result<Lambda, Vec<LambdaError>> {
+        compile::compile(expr, compile::Mode::Match, opts).map(|c| Lambda { inner: Arc::new(c) })
+    }
+
+    /// Fresh state for the stateful functions of this lambda.
+    pub fn new_state(&self) -> State {
+        self.inner.new_state()
+    }
+
+    /// Evaluates against a point. A bare missing reference gives `missing value: "x"`.
+    pub fn eval(&self, rec: &dyn Record, state: &mut State) -> Result<Value, EvalError> {
+        self.inner.eval(eval::Input::Point(rec), state)
+    }
+
+    /// Evaluates as a predicate (`where`, `crit`, ...). A non-boolean result gives
+    /// `TypeGuard: expression returned unexpected type float, expected boolean`; a bare missing
+    /// reference `reference "x" is missing value`.
+    pub fn eval_bool(&self, rec: &dyn Record, state: &mut State) -> Result<bool, EvalError> {
+        self.inner.eval_bool(eval::Input::Point(rec), state)
+    }
+
+    /// Evaluates a lambda made by [`Lambda::compile_match`] as a predicate.
+    pub fn eval_match(&self, event: &dyn MatchEvent, state: &mut State) -> Result<bool, EvalError> {
+        self.inner.eval_bool(eval::Input::Event(event), state)
+    }
+
+    /// The distinct references (`"name"`) the lambda reads, in order of first appearance;
+    /// `"time"` is not listed (it is always the point's time).
+    pub fn references(&self) -> &[String] {
+        &self.inner.refs
+    }
+
+    /// The value when the whole lambda folded to a constant at compile time.
+    pub fn constant(&self) -> Option<&Value> {
+        self.inner.constant()
+    }
+}
+
+/// Evaluates a constant top-level expression (`var x = 2 * 5m`, spec §1.7).
+///
+/// Identifiers are resolved from `vars`. A binary expression is evaluated with the lambda
+/// rules (so `1 + 2.0` is the lambda type error); a unary expression follows the stricter
+/// top-level rule: `-` accepts only numbers and durations and `!` only booleans, otherwise
+/// `invalid arugument to '-' true`. References and function calls are errors.
+pub fn eval_constant(expr: &ast::Expr, vars: &Vars) -> Result<Value, LambdaError> {
+    compile::eval_constant(expr, vars, 0)
 }

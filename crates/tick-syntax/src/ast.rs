@@ -20,9 +20,17 @@ pub struct Comment {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stmt {
     /// `dbrp "db"."rp"`
-    Dbrp { db: Reference, rp: Reference, span: Span },
+    Dbrp {
+        db: Reference,
+        rp: Reference,
+        span: Span,
+    },
     /// `var name = expr`
-    Var { name: Ident, value: Expr, span: Span },
+    Var {
+        name: Ident,
+        value: Expr,
+        span: Span,
+    },
     /// `var name type` (template tasks)
     TypedVar { name: Ident, ty: Ident, span: Span },
     /// Any other expression statement: a chain such as `stream|from()...`, or a lone
@@ -103,27 +111,71 @@ pub enum Expr {
     Ident(Ident),
     Reference(Reference),
     /// Integer literal, already decoded (octal when it starts with `0`, spec §1.3).
-    Int { value: i64, span: Span },
-    Float { value: f64, span: Span },
+    Int {
+        value: i64,
+        span: Span,
+    },
+    Float {
+        value: f64,
+        span: Span,
+    },
     /// Duration literal in nanoseconds; `literal` is the source text (`5m`).
-    Duration { nanos: i64, literal: String, span: Span },
+    Duration {
+        nanos: i64,
+        literal: String,
+        span: Span,
+    },
     /// String literal, unescaped.
-    String { value: String, quote: StringQuote, span: Span },
-    Bool { value: bool, span: Span },
+    String {
+        value: String,
+        quote: StringQuote,
+        span: Span,
+    },
+    Bool {
+        value: bool,
+        span: Span,
+    },
     /// Regex literal: `pattern` has `\/` already turned into `/`; it compiles with the `regex` crate.
-    Regex { pattern: String, span: Span },
-    Star { span: Span },
+    Regex {
+        pattern: String,
+        span: Span,
+    },
+    Star {
+        span: Span,
+    },
     /// `[a, 'b', *]`
-    List { items: Vec<Expr>, span: Span },
+    List {
+        items: Vec<Expr>,
+        span: Span,
+    },
     /// `lambda: expr`
-    Lambda { body: Box<Expr>, span: Span },
-    Unary { op: UnaryOp, operand: Box<Expr>, span: Span },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr>, parenthesised: bool, span: Span },
+    Lambda {
+        body: Box<Expr>,
+        span: Span,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+        span: Span,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        parenthesised: bool,
+        span: Span,
+    },
     /// A global call: `name(args)` as a chain head or inside a lambda.
     Call(Call),
     /// `left|call`, `left.call`, `left@call`. For a property read `.x` (no parentheses)
     /// `call.args` is empty and `property_read` is true.
-    Chain { op: ChainOp, left: Box<Expr>, call: Call, property_read: bool, span: Span },
+    Chain {
+        op: ChainOp,
+        left: Box<Expr>,
+        call: Call,
+        property_read: bool,
+        span: Span,
+    },
 }
 
 impl Expr {
@@ -153,6 +205,204 @@ impl Stmt {
         match self {
             Stmt::Dbrp { span, .. } | Stmt::Var { span, .. } | Stmt::TypedVar { span, .. } => *span,
             Stmt::Expr(e) => e.span(),
+        }
+    }
+}
+
+impl Program {
+    /// A copy with every span zeroed and comments dropped: two programs are the same script
+    /// when their `without_spans()` are equal (used to prove `tick fmt` keeps meaning).
+    pub fn without_spans(&self) -> Program {
+        Program {
+            stmts: self.stmts.iter().map(Stmt::without_spans).collect(),
+            comments: Vec::new(),
+        }
+    }
+}
+
+impl Stmt {
+    /// A copy with every span zeroed.
+    pub fn without_spans(&self) -> Stmt {
+        let z = Span::default();
+        match self {
+            Stmt::Dbrp { db, rp, .. } => Stmt::Dbrp {
+                db: db.without_span(),
+                rp: rp.without_span(),
+                span: z,
+            },
+            Stmt::Var { name, value, .. } => Stmt::Var {
+                name: name.without_span(),
+                value: value.without_spans(),
+                span: z,
+            },
+            Stmt::TypedVar { name, ty, .. } => Stmt::TypedVar {
+                name: name.without_span(),
+                ty: ty.without_span(),
+                span: z,
+            },
+            Stmt::Expr(e) => Stmt::Expr(e.without_spans()),
+        }
+    }
+}
+
+impl Ident {
+    fn without_span(&self) -> Ident {
+        Ident {
+            name: self.name.clone(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl Reference {
+    fn without_span(&self) -> Reference {
+        Reference {
+            name: self.name.clone(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl Call {
+    fn without_spans(&self) -> Call {
+        Call {
+            name: self.name.without_span(),
+            args: self.args.iter().map(Expr::without_spans).collect(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl Expr {
+    /// A copy with every span zeroed (recursion depth is bounded by the parser's nesting limit).
+    pub fn without_spans(&self) -> Expr {
+        let z = Span::default();
+        match self {
+            Expr::Ident(i) => Expr::Ident(i.without_span()),
+            Expr::Reference(r) => Expr::Reference(r.without_span()),
+            Expr::Int { value, .. } => Expr::Int {
+                value: *value,
+                span: z,
+            },
+            Expr::Float { value, .. } => Expr::Float {
+                value: *value,
+                span: z,
+            },
+            Expr::Duration { nanos, literal, .. } => Expr::Duration {
+                nanos: *nanos,
+                literal: literal.clone(),
+                span: z,
+            },
+            Expr::String { value, quote, .. } => Expr::String {
+                value: value.clone(),
+                quote: quote.clone(),
+                span: z,
+            },
+            Expr::Bool { value, .. } => Expr::Bool {
+                value: *value,
+                span: z,
+            },
+            Expr::Regex { pattern, .. } => Expr::Regex {
+                pattern: pattern.clone(),
+                span: z,
+            },
+            Expr::Star { .. } => Expr::Star { span: z },
+            Expr::List { items, .. } => Expr::List {
+                items: items.iter().map(Expr::without_spans).collect(),
+                span: z,
+            },
+            Expr::Lambda { body, .. } => Expr::Lambda {
+                body: Box::new(body.without_spans()),
+                span: z,
+            },
+            Expr::Unary { op, operand, .. } => Expr::Unary {
+                op: *op,
+                operand: Box::new(operand.without_spans()),
+                span: z,
+            },
+            Expr::Binary {
+                op,
+                lhs,
+                rhs,
+                parenthesised,
+                ..
+            } => Expr::Binary {
+                op: *op,
+                lhs: Box::new(lhs.without_spans()),
+                rhs: Box::new(rhs.without_spans()),
+                parenthesised: *parenthesised,
+                span: z,
+            },
+            Expr::Call(c) => Expr::Call(c.without_spans()),
+            Expr::Chain {
+                op,
+                left,
+                call,
+                property_read,
+                ..
+            } => Expr::Chain {
+                op: *op,
+                left: Box::new(left.without_spans()),
+                call: call.without_spans(),
+                property_read: *property_read,
+                span: z,
+            },
+        }
+    }
+}
+
+impl BinaryOp {
+    /// The operator as written in TICKscript.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+            BinaryOp::Eq => "==",
+            BinaryOp::NotEq => "!=",
+            BinaryOp::Less => "<",
+            BinaryOp::LessEq => "<=",
+            BinaryOp::Greater => ">",
+            BinaryOp::GreaterEq => ">=",
+            BinaryOp::RegexMatch => "=~",
+            BinaryOp::RegexNotMatch => "!~",
+            BinaryOp::And => "AND",
+            BinaryOp::Or => "OR",
+        }
+    }
+
+    /// Binding strength, spec §1.5: `OR` 0, `AND` 1, equality 2, ordering 3, `+ -` 4, `* / %` 5.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 0,
+            BinaryOp::And => 1,
+            BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::RegexMatch | BinaryOp::RegexNotMatch => 2,
+            BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq => 3,
+            BinaryOp::Add | BinaryOp::Sub => 4,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => 5,
+        }
+    }
+}
+
+impl UnaryOp {
+    /// The operator as written in TICKscript.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "-",
+            UnaryOp::Not => "!",
+        }
+    }
+}
+
+impl ChainOp {
+    /// The operator as written in TICKscript.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainOp::Pipe => "|",
+            ChainOp::Dot => ".",
+            ChainOp::At => "@",
         }
     }
 }

@@ -2,6 +2,10 @@
 //! Owns exit codes (0 ok, 1 a check failed, 2 invalid script/config/usage); no engine logic here.
 
 mod cli;
+mod logging;
+mod pipeline;
+mod report;
+mod script;
 mod cmd;
 
 use std::process::ExitCode;

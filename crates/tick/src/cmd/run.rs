@@ -1,10 +1,472 @@
-//! `tick run` (not written yet).
+//! `tick run`: compile scripts into tasks, stream line protocol through them, deliver alerts
+//! to handlers, and at end of input (or SIGINT/SIGTERM) drain every queue and every
+//! unacknowledged QoS 1/2 publish before exiting.
+//!
+//! Threads: the pipeline runs synchronously on its own thread (reading, routing, engine);
+//! handlers and MQTT connections run on a small tokio runtime. The main thread waits for the
+//! end of input or a signal, then drains.
 
+use std::collections::HashMap;
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tick_engine::topics::{Delivery, HandlerRef};
+use tick_handlers::config::Config;
+use tick_handlers::mqtt::{MqttService, MqttSettings};
+use tick_handlers::{DispatchOptions, Dispatcher, Handler, Services};
+use tick_lineproto::{Precision, Reader};
+
+use crate::pipeline::{Origin, Pipeline};
+use crate::report;
+use crate::script;
 
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+#[command(
+    about = "Run TICKscripts over line protocol read from stdin (or --input)",
+    long_about = "Run TICKscripts over InfluxDB line protocol read from stdin (or --input).\n\n\
+        Each script is a task named after its file stem. Points are routed to tasks by their \
+        dbrp (--db/--rp, else each task's first dbrp; a script without dbrp receives every \
+        point). Alerts go to the handlers the scripts name (.mqtt(), .log(), .tcp(), .exec(), \
+        .post()) and to topic handlers loaded with --handler. At end of input tick waits until \
+        every handler queue is empty and every QoS 1/2 MQTT publish is acknowledged \
+        (bounded by --drain-timeout).\n\n\
+        Exit status: 0 ok; 1 alerts were lost, or --strict and a line was rejected; 2 invalid \
+        script, configuration or usage.",
+    after_help = "Examples:\n  tick run cpu.tick --config kapacitor.conf < points.lp\n  \
+        tick run alerts/*.tick --handler handlers/ --input points.lp --precision s"
+)]
+pub(crate) struct Args {
+    /// TICKscript files; each becomes a task named after its file stem
+    #[arg(required = true, value_name = "SCRIPT")]
+    scripts: Vec<PathBuf>,
+    /// kapacitor.conf to read [[mqtt]] brokers from (other sections are ignored with a warning)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Topic-handler file (YAML or JSON) or a directory of them; repeatable
+    #[arg(long = "handler", value_name = "FILE_OR_DIR")]
+    handlers: Vec<PathBuf>,
+    /// Read line protocol from this file instead of stdin
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Timestamp precision of the input: n, u, ms, s, m or h
+    #[arg(long, default_value = "n", value_name = "P")]
+    precision: String,
+    /// Database the input points belong to (default: each task's first dbrp)
+    #[arg(long)]
+    db: Option<String>,
+    /// Retention policy the input points belong to
+    #[arg(long)]
+    rp: Option<String>,
+    /// Task name when running a single script (default: the file stem)
+    #[arg(long, value_name = "NAME")]
+    id: Option<String>,
+    /// Exit with status 1 if any input line was rejected
+    #[arg(long)]
+    strict: bool,
+    /// Print per-node and per-handler counters on stderr at exit
+    #[arg(long)]
+    stats: bool,
+    /// Time zone for the time functions of lambdas (hour("time"), ...); default UTC
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+    /// How long to wait at exit for handler queues and unacknowledged QoS 1/2 publishes
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    drain_timeout: Duration,
+    /// Events buffered per handler before new ones are dropped (and reported)
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    queue_size: usize,
+    /// QoS 1/2 alerts kept per broker while it is unreachable before new ones are refused
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    mqtt_outbox: usize,
+}
 
-pub(crate) fn main(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("tick run is not available yet")
+/// Parses `500ms`, `30s`, `2m`, `1h` (a plain number is seconds).
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (e.g. 30s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration unit in {s:?} (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("invalid duration {s:?}: {e}"))
+}
+
+/// Parses `--tz`, or `TZ` from the environment, into lambda compile options.
+pub(crate) fn compile_options(tz: Option<&str>) -> anyhow::Result<tick_engine::CompileOptions> {
+    let mut opts = tick_engine::CompileOptions::default();
+    if let Some(zone) = tz {
+        opts.lambda.tz = zone
+            .parse()
+            .map_err(|_| anyhow::anyhow!("unknown time zone {zone:?} (use an IANA name such as Europe/Berlin)"))?;
+    }
+    Ok(opts)
+}
+
+/// Loads `--config`, printing its warnings.
+pub(crate) fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Option<Config>> {
+    let Some(path) = path else { return Ok(None) };
+    let (config, warnings) = Config::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in warnings {
+        report::stderr(&format!("{}: warning: {w}\n", path.display()));
+    }
+    Ok(Some(config))
+}
+
+struct Counters {
+    rejected: u64,
+}
+
+pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
+    crate::logging::init();
+    let config = match load_config(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(e) => {
+            report::stderr(&format!("error: {e:#}\n"));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let opts = compile_options(args.tz.as_deref())?;
+    let id = if args.scripts.len() == 1 { args.id.as_deref() } else { None };
+    if args.id.is_some() && args.scripts.len() > 1 {
+        report::stderr("error: --id needs exactly one script\n");
+        return Ok(ExitCode::from(2));
+    }
+    let Some(loaded) = script::load_all(&args.scripts, id, &opts, config.as_ref())? else {
+        return Ok(ExitCode::from(2));
+    };
+
+    let (file_specs, file_errors) = tick_handlers::handler_file::load_paths(&args.handlers);
+    if !file_errors.is_empty() {
+        for e in &file_errors {
+            report::stderr(&format!("error: {e}\n"));
+        }
+        return Ok(ExitCode::from(2));
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("tick-handlers")
+        .build()
+        .context("starting the handler runtime")?;
+
+    // Handlers: one dispatcher queue per script handler use and per topic-handler file.
+    let needs_mqtt = loaded.iter().any(|t| t.task.handler_uses().iter().any(|(_, u)| u.kind == "mqtt"))
+        || file_specs.iter().any(|s| s.kind == "mqtt");
+    let mut services = Services::default();
+    if needs_mqtt {
+        let Some(cfg) = config.as_ref() else {
+            report::stderr("error: a script or handler file uses .mqtt(), but no --config with [[mqtt]] brokers was given\n");
+            return Ok(ExitCode::from(2));
+        };
+        let settings = MqttSettings { outbox_limit: args.mqtt_outbox, ..MqttSettings::default() };
+        let svc = runtime.block_on(async { MqttService::start(cfg, settings) });
+        match svc {
+            Ok(svc) => services.mqtt = Some(svc),
+            Err(e) => {
+                report::stderr(&format!("error: {e}\n"));
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+
+    let mut dispatcher = Dispatcher::new(
+        runtime.handle().clone(),
+        DispatchOptions { queue_capacity: args.queue_size.max(1) },
+    );
+    let mut alert_handlers: HashMap<(Arc<str>, Arc<str>, usize), usize> = HashMap::new();
+    let mut build_errors = String::new();
+    for lt in &loaded {
+        let task = &lt.task;
+        let mut per_node: HashMap<&str, usize> = HashMap::new();
+        for (node, handler_use) in task.handler_uses() {
+            let index = per_node.entry(node.as_str()).or_insert(0);
+            let _guard = runtime.enter();
+            match Handler::from_use(handler_use, &services) {
+                Ok(handler) => {
+                    let label = format!("{}:{}:{}", task.name(), node, handler_use.kind);
+                    let slot = dispatcher.add(label, handler);
+                    alert_handlers.insert((Arc::from(task.name()), Arc::from(node.as_str()), *index), slot);
+                }
+                Err(e) => build_errors.push_str(&format!(
+                    "{}: error: {} handler of {node}: {e}\n",
+                    lt.path.display(),
+                    handler_use.kind
+                )),
+            }
+            *index += 1;
+        }
+    }
+    let mut pipeline = Pipeline::new(
+        loaded.into_iter().map(|t| t.task).collect(),
+        &Origin { db: args.db.clone(), rp: args.rp.clone() },
+    );
+    let mut topic_handlers: Vec<Option<usize>> = Vec::new();
+    for spec in &file_specs {
+        let matcher = match &spec.match_src {
+            Some(src) => match compile_match(src, &opts) {
+                Ok(l) => Some(l),
+                Err(msg) => {
+                    build_errors.push_str(&format!(
+                        "{}: error: match: {msg}\n",
+                        spec.path.display()
+                    ));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let _guard = runtime.enter();
+        match Handler::from_file_spec(spec, &services) {
+            Ok(handler) => {
+                let index = pipeline.topics.add_handler(&spec.topic, &spec.id, matcher);
+                let slot = dispatcher.add(format!("{}/{}", spec.topic, spec.id), handler);
+                if topic_handlers.len() <= index {
+                    topic_handlers.resize(index + 1, None);
+                }
+                topic_handlers[index] = Some(slot);
+            }
+            Err(e) => build_errors.push_str(&format!("{}: error: {e}\n", spec.path.display())),
+        }
+    }
+    if !build_errors.is_empty() {
+        report::stderr(&build_errors);
+        return Ok(ExitCode::from(2));
+    }
+
+    // The pipeline thread.
+    let precision = Precision::parse(&args.precision);
+    let input: Box<dyn Read + Send> = match &args.input {
+        Some(path) => Box::new(
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdin()),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let dispatcher = Arc::new(Mutex::new(Some(dispatcher)));
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let pipeline_thread = {
+        let stop = Arc::clone(&stop);
+        let dispatcher = Arc::clone(&dispatcher);
+        std::thread::Builder::new()
+            .name("tick-pipeline".into())
+            .spawn(move || {
+                let result = run_pipeline(
+                    input,
+                    precision,
+                    &mut pipeline,
+                    &alert_handlers,
+                    &topic_handlers,
+                    &dispatcher,
+                    &stop,
+                );
+                let _ = done_tx.send(());
+                (pipeline, result)
+            })
+            .context("starting the pipeline thread")?
+    };
+
+    // Wait for end of input or a signal.
+    let interrupted = runtime.block_on(async {
+        tokio::select! {
+            _ = done_rx => false,
+            _ = shutdown_signal() => true,
+        }
+    });
+    stop.store(true, Ordering::SeqCst);
+    let finished = if interrupted {
+        report::stderr("tick: interrupted; draining handler queues\n");
+        None
+    } else {
+        pipeline_thread.join().ok()
+    };
+
+    // Drain: handler queues first (they enqueue MQTT publishes), then MQTT acknowledgements.
+    let taken = dispatcher.lock().ok().and_then(|mut d| d.take());
+    let mut lost = 0u64;
+    let mut stats_text = String::new();
+    if let Some(mut d) = taken {
+        let report = runtime.block_on(d.drain(args.drain_timeout));
+        lost += report.handlers.iter().map(|h| h.dropped + h.abandoned).sum::<u64>();
+        let failed: u64 = report.handlers.iter().map(|h| h.failed).sum();
+        lost += failed;
+        if args.stats {
+            for h in &report.handlers {
+                stats_text.push_str(&format!(
+                    "handler {} ({}): delivered={} failed={} dropped={} skipped={} abandoned={}\n",
+                    h.label, h.kind, h.delivered, h.failed, h.dropped, h.skipped, h.abandoned
+                ));
+            }
+        }
+        if report.timed_out {
+            report::stderr("tick: handlers were still busy when --drain-timeout ran out\n");
+        }
+    }
+    if let Some(svc) = services.mqtt.take() {
+        let report = runtime.block_on(svc.close(args.drain_timeout));
+        let mqtt_lost = report.lost();
+        if mqtt_lost > 0 {
+            report::stderr(&format!(
+                "tick: {mqtt_lost} MQTT alert(s) were not acknowledged by the broker before --drain-timeout ({:?})\n",
+                args.drain_timeout
+            ));
+        }
+        if args.stats {
+            stats_text.push_str(&format!("mqtt: {report:?}\n"));
+        }
+        lost += mqtt_lost;
+    }
+
+    let mut code = 0u8;
+    match finished {
+        Some((pipeline, result)) => {
+            let counters = match result {
+                Ok(c) => c,
+                Err(e) => {
+                    report::stderr(&format!("error: reading input: {e}\n"));
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            if args.stats {
+                for task in pipeline.tasks() {
+                    for s in task.stats() {
+                        stats_text.push_str(&format!(
+                            "{}: node {}: received={} emitted={} errors={}\n",
+                            task.name(),
+                            s.name,
+                            s.received,
+                            s.emitted,
+                            s.errors
+                        ));
+                        for e in &s.error_summaries {
+                            stats_text.push_str(&format!("  {} x{}\n", e.message, e.count));
+                        }
+                    }
+                }
+                let t = pipeline.topics.stats();
+                stats_text.push_str(&format!(
+                    "topics: collected={} inhibited={} unmatched={}\n",
+                    t.collected, t.inhibited, t.unmatched
+                ));
+            }
+            report::stderr(&stats_text);
+            report::stderr(&format!(
+                "tick: {} points read, {} lines rejected\n",
+                pipeline.points, counters.rejected
+            ));
+            if args.strict && counters.rejected > 0 {
+                code = 1;
+            }
+        }
+        None => report::stderr(&stats_text),
+    }
+    if lost > 0 {
+        report::stderr(&format!("tick: {lost} alert deliveries failed or were lost\n"));
+        code = 1;
+    }
+    runtime.shutdown_timeout(Duration::from_millis(250));
+    Ok(ExitCode::from(code))
+}
+
+fn compile_match(src: &str, opts: &tick_engine::CompileOptions) -> Result<tick_lambda::Lambda, String> {
+    let (expr, diags) = tick_syntax::parse_expr(src);
+    let errors: Vec<String> = diags.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+    if !errors.is_empty() {
+        return Err(errors.join("; "));
+    }
+    let expr = expr.ok_or_else(|| "empty match expression".to_string())?;
+    tick_lambda::Lambda::compile_match(&expr, &opts.lambda)
+        .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+}
+
+/// Reads every line, pushes points through the pipeline and hands deliveries to the
+/// dispatcher. Bad lines are reported with their number, counted and skipped.
+fn run_pipeline(
+    input: Box<dyn Read + Send>,
+    precision: Precision,
+    pipeline: &mut Pipeline,
+    alert_handlers: &HashMap<(Arc<str>, Arc<str>, usize), usize>,
+    topic_handlers: &[Option<usize>],
+    dispatcher: &Mutex<Option<Dispatcher>>,
+    stop: &AtomicBool,
+) -> std::io::Result<Counters> {
+    let mut reader = Reader::new(std::io::BufReader::with_capacity(1 << 16, input)).with_precision(precision);
+    let mut counters = Counters { rejected: 0 };
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut log_text = String::new();
+    reader.for_each(|_line, result| {
+        if stop.load(Ordering::Relaxed) {
+            return ControlFlow::Break(());
+        }
+        match result {
+            Ok(point) => {
+                pipeline.push(point, &mut deliveries);
+                for task in pipeline.tasks_mut() {
+                    for record in task.drain_logs() {
+                        log_text.push_str(&record.line);
+                        log_text.push('\n');
+                    }
+                }
+                if !log_text.is_empty() {
+                    report::stderr(&log_text);
+                    log_text.clear();
+                }
+                if !deliveries.is_empty() {
+                    if let Ok(guard) = dispatcher.lock() {
+                        if let Some(d) = guard.as_ref() {
+                            for delivery in deliveries.drain(..) {
+                                let slot = match &delivery.handler {
+                                    HandlerRef::Alert { task, node, index } => {
+                                        alert_handlers.get(&(task.clone(), node.clone(), *index)).copied()
+                                    }
+                                    HandlerRef::Topic(i) => topic_handlers.get(*i).copied().flatten(),
+                                };
+                                if let Some(slot) = slot {
+                                    d.send(slot, delivery.event);
+                                }
+                            }
+                        }
+                    }
+                    deliveries.clear();
+                }
+            }
+            Err(err) => {
+                counters.rejected += 1;
+                report::stderr(&format!("{err}\n"));
+            }
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(counters)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

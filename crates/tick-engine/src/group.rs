@@ -1,0 +1,204 @@
+//! Group ids (spec §4.0 `ToGroupID`) and the per-node interner that keeps their computation
+//! allocation-free in steady state. Owns the id text format; which nodes set dimensions is up to
+//! the nodes.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::point::{Dimensions, GroupId, Point, Tags};
+
+/// Writes the group id of a point with measurement `name`, `tags` and `dims` into `buf`
+/// (cleared first):
+/// * no dimensions: `""`;
+/// * by name only: the measurement;
+/// * otherwise `[name\n]k=v,k=v` over the dimension tags in their (sorted) order, a missing tag
+///   giving `k=` (Quirk §4.0: repeated names are kept).
+pub fn write_group_id(buf: &mut String, name: &str, tags: &Tags, dims: &Dimensions) {
+    buf.clear();
+    let tag_names = dims.tag_names();
+    if dims.by_name {
+        buf.push_str(name);
+        if tag_names.is_empty() {
+            return;
+        }
+        buf.push('\n');
+    }
+    for (i, k) in tag_names.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        let _ = write!(buf, "{}={}", k, tags.get(k).unwrap_or(""));
+    }
+}
+
+/// The group id as a fresh value (allocates; tests and cold paths).
+pub fn group_id(name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
+    let mut buf = String::new();
+    write_group_id(&mut buf, name, tags, dims);
+    GroupId::new(buf)
+}
+
+/// Interns group ids so that each distinct id is allocated once per node.
+#[derive(Debug, Default)]
+pub struct GroupInterner {
+    buf: String,
+    ids: HashSet<GroupId>,
+}
+
+impl GroupInterner {
+    /// The interned group id for these dimensions.
+    pub fn id(&mut self, name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
+        write_group_id(&mut self.buf, name, tags, dims);
+        if self.buf.is_empty() {
+            return GroupId::nil();
+        }
+        if let Some(id) = self.ids.get(self.buf.as_str()) {
+            return id.clone();
+        }
+        let id = GroupId::new(Arc::<str>::from(self.buf.as_str()));
+        self.ids.insert(id.clone());
+        id
+    }
+
+    /// Sets `p.dimensions` and recomputes `p.group`.
+    pub fn regroup(&mut self, p: &mut Point, dims: Dimensions) {
+        p.group = self.id(&p.name, &p.tags, &dims);
+        p.dimensions = dims;
+    }
+}
+
+/// A `groupBy` configuration (spec §4.1 `from().groupBy`, §4.4 `|groupBy`): named tags or `*`
+/// (minus excluded tags), and whether the measurement is part of the group.
+#[derive(Debug, Clone, Default)]
+pub struct Grouping {
+    /// `*`: all the point's tags.
+    pub star: bool,
+    /// Sorted named dimensions (duplicates kept, Quirk §4.0).
+    pub names: Vec<Arc<str>>,
+    /// Tags left out of `*` (`|groupBy(*).exclude('t')`).
+    pub exclude: Vec<Arc<str>>,
+    pub by_name: bool,
+    /// Last dimensions built for `*`, reused while the point's tag keys are the same.
+    cache: Option<Dimensions>,
+    fixed: Option<Dimensions>,
+}
+
+impl Grouping {
+    pub fn new(
+        star: bool,
+        mut names: Vec<Arc<str>>,
+        exclude: Vec<Arc<str>>,
+        by_name: bool,
+    ) -> Grouping {
+        names.sort();
+        let fixed = (!star).then(|| Dimensions::new(by_name, names.clone()));
+        Grouping {
+            star,
+            names,
+            exclude,
+            by_name,
+            cache: None,
+            fixed,
+        }
+    }
+
+    /// The dimensions for point `p`; `or_by_name` is ORed into the by-name flag (§4.4).
+    pub fn dimensions(&mut self, p: &Point, or_by_name: bool) -> Dimensions {
+        if let Some(d) = &self.fixed {
+            if d.by_name || !or_by_name {
+                return d.clone();
+            }
+            return Dimensions::new(true, self.names.clone());
+        }
+        let by_name = self.by_name || or_by_name;
+        let excluded = |k: &str| self.exclude.iter().any(|e| &**e == k);
+        if let Some(c) = &self.cache {
+            let same = c.by_name == by_name
+                && c.tag_names().iter().map(|k| &**k).eq(p
+                    .tags
+                    .iter()
+                    .map(|(k, _)| k)
+                    .filter(|k| !excluded(k)));
+            if same {
+                return c.clone();
+            }
+        }
+        let names: Vec<Arc<str>> = p
+            .tags
+            .as_slice()
+            .iter()
+            .filter(|(k, _)| !excluded(k))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let d = Dimensions::new(by_name, names);
+        self.cache = Some(d.clone());
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dims(by_name: bool, names: &[&str]) -> Dimensions {
+        Dimensions::new(by_name, names.iter().map(|s| Arc::from(*s)).collect())
+    }
+
+    fn tags() -> Tags {
+        Tags::from_pairs([("host", "a"), ("region", "us"), ("dc", "x")])
+    }
+
+    #[test]
+    fn no_dimensions_give_the_nil_group() {
+        assert_eq!(group_id("cpu", &tags(), &dims(false, &[])).as_str(), "");
+    }
+
+    #[test]
+    fn by_name_only_gives_the_measurement() {
+        assert_eq!(group_id("cpu", &tags(), &dims(true, &[])).as_str(), "cpu");
+    }
+
+    #[test]
+    fn tag_dimensions_join_sorted_pairs_with_commas() {
+        assert_eq!(
+            group_id("cpu", &tags(), &dims(false, &["host", "region"])).as_str(),
+            "host=a,region=us"
+        );
+    }
+
+    #[test]
+    fn by_name_with_tags_puts_a_newline_after_the_measurement() {
+        assert_eq!(
+            group_id("cpu", &tags(), &dims(true, &["dc", "host", "region"])).as_str(),
+            "cpu\ndc=x,host=a,region=us"
+        );
+    }
+
+    #[test]
+    fn a_missing_dimension_tag_contributes_an_empty_value() {
+        let t = Tags::from_pairs([("host", "b")]);
+        assert_eq!(
+            group_id("cpu", &t, &dims(false, &["host", "region"])).as_str(),
+            "host=b,region="
+        );
+    }
+
+    #[test]
+    fn repeated_dimension_names_are_kept() {
+        assert_eq!(
+            group_id("cpu", &tags(), &dims(false, &["host", "host"])).as_str(),
+            "host=a,host=a"
+        );
+    }
+
+    #[test]
+    fn the_interner_returns_the_same_id_for_the_same_text() {
+        let mut i = GroupInterner::default();
+        let a = i.id("cpu", &tags(), &dims(false, &["host"]));
+        let b = i.id("cpu", &tags(), &dims(false, &["host"]));
+        assert_eq!(a.as_str(), "host=a");
+        assert_eq!(a, b);
+        assert_eq!(i.ids.len(), 1);
+    }
+}

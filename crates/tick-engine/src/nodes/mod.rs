@@ -1,0 +1,102 @@
+//! The node catalogue (STYLE §3): one file per node with its `SPEC`, registered in the ordered
+//! `NODES` slice that `tick check`, `tick show`, hints and docs all read. Owns the list of node
+//! kinds and the Kapacitor chain methods we know but do not run yet.
+
+use crate::node::NodeSpec;
+
+pub(crate) mod default;
+pub(crate) mod delete;
+pub(crate) mod eval;
+pub(crate) mod from;
+pub(crate) mod group_by;
+pub(crate) mod log;
+pub(crate) mod stream;
+#[path = "where.rs"]
+pub(crate) mod where_;
+
+/// Every node kind we run, in documentation order.
+pub(crate) const NODES: &[&NodeSpec] = &[
+    &stream::SPEC,
+    &from::SPEC,
+    &where_::SPEC,
+    &eval::SPEC,
+    &group_by::SPEC,
+    &default::SPEC,
+    &delete::SPEC,
+    &log::SPEC,
+    &crate::alert::SPEC,
+];
+
+/// The chain methods (`|x()`) of every processing node in Kapacitor (`pipeline/node.go`
+/// `chainnode`). A method here without a `NODES` entry is reported as
+/// `node "x" is not supported yet`, never ignored.
+pub const CHAIN_METHODS: &[&str] = &[
+    "alert",
+    "barrier",
+    "bottom",
+    "changeDetect",
+    "combine",
+    "count",
+    "cumulativeSum",
+    "deadman",
+    "default",
+    "delete",
+    "derivative",
+    "difference",
+    "distinct",
+    "ec2Autoscale",
+    "elapsed",
+    "eval",
+    "first",
+    "flatten",
+    "groupBy",
+    "holtWinters",
+    "holtWintersWithFit",
+    "httpOut",
+    "httpPost",
+    "influxDBOut",
+    "join",
+    "k8sAutoscale",
+    "kapacitorLoopback",
+    "last",
+    "log",
+    "max",
+    "mean",
+    "median",
+    "min",
+    "mode",
+    "movingAverage",
+    "noOp",
+    "percentile",
+    "sample",
+    "shift",
+    "sideload",
+    "spread",
+    "stateCount",
+    "stateDuration",
+    "stats",
+    "stddev",
+    "sum",
+    "swarmAutoscale",
+    "top",
+    "trickle",
+    "union",
+    "where",
+    "window",
+];
+
+/// Top-level sources and other Kapacitor words that are valid but not run by us.
+pub const UNSUPPORTED_SOURCES: &[&str] = &["batch", "query"];
+
+/// The catalogue entry creating a node with chain method `method`.
+pub(crate) fn by_method(method: &str) -> Option<&'static NodeSpec> {
+    NODES
+        .iter()
+        .copied()
+        .find(|s| crate::node::same_method(s.method, method))
+}
+
+/// Names of all catalogue entries, for docs and `tick show`.
+pub fn methods() -> impl Iterator<Item = &'static str> {
+    NODES.iter().map(|s| s.method)
+}

@@ -1,0 +1,85 @@
+//! `|where(lambda)` (spec §4.2): keeps a point when the predicate is true; drops it when false
+//! or on an evaluation error (counted and logged). Expression state is per group (§3.6).
+
+use std::collections::HashMap;
+
+use tick_lambda::{Lambda, State};
+use tick_syntax::Diagnostic;
+
+use crate::node::{Arg, ArgValue, BuildContext, Node, NodeContext, NodeProps, NodeSpec, Value};
+use crate::nodes::CHAIN_METHODS;
+use crate::point::{GroupId, Message};
+
+pub(crate) const SPEC: NodeSpec = NodeSpec {
+    method: "where",
+    kind: "where",
+    args: &[Arg::LAMBDA],
+    optional: &[],
+    variadic: None,
+    chains: CHAIN_METHODS,
+    properties: &[],
+    handlers: false,
+    doc: "Keeps the points for which the lambda is true; the lambda's state is per group.",
+    build,
+};
+
+fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
+    match props.args.first() {
+        Some(ArgValue {
+            value: Value::Lambda(l),
+            ..
+        }) => Ok(Box::new(Where {
+            lambda: l.clone(),
+            states: HashMap::new(),
+        })),
+        _ => Err(vec![Diagnostic::error(
+            props.span,
+            "where needs a lambda argument",
+        )]),
+    }
+}
+
+struct Where {
+    lambda: Lambda,
+    states: HashMap<GroupId, State>,
+}
+
+impl Node for Where {
+    fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
+        match msg {
+            Message::Point(p) => {
+                let state = match self.states.get_mut(p.group.as_str()) {
+                    Some(s) => s,
+                    None => self
+                        .states
+                        .entry(p.group.clone())
+                        .or_insert_with(|| self.lambda.new_state()),
+                };
+                match self.lambda.eval_bool(&p, state) {
+                    Ok(true) => out.push(Message::Point(p)),
+                    Ok(false) => {}
+                    Err(e) => ctx.error("error while evaluating expression", &e),
+                }
+            }
+            Message::Batch(mut b) => {
+                let state = match self.states.get_mut(b.group.as_str()) {
+                    Some(s) => s,
+                    None => self
+                        .states
+                        .entry(b.group.clone())
+                        .or_insert_with(|| self.lambda.new_state()),
+                };
+                let mut kept = Vec::with_capacity(b.points.len());
+                for p in b.points {
+                    match self.lambda.eval_bool(&p, state) {
+                        Ok(true) => kept.push(p),
+                        Ok(false) => {}
+                        Err(e) => ctx.error("error while evaluating expression", &e),
+                    }
+                }
+                b.points = kept;
+                out.push(Message::Batch(b));
+            }
+        }
+    }
+}

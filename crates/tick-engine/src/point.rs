@@ -1,0 +1,413 @@
+//! The data that flows through a task (spec §4.0): `Point`, `Batch`, their tags, fields,
+//! dimensions and group id. Owns the data model and its cheap-clone representation; group id
+//! computation lives in `group.rs`, and nothing here knows about nodes.
+//!
+//! Design: names, keys and the tag/field sets are reference counted, so cloning a point for a
+//! fan-out or a child node is a handful of counter increments, never an allocation. A node that
+//! changes tags or fields copies the set once (`Arc::make_mut`).
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use tick_lambda::FieldValue;
+
+type TagList = Vec<(Arc<str>, Arc<str>)>;
+type FieldList = Vec<(Arc<str>, FieldValue)>;
+
+/// Sorted `(key, value)` tag pairs. Cloning shares the storage.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tags(Option<Arc<TagList>>);
+
+impl Tags {
+    /// Builds the set from pairs in any order. A repeated key keeps the last value.
+    pub fn from_pairs<K: Into<Arc<str>>, V: Into<Arc<str>>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Tags {
+        let mut v: Vec<(Arc<str>, Arc<str>)> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        sort_dedup_last(&mut v);
+        if v.is_empty() {
+            Tags(None)
+        } else {
+            Tags(Some(Arc::new(v)))
+        }
+    }
+    /// Builds the set from pairs already sorted by key without duplicates (not checked in
+    /// release builds).
+    pub fn from_sorted(v: Vec<(Arc<str>, Arc<str>)>) -> Tags {
+        debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
+        if v.is_empty() {
+            Tags(None)
+        } else {
+            Tags(Some(Arc::new(v)))
+        }
+    }
+    pub fn as_slice(&self) -> &[(Arc<str>, Arc<str>)] {
+        self.0.as_deref().map(Vec::as_slice).unwrap_or(&[])
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.as_slice().iter().map(|(k, v)| (&**k, &**v))
+    }
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+    pub fn get(&self, key: &str) -> Option<&str> {
+        let s = self.as_slice();
+        s.binary_search_by(|(k, _)| (**k).cmp(key))
+            .ok()
+            .map(|i| &*s[i].1)
+    }
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    /// Sets `key` to `value`, replacing any earlier value.
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: impl Into<Arc<str>>) {
+        let key = key.into();
+        let v = Arc::make_mut(self.0.get_or_insert_with(Default::default));
+        match v.binary_search_by(|(k, _)| (**k).cmp(&*key)) {
+            Ok(i) => v[i].1 = value.into(),
+            Err(i) => v.insert(i, (key, value.into())),
+        }
+    }
+    /// Removes `key`; returns whether it was present.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let Some(arc) = self.0.as_mut() else {
+            return false;
+        };
+        let Ok(i) = arc.binary_search_by(|(k, _)| (**k).cmp(key)) else {
+            return false;
+        };
+        Arc::make_mut(arc).remove(i);
+        if arc.is_empty() {
+            self.0 = None;
+        }
+        true
+    }
+}
+
+/// Sorted `(key, value)` field pairs. Cloning shares the storage.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fields(Option<Arc<FieldList>>);
+
+impl Fields {
+    /// Builds the set from pairs in any order. A repeated key keeps the last value.
+    pub fn from_pairs<K: Into<Arc<str>>>(
+        pairs: impl IntoIterator<Item = (K, FieldValue)>,
+    ) -> Fields {
+        let mut v: Vec<(Arc<str>, FieldValue)> =
+            pairs.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        sort_dedup_last(&mut v);
+        if v.is_empty() {
+            Fields(None)
+        } else {
+            Fields(Some(Arc::new(v)))
+        }
+    }
+    pub fn as_slice(&self) -> &[(Arc<str>, FieldValue)] {
+        self.0.as_deref().map(Vec::as_slice).unwrap_or(&[])
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
+        self.as_slice().iter().map(|(k, v)| (&**k, v))
+    }
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+    pub fn get(&self, key: &str) -> Option<&FieldValue> {
+        let s = self.as_slice();
+        s.binary_search_by(|(k, _)| (**k).cmp(key))
+            .ok()
+            .map(|i| &s[i].1)
+    }
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    /// Sets `key` to `value`, replacing any earlier value.
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: FieldValue) {
+        let key = key.into();
+        let v = Arc::make_mut(self.0.get_or_insert_with(Default::default));
+        match v.binary_search_by(|(k, _)| (**k).cmp(&*key)) {
+            Ok(i) => v[i].1 = value,
+            Err(i) => v.insert(i, (key, value)),
+        }
+    }
+    /// Removes `key`; returns whether it was present.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let Some(arc) = self.0.as_mut() else {
+            return false;
+        };
+        let Ok(i) = arc.binary_search_by(|(k, _)| (**k).cmp(key)) else {
+            return false;
+        };
+        Arc::make_mut(arc).remove(i);
+        if arc.is_empty() {
+            self.0 = None;
+        }
+        true
+    }
+}
+
+fn sort_dedup_last<V>(v: &mut Vec<(Arc<str>, V)>) {
+    // Stable sort keeps input order among equal keys; keep the last of each run.
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(Arc<str>, V)> = Vec::with_capacity(v.len());
+    for item in v.drain(..) {
+        match out.last_mut() {
+            Some(last) if last.0 == item.0 => *last = item,
+            _ => out.push(item),
+        }
+    }
+    *v = out;
+}
+
+/// How a point is grouped (spec §4.0): by measurement name and/or by a sorted list of tag names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dimensions {
+    pub by_name: bool,
+    tag_names: Option<Arc<[Arc<str>]>>,
+}
+
+impl Dimensions {
+    /// `tag_names` are kept in the given order; callers sort them (groupBy sorts, Quirk §4.0:
+    /// duplicates are kept).
+    pub fn new(by_name: bool, tag_names: Vec<Arc<str>>) -> Dimensions {
+        let tag_names = if tag_names.is_empty() {
+            None
+        } else {
+            Some(Arc::from(tag_names))
+        };
+        Dimensions { by_name, tag_names }
+    }
+    pub fn none() -> Dimensions {
+        Dimensions::default()
+    }
+    pub fn tag_names(&self) -> &[Arc<str>] {
+        self.tag_names.as_deref().unwrap_or(&[])
+    }
+    /// True when there is nothing to group by: the nil group.
+    pub fn is_empty(&self) -> bool {
+        !self.by_name && self.tag_names().is_empty()
+    }
+}
+
+/// A group id (spec §4.0 `ToGroupID`): `""` for the nil group, else e.g. `host=a,region=us` or
+/// `cpu\nhost=a`. Cheap to clone; hashes and compares as its text.
+#[derive(Clone, Default)]
+pub struct GroupId(Option<Arc<str>>);
+
+impl GroupId {
+    /// The nil group, `""`.
+    pub fn nil() -> GroupId {
+        GroupId(None)
+    }
+    pub fn new(id: impl Into<Arc<str>>) -> GroupId {
+        let id: Arc<str> = id.into();
+        if id.is_empty() {
+            GroupId(None)
+        } else {
+            GroupId(Some(id))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+    pub fn is_nil(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl PartialEq for GroupId {
+    fn eq(&self, other: &GroupId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for GroupId {}
+impl Hash for GroupId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+impl Borrow<str> for GroupId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+impl fmt::Debug for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One point (spec §4.0 "Point message").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The measurement.
+    pub name: Arc<str>,
+    pub db: Arc<str>,
+    pub rp: Arc<str>,
+    pub tags: Tags,
+    pub fields: Fields,
+    /// Nanoseconds since the epoch, UTC.
+    pub time: i64,
+    pub dimensions: Dimensions,
+    /// Always equal to `group::group_id(self)` for the current dimensions; nodes that change the
+    /// dimensions recompute it.
+    pub group: GroupId,
+}
+
+impl Point {
+    /// A point with no dimensions (the nil group), as the router hands it to a task.
+    pub fn new(
+        name: impl Into<Arc<str>>,
+        db: impl Into<Arc<str>>,
+        rp: impl Into<Arc<str>>,
+        tags: Tags,
+        fields: Fields,
+        time: i64,
+    ) -> Point {
+        Point {
+            name: name.into(),
+            db: db.into(),
+            rp: rp.into(),
+            tags,
+            fields,
+            time,
+            dimensions: Dimensions::none(),
+            group: GroupId::nil(),
+        }
+    }
+
+    /// The tags named by the dimensions (spec §4.0 "group tags"); a missing tag is `""`.
+    pub fn group_tags(&self) -> Vec<(Arc<str>, Arc<str>)> {
+        let mut out: Vec<(Arc<str>, Arc<str>)> = Vec::new();
+        for name in self.dimensions.tag_names() {
+            if out.iter().any(|(k, _)| k == name) {
+                continue;
+            }
+            let v = self
+                .tags
+                .as_slice()
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| Arc::from(""));
+            out.push((name.clone(), v));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
+
+impl tick_lambda::Record for Point {
+    fn field(&self, name: &str) -> Option<&FieldValue> {
+        self.fields.get(name)
+    }
+    fn tag(&self, name: &str) -> Option<&str> {
+        self.tags.get(name)
+    }
+    fn time(&self) -> i64 {
+        self.time
+    }
+}
+
+/// A window's output (spec §4.0 "Batch message"): group, group tags, `tmax` and its points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// The measurement.
+    pub name: Arc<str>,
+    pub group: GroupId,
+    /// The group tags, sorted by key.
+    pub tags: Tags,
+    pub dimensions: Dimensions,
+    /// The batch time (window end), ns UTC.
+    pub tmax: i64,
+    /// The points, in arrival order; each keeps all its tags and fields.
+    pub points: Vec<Point>,
+}
+
+/// What travels along an edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Point(Point),
+    Batch(Batch),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_sorted_and_last_duplicate_wins() {
+        let t = Tags::from_pairs([("region", "us"), ("host", "a"), ("host", "b")]);
+        let got: Vec<_> = t.iter().collect();
+        assert_eq!(got, vec![("host", "b"), ("region", "us")]);
+        assert_eq!(t.get("host"), Some("b"));
+        assert_eq!(t.get("dc"), None);
+    }
+
+    #[test]
+    fn inserting_and_removing_tags_keeps_order_and_does_not_touch_clones() {
+        let mut t = Tags::from_pairs([("b", "2")]);
+        let before = t.clone();
+        t.insert("a", "1");
+        t.insert("c", "3");
+        assert!(t.remove("b"));
+        assert!(!t.remove("zz"));
+        assert_eq!(t.iter().collect::<Vec<_>>(), vec![("a", "1"), ("c", "3")]);
+        assert_eq!(before.iter().collect::<Vec<_>>(), vec![("b", "2")]);
+    }
+
+    #[test]
+    fn removing_the_last_field_leaves_an_empty_set() {
+        let mut f = Fields::from_pairs([("v", FieldValue::Int(1))]);
+        assert!(f.remove("v"));
+        assert!(f.is_empty());
+        assert_eq!(f, Fields::default());
+    }
+
+    #[test]
+    fn group_id_compares_and_hashes_as_text() {
+        use std::collections::HashSet;
+        let mut s = HashSet::new();
+        s.insert(GroupId::new("host=a"));
+        assert!(s.contains("host=a"));
+        assert_eq!(GroupId::new(""), GroupId::nil());
+        assert_eq!(GroupId::nil().as_str(), "");
+    }
+
+    #[test]
+    fn group_tags_fill_missing_tags_with_empty_values() {
+        let mut p = Point::new(
+            "cpu",
+            "db",
+            "rp",
+            Tags::from_pairs([("host", "b")]),
+            Fields::default(),
+            0,
+        );
+        p.dimensions = Dimensions::new(false, vec!["host".into(), "region".into()]);
+        let got: Vec<(String, String)> = p
+            .group_tags()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("host".into(), "b".into()), ("region".into(), "".into())]
+        );
+    }
+}

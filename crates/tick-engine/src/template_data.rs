@@ -1,0 +1,513 @@
+//! What the alert templates see (spec §5.6): the id, message and details data, the handler
+//! data used by MQTT topic templates, and the `json` / `jsonCompact` functions of details.
+//! Exposes borrowed views through `tick_gotemplate::Object`; nothing is copied per render.
+//! Owns the data shapes only; parsing and rendering are `alert/`'s.
+
+use std::borrow::Cow;
+
+use tick_gotemplate::{Funcs, GoTime, Map, Object, Value};
+use tick_lambda::FieldValue;
+
+use crate::event::{Event, Level};
+use crate::json;
+
+/// `.ServerInfo` (Kapacitor `ServerInfo`): the hostname (config `hostname`, default
+/// `localhost`) and the cluster and server ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub hostname: String,
+    /// Kapacitor uses a stored UUID; we have no store, so the default is empty.
+    pub cluster_id: String,
+    pub server_id: String,
+}
+
+impl Default for ServerInfo {
+    fn default() -> ServerInfo {
+        ServerInfo {
+            hostname: "localhost".into(),
+            cluster_id: String::new(),
+            server_id: String::new(),
+        }
+    }
+}
+
+impl Object for ServerInfo {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        Some(Value::str(match name {
+            "Hostname" => &self.hostname,
+            "ClusterID" => &self.cluster_id,
+            "ServerID" => &self.server_id,
+            _ => return None,
+        }))
+    }
+    fn type_name(&self) -> &str {
+        "kapacitor.ServerInfo"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        for name in ["Hostname", "ClusterID", "ServerID"] {
+            if let Some(v) = self.field(name) {
+                f(name, v);
+            }
+        }
+    }
+}
+
+/// A `map[string]string` over sorted pairs (tags).
+#[derive(Debug, Clone, Copy)]
+pub struct TagMap<'a, K, V>(pub &'a [(K, V)]);
+
+impl<K: AsRef<str>, V: AsRef<str>> Map for TagMap<'_, K, V> {
+    fn get(&self, key: &str) -> Option<Value<'_>> {
+        let i = self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key)).ok()?;
+        Some(Value::str(self.0[i].1.as_ref()))
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn entries_sorted(&self) -> Box<dyn Iterator<Item = (&str, Value<'_>)> + '_> {
+        Box::new(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.as_ref(), Value::str(v.as_ref()))),
+        )
+    }
+    fn zero(&self) -> Value<'static> {
+        Value::Str(Cow::Borrowed(""))
+    }
+    fn type_name(&self) -> &str {
+        "map[string]string"
+    }
+}
+
+/// A `map[string]interface {}` over sorted field pairs.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldMap<'a, K>(pub &'a [(K, FieldValue)]);
+
+/// A field value as a template value (durations stay durations).
+pub fn field_value(v: &FieldValue) -> Value<'_> {
+    match v {
+        FieldValue::Float(f) => Value::Float(*f),
+        FieldValue::Int(i) => Value::Int(*i),
+        FieldValue::String(s) => Value::str(s),
+        FieldValue::Bool(b) => Value::Bool(*b),
+        FieldValue::Duration(d) => Value::Duration(*d),
+    }
+}
+
+impl<K: AsRef<str>> Map for FieldMap<'_, K> {
+    fn get(&self, key: &str) -> Option<Value<'_>> {
+        let i = self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key)).ok()?;
+        Some(field_value(&self.0[i].1))
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn entries_sorted(&self) -> Box<dyn Iterator<Item = (&str, Value<'_>)> + '_> {
+        Box::new(self.0.iter().map(|(k, v)| (k.as_ref(), field_value(v))))
+    }
+    fn zero(&self) -> Value<'static> {
+        Value::NoValue
+    }
+    fn type_name(&self) -> &str {
+        "map[string]interface {}"
+    }
+}
+
+/// The `.Group` of id, message and details data: the group id, or `nil` when ungrouped.
+pub fn display_group(group: &str) -> &str {
+    if group.is_empty() { "nil" } else { group }
+}
+
+/// Data of the `.id()` template (Kapacitor `idInfo`).
+pub struct IdData<'a> {
+    pub name: &'a str,
+    pub task_name: &'a str,
+    /// Raw group id; shown as `nil` when empty.
+    pub group: &'a str,
+    pub tags: &'a dyn Map,
+    pub server: &'a ServerInfo,
+}
+
+const ID_FIELDS: [&str; 5] = ["Name", "TaskName", "Group", "Tags", "ServerInfo"];
+
+impl Object for IdData<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        Some(match name {
+            "Name" => Value::str(self.name),
+            "TaskName" => Value::str(self.task_name),
+            "Group" => Value::str(display_group(self.group)),
+            "Tags" => Value::Map(self.tags),
+            "ServerInfo" => Value::Object(self.server),
+            _ => return None,
+        })
+    }
+    fn type_name(&self) -> &str {
+        "kapacitor.idInfo"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        visit(self, &ID_FIELDS, f);
+    }
+}
+
+/// Data of the `.message()` template (Kapacitor `messageInfo`): the id data plus `.ID`,
+/// `.Fields`, `.Level`, `.Time` and `.Duration`.
+pub struct MessageData<'a> {
+    pub id_data: IdData<'a>,
+    pub id: &'a str,
+    pub fields: &'a dyn Map,
+    pub level: Level,
+    /// ns since the epoch, UTC.
+    pub time: i64,
+    pub duration: i64,
+}
+
+const MESSAGE_FIELDS: [&str; 5] = ["ID", "Fields", "Level", "Time", "Duration"];
+
+impl Object for MessageData<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        Some(match name {
+            "ID" => Value::str(self.id),
+            "Fields" => Value::Map(self.fields),
+            "Level" => Value::str(self.level.as_str()),
+            "Time" => Value::Time(GoTime::utc(self.time)),
+            "Duration" => Value::Duration(self.duration),
+            _ => return self.id_data.field(name),
+        })
+    }
+    fn type_name(&self) -> &str {
+        "kapacitor.messageInfo"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        visit(&self.id_data, &ID_FIELDS, f);
+        visit(self, &MESSAGE_FIELDS, f);
+    }
+}
+
+/// Data of the `.details()` template (Kapacitor `detailsInfo`): the message data plus
+/// `.Message`.
+pub struct DetailsData<'a> {
+    pub message_data: MessageData<'a>,
+    pub message: &'a str,
+}
+
+impl Object for DetailsData<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        match name {
+            "Message" => Some(Value::str(self.message)),
+            _ => self.message_data.field(name),
+        }
+    }
+    fn type_name(&self) -> &str {
+        "kapacitor.detailsInfo"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        self.message_data.for_each_field(f);
+        f("Message", Value::str(self.message));
+    }
+}
+
+fn visit(o: &dyn Object, names: &[&str], f: &mut dyn FnMut(&str, Value<'_>)) {
+    for name in names {
+        if let Some(v) = o.field(name) {
+            f(name, v);
+        }
+    }
+}
+
+/// Data of handler templates such as the MQTT `topic` (Kapacitor `alert.TemplateData`):
+/// `.ID .Message .Level .Time .Duration .Details .Name .TaskName .Group .Tags .Fields`, where
+/// `.Group` is the raw group id (`""` when ungrouped, not `nil`).
+pub struct HandlerData<'a> {
+    event: &'a Event,
+    tags: TagMap<'a, String, String>,
+    fields: FieldMap<'a, String>,
+}
+
+const HANDLER_FIELDS: [&str; 11] = [
+    "ID", "Message", "Level", "Time", "Duration", "Details", "Name", "TaskName", "Group", "Tags",
+    "Fields",
+];
+
+impl Object for HandlerData<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        let e = self.event;
+        Some(match name {
+            "ID" => Value::str(&e.state.id),
+            "Message" => Value::str(&e.state.message),
+            "Level" => Value::str(e.state.level.as_str()),
+            "Time" => Value::Time(GoTime::utc(e.state.time)),
+            "Duration" => Value::Duration(e.state.duration),
+            "Details" => Value::str(&e.state.details),
+            "Name" => Value::str(&e.data.name),
+            "TaskName" => Value::str(&e.data.task_name),
+            "Group" => Value::str(&e.data.group),
+            "Tags" => Value::Map(&self.tags),
+            "Fields" => Value::Map(&self.fields),
+            _ => return None,
+        })
+    }
+    fn type_name(&self) -> &str {
+        "alert.TemplateData"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        visit(self, &HANDLER_FIELDS, f);
+    }
+}
+
+impl Event {
+    /// The data handler templates (MQTT `topic`) are rendered with (spec §5.6).
+    pub fn handler_data(&self) -> HandlerData<'_> {
+        HandlerData {
+            event: self,
+            tags: TagMap(&self.data.tags),
+            fields: FieldMap(&self.data.fields),
+        }
+    }
+}
+
+/// The `json` and `jsonCompact` functions of the details template (spec §5.6). Their text is
+/// HTML-escaped by the template like any other value; an encoding failure (a NaN or ±Inf
+/// field) gives an empty string, as Kapacitor ignores the error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DetailsFuncs;
+
+impl DetailsFuncs {
+    /// The declared names, for `Template::parse`.
+    pub fn func_set() -> tick_gotemplate::FuncSet {
+        tick_gotemplate::FuncSet::new()
+            .with("json")
+            .with("jsonCompact")
+    }
+}
+
+impl Funcs for DetailsFuncs {
+    fn call(&self, name: &str, args: &[Value<'_>]) -> Result<Value<'static>, String> {
+        let [arg] = args else {
+            return Err(format!(
+                "wrong number of args for {name}: want 1 got {}",
+                args.len()
+            ));
+        };
+        let mut out = String::new();
+        if write_json_value(&mut out, arg, 0).is_err() {
+            return Ok(Value::Str(Cow::Borrowed("")));
+        }
+        if name == "json" {
+            out.push('\n');
+        }
+        Ok(Value::Str(Cow::Owned(out)))
+    }
+}
+
+const MAX_JSON_DEPTH: usize = 64;
+
+/// Go `encoding/json` of a template value: objects in field order, maps sorted, times as
+/// RFC3339Nano strings, durations as integer nanoseconds.
+pub fn write_json_value(
+    out: &mut String,
+    v: &Value<'_>,
+    depth: usize,
+) -> Result<(), json::JsonError> {
+    if depth > MAX_JSON_DEPTH {
+        return Err(json::JsonError::UnsupportedValue("nesting too deep"));
+    }
+    match v {
+        Value::NoValue => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) | Value::GoInt(i) | Value::Duration(i) => {
+            out.push_str(&i.to_string());
+        }
+        Value::Uint(u) => out.push_str(&u.to_string()),
+        Value::Float(f) => json::write_float(out, *f)?,
+        Value::Str(s) => json::write_string(out, s),
+        Value::Time(t) => json::write_time(out, t.unix_nanos),
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, val)) in m.entries_sorted().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json::write_string(out, k);
+                out.push(':');
+                write_json_value(out, &val, depth + 1)?;
+            }
+            out.push('}');
+        }
+        Value::Object(o) => {
+            out.push('{');
+            let mut first = true;
+            let mut result = Ok(());
+            o.for_each_field(&mut |k, val| {
+                if result.is_err() {
+                    return;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                json::write_string(out, k);
+                out.push(':');
+                result = write_json_value(out, &val, depth + 1);
+            });
+            result?;
+            out.push('}');
+        }
+        Value::List(l) => {
+            out.push('[');
+            for i in 0..l.len() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let item = l.get(i).unwrap_or(Value::NoValue);
+                write_json_value(out, &item, depth + 1)?;
+            }
+            out.push(']');
+        }
+    }
+    Ok(())
+}
+
+/// The default details, `{{ json . }}` in html/template, without a template: the JSON of the
+/// details data plus `\n`, HTML-escaped; empty when a field cannot be encoded (spec §5.6).
+pub fn write_default_details(out: &mut String, data: &DetailsData<'_>) {
+    let mut raw = String::with_capacity(256);
+    if write_json_value(&mut raw, &Value::Object(data), 0).is_err() {
+        return;
+    }
+    raw.push('\n');
+    json::html_escape(out, &raw);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags() -> Vec<(String, String)> {
+        vec![
+            ("host".into(), "a".into()),
+            ("region".into(), "<us>".into()),
+        ]
+    }
+
+    fn fields() -> Vec<(String, FieldValue)> {
+        vec![
+            ("v".into(), FieldValue::Float(42.5)),
+            ("n".into(), FieldValue::Int(3)),
+        ]
+    }
+
+    #[test]
+    fn default_details_is_html_escaped_json_of_the_details_data() {
+        let server = ServerInfo::default();
+        let tags = tags();
+        let mut fields = fields();
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        let (tm, fm) = (TagMap(&tags), FieldMap(&fields));
+        let data = DetailsData {
+            message_data: MessageData {
+                id_data: IdData {
+                    name: "cpu",
+                    task_name: "t",
+                    group: "",
+                    tags: &tm,
+                    server: &server,
+                },
+                id: "cpu:nil",
+                fields: &fm,
+                level: Level::Critical,
+                time: 1_464_782_400_123_000_000,
+                duration: 1e21 as i64,
+            },
+            message: "cpu:nil is CRITICAL",
+        };
+        let mut out = String::new();
+        write_default_details(&mut out, &data);
+        let expected = concat!(
+            "{&#34;Name&#34;:&#34;cpu&#34;,&#34;TaskName&#34;:&#34;t&#34;,&#34;Group&#34;:&#34;nil&#34;,",
+            "&#34;Tags&#34;:{&#34;host&#34;:&#34;a&#34;,&#34;region&#34;:&#34;\\u003cus\\u003e&#34;},",
+            "&#34;ServerInfo&#34;:{&#34;Hostname&#34;:&#34;localhost&#34;,&#34;ClusterID&#34;:&#34;&#34;,",
+            "&#34;ServerID&#34;:&#34;&#34;},&#34;ID&#34;:&#34;cpu:nil&#34;,",
+            "&#34;Fields&#34;:{&#34;n&#34;:3,&#34;v&#34;:42.5},&#34;Level&#34;:&#34;CRITICAL&#34;,",
+            "&#34;Time&#34;:&#34;2016-06-01T12:00:00.123Z&#34;,&#34;Duration&#34;:9223372036854775807,",
+            "&#34;Message&#34;:&#34;cpu:nil is CRITICAL&#34;}\n"
+        );
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn default_details_is_empty_when_a_field_is_nan() {
+        let server = ServerInfo::default();
+        let tags = tags();
+        let fields = vec![("v".to_string(), FieldValue::Float(f64::NAN))];
+        let (tm, fm) = (TagMap(&tags), FieldMap(&fields));
+        let data = DetailsData {
+            message_data: MessageData {
+                id_data: IdData {
+                    name: "cpu",
+                    task_name: "t",
+                    group: "",
+                    tags: &tm,
+                    server: &server,
+                },
+                id: "x",
+                fields: &fm,
+                level: Level::Ok,
+                time: 0,
+                duration: 0,
+            },
+            message: "m",
+        };
+        let mut out = String::from("");
+        write_default_details(&mut out, &data);
+        assert_eq!(out, "");
+        let v = DetailsFuncs.call("json", &[Value::Object(&data)]).unwrap();
+        assert_eq!(format!("{v:?}"), "string()");
+    }
+
+    #[test]
+    fn json_compact_has_no_trailing_newline_and_plus_is_kept_raw_before_escaping() {
+        let v = DetailsFuncs
+            .call("jsonCompact", &[Value::Float(1e21)])
+            .unwrap();
+        assert_eq!(format!("{v:?}"), "string(1e+21)");
+        let v = DetailsFuncs.call("json", &[Value::str("<a>")]).unwrap();
+        assert_eq!(format!("{v:?}"), "string(\"\\u003ca\\u003e\"\n)");
+    }
+
+    #[test]
+    fn id_data_shows_nil_group_but_handler_data_shows_raw_empty_group() {
+        let server = ServerInfo::default();
+        let tags = tags();
+        let tm = TagMap(&tags);
+        let id = IdData {
+            name: "cpu",
+            task_name: "t",
+            group: "",
+            tags: &tm,
+            server: &server,
+        };
+        assert_eq!(format!("{:?}", id.field("Group").unwrap()), "string(nil)");
+        assert!(id.field("Level").is_none());
+        assert!(id.field("Fields").is_none());
+        let mut e = crate::json::tests::sample_event();
+        e.data.group = String::new();
+        let h = e.handler_data();
+        assert_eq!(format!("{:?}", h.field("Group").unwrap()), "string()");
+        assert_eq!(
+            format!("{:?}", h.field("Level").unwrap()),
+            "string(CRITICAL)"
+        );
+        assert_eq!(
+            format!("{:?}", h.field("Time").unwrap()),
+            "time.Time(2016-06-01 12:00:00.123 +0000 UTC)"
+        );
+    }
+
+    #[test]
+    fn tag_index_of_a_missing_key_is_the_empty_string_but_fields_give_no_value() {
+        let tags = tags();
+        let fields = fields();
+        assert_eq!(format!("{:?}", TagMap(&tags).zero()), "string()");
+        assert!(matches!(FieldMap(&fields).zero(), Value::NoValue));
+    }
+}

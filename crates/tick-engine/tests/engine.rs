@@ -1,0 +1,399 @@
+//! Engine-level tests: one `run(script, lines)` helper and cases per node. Points are built
+//! directly from a small line-protocol subset (no escapes); what comes out is observed through
+//! a `|log()` node's lines, which show name, group, dimensions, tags, fields and time.
+
+#![allow(clippy::unwrap_used)] // test helpers: a bad fixture should fail loudly
+
+use tick_engine::{CompileOptions, Compiler, FieldValue, Fields, Point, Tags, Task};
+
+/// `cpu,host=a v=1,n=2i,s="x",b=true 1000000000` (db `db`, rp `rp`).
+fn point(line: &str) -> Point {
+    let mut parts = line.split(' ');
+    let series = parts.next().unwrap();
+    let fields = parts.next().unwrap_or("");
+    let time: i64 = parts.next().map_or(0, |t| t.parse().unwrap());
+    let mut series = series.split(',');
+    let name = series.next().unwrap();
+    let tags = Tags::from_pairs(series.map(|kv| kv.split_once('=').unwrap()));
+    let fields = Fields::from_pairs(fields.split(',').filter(|s| !s.is_empty()).map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap();
+        let v = if let Some(i) = v.strip_suffix('i') {
+            FieldValue::Int(i.parse().unwrap())
+        } else if let Some(s) = v.strip_prefix('"') {
+            FieldValue::String(s.trim_end_matches('"').to_string())
+        } else if v == "true" || v == "false" {
+            FieldValue::Bool(v == "true")
+        } else {
+            FieldValue::Float(v.parse().unwrap())
+        };
+        (k.to_string(), v)
+    }));
+    Point::new(name, "db", "rp", tags, fields, time)
+}
+
+fn task(script: &str) -> Task {
+    let (program, diags) = tick_syntax::parse(script);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+    let (task, diags) = Compiler::new().compile("t", &program, &CompileOptions::default());
+    assert!(task.is_some(), "{diags:?}");
+    task.unwrap()
+}
+
+/// Runs `lines` through `script` (routing by measurement like the binary) and returns the
+/// lines logged by its `|log()` nodes, without the constant `prefix= ... rp=rp` head.
+fn run(script: &str, lines: &str) -> Vec<String> {
+    let mut t = task(script);
+    let mut emissions = Vec::new();
+    for line in lines.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let p = point(line);
+        if t.accepts(&p.name) {
+            t.push(&p, &mut emissions);
+        }
+    }
+    t.drain_logs()
+        .into_iter()
+        .map(|r| {
+            r.line
+                .split_once(" group=")
+                .map(|(_, rest)| format!("group={rest}"))
+                .unwrap_or(r.line)
+        })
+        .collect()
+}
+
+#[test]
+fn from_keeps_only_its_measurement() {
+    let out = run(
+        "stream|from().measurement('cpu')|log()",
+        "cpu v=1 1\nmem v=2 2\ncpu v=3 3",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= field_v=1 time=1970-01-01T00:00:00.000000001Z",
+            "group= field_v=3 time=1970-01-01T00:00:00.000000003Z",
+        ]
+    );
+}
+
+#[test]
+fn from_where_calls_are_anded() {
+    let out = run(
+        "stream|from().where(lambda: \"v\" > 1.0).where(lambda: \"v\" < 5.0)|log()",
+        "cpu v=1 1\ncpu v=3 2\ncpu v=7 3",
+    );
+    assert_eq!(
+        out,
+        vec!["group= field_v=3 time=1970-01-01T00:00:00.000000002Z"]
+    );
+}
+
+#[test]
+fn from_where_state_is_shared_by_all_groups() {
+    // Spec §3.6: `count() == 2` in from().where() passes only the 2nd point overall.
+    let out = run(
+        "stream|from().groupBy('host').where(lambda: count() == 2)|log()",
+        "cpu,host=a v=1 1\ncpu,host=b v=2 2\ncpu,host=a v=3 3\ncpu,host=b v=4 4",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group=\"host=b\" dimension_0=host tag_host=b field_v=2 time=1970-01-01T00:00:00.000000002Z"
+        ]
+    );
+}
+
+#[test]
+fn where_node_state_is_per_group() {
+    // Spec §3.6: `|groupBy('host')|where(lambda: count() == 1)` passes the first point of each group.
+    let out = run(
+        "stream|from()|groupBy('host')|where(lambda: count() == 1)|log()",
+        "cpu,host=h1 v=1 1\ncpu,host=h2 v=2 2\ncpu,host=h1 v=3 3\ncpu,host=h2 v=4 4\ncpu,host=h1 v=5 5",
+    );
+    assert_eq!(out.len(), 2);
+    assert!(out[0].contains("field_v=1 "));
+    assert!(out[1].contains("field_v=2 "));
+}
+
+#[test]
+fn where_drops_points_on_evaluation_errors_and_counts_them_once_per_message() {
+    let mut t = task("stream|from()|where(lambda: \"x\" > 1.0)|log()");
+    let mut em = Vec::new();
+    for line in ["cpu v=1 1", "cpu x=5 2", "cpu v=2 3"] {
+        t.push(&point(line), &mut em);
+    }
+    assert_eq!(t.drain_logs().len(), 1);
+    let stats = t.stats();
+    let w = stats.iter().find(|s| s.name == "where2").unwrap();
+    assert_eq!((w.received, w.emitted, w.errors), (3, 1, 2));
+    assert_eq!(w.error_summaries.len(), 1);
+    assert_eq!(
+        w.error_summaries[0].message,
+        "error while evaluating expression: left reference value \"x\" is missing value"
+    );
+    assert_eq!(w.error_summaries[0].count, 2);
+}
+
+#[test]
+fn group_by_star_uses_only_the_tags_the_point_has() {
+    let out = run(
+        "stream|from().groupBy(*)|log()",
+        "cpu,host=a,region=us,dc=x v=1 1\ncpu v=2 2",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group=\"dc=x,host=a,region=us\" dimension_0=dc dimension_1=host dimension_2=region tag_dc=x tag_host=a tag_region=us field_v=1 time=1970-01-01T00:00:00.000000001Z",
+            "group= field_v=2 time=1970-01-01T00:00:00.000000002Z",
+        ]
+    );
+}
+
+#[test]
+fn group_by_measurement_puts_the_name_and_a_newline_first() {
+    let out = run(
+        "stream|from().groupBy('host').groupByMeasurement()|log()",
+        "cpu,host=a v=1 1",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group=\"cpu\\nhost=a\" dimension_0=host tag_host=a field_v=1 time=1970-01-01T00:00:00.000000001Z"
+        ]
+    );
+}
+
+#[test]
+fn group_by_node_ors_by_measurement_with_the_incoming_flag() {
+    let out = run(
+        "stream|from().groupByMeasurement()|groupBy('host')|log()",
+        "cpu,host=a v=1 1",
+    );
+    assert!(out[0].starts_with("group=\"cpu\\nhost=a\""), "{out:?}");
+}
+
+#[test]
+fn group_by_star_with_exclude_and_a_reset() {
+    let out = run(
+        "stream|from()|groupBy(*).exclude('dc')|log()",
+        "cpu,host=a,dc=x v=1 1",
+    );
+    assert!(
+        out[0].starts_with("group=\"host=a\" dimension_0=host "),
+        "{out:?}"
+    );
+    let out = run(
+        "stream|from().groupBy('host')|groupBy()|log()",
+        "cpu,host=a v=1 1",
+    );
+    assert!(out[0].starts_with("group= tag_host=a"), "{out:?}");
+}
+
+#[test]
+fn a_missing_group_tag_gives_an_empty_value() {
+    let out = run(
+        "stream|from().groupBy('host','region')|log()",
+        "cpu,host=b v=1 1",
+    );
+    assert!(out[0].starts_with("group=\"host=b,region=\" "), "{out:?}");
+}
+
+#[test]
+fn truncate_then_round_rewrite_the_time_after_where() {
+    // Spec §4.1: truncate(10s).round(20s) maps 15s → 10s → 20s; where sees the original time.
+    let out = run(
+        "stream|from().truncate(10s).round(20s).where(lambda: unixNano(\"time\") == 15000000000)|log()",
+        "cpu v=1 15000000000\ncpu v=2 10000000000",
+    );
+    assert_eq!(out, vec!["group= field_v=1 time=1970-01-01T00:00:20Z"]);
+}
+
+#[test]
+fn eval_without_keep_outputs_only_its_results_and_keeps_tags() {
+    let out = run(
+        "stream|from()|eval(lambda: \"v\" * 2.0).as('double')|log()",
+        "cpu,host=a v=10,w=1 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= tag_host=a field_double=20 time=1970-01-01T00:00:00.000000001Z"]
+    );
+}
+
+#[test]
+fn eval_later_expressions_see_earlier_results() {
+    // Spec §3.2: eval(lambda: "a" * 2, lambda: "x0" + 1).as('x0','x1') gives x1 = 2a+1.
+    let out = run(
+        "stream|from()|eval(lambda: \"a\" * 2, lambda: \"x0\" + 1).as('x0','x1')|log()",
+        "cpu a=3i 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= field_x0=6 field_x1=7 time=1970-01-01T00:00:00.000000001Z"]
+    );
+}
+
+#[test]
+fn eval_reloads_a_point_value_over_an_earlier_result() {
+    // Spec §4.3 quirk, verified examples on value=10,other=5.
+    let out = run(
+        "stream|from()|eval(lambda: \"value\" * 2.0, lambda: \"value\" + 1.0).as('value','v3')|log()",
+        "cpu value=10,other=5 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= field_v3=11 field_value=10 time=1970-01-01T00:00:00.000000001Z"]
+    );
+    let out = run(
+        "stream|from()|eval(lambda: \"value\" * 2.0, lambda: \"other\" + 0.0).as('other','v3')|log()",
+        "cpu value=10,other=5 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= field_other=5 field_v3=5 time=1970-01-01T00:00:00.000000001Z"]
+    );
+    let out = run(
+        "stream|from()|eval(lambda: \"value\" * 2.0).as('value')|log()",
+        "cpu value=10,other=5 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= field_value=20 time=1970-01-01T00:00:00.000000001Z"]
+    );
+}
+
+#[test]
+fn eval_keep_without_arguments_keeps_all_fields_and_tag_results() {
+    let out = run(
+        "stream|from()|eval(lambda: 'x', lambda: \"v\" + 1.0).as('t','w').tags('t').keep()|log()",
+        "cpu v=1 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= tag_t=x field_t=x field_v=1 field_w=2 time=1970-01-01T00:00:00.000000001Z"]
+    );
+}
+
+#[test]
+fn eval_keep_with_a_list_takes_results_then_fields() {
+    let out = run(
+        "stream|from()|eval(lambda: \"v\" + 1.0).as('w').keep('w', 'u')|log()",
+        "cpu v=1,u=9,z=0 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= field_u=9 field_w=2 time=1970-01-01T00:00:00.000000001Z"]
+    );
+    let mut t = task("stream|from()|eval(lambda: \"v\" + 1.0).as('w').keep('nope')|log()");
+    t.push(&point("cpu v=1 1"), &mut Vec::new());
+    assert!(t.drain_logs().is_empty());
+    let s = t.stats();
+    assert_eq!(
+        s[2].error_summaries[0].message,
+        "error evaluating expression: cannot keep field \"nope\", field does not exist"
+    );
+}
+
+#[test]
+fn eval_tag_results_must_be_strings() {
+    let mut t = task("stream|from()|eval(lambda: 1.5).as('t').tags('t')|log()");
+    t.push(&point("cpu v=1 1"), &mut Vec::new());
+    assert!(t.drain_logs().is_empty());
+    assert_eq!(
+        t.stats()[2].error_summaries[0].message,
+        "error evaluating expression: result of a tag expression must be of type string, got float64"
+    );
+}
+
+#[test]
+fn eval_errors_drop_the_point() {
+    let mut t = task("stream|from()|eval(lambda: \"missing\" * 2.0).as('x')|log()");
+    t.push(&point("cpu v=1 1"), &mut Vec::new());
+    assert!(t.drain_logs().is_empty());
+    assert_eq!(
+        t.stats()[2].error_summaries[0].message,
+        "error evaluating expression: invalid math operator * for type missing"
+    );
+}
+
+#[test]
+fn eval_count_state_is_per_group() {
+    // Spec §3.6: |groupBy('host')|eval(lambda: count()) gives 1, 1, 2, 2, 3.
+    let out = run(
+        "stream|from()|groupBy('host')|eval(lambda: count()).as('c')|log()",
+        "cpu,host=h1 v=1 1\ncpu,host=h2 v=1 2\ncpu,host=h1 v=1 3\ncpu,host=h2 v=1 4\ncpu,host=h1 v=1 5",
+    );
+    let counts: Vec<&str> = out
+        .iter()
+        .map(|l| {
+            l.split("field_c=")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(counts, vec!["1", "1", "2", "2", "3"]);
+}
+
+#[test]
+fn default_sets_absent_fields_and_absent_or_empty_tags() {
+    let out = run(
+        "stream|from()|default().field('v', 0.0).field('n', 7).tag('host', 'none').tag('dc', 'x')|log()",
+        "cpu,dc=y v=1 1\ncpu w=2 2",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= tag_dc=y tag_host=none field_n=7 field_v=1 time=1970-01-01T00:00:00.000000001Z",
+            "group= tag_dc=x tag_host=none field_n=7 field_v=0 field_w=2 time=1970-01-01T00:00:00.000000002Z",
+        ]
+    );
+}
+
+#[test]
+fn deleting_a_group_tag_regroups_to_nil() {
+    let out = run(
+        "stream|from().groupBy('host')|delete().tag('host').field('v')|log()",
+        "cpu,host=a v=1,w=2 1",
+    );
+    assert_eq!(
+        out,
+        vec!["group= field_w=2 time=1970-01-01T00:00:00.000000001Z"]
+    );
+}
+
+#[test]
+fn a_var_feeding_two_chains_delivers_depth_first_in_order() {
+    let out = run(
+        "var f = stream|from()\nf|log().prefix('A')\nf|log().prefix('B')",
+        "cpu v=1 1\ncpu v=2 2",
+    );
+    // The helper strips the prefix; the order shows A then B for each point.
+    assert_eq!(out.len(), 4);
+    assert!(out[0].contains("field_v=1") && out[1].contains("field_v=1"));
+    assert!(out[2].contains("field_v=2") && out[3].contains("field_v=2"));
+}
+
+#[test]
+fn stats_count_received_and_emitted_per_node() {
+    let mut t = task("stream|from().measurement('cpu')|where(lambda: \"v\" > 1.0)");
+    let mut em = Vec::new();
+    for line in ["cpu v=1 1", "mem v=5 2", "cpu v=5 3"] {
+        t.push(&point(line), &mut em);
+    }
+    let s: Vec<(String, u64, u64)> = t
+        .stats()
+        .into_iter()
+        .map(|s| (s.name, s.received, s.emitted))
+        .collect();
+    assert_eq!(
+        s,
+        vec![
+            ("stream0".into(), 3, 3),
+            ("from1".into(), 3, 2),
+            ("where2".into(), 2, 1)
+        ]
+    );
+}

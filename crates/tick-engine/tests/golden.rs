@@ -1,0 +1,86 @@
+//! Runs the engine's golden cases in `tickscripts/` (every `NAME.tick` with a
+//! `NAME.expected.jsonl`, except `alert_*`, which the alert tests run): the JSON lines the
+//! script's `.log('LOG')` handler would write must equal the hand-derived expectations.
+
+#![allow(clippy::unwrap_used)] // a broken fixture should fail loudly
+
+use std::path::Path;
+
+use tick_engine::topics::{Emission, HandlerRef, Topics};
+use tick_engine::{ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Point, Tags};
+
+const LOG: HandlerSpec =
+    HandlerSpec { kind: "log", args: &[ArgType::String], variadic: None, properties: &[], doc: "" };
+
+/// The line-protocol subset of the fixtures: `name,k=v f=1,i=2i,s="x" ns`; `#` comments.
+fn points(lp: &str) -> Vec<Point> {
+    lp.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let mut parts = line.split(' ');
+            let mut series = parts.next().unwrap().split(',');
+            let name = series.next().unwrap();
+            let tags = Tags::from_pairs(series.map(|kv| kv.split_once('=').unwrap()));
+            let fields = Fields::from_pairs(parts.next().unwrap().split(',').map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                let v = if let Some(i) = v.strip_suffix('i') {
+                    FieldValue::Int(i.parse().unwrap())
+                } else if let Some(s) = v.strip_prefix('"') {
+                    FieldValue::String(s.trim_end_matches('"').to_string())
+                } else if v == "true" || v == "false" {
+                    FieldValue::Bool(v == "true")
+                } else {
+                    FieldValue::Float(v.parse().unwrap())
+                };
+                (k.to_string(), v)
+            }));
+            Point::new(name, "db", "rp", tags, fields, parts.next().unwrap().parse().unwrap())
+        })
+        .collect()
+}
+
+fn run_case(dir: &Path, stem: &str) -> Result<(), String> {
+    let src = std::fs::read_to_string(dir.join(format!("{stem}.tick"))).unwrap();
+    let lp = std::fs::read_to_string(dir.join(format!("{stem}.lp"))).unwrap();
+    let expected = std::fs::read_to_string(dir.join(format!("{stem}.expected.jsonl"))).unwrap();
+    let (program, diags) = tick_syntax::parse(&src);
+    if diags.iter().any(|d| d.is_error()) {
+        return Err(format!("{stem}: {diags:?}"));
+    }
+    let (task, diags) = Compiler::new().with_handlers(&[LOG]).compile(stem, &program, &CompileOptions::default());
+    let mut task = task.ok_or_else(|| format!("{stem}: {diags:?}"))?;
+    let mut topics = Topics::new();
+    let (mut emissions, mut deliveries): (Vec<Emission>, _) = (Vec::new(), Vec::new());
+    for p in points(&lp) {
+        if task.accepts(&p.name) {
+            task.push(&p, &mut emissions);
+        }
+        for e in emissions.drain(..) {
+            topics.collect(e, &mut deliveries);
+        }
+    }
+    let got: String = deliveries
+        .iter()
+        .filter(|d| matches!(d.handler, HandlerRef::Alert { .. }))
+        .filter_map(|d| tick_engine::json::event_to_string(&d.event).ok())
+        .collect();
+    if got == expected { Ok(()) } else { Err(format!("{stem}:\n--- expected\n{expected}--- got\n{got}")) }
+}
+
+#[test]
+fn engine_golden_cases_match_their_expected_log_lines() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tickscripts");
+    let mut stems: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".expected.jsonl").map(str::to_string)
+        })
+        .filter(|s| !s.starts_with("alert_"))
+        .collect();
+    stems.sort();
+    assert!(stems.len() >= 5, "{stems:?}");
+    let failures: Vec<String> = stems.iter().filter_map(|s| run_case(&dir, s).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,407 @@
+//! Go `time.Time` and `time.Duration` text: `Time.String()`, `Time.Format(layout)` with Go's
+//! reference-time layouts, RFC3339Nano (JSON) and `Duration.String()` (spec §5.5, §5.6).
+
+use std::fmt::Write as _;
+
+use crate::value::GoTime;
+
+/// A civil date and time in the time's own zone.
+struct Civil {
+    year: i64,
+    month: u32,
+    day: u32,
+    yday: u32,
+    weekday: u32,
+    hour: u32,
+    min: u32,
+    sec: u32,
+    nanos: u32,
+}
+
+fn civil(t: &GoTime) -> Civil {
+    let secs = t.unix_nanos.div_euclid(1_000_000_000) + i64::from(t.offset_secs);
+    let nanos = t.unix_nanos.rem_euclid(1_000_000_000) as u32;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    // Days to civil date (proleptic Gregorian), after H. Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    const CUM: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let yday = CUM[(month - 1) as usize] + day + u32::from(leap && month > 2);
+    Civil {
+        year,
+        month,
+        day,
+        yday,
+        weekday: (days + 4).rem_euclid(7) as u32,
+        hour: sod / 3600,
+        min: sod / 60 % 60,
+        sec: sod % 60,
+        nanos,
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+fn pad(out: &mut String, v: i64, width: usize) {
+    if width == 4 && (0..10_000).contains(&v) {
+        let v = v as u32;
+        two(out, v / 100);
+        two(out, v % 100);
+        return;
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    let _ = write!(out, "{:0width$}", v.unsigned_abs());
+}
+
+fn two(out: &mut String, v: u32) {
+    out.push(char::from(b'0' + (v / 10 % 10) as u8));
+    out.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// Fraction of a second: `digits` places; `trim` drops trailing zeros (and the separator when
+/// nothing is left), as Go's `.999` layouts do.
+fn fraction(out: &mut String, nanos: u32, sep: char, digits: usize, trim: bool) {
+    let mut buf = [0u8; 9];
+    let mut n = nanos;
+    for i in (0..9).rev() {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let mut len = digits.min(9);
+    if trim {
+        while len > 0 && buf[len - 1] == b'0' {
+            len -= 1;
+        }
+        if len == 0 {
+            return;
+        }
+    }
+    out.push(sep);
+    for b in &buf[..len] {
+        out.push(char::from(*b));
+    }
+}
+
+/// A numeric zone offset: `-0700` style with optional colons and seconds.
+fn offset(out: &mut String, off: i32, colon: bool, minutes: bool, seconds: bool) {
+    let (sign, a) = if off < 0 { ('-', -off) } else { ('+', off) };
+    out.push(sign);
+    two(out, (a / 3600) as u32);
+    if minutes {
+        if colon {
+            out.push(':');
+        }
+        two(out, (a / 60 % 60) as u32);
+    }
+    if seconds {
+        if colon {
+            out.push(':');
+        }
+        two(out, (a % 60) as u32);
+    }
+}
+
+/// Go `Time.String()`: `2016-06-01 12:00:00.123 +0000 UTC`.
+pub fn write_time(out: &mut String, t: &GoTime) {
+    let c = civil(t);
+    pad(out, c.year, 4);
+    out.push('-');
+    two(out, c.month);
+    out.push('-');
+    two(out, c.day);
+    out.push(' ');
+    two(out, c.hour);
+    out.push(':');
+    two(out, c.min);
+    out.push(':');
+    two(out, c.sec);
+    fraction(out, c.nanos, '.', 9, true);
+    out.push(' ');
+    offset(out, t.offset_secs, false, true, false);
+    out.push(' ');
+    zone_name(out, t);
+}
+
+fn zone_name(out: &mut String, t: &GoTime) {
+    if t.zone.is_empty() {
+        // Go prints a nameless zone as its offset.
+        offset(out, t.offset_secs, false, true, false);
+    } else {
+        out.push_str(t.zone);
+    }
+}
+
+/// RFC 3339 with up to nine fractional digits, trailing zeros trimmed, `Z` for UTC
+/// (`2016-06-01T12:00:00.123Z`), as Go's `Time.MarshalJSON` writes it (without quotes).
+/// Fails, as Go does, for a year outside 0–9999.
+pub fn write_rfc3339_nano(out: &mut String, t: &GoTime) -> Result<(), YearOutOfRange> {
+    let c = civil(t);
+    if !(0..=9999).contains(&c.year) {
+        return Err(YearOutOfRange);
+    }
+    pad(out, c.year, 4);
+    out.push('-');
+    two(out, c.month);
+    out.push('-');
+    two(out, c.day);
+    out.push('T');
+    two(out, c.hour);
+    out.push(':');
+    two(out, c.min);
+    out.push(':');
+    two(out, c.sec);
+    fraction(out, c.nanos, '.', 9, true);
+    if t.offset_secs == 0 {
+        out.push('Z');
+    } else {
+        offset(out, t.offset_secs, true, true, false);
+    }
+    Ok(())
+}
+
+/// A time whose year is outside 0–9999 cannot be written as RFC 3339 JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct YearOutOfRange;
+
+impl std::fmt::Display for YearOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Time.MarshalJSON: year outside of range [0,9999]")
+    }
+}
+
+impl std::error::Error for YearOutOfRange {}
+
+/// Go `Time.Format(layout)` with the reference time `Mon Jan 2 15:04:05 MST 2006`.
+pub fn format_time(out: &mut String, t: &GoTime, layout: &str) {
+    let c = civil(t);
+    let b = layout.as_bytes();
+    let mut i = 0;
+    let starts = |i: usize, s: &str| b[i..].starts_with(s.as_bytes());
+    while i < b.len() {
+        let rest_len;
+        match b[i] {
+            b'J' if starts(i, "January") => {
+                out.push_str(MONTHS[(c.month - 1) as usize]);
+                rest_len = 7;
+            }
+            b'J' if starts(i, "Jan") => {
+                out.push_str(&MONTHS[(c.month - 1) as usize][..3]);
+                rest_len = 3;
+            }
+            b'M' if starts(i, "Monday") => {
+                out.push_str(DAYS[c.weekday as usize]);
+                rest_len = 6;
+            }
+            b'M' if starts(i, "Mon") => {
+                out.push_str(&DAYS[c.weekday as usize][..3]);
+                rest_len = 3;
+            }
+            b'M' if starts(i, "MST") => {
+                zone_name(out, t);
+                rest_len = 3;
+            }
+            b'0' if starts(i, "002") => {
+                let _ = write!(out, "{:03}", c.yday);
+                rest_len = 3;
+            }
+            b'0' if i + 1 < b.len() && (b'1'..=b'6').contains(&b[i + 1]) => {
+                match b[i + 1] {
+                    b'1' => two(out, c.month),
+                    b'2' => two(out, c.day),
+                    b'3' => two(out, hour12(c.hour)),
+                    b'4' => two(out, c.min),
+                    b'5' => two(out, c.sec),
+                    _ => two(out, c.year.rem_euclid(100) as u32),
+                }
+                rest_len = 2;
+            }
+            b'1' if starts(i, "15") => {
+                two(out, c.hour);
+                rest_len = 2;
+            }
+            b'1' => {
+                let _ = write!(out, "{}", c.month);
+                rest_len = 1;
+            }
+            b'2' if starts(i, "2006") => {
+                pad(out, c.year, 4);
+                rest_len = 4;
+            }
+            b'2' => {
+                let _ = write!(out, "{}", c.day);
+                rest_len = 1;
+            }
+            b'_' if starts(i, "_2006") => {
+                out.push('_');
+                pad(out, c.year, 4);
+                rest_len = 5;
+            }
+            b'_' if starts(i, "__2") => {
+                let _ = write!(out, "{:>3}", c.yday);
+                rest_len = 3;
+            }
+            b'_' if starts(i, "_2") => {
+                let _ = write!(out, "{:>2}", c.day);
+                rest_len = 2;
+            }
+            b'3' => {
+                let _ = write!(out, "{}", hour12(c.hour));
+                rest_len = 1;
+            }
+            b'4' => {
+                let _ = write!(out, "{}", c.min);
+                rest_len = 1;
+            }
+            b'5' => {
+                let _ = write!(out, "{}", c.sec);
+                rest_len = 1;
+            }
+            b'P' if starts(i, "PM") => {
+                out.push_str(if c.hour >= 12 { "PM" } else { "AM" });
+                rest_len = 2;
+            }
+            b'p' if starts(i, "pm") => {
+                out.push_str(if c.hour >= 12 { "pm" } else { "am" });
+                rest_len = 2;
+            }
+            b'-' | b'Z' if zone_layout(&b[i + 1..]).is_some() => {
+                let (len, colon, minutes, seconds) = zone_layout(&b[i + 1..]).unwrap_or_default();
+                if b[i] == b'Z' && t.offset_secs == 0 {
+                    out.push('Z');
+                } else {
+                    offset(out, t.offset_secs, colon, minutes, seconds);
+                }
+                rest_len = 1 + len;
+            }
+            b'.' | b',' if i + 1 < b.len() && (b[i + 1] == b'0' || b[i + 1] == b'9') => {
+                let ch = b[i + 1];
+                let mut j = i + 1;
+                while j < b.len() && b[j] == ch {
+                    j += 1;
+                }
+                if j < b.len() && b[j].is_ascii_digit() {
+                    out.push(char::from(b[i]));
+                    rest_len = 1;
+                } else {
+                    fraction(out, c.nanos, char::from(b[i]), j - i - 1, ch == b'9');
+                    rest_len = j - i;
+                }
+            }
+            _ => {
+                // Copy one UTF-8 character literally.
+                let ch_len = layout[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&layout[i..i + ch_len]);
+                rest_len = ch_len;
+            }
+        }
+        i += rest_len;
+    }
+}
+
+fn hour12(h: u32) -> u32 {
+    match h % 12 {
+        0 => 12,
+        x => x,
+    }
+}
+
+/// After a `-` or `Z`: the zone layout forms `070000`, `07:00:00`, `0700`, `07:00`, `07`.
+/// Returns (length, colon, minutes, seconds).
+fn zone_layout(b: &[u8]) -> Option<(usize, bool, bool, bool)> {
+    for (pat, colon, minutes, seconds) in [
+        ("070000", false, true, true),
+        ("07:00:00", true, true, true),
+        ("0700", false, true, false),
+        ("07:00", true, true, false),
+        ("07", false, false, false),
+    ] {
+        if b.starts_with(pat.as_bytes()) {
+            return Some((pat.len(), colon, minutes, seconds));
+        }
+    }
+    None
+}
+
+/// Go `Duration.String()`: `1m30s`, `1.5µs`, `1h0m0s`, `0s`, `-2562047h47m16.854775808s`.
+pub fn write_duration(out: &mut String, d: i64) {
+    if d == 0 {
+        out.push_str("0s");
+        return;
+    }
+    let neg = d < 0;
+    let u = d.unsigned_abs();
+    if neg {
+        out.push('-');
+    }
+    if u < 1_000_000_000 {
+        let (unit, scale) = if u < 1_000 {
+            ("ns", 1)
+        } else if u < 1_000_000 {
+            ("µs", 1_000)
+        } else {
+            ("ms", 1_000_000)
+        };
+        frac_number(out, u, scale);
+        out.push_str(unit);
+        return;
+    }
+    let secs = u / 1_000_000_000;
+    let h = secs / 3600;
+    let m = secs / 60 % 60;
+    if h > 0 {
+        let _ = write!(out, "{h}h");
+    }
+    if secs >= 60 {
+        let _ = write!(out, "{m}m");
+    }
+    frac_number(out, u % 60_000_000_000, 1_000_000_000);
+    out.push('s');
+}
+
+/// Writes `v / scale` with the fraction's trailing zeros trimmed.
+fn frac_number(out: &mut String, v: u64, scale: u64) {
+    let _ = write!(out, "{}", v / scale);
+    let mut f = v % scale;
+    if f == 0 || scale == 1 {
+        return;
+    }
+    let mut width = scale.ilog10() as usize;
+    while f.is_multiple_of(10) {
+        f /= 10;
+        width -= 1;
+    }
+    let _ = write!(out, ".{f:0width$}");
+}

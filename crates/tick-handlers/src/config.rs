@@ -1,0 +1,695 @@
+//! `kapacitor.conf` as tick reads it (spec §6.1): the `[[mqtt]]` sections with Kapacitor's
+//! validation rules and messages, `KAPACITOR_MQTT_<i>_<KEY>` environment overrides, and one
+//! warning for every other section of a real Kapacitor file. Owns parsing and validation only;
+//! connecting is `mqtt::delivery`'s job.
+//!
+//! Secrets never leave this module in clear text except through [`Secret::expose`]: the
+//! `Debug` and `Display` of a [`Secret`] print `***`, and [`BrokerUrl`] redacts the URL password.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+/// A password or other secret: prints as `***` in `Debug` and `Display` output.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    /// The clear text, for the one place that sends it (the MQTT CONNECT packet).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// True when no secret was given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The whole configuration tick uses from a `kapacitor.conf`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// The `[[mqtt]]` sections in file order (enabled or not).
+    pub mqtt: Vec<MqttConfig>,
+}
+
+/// How a broker is reached, from the `url` key (spec §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `tcp://`, `mqtt://`, or no scheme.
+    Tcp,
+    /// `ssl://`, `tls://`, `mqtts://`, `mqtt+ssl://`, `tcps://`.
+    Tls,
+    /// `ws://`.
+    Ws,
+    /// `wss://`.
+    Wss,
+    /// `unix:///path/to/socket`.
+    Unix,
+}
+
+impl Scheme {
+    /// True for the schemes that use TLS.
+    pub fn is_tls(self) -> bool {
+        matches!(self, Scheme::Tls | Scheme::Wss)
+    }
+}
+
+/// A parsed broker URL. Credentials found in the URL are kept apart so that printing the URL
+/// never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BrokerUrl {
+    pub scheme: Scheme,
+    /// Host name or IP address (without brackets); for `unix://`, the socket path.
+    pub host: String,
+    pub port: u16,
+    /// Path for websockets (`/mqtt`), empty otherwise.
+    pub path: String,
+    /// `user` from `tcp://user:pass@host`; overrides the `username` key (spec §6.1).
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The scheme as written (`mqtts`), for display.
+    written_scheme: String,
+}
+
+impl BrokerUrl {
+    /// Parses a Kapacitor/paho broker URL: `scheme://[user[:pass]@]host[:port][/path]`, no scheme
+    /// means `tcp://`, and a leading `:` means `127.0.0.1` (paho `AddBroker`).
+    pub fn parse(raw: &str) -> Result<BrokerUrl, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("must specify a url for mqtt service".to_owned());
+        }
+        let (written_scheme, rest) = match raw.find("://") {
+            Some(i) => (raw[..i].to_ascii_lowercase(), &raw[i + 3..]),
+            None => ("tcp".to_owned(), raw),
+        };
+        let scheme = match written_scheme.as_str() {
+            "tcp" | "mqtt" => Scheme::Tcp,
+            "ssl" | "tls" | "mqtts" | "mqtt+ssl" | "tcps" => Scheme::Tls,
+            "ws" => Scheme::Ws,
+            "wss" => Scheme::Wss,
+            "unix" => Scheme::Unix,
+            other => {
+                return Err(format!(
+                    "unknown URL scheme {other:?}: use tcp://, mqtt://, ssl://, tls://, mqtts://, \
+                     mqtt+ssl://, tcps://, ws://, wss:// or unix://"
+                ));
+            }
+        };
+        if scheme == Scheme::Unix {
+            if rest.is_empty() {
+                return Err("a unix:// URL needs a socket path".to_owned());
+            }
+            return Ok(BrokerUrl {
+                scheme,
+                host: rest.to_owned(),
+                port: 0,
+                path: String::new(),
+                username: None,
+                password: None,
+                written_scheme,
+            });
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (userinfo, hostport) = match authority.rfind('@') {
+            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+            None => (None, authority),
+        };
+        let (username, password) = match userinfo {
+            None => (None, None),
+            Some(ui) => match ui.split_once(':') {
+                Some((u, p)) => (Some(u.to_owned()), Some(Secret::new(p))),
+                None => (Some(ui.to_owned()), None),
+            },
+        };
+        let (host, port) = split_host_port(hostport)?;
+        let host = if host.is_empty() {
+            "127.0.0.1".to_owned()
+        } else {
+            host
+        };
+        let port = match port {
+            Some(p) => p,
+            None => match scheme {
+                Scheme::Tcp => 1883,
+                Scheme::Tls => 8883,
+                Scheme::Ws => 80,
+                Scheme::Wss => 443,
+                Scheme::Unix => 0,
+            },
+        };
+        let path = match scheme {
+            Scheme::Ws | Scheme::Wss => path.to_owned(),
+            _ => String::new(),
+        };
+        Ok(BrokerUrl {
+            scheme,
+            host,
+            port,
+            path,
+            username,
+            password,
+            written_scheme,
+        })
+    }
+
+    /// The URL without credentials, for websocket requests (`ws://host:port/path`).
+    pub fn without_credentials(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match self.scheme {
+            Scheme::Ws => format!("ws://{host}:{}{}", self.port, self.path),
+            Scheme::Wss => format!("wss://{host}:{}{}", self.port, self.path),
+            Scheme::Unix => format!("unix://{}", self.host),
+            _ => format!("{}://{host}:{}", self.written_scheme, self.port),
+        }
+    }
+}
+
+/// Shows the URL with the password replaced by `***`.
+impl fmt::Display for BrokerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plain = self.without_credentials();
+        match (&self.username, &self.password) {
+            (Some(u), pw) => {
+                let (scheme, rest) = plain.split_once("://").unwrap_or(("tcp", &plain));
+                let pw = if pw.is_some() { ":***" } else { "" };
+                write!(f, "{scheme}://{u}{pw}@{rest}")
+            }
+            (None, _) => f.write_str(&plain),
+        }
+    }
+}
+
+impl fmt::Debug for BrokerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BrokerUrl({self})")
+    }
+}
+
+fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
+    let (host, port) = if let Some(rest) = hostport.strip_prefix('[') {
+        let Some(end) = rest.find(']') else {
+            return Err(format!("invalid host {hostport:?}: missing ']'"));
+        };
+        let host = &rest[..end];
+        let after = &rest[end + 1..];
+        match after.strip_prefix(':') {
+            Some(p) => (host, Some(p)),
+            None if after.is_empty() => (host, None),
+            None => return Err(format!("invalid host {hostport:?}")),
+        }
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(0) | Err(_) => {
+                return Err(format!(
+                    "invalid port {p:?}: must be a number from 1 to 65535"
+                ));
+            }
+            Ok(n) => Some(n),
+        },
+    };
+    Ok((host.to_owned(), port))
+}
+
+/// One `[[mqtt]]` section (spec §6.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MqttConfig {
+    pub enabled: bool,
+    pub name: String,
+    /// As written; [`Config::default_mqtt`] also treats a single config as the default.
+    pub default: bool,
+    /// The `url` key as written (may hold a password; use [`MqttConfig::broker_url`] to print).
+    pub url: String,
+    pub ssl_ca: Option<PathBuf>,
+    pub ssl_cert: Option<PathBuf>,
+    pub ssl_key: Option<PathBuf>,
+    pub insecure_skip_verify: bool,
+    /// As written; see [`MqttConfig::effective_client_id`].
+    pub client_id: String,
+    pub username: String,
+    pub password: Secret,
+}
+
+impl Default for MqttConfig {
+    fn default() -> MqttConfig {
+        MqttConfig {
+            enabled: false,
+            name: "default".to_owned(),
+            default: false,
+            url: String::new(),
+            ssl_ca: None,
+            ssl_cert: None,
+            ssl_key: None,
+            insecure_skip_verify: false,
+            client_id: String::new(),
+            username: String::new(),
+            password: Secret::default(),
+        }
+    }
+}
+
+impl MqttConfig {
+    /// `client-id`, or the broker `name` when it is empty (spec §6.1).
+    pub fn effective_client_id(&self) -> &str {
+        if self.client_id.is_empty() {
+            &self.name
+        } else {
+            &self.client_id
+        }
+    }
+
+    /// The parsed `url`.
+    pub fn broker_url(&self) -> Result<BrokerUrl, String> {
+        BrokerUrl::parse(&self.url)
+    }
+
+    /// The credentials sent in CONNECT: URL credentials win over the keys; an empty user name
+    /// is not sent, and a password only together with a user name (spec §6.1).
+    pub fn credentials(&self) -> Option<(String, Secret)> {
+        let url = self.broker_url().ok();
+        let (user, pass) = match url.as_ref().and_then(|u| u.username.clone()) {
+            Some(u) => (u, url.and_then(|u| u.password).unwrap_or_default()),
+            None => (self.username.clone(), self.password.clone()),
+        };
+        if user.is_empty() {
+            None
+        } else {
+            Some((user, pass))
+        }
+    }
+}
+
+/// A configuration file that cannot be used. Every message names the file; section errors also
+/// name the section (`[[mqtt]] #2 "edge"`) and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read configuration: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: invalid TOML: {message}")]
+    Syntax { path: String, message: String },
+    /// A key with a wrong type or value.
+    #[error("{path}: {section}: {key}: {message}")]
+    Key {
+        path: String,
+        section: String,
+        key: String,
+        message: String,
+    },
+    /// A rule about one section (spec §6.1 messages, e.g. `must specify a url for mqtt service`).
+    #[error("{path}: {section}: {message}")]
+    Section {
+        path: String,
+        section: String,
+        message: String,
+    },
+    /// A rule about the whole `[[mqtt]]` list (`more than one configuration is marked as the default`).
+    #[error("{path}: mqtt: {message}")]
+    List { path: String, message: String },
+}
+
+const MQTT_KEYS: &[&str] = &[
+    "enabled",
+    "name",
+    "default",
+    "url",
+    "ssl-ca",
+    "ssl-cert",
+    "ssl-key",
+    "insecure-skip-verify",
+    "client-id",
+    "username",
+    "password",
+];
+
+impl Config {
+    /// Reads and validates `path`. Returns the configuration and warnings (ignored sections and
+    /// keys) for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
+    pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Config::parse(&text, &shown, path.parent(), &env)
+    }
+
+    /// Parses and validates TOML text; `path` is only used in messages. Relative certificate
+    /// paths are taken relative to the current directory. No environment overrides.
+    pub fn from_toml_str(text: &str, path: &str) -> Result<(Config, Vec<String>), ConfigError> {
+        Config::parse(text, path, None, &[])
+    }
+
+    /// Like [`Config::from_toml_str`], with explicit `KAPACITOR_*` environment overrides.
+    pub fn from_toml_str_with_env(
+        text: &str,
+        path: &str,
+        env: &[(String, String)],
+    ) -> Result<(Config, Vec<String>), ConfigError> {
+        Config::parse(text, path, None, env)
+    }
+
+    /// The default broker: the one marked `default = true`, or the only one (spec §6.1).
+    pub fn default_mqtt(&self) -> Option<&MqttConfig> {
+        if self.mqtt.len() == 1 {
+            return self.mqtt.first();
+        }
+        self.mqtt.iter().find(|m| m.default)
+    }
+
+    /// Resolves a handler's broker name ("" = the default) to an **enabled** broker.
+    /// The error is Kapacitor's `unknown MQTT broker "<name>"`.
+    pub fn mqtt_broker(&self, name: &str) -> Result<&MqttConfig, String> {
+        let found = if name.is_empty() {
+            self.default_mqtt()
+        } else {
+            self.mqtt.iter().find(|m| m.name == name)
+        };
+        match found {
+            Some(m) if m.enabled => Ok(m),
+            _ => Err(format!("unknown MQTT broker {name:?}")),
+        }
+    }
+
+    fn parse(
+        text: &str,
+        path: &str,
+        _base: Option<&Path>,
+        env: &[(String, String)],
+    ) -> Result<(Config, Vec<String>), ConfigError> {
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                path: path.to_owned(),
+                message: e.to_string().trim_end().replace('\n', " "),
+            })?;
+        let mut warnings = Vec::new();
+        let mut top_level_keys = Vec::new();
+        let mut mqtt_tables: Vec<Table> = Vec::new();
+        for (key, value) in &table {
+            match (key.as_str(), value) {
+                ("mqtt", Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            Value::Table(t) => mqtt_tables.push(t.clone()),
+                            _ => {
+                                return Err(ConfigError::Section {
+                                    path: path.to_owned(),
+                                    section: format!("[[mqtt]] #{}", i + 1),
+                                    message: "must be a table ([[mqtt]])".to_owned(),
+                                });
+                            }
+                        }
+                    }
+                }
+                ("mqtt", Value::Table(_)) => {
+                    return Err(ConfigError::List {
+                        path: path.to_owned(),
+                        message: "write the section as [[mqtt]] (an array of tables), not [mqtt]"
+                            .to_owned(),
+                    });
+                }
+                ("mqtt", _) => {
+                    return Err(ConfigError::List {
+                        path: path.to_owned(),
+                        message: "mqtt must be a list of [[mqtt]] sections".to_owned(),
+                    });
+                }
+                (k, Value::Table(_)) => warnings.push(format!(
+                    "{path}: section [{k}] is not used by tick; ignored"
+                )),
+                (k, Value::Array(items))
+                    if items.iter().all(|v| v.is_table()) && !items.is_empty() =>
+                {
+                    warnings.push(format!(
+                        "{path}: section [[{k}]] is not used by tick; ignored"
+                    ))
+                }
+                (k, _) => top_level_keys.push(k.to_owned()),
+            }
+        }
+        if !top_level_keys.is_empty() {
+            warnings.push(format!(
+                "{path}: top-level settings {} are not used by tick; ignored",
+                top_level_keys.join(", ")
+            ));
+        }
+        apply_env(&mut mqtt_tables, env, &mut warnings);
+
+        let mut mqtt = Vec::with_capacity(mqtt_tables.len());
+        for (i, t) in mqtt_tables.iter().enumerate() {
+            mqtt.push(parse_mqtt(t, i, path, &mut warnings)?);
+        }
+        let config = Config { mqtt };
+        config.validate(path)?;
+        Ok((config, warnings))
+    }
+
+    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        let list_err = |message: &str| ConfigError::List {
+            path: path.to_owned(),
+            message: message.to_owned(),
+        };
+        // Spec §6.1: the default-count checks count every config, enabled or not.
+        let defaults = self.mqtt.iter().filter(|m| m.default).count();
+        if defaults > 1 {
+            return Err(list_err(
+                "more than one configuration is marked as the default",
+            ));
+        }
+        if self.mqtt.len() > 1 && defaults == 0 {
+            return Err(list_err("no configuration is marked as the default"));
+        }
+        for (i, m) in self.mqtt.iter().enumerate() {
+            let section = section_name(i, &m.name);
+            let sec_err = |message: String| ConfigError::Section {
+                path: path.to_owned(),
+                section: section.clone(),
+                message,
+            };
+            if m.name.is_empty() {
+                return Err(sec_err(
+                    "must specify a name for the mqtt broker".to_owned(),
+                ));
+            }
+            if let Some(first) = self.mqtt[..i].iter().position(|o| o.name == m.name) {
+                return Err(sec_err(format!(
+                    "section \"mqtt\" has duplicate elements: {:?} (also [[mqtt]] #{})",
+                    m.name,
+                    first + 1
+                )));
+            }
+            if m.enabled && m.url.trim().is_empty() {
+                return Err(sec_err("must specify a url for mqtt service".to_owned()));
+            }
+            match (&m.ssl_cert, &m.ssl_key) {
+                (Some(_), None) => {
+                    return Err(sec_err(
+                        "Must provide both key and cert files: only cert file provided.".to_owned(),
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(sec_err(
+                        "Must provide both key and cert files: only key file provided.".to_owned(),
+                    ));
+                }
+                _ => {}
+            }
+            if !m.enabled {
+                continue;
+            }
+            let key_err = |key: &str, message: String| ConfigError::Key {
+                path: path.to_owned(),
+                section: section.clone(),
+                key: key.to_owned(),
+                message,
+            };
+            m.broker_url().map_err(|e| key_err("url", e))?;
+            if let Some(ca) = &m.ssl_ca {
+                crate::mqtt::tls::read_certs(ca).map_err(|e| key_err("ssl-ca", e))?;
+            }
+            if let (Some(cert), Some(key)) = (&m.ssl_cert, &m.ssl_key) {
+                let certs =
+                    crate::mqtt::tls::read_certs(cert).map_err(|e| key_err("ssl-cert", e))?;
+                if let Some(first) = certs.first()
+                    && crate::mqtt::tls::is_v1_certificate(first)
+                {
+                    return Err(key_err(
+                        "ssl-cert",
+                        format!(
+                            "{} is an X.509 v1 certificate, which TLS clients here refuse \
+                             (UnsupportedCertVersion); re-issue it as a v3 certificate, e.g. \
+                             `openssl x509 -req ... -extfile <(printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth')`",
+                            cert.display()
+                        ),
+                    ));
+                }
+                crate::mqtt::tls::read_key(key).map_err(|e| key_err("ssl-key", e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn section_name(index: usize, name: &str) -> String {
+    format!("[[mqtt]] #{} {:?}", index + 1, name)
+}
+
+/// `KAPACITOR_MQTT_0_URL=...` sets `url` of the first `[[mqtt]]`; an index one past the end
+/// appends a section (Kapacitor's override style).
+fn apply_env(tables: &mut Vec<Table>, env: &[(String, String)], warnings: &mut Vec<String>) {
+    let mut overrides: Vec<(usize, String, &str)> = Vec::new();
+    for (k, v) in env {
+        let Some(rest) = k.strip_prefix("KAPACITOR_MQTT_") else {
+            continue;
+        };
+        let Some((idx, key)) = rest.split_once('_') else {
+            continue;
+        };
+        let Ok(idx) = idx.parse::<usize>() else {
+            continue;
+        };
+        let key = key.to_ascii_lowercase().replace('_', "-");
+        if !MQTT_KEYS.contains(&key.as_str()) {
+            warnings.push(format!(
+                "environment variable {k} names no [[mqtt]] key; ignored"
+            ));
+            continue;
+        }
+        overrides.push((idx, key, v.as_str()));
+    }
+    overrides.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    for (idx, key, raw) in overrides {
+        if idx > tables.len() {
+            warnings.push(format!(
+                "environment override for [[mqtt]] index {idx} skips index {}; ignored",
+                tables.len()
+            ));
+            continue;
+        }
+        if idx == tables.len() {
+            tables.push(Table::new());
+        }
+        let value = match key.as_str() {
+            "enabled" | "default" | "insecure-skip-verify" => {
+                match raw.to_ascii_lowercase().as_str() {
+                    "true" | "1" => Value::Boolean(true),
+                    "false" | "0" | "" => Value::Boolean(false),
+                    _ => Value::String(raw.to_owned()),
+                }
+            }
+            _ => Value::String(raw.to_owned()),
+        };
+        if let Some(t) = tables.get_mut(idx) {
+            t.insert(key, value);
+        }
+    }
+}
+
+fn parse_mqtt(
+    t: &Table,
+    index: usize,
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Result<MqttConfig, ConfigError> {
+    let name = match t.get("name") {
+        None => "default".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(ConfigError::Key {
+                path: path.to_owned(),
+                section: format!("[[mqtt]] #{}", index + 1),
+                key: "name".to_owned(),
+                message: format!("expected a string, found {}", other.type_str()),
+            });
+        }
+    };
+    let section = section_name(index, &name);
+    let err = |key: &str, message: String| ConfigError::Key {
+        path: path.to_owned(),
+        section: section.clone(),
+        key: key.to_owned(),
+        message,
+    };
+    let get_bool = |key: &str| -> Result<bool, ConfigError> {
+        match t.get(key) {
+            None => Ok(false),
+            Some(Value::Boolean(b)) => Ok(*b),
+            Some(other) => Err(err(
+                key,
+                format!("expected a boolean, found {}", other.type_str()),
+            )),
+        }
+    };
+    let get_str = |key: &str| -> Result<String, ConfigError> {
+        match t.get(key) {
+            None => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            // Never echo the value: it may be a password.
+            Some(other) => Err(err(
+                key,
+                format!("expected a string, found {}", other.type_str()),
+            )),
+        }
+    };
+    let get_path = |key: &str| -> Result<Option<PathBuf>, ConfigError> {
+        let s = get_str(key)?;
+        Ok(if s.is_empty() {
+            None
+        } else {
+            Some(PathBuf::from(s))
+        })
+    };
+    for key in t.keys() {
+        if !MQTT_KEYS.contains(&key.as_str()) {
+            warnings.push(format!("{path}: {section}: unknown key {key:?}; ignored"));
+        }
+    }
+    Ok(MqttConfig {
+        enabled: get_bool("enabled")?,
+        name,
+        default: get_bool("default")?,
+        url: get_str("url")?,
+        ssl_ca: get_path("ssl-ca")?,
+        ssl_cert: get_path("ssl-cert")?,
+        ssl_key: get_path("ssl-key")?,
+        insecure_skip_verify: get_bool("insecure-skip-verify")?,
+        client_id: get_str("client-id")?,
+        username: get_str("username")?,
+        password: Secret::new(get_str("password")?),
+    })
+}

@@ -1,0 +1,287 @@
+//! Delivery (spec §5.8): every handler runs on its own tokio task behind a bounded queue
+//! (5000 events, like Kapacitor). [`Dispatcher::send`] never blocks the pipeline thread;
+//! events stay in order per handler; a full queue drops the event, reports it and counts it.
+//! [`Dispatcher::drain`] closes the queues and waits, within a grace period, for each
+//! handler to finish (used at end of input and on Ctrl-C/SIGTERM). Owns queues and counters,
+//! not the handlers' behaviour.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tick_engine::Event;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::task::JoinHandle;
+
+use crate::registry::Handler;
+
+/// Kapacitor's per-handler buffer (spec §5.8).
+pub const DEFAULT_QUEUE_CAPACITY: usize = 5000;
+
+/// Dispatcher settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DispatchOptions {
+    /// Events buffered per handler before new ones are dropped; at least 1.
+    pub queue_capacity: usize,
+}
+
+impl Default for DispatchOptions {
+    fn default() -> Self {
+        DispatchOptions {
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+        }
+    }
+}
+
+/// A `match` filter of a topic handler (spec §6.5), compiled by the caller. `Ok(false)` skips
+/// the event; `Err(reason)` skips it and logs `failed to evaluate match expression`.
+pub type MatchFilter = Box<dyn FnMut(&Event) -> Result<bool, String> + Send>;
+
+/// Counters of one handler, for `tick run --stats` and the drain report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerStats {
+    /// What the caller named the handler (e.g. `cpu.tick:alert2:mqtt` or a file's topic/id).
+    pub label: String,
+    pub kind: &'static str,
+    /// Events the handler processed without error.
+    pub delivered: u64,
+    /// Events the handler processed with an error (logged).
+    pub failed: u64,
+    /// Events refused at [`Dispatcher::send`] because the queue was full or closed.
+    pub dropped: u64,
+    /// Events the `match` filter skipped (false or error).
+    pub skipped: u64,
+    /// Events queued but never processed because the drain grace period ran out.
+    pub abandoned: u64,
+}
+
+/// What [`Dispatcher::drain`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrainReport {
+    pub handlers: Vec<HandlerStats>,
+    /// True when at least one handler was still busy when the grace period ended.
+    pub timed_out: bool,
+}
+
+impl DrainReport {
+    /// Events that did not reach their handler: dropped, failed or abandoned.
+    pub fn undelivered(&self) -> u64 {
+        self.handlers
+            .iter()
+            .map(|h| h.dropped + h.failed + h.abandoned)
+            .sum()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    accepted: AtomicU64,
+    delivered: AtomicU64,
+    failed: AtomicU64,
+    dropped: AtomicU64,
+    skipped: AtomicU64,
+    abandoned: AtomicU64,
+}
+
+struct Queue {
+    label: Arc<str>,
+    kind: &'static str,
+    tx: Option<mpsc::Sender<Arc<Event>>>,
+    counters: Arc<Counters>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// The handlers of a run and their queues. Build it inside (or with a handle to) the tokio
+/// runtime that should run the handlers.
+pub struct Dispatcher {
+    runtime: Handle,
+    options: DispatchOptions,
+    queues: Vec<Queue>,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("options", &self.options)
+            .field(
+                "handlers",
+                &self.queues.iter().map(|q| &*q.label).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Dispatcher {
+    /// A dispatcher whose handler tasks run on `runtime`.
+    pub fn new(runtime: Handle, options: DispatchOptions) -> Dispatcher {
+        Dispatcher {
+            runtime,
+            options,
+            queues: Vec::new(),
+        }
+    }
+
+    /// Starts `handler` on its own task; returns the index [`Dispatcher::send`] takes.
+    pub fn add(&mut self, label: impl Into<String>, handler: Handler) -> usize {
+        self.start(label.into(), handler, None)
+    }
+
+    /// Like [`Dispatcher::add`], with a topic handler's `match` filter run before each event.
+    pub fn add_filtered(
+        &mut self,
+        label: impl Into<String>,
+        handler: Handler,
+        filter: MatchFilter,
+    ) -> usize {
+        self.start(label.into(), handler, Some(filter))
+    }
+
+    fn start(
+        &mut self,
+        label: String,
+        mut handler: Handler,
+        mut filter: Option<MatchFilter>,
+    ) -> usize {
+        let (tx, mut rx) = mpsc::channel::<Arc<Event>>(self.options.queue_capacity.max(1));
+        let counters = Arc::new(Counters::default());
+        let label: Arc<str> = Arc::from(label);
+        let kind = handler.kind();
+        let task = {
+            let counters = Arc::clone(&counters);
+            let label = Arc::clone(&label);
+            self.runtime.spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    if let Some(filter) = filter.as_mut() {
+                        match filter(&event) {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                counters.skipped.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            }
+                            Err(reason) => {
+                                tracing::error!(handler = %label, event = %event.state.id, %reason,
+                                    "failed to evaluate match expression");
+                                counters.skipped.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            }
+                        }
+                    }
+                    match handler.handle(&event).await {
+                        Ok(()) => {
+                            counters.delivered.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(error) => {
+                            counters.failed.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(handler = %label, kind, event = %event.state.id, %error,
+                                "handler failed");
+                        }
+                    }
+                }
+            })
+        };
+        self.queues.push(Queue {
+            label,
+            kind,
+            tx: Some(tx),
+            counters,
+            task: Some(task),
+        });
+        self.queues.len() - 1
+    }
+
+    /// Number of handlers added.
+    pub fn len(&self) -> usize {
+        self.queues.len()
+    }
+
+    /// True when no handler was added.
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty()
+    }
+
+    /// Queues `event` for handler `index` without waiting. Returns false when the event was
+    /// dropped (queue full, handler stopped, or no such handler); the drop is logged as
+    /// `failed to deliver event "<id>" to handler <kind>` and counted.
+    pub fn send(&self, index: usize, event: Arc<Event>) -> bool {
+        let Some(queue) = self.queues.get(index) else {
+            tracing::error!(index, event = %event.state.id, "failed to deliver event to unknown handler");
+            return false;
+        };
+        let reason = match &queue.tx {
+            None => "the handler queues are closed",
+            Some(tx) => match tx.try_send(event) {
+                Ok(()) => {
+                    queue.counters.accepted.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+                Err(TrySendError::Full(event)) => {
+                    return queue.dropped(&event, "the handler queue is full");
+                }
+                Err(TrySendError::Closed(event)) => {
+                    return queue.dropped(&event, "the handler has stopped");
+                }
+            },
+        };
+        queue.dropped(&event, reason)
+    }
+
+    /// Counters of every handler, in the order they were added.
+    pub fn stats(&self) -> Vec<HandlerStats> {
+        self.queues.iter().map(Queue::stats).collect()
+    }
+
+    /// Closes every queue and waits until each handler has processed what it holds, at most
+    /// `grace` in total. Handlers still busy then are stopped and their remaining events are
+    /// counted as abandoned. Later [`Dispatcher::send`] calls drop (and report) their events.
+    pub async fn drain(&mut self, grace: Duration) -> DrainReport {
+        for queue in &mut self.queues {
+            queue.tx = None;
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut timed_out = false;
+        for queue in &mut self.queues {
+            let Some(mut task) = queue.task.take() else {
+                continue;
+            };
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                timed_out = true;
+                task.abort();
+                let c = &queue.counters;
+                let done = c.delivered.load(Ordering::Relaxed)
+                    + c.failed.load(Ordering::Relaxed)
+                    + c.skipped.load(Ordering::Relaxed);
+                let left = c.accepted.load(Ordering::Relaxed).saturating_sub(done);
+                c.abandoned.fetch_add(left, Ordering::Relaxed);
+                tracing::error!(handler = %queue.label, kind = queue.kind, events = left,
+                    "handler did not finish within the grace period; its remaining events were not delivered");
+            }
+        }
+        DrainReport {
+            handlers: self.stats(),
+            timed_out,
+        }
+    }
+}
+
+impl Queue {
+    fn dropped(&self, event: &Event, reason: &str) -> bool {
+        self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(handler = %self.label, %reason,
+            "failed to deliver event {:?} to handler {}", event.state.id, self.kind);
+        false
+    }
+
+    fn stats(&self) -> HandlerStats {
+        let c = &self.counters;
+        HandlerStats {
+            label: self.label.to_string(),
+            kind: self.kind,
+            delivered: c.delivered.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+            dropped: c.dropped.load(Ordering::Relaxed),
+            skipped: c.skipped.load(Ordering::Relaxed),
+            abandoned: c.abandoned.load(Ordering::Relaxed),
+        }
+    }
+}

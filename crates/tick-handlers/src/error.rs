@@ -1,0 +1,146 @@
+//! The handler error kinds, one enum per phase (STYLE §4): [`BuildError`] when a handler is
+//! built from a script or a handler file, [`HandlerError`] when one event is delivered, and
+//! [`HandlerFileError`] when a topic handler file is read. Owns the messages, nothing else.
+
+use std::path::PathBuf;
+
+/// A handler cannot be built (task start or handler file load). Messages follow spec §6.6.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BuildError {
+    /// `.log('rel/path')` (spec §6.6).
+    #[error("failed to create log alert handler: log path must be absolute: {0} is not absolute")]
+    LogPathNotAbsolute(String),
+    /// `.mode(0444)`; the mode is shown like Go's `FileMode.String()` (`-r--r--r--`).
+    #[error("failed to create log alert handler: invalid file mode {0}, must be user writable")]
+    LogModeNotWritable(String),
+    /// A mode that is not a permission mode at all (negative, or above `0o7777`).
+    #[error(
+        "failed to create log alert handler: invalid file mode {0:#o}, must be between 0 and 0o7777"
+    )]
+    LogModeOutOfRange(i64),
+    /// `.header('Authenticate', ..)` (spec §6.6).
+    #[error("invalid post: cannot set 'authenticate' header")]
+    AuthenticateHeader,
+    /// A header name or value that cannot be sent (CR, LF, NUL, or a bad name).
+    #[error("invalid post: invalid header {0:?}")]
+    InvalidHeader(String),
+    /// The post URL is not a usable `http://` URL.
+    #[error("invalid post: invalid URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    /// `https://` post URLs need TLS, which the post handler does not have yet.
+    #[error("invalid post: https post URLs are not supported yet: {0}")]
+    HttpsNotSupported(String),
+    /// `.endpoint('name')` needs the `[[httppost]]` configuration, which is not read yet.
+    #[error("invalid post: post endpoints from the configuration are not supported yet: {0:?}")]
+    EndpointNotSupported(String),
+    /// Neither a URL nor an endpoint.
+    #[error("invalid post: a post handler needs a URL")]
+    MissingUrl,
+    /// `.exec()` or `prog:` empty.
+    #[error("invalid exec: a program is required")]
+    MissingProgram,
+    /// `.tcp('')` or `address:` empty.
+    #[error("invalid tcp: an address is required")]
+    MissingAddress,
+    /// A publish handler without topics, or one naming its own topic.
+    #[error("invalid publish: {0}")]
+    InvalidPublish(String),
+    /// Republishing needs the engine's topics, which the caller did not provide.
+    #[error("publish handlers are not supported yet: the engine's topics are not available")]
+    PublishNotSupported,
+    /// `kind: nosuch` (spec §6.5) or a TICKscript handler this crate does not know.
+    #[error("failed to create handler: unsupported action kind {0:?}")]
+    UnsupportedKind(String),
+    /// An argument that does not have the type the handler spec declares (the engine
+    /// checks types first, so this means the spec and the builder disagree).
+    #[error("invalid {kind}: {what} must be {expected}")]
+    BadArgument {
+        kind: &'static str,
+        what: String,
+        expected: &'static str,
+    },
+    /// The MQTT handler's own build error, as text.
+    #[error("{0}")]
+    Mqtt(String),
+}
+
+/// One event could not be delivered by one handler. Logged and counted by the dispatcher;
+/// never stops the pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// NaN or ±Inf in the data, or a time outside years 0–9999 (spec §5.5).
+    #[error("failed to marshal alert data json: {0}")]
+    Marshal(String),
+    #[error("failed to open log file {path}: {source}")]
+    LogOpen {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("failed to write log file {path}: {source}")]
+    LogWrite {
+        path: String,
+        source: std::io::Error,
+    },
+    /// Dial failure (spec §6.6): the event is dropped.
+    #[error("tcp handler failed to connect to {address}: {source}")]
+    TcpConnect {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("tcp handler failed to write to {address}: {source}")]
+    TcpWrite {
+        address: String,
+        source: std::io::Error,
+    },
+    /// The program could not be started, or exited unsuccessfully; output is kept for the log.
+    #[error("exec command failed: {reason}; stdout: {stdout:?}; stderr: {stderr:?}")]
+    ExecFailed {
+        reason: String,
+        stdout: String,
+        stderr: String,
+    },
+    #[error("failed to POST alert data: {0}")]
+    Post(String),
+    /// A 2xx status was not returned; the body is included with `captureResponse`.
+    #[error("POST returned non 2xx status code: {0}")]
+    PostStatus(String),
+    /// The publish handler could not hand the event to a topic.
+    #[error("failed to publish event to topic {topic:?}: {reason}")]
+    Publish { topic: String, reason: String },
+    /// The MQTT handler's own delivery error, as text.
+    #[error("{0}")]
+    Mqtt(String),
+}
+
+/// A topic handler file (spec §6.5) could not be loaded. Every message names the file, the
+/// field when there is one, and the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerFileError {
+    #[error("{path}: cannot read handler file: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: handler files must end in .yaml, .yml or .json")]
+    UnknownExtension { path: PathBuf },
+    /// YAML or JSON syntax, a missing field, a wrong type or an unknown key.
+    #[error("{path}: {field}: {reason}")]
+    Decode {
+        path: PathBuf,
+        field: String,
+        reason: String,
+    },
+    /// `topic`, `id` or `kind` fails validation (spec §6.5 messages).
+    #[error("{path}: {field}: invalid handler spec: {reason}")]
+    Invalid {
+        path: PathBuf,
+        field: &'static str,
+        reason: String,
+    },
+    /// `kind: nosuch`.
+    #[error("{path}: kind: failed to create handler: unsupported action kind {kind:?}")]
+    UnsupportedKind { path: PathBuf, kind: String },
+    /// Options decoded but the handler cannot be built from them.
+    #[error("{path}: options: {source}")]
+    Build { path: PathBuf, source: BuildError },
+}

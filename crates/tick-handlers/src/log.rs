@@ -1,0 +1,130 @@
+//! The `log` handler (spec §6.6): `.log('/abs/path').mode(0644)` or `kind: log` with
+//! `path`/`mode`. Appends one alert JSON line per event, opening and closing the file each time.
+//! Owns path and mode validation; the JSON comes from the shared alert encoder.
+
+use serde::Deserialize;
+use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, PropertySpec};
+
+use crate::error::{BuildError, HandlerError};
+use crate::registry::{alert_json, int_arg, string_arg};
+
+/// `.log(path)` with `.mode(int)`.
+pub const SPEC: HandlerSpec = HandlerSpec {
+    kind: "log",
+    args: &[ArgType::String],
+    variadic: None,
+    properties: &[PropertySpec {
+        name: "mode",
+        args: &[ArgType::Int],
+        variadic: None,
+        doc: "File mode used when the log file is created; default 0600. Must be user writable.",
+    }],
+    doc: "Append every alert event as one JSON line to the file at this absolute path.",
+};
+
+/// The mode a log file is created with when none is given (spec §6.6).
+pub const DEFAULT_MODE: u32 = 0o600;
+
+/// Log handler options, shared by TICKscript and handler files (`path`, `mode`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    pub path: String,
+    /// Unix permission bits; YAML `0644` is octal (YAML 1.1).
+    #[serde(default = "default_mode")]
+    pub mode: i64,
+}
+
+fn default_mode() -> i64 {
+    i64::from(DEFAULT_MODE)
+}
+
+impl Options {
+    /// Reads `.log(path)` and `.mode(m)` from the script.
+    pub fn from_use(handler: &HandlerUse) -> Result<Options, BuildError> {
+        let path = string_arg("log", "path", handler.args.first())?;
+        let mode = match handler.property("mode") {
+            Some(args) => int_arg("log", "mode", args.first())?,
+            None => default_mode(),
+        };
+        Ok(Options { path, mode })
+    }
+}
+
+/// A validated log handler.
+#[derive(Debug, Clone)]
+pub struct LogHandler {
+    path: String,
+    mode: u32,
+}
+
+impl LogHandler {
+    /// Checks the path is absolute and the mode user-writable (both at task start, spec §6.6).
+    pub fn new(options: Options) -> Result<LogHandler, BuildError> {
+        if !std::path::Path::new(&options.path).is_absolute() {
+            return Err(BuildError::LogPathNotAbsolute(options.path));
+        }
+        let mode = u32::try_from(options.mode)
+            .ok()
+            .filter(|m| *m <= 0o7777)
+            .ok_or(BuildError::LogModeOutOfRange(options.mode))?;
+        if mode & 0o200 == 0 {
+            return Err(BuildError::LogModeNotWritable(go_mode_string(mode)));
+        }
+        Ok(LogHandler {
+            path: options.path,
+            mode: mode & 0o777,
+        })
+    }
+
+    /// The file this handler appends to.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Appends the event's JSON line. Nothing is written when the event cannot be encoded.
+    pub async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
+        use tokio::io::AsyncWriteExt;
+        let line = alert_json(event)?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(self.mode)
+            .open(&self.path)
+            .await
+            .map_err(|source| HandlerError::LogOpen {
+                path: self.path.clone(),
+                source,
+            })?;
+        let write = async {
+            file.write_all(line.as_bytes()).await?;
+            file.flush().await
+        };
+        write.await.map_err(|source| HandlerError::LogWrite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// Go's `os.FileMode.String()` for plain permission bits: `0444` → `-r--r--r--`.
+fn go_mode_string(mode: u32) -> String {
+    let mut s = String::with_capacity(10);
+    s.push('-');
+    for (i, c) in "rwxrwxrwx".chars().enumerate() {
+        s.push(if mode & (1 << (8 - i)) != 0 { c } else { '-' });
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_mode_string_matches_go_file_mode_format() {
+        assert_eq!(go_mode_string(0o444), "-r--r--r--");
+        assert_eq!(go_mode_string(0o755), "-rwxr-xr-x");
+        assert_eq!(go_mode_string(0o000), "----------");
+    }
+}

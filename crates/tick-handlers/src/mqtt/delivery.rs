@@ -1,0 +1,726 @@
+//! MQTT delivery: one rumqttc connection per enabled broker, shared by every MQTT handler, with
+//! our own outbox so that nothing is lost or counted as delivered too early (STYLE.md §7.8).
+//!
+//! How the rumqttc gaps (dependencies.md) are closed:
+//! * **Outbox.** Every alert gets a sequence number and stays in the outbox until it is done:
+//!   QoS 0 when rumqttc wrote it, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Packet ids are learned from
+//!   the in-order `Outgoing::Publish(pkid)` events. After any connection error everything not
+//!   done is re-published in order on the next connection (our sessions are clean, so the
+//!   broker never resumes them). The request channel is drained and rumqttc's own pending list
+//!   is dropped under the outbox lock, so nothing is sent twice by both.
+//! * **Backoff.** Reconnects wait with capped exponential backoff plus jitter; an outage is
+//!   logged once when it starts and once when it ends.
+//! * **Watchdog.** If the broker keeps the link up but acknowledges nothing for
+//!   `stall_timeout` while alerts are in flight, the event loop is rebuilt and the outbox re-sent.
+//! * **Packet size.** The maximum packet size is set explicitly and oversize alerts are refused
+//!   per alert before they reach rumqttc.
+//! * **Start-up.** A broker that is down at start does not stop tick (Deviation from Kapacitor,
+//!   which refuses to start): alerts queue, bounded by `outbox_limit`, and overflow is refused
+//!   with an error per alert and counted in the [`DrainReport`].
+//!
+//! Owns connections, the outbox and counting; rendering topics is `handler.rs`'s job.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rumqttc::{
+    AsyncClient, Event, EventLoop, Incoming, MqttOptions, Outgoing, TlsConfiguration, Transport,
+};
+use tokio::task::JoinHandle;
+
+use crate::config::{BrokerUrl, Config, MqttConfig, Scheme};
+use crate::mqtt::errors::describe;
+use crate::mqtt::options::Qos;
+use crate::mqtt::tls;
+
+/// Tuning of the MQTT connections. The defaults suit production; tests shorten the timers.
+#[derive(Debug, Clone)]
+pub struct MqttSettings {
+    /// Alerts kept per broker while they wait for the broker (sent or not). When full, new
+    /// alerts are refused with an error and counted as dropped.
+    pub outbox_limit: usize,
+    /// QoS 1/2 publishes on the wire without acknowledgement (rumqttc inflight window).
+    pub inflight: u16,
+    /// MQTT keep-alive (Kapacitor: 30 s). At least one second.
+    pub keep_alive: Duration,
+    /// Largest MQTT packet sent or received; larger alerts are refused.
+    pub max_packet_size: usize,
+    /// Time allowed for TCP + TLS + CONNACK.
+    pub connect_timeout: Duration,
+    /// First reconnect delay; doubles per failure up to `reconnect_max` (with ±50 % jitter).
+    pub reconnect_min: Duration,
+    pub reconnect_max: Duration,
+    /// No acknowledgement for this long while alerts are in flight rebuilds the connection.
+    /// `None` means three keep-alive periods.
+    pub stall_timeout: Option<Duration>,
+}
+
+impl Default for MqttSettings {
+    fn default() -> MqttSettings {
+        MqttSettings {
+            outbox_limit: 100_000,
+            inflight: 1000,
+            keep_alive: Duration::from_secs(30),
+            max_packet_size: 1024 * 1024,
+            connect_timeout: Duration::from_secs(10),
+            reconnect_min: Duration::from_millis(200),
+            reconnect_max: Duration::from_secs(30),
+            stall_timeout: None,
+        }
+    }
+}
+
+/// The service cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("the MQTT service must be started inside a tokio runtime")]
+    NoRuntime,
+    /// A broker whose URL or TLS files cannot be used.
+    #[error("mqtt broker {name:?}: {message}")]
+    Broker { name: String, message: String },
+    /// `wait_connected` gave up.
+    #[error("failed to connect to MQTT broker {name:?}: {message}")]
+    Connect { name: String, message: String },
+}
+
+/// What happened to the alerts of one broker, as counted when [`MqttService::drain`] returned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BrokerReport {
+    pub name: String,
+    /// QoS 1/2 alerts acknowledged by the broker (PUBACK / PUBCOMP).
+    pub delivered: u64,
+    /// QoS 0 alerts written to the connection (MQTT gives no acknowledgement for them).
+    pub sent_qos0: u64,
+    /// Alerts still not done when the drain ended (not acknowledged, or not even sent).
+    pub pending: u64,
+    /// Alerts refused because the outbox was full.
+    pub dropped: u64,
+    /// The last connection error, if the broker is not connected now.
+    pub last_error: Option<String>,
+}
+
+impl BrokerReport {
+    /// Alerts that did not reach the broker: pending plus dropped.
+    pub fn lost(&self) -> u64 {
+        self.pending + self.dropped
+    }
+}
+
+/// Per-broker outcome of a drain.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DrainReport {
+    pub brokers: Vec<BrokerReport>,
+}
+
+impl DrainReport {
+    /// Alerts lost over all brokers; the binary exits non-zero when this is not 0.
+    pub fn lost(&self) -> u64 {
+        self.brokers.iter().map(BrokerReport::lost).sum()
+    }
+    /// QoS 1/2 alerts acknowledged over all brokers.
+    pub fn delivered(&self) -> u64 {
+        self.brokers.iter().map(|b| b.delivered).sum()
+    }
+}
+
+/// One line per broker: `mqtt broker "default": 10 delivered, 0 sent at QoS 0, 0 pending, 0 dropped`.
+impl fmt::Display for DrainReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.brokers.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(
+                f,
+                "mqtt broker {:?}: {} delivered, {} sent at QoS 0, {} pending, {} dropped",
+                b.name, b.delivered, b.sent_qos0, b.pending, b.dropped
+            )?;
+            if let (Some(e), true) = (&b.last_error, b.lost() > 0) {
+                write!(f, " (last error: {e})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// All MQTT connections. Cheap to clone; the connections stop when the last clone is dropped.
+#[derive(Clone)]
+pub struct MqttService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    brokers: Vec<Arc<Broker>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for b in &self.brokers {
+            if let Some(task) = b.task.lock().ok().and_then(|mut t| t.take()) {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl fmt::Debug for MqttService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.inner.brokers.iter().map(|b| b.name.as_str()).collect();
+        f.debug_struct("MqttService")
+            .field("brokers", &names)
+            .finish()
+    }
+}
+
+impl MqttService {
+    /// Starts one connection per enabled `[[mqtt]]` broker. Returns at once: brokers connect
+    /// (and reconnect) in the background. Errors are configuration problems only (URL, TLS
+    /// files). Must be called inside a tokio runtime.
+    pub fn start(cfg: &Config, settings: MqttSettings) -> Result<MqttService, ServiceError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ServiceError::NoRuntime)?;
+        tls::install_crypto_provider();
+        let default_name = cfg.default_mqtt().map(|m| m.name.clone());
+        let mut brokers = Vec::new();
+        for m in cfg.mqtt.iter().filter(|m| m.enabled) {
+            let err = |message: String| ServiceError::Broker {
+                name: m.name.clone(),
+                message,
+            };
+            let url = m.broker_url().map_err(err)?;
+            let options = mqtt_options(m, &url, &settings).map_err(err)?;
+            let (client, eventloop) = new_connection(&options, &settings);
+            let broker = Arc::new(Broker {
+                name: m.name.clone(),
+                is_default: default_name.as_deref() == Some(m.name.as_str()),
+                cfg: m.clone(),
+                url,
+                options,
+                settings: settings.clone(),
+                state: Mutex::new(Outbox::new(client)),
+                task: Mutex::new(None),
+            });
+            let task = runtime.spawn(run_connection(Arc::clone(&broker), eventloop));
+            if let Ok(mut t) = broker.task.lock() {
+                *t = Some(task);
+            }
+            brokers.push(broker);
+        }
+        Ok(MqttService {
+            inner: Arc::new(Inner { brokers }),
+        })
+    }
+
+    /// Names of the enabled brokers, in configuration order.
+    pub fn broker_names(&self) -> Vec<String> {
+        self.inner.brokers.iter().map(|b| b.name.clone()).collect()
+    }
+
+    /// The enabled broker named `name` ("" = the default broker).
+    pub(crate) fn broker(&self, name: &str) -> Result<Arc<Broker>, String> {
+        let found = if name.is_empty() {
+            self.inner.brokers.iter().find(|b| b.is_default)
+        } else {
+            self.inner.brokers.iter().find(|b| b.name == name)
+        };
+        found
+            .cloned()
+            .ok_or_else(|| format!("unknown MQTT broker {name:?}"))
+    }
+
+    /// Queues one message for `broker` ("" = default) without a template: `tick service-test`.
+    pub fn publish(
+        &self,
+        broker: &str,
+        topic: &str,
+        payload: &[u8],
+        qos: Qos,
+        retained: bool,
+    ) -> Result<(), String> {
+        crate::mqtt::topic::check_topic(topic)?;
+        self.broker(broker)?.enqueue(topic, payload, qos, retained)
+    }
+
+    /// Waits until every enabled broker has connected once. Returns the first broker's
+    /// connection error as soon as an attempt failed (for `tick service-test` and tests), or
+    /// a timeout error naming the broker.
+    pub async fn wait_connected(&self, timeout: Duration) -> Result<(), ServiceError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut all = true;
+            for b in &self.inner.brokers {
+                let st = b.lock();
+                if st.ever_connected {
+                    continue;
+                }
+                all = false;
+                if let Some(e) = &st.last_error {
+                    return Err(ServiceError::Connect {
+                        name: b.name.clone(),
+                        message: e.clone(),
+                    });
+                }
+                if Instant::now() >= deadline {
+                    return Err(ServiceError::Connect {
+                        name: b.name.clone(),
+                        message: format!("timed out connecting to {}", b.url),
+                    });
+                }
+            }
+            if all {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits (at most `timeout`) until every queued alert is done — QoS 1/2 acknowledged, QoS 0
+    /// written — then reports what was delivered and what was not. The connections stay up.
+    pub async fn drain(&self, timeout: Duration) -> DrainReport {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let busy = self.inner.brokers.iter().any(|b| b.lock().live > 0);
+            if !busy || Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let brokers = self
+            .inner
+            .brokers
+            .iter()
+            .map(|b| {
+                let st = b.lock();
+                BrokerReport {
+                    name: b.name.clone(),
+                    delivered: st.delivered,
+                    sent_qos0: st.sent_qos0,
+                    pending: st.live as u64,
+                    dropped: st.dropped,
+                    last_error: if st.connected {
+                        None
+                    } else {
+                        st.last_error.clone()
+                    },
+                }
+            })
+            .collect();
+        DrainReport { brokers }
+    }
+
+    /// Drains (see [`MqttService::drain`]), then disconnects every broker cleanly.
+    pub async fn close(self, timeout: Duration) -> DrainReport {
+        let report = self.drain(timeout).await;
+        let mut tasks = Vec::new();
+        for b in &self.inner.brokers {
+            let mut st = b.lock();
+            st.stopping = true;
+            let _ = st.client.try_disconnect();
+            drop(st);
+            if let Some(t) = b.task.lock().ok().and_then(|mut t| t.take()) {
+                tasks.push(t);
+            }
+        }
+        for t in tasks {
+            let abort = t.abort_handle();
+            if tokio::time::timeout(Duration::from_millis(250), t)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        report
+    }
+}
+
+/// One enabled broker: its configuration, the outbox and the connection task.
+pub(crate) struct Broker {
+    pub(crate) name: String,
+    is_default: bool,
+    cfg: MqttConfig,
+    url: BrokerUrl,
+    options: MqttOptions,
+    settings: MqttSettings,
+    state: Mutex<Outbox>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Broker {
+    fn lock(&self) -> MutexGuard<'_, Outbox> {
+        // A poisoned lock only means a panic elsewhere; the outbox itself stays consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds one alert to the outbox and sends it at once if the connection is up.
+    pub(crate) fn enqueue(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        qos: Qos,
+        retained: bool,
+    ) -> Result<(), String> {
+        // Fixed header (≤ 5) + topic length (2) + packet id (2) + topic + payload.
+        let size = 9 + topic.len() + payload.len();
+        if size > self.settings.max_packet_size {
+            return Err(format!(
+                "alert of {size} bytes is larger than the MQTT maximum packet size of {} bytes; not sent",
+                self.settings.max_packet_size
+            ));
+        }
+        let mut st = self.lock();
+        if st.live >= self.settings.outbox_limit {
+            st.dropped += 1;
+            if !st.overflowing {
+                st.overflowing = true;
+                tracing::error!(
+                    broker = %self.name,
+                    "MQTT outbox for broker {:?} is full ({} alerts wait for {}); new alerts are dropped until it drains",
+                    self.name,
+                    self.settings.outbox_limit,
+                    self.url
+                );
+            }
+            return Err(format!(
+                "MQTT outbox for broker {:?} is full ({} alerts wait for the broker); alert dropped",
+                self.name, self.settings.outbox_limit
+            ));
+        }
+        st.overflowing = false;
+        st.entries.push_back(Some(Entry {
+            topic: topic.to_owned(),
+            payload: payload.to_vec(),
+            qos: qos.to_rumqttc(),
+            retain: retained,
+        }));
+        st.live += 1;
+        st.feed();
+        Ok(())
+    }
+}
+
+struct Entry {
+    topic: String,
+    payload: Vec<u8>,
+    qos: rumqttc::QoS,
+    retain: bool,
+}
+
+/// Alerts not yet done, in order. `entries[i]` has sequence number `base + i`; done entries
+/// become `None` and are popped from the front.
+struct Outbox {
+    client: AsyncClient,
+    connected: bool,
+    ever_connected: bool,
+    stopping: bool,
+    entries: VecDeque<Option<Entry>>,
+    base: u64,
+    /// Next sequence number to hand to rumqttc.
+    cursor: u64,
+    /// Handed to rumqttc, packet id not known yet, in order.
+    awaiting_pkid: VecDeque<u64>,
+    by_pkid: HashMap<u16, u64>,
+    /// rumqttc holds this publish back until `pkid` is acknowledged (`Outgoing::AwaitAck`).
+    collided: Option<(u16, u64)>,
+    live: usize,
+    delivered: u64,
+    sent_qos0: u64,
+    dropped: u64,
+    overflowing: bool,
+    last_error: Option<String>,
+    last_progress: Instant,
+}
+
+impl Outbox {
+    fn new(client: AsyncClient) -> Outbox {
+        Outbox {
+            client,
+            connected: false,
+            ever_connected: false,
+            stopping: false,
+            entries: VecDeque::new(),
+            base: 0,
+            cursor: 0,
+            awaiting_pkid: VecDeque::new(),
+            by_pkid: HashMap::new(),
+            collided: None,
+            live: 0,
+            delivered: 0,
+            sent_qos0: 0,
+            dropped: 0,
+            overflowing: false,
+            last_error: None,
+            last_progress: Instant::now(),
+        }
+    }
+
+    /// Hands queued alerts to rumqttc, in order, until its request channel is full.
+    fn feed(&mut self) {
+        if !self.connected || self.stopping {
+            return;
+        }
+        let end = self.base + self.entries.len() as u64;
+        while self.cursor < end {
+            let idx = (self.cursor - self.base) as usize;
+            let Some(Some(e)) = self.entries.get(idx) else {
+                self.cursor += 1;
+                continue;
+            };
+            match self
+                .client
+                .try_publish(e.topic.clone(), e.qos, e.retain, e.payload.clone())
+            {
+                Ok(()) => {
+                    self.awaiting_pkid.push_back(self.cursor);
+                    self.cursor += 1;
+                }
+                Err(_) => break, // channel full (or the event loop is being replaced)
+            }
+        }
+    }
+
+    fn complete(&mut self, seq: u64) {
+        let Some(idx) = seq.checked_sub(self.base).map(|i| i as usize) else {
+            return;
+        };
+        if let Some(slot) = self.entries.get_mut(idx)
+            && let Some(e) = slot.take()
+        {
+            self.live -= 1;
+            if e.qos == rumqttc::QoS::AtMostOnce {
+                self.sent_qos0 += 1;
+            } else {
+                self.delivered += 1;
+            }
+        }
+        while let Some(None) = self.entries.front() {
+            self.entries.pop_front();
+            self.base += 1;
+        }
+        if self.cursor < self.base {
+            self.cursor = self.base;
+        }
+    }
+
+    fn on_event(&mut self, ev: &Event) {
+        match ev {
+            Event::Outgoing(Outgoing::Publish(pkid)) => {
+                let seq = match self.collided {
+                    Some((p, s)) if p == *pkid => {
+                        self.collided = None;
+                        s
+                    }
+                    _ => match self.awaiting_pkid.pop_front() {
+                        Some(s) => s,
+                        None => return,
+                    },
+                };
+                if *pkid == 0 {
+                    self.complete(seq);
+                } else {
+                    self.by_pkid.insert(*pkid, seq);
+                }
+            }
+            Event::Outgoing(Outgoing::AwaitAck(pkid)) => {
+                if let Some(s) = self.awaiting_pkid.pop_front() {
+                    self.collided = Some((*pkid, s));
+                }
+            }
+            Event::Incoming(Incoming::PubAck(ack)) => {
+                self.last_progress = Instant::now();
+                if let Some(seq) = self.by_pkid.remove(&ack.pkid) {
+                    self.complete(seq);
+                }
+            }
+            Event::Incoming(Incoming::PubComp(comp)) => {
+                self.last_progress = Instant::now();
+                if let Some(seq) = self.by_pkid.remove(&comp.pkid) {
+                    self.complete(seq);
+                }
+            }
+            Event::Incoming(Incoming::PubRec(_)) => self.last_progress = Instant::now(),
+            _ => {}
+        }
+    }
+
+    /// After the connection is gone: nothing is in flight any more; everything not done will
+    /// be sent again, in order, on the next connection. Returns how many alerts wait.
+    fn reset(&mut self) -> usize {
+        self.connected = false;
+        self.awaiting_pkid.clear();
+        self.by_pkid.clear();
+        self.collided = None;
+        self.cursor = self.base;
+        self.live
+    }
+}
+
+fn new_connection(options: &MqttOptions, settings: &MqttSettings) -> (AsyncClient, EventLoop) {
+    let (client, mut eventloop) =
+        AsyncClient::new(options.clone(), usize::from(settings.inflight).max(10));
+    let mut net = eventloop.network_options();
+    net.set_connection_timeout(settings.connect_timeout.as_secs().max(1));
+    net.set_tcp_nodelay(true);
+    eventloop.set_network_options(net);
+    (client, eventloop)
+}
+
+/// rumqttc options for one broker: MQTT 3.1.1, clean session, our TLS configuration.
+/// Never log the result: its `Debug` shows the password.
+fn mqtt_options(
+    cfg: &MqttConfig,
+    url: &BrokerUrl,
+    settings: &MqttSettings,
+) -> Result<MqttOptions, String> {
+    let client_id = cfg.effective_client_id().to_owned();
+    let mut o = match url.scheme {
+        Scheme::Tcp | Scheme::Tls => MqttOptions::new(client_id, url.host.clone(), url.port),
+        Scheme::Ws | Scheme::Wss => {
+            MqttOptions::new(client_id, url.without_credentials(), url.port)
+        }
+        Scheme::Unix => MqttOptions::new(client_id, url.host.clone(), 0),
+    };
+    match url.scheme {
+        Scheme::Tcp => {}
+        Scheme::Unix => {
+            o.set_transport(Transport::Unix);
+        }
+        Scheme::Ws => {
+            o.set_transport(Transport::Ws);
+        }
+        Scheme::Tls => {
+            let tls = tls::client_config(cfg)?;
+            o.set_transport(Transport::Tls(TlsConfiguration::Rustls(Arc::new(tls))));
+        }
+        Scheme::Wss => {
+            let tls = tls::client_config(cfg)?;
+            o.set_transport(Transport::Wss(TlsConfiguration::Rustls(Arc::new(tls))));
+        }
+    }
+    let keep_alive = settings.keep_alive.max(Duration::from_secs(1));
+    o.set_keep_alive(keep_alive);
+    o.set_clean_session(true);
+    o.set_max_packet_size(settings.max_packet_size, settings.max_packet_size);
+    o.set_inflight(settings.inflight.max(1));
+    if let Some((user, pass)) = cfg.credentials() {
+        o.set_credentials(user, pass.expose());
+    }
+    Ok(o)
+}
+
+fn jittered(d: Duration) -> Duration {
+    let r = RandomState::new().hash_one(Instant::now());
+    d / 2 + d.mul_f64((r % 1000) as f64 / 1000.0)
+}
+
+/// The connection task of one broker: polls rumqttc, feeds the outbox into it, reconnects.
+async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
+    let settings = &broker.settings;
+    let stall = settings.stall_timeout.unwrap_or(settings.keep_alive * 3);
+    let mut backoff = settings.reconnect_min;
+    let mut failures: u32 = 0;
+    let mut outage_start: Option<Instant> = None;
+    loop {
+        match eventloop.poll().await {
+            Ok(ev) => {
+                let fresh = {
+                    let mut st = broker.lock();
+                    if st.stopping && matches!(ev, Event::Outgoing(Outgoing::Disconnect)) {
+                        return;
+                    }
+                    if let Event::Incoming(Incoming::ConnAck(_)) = ev {
+                        st.connected = true;
+                        st.ever_connected = true;
+                        st.last_error = None;
+                        st.last_progress = Instant::now();
+                        if let Some(since) = outage_start.take() {
+                            tracing::info!(
+                                broker = %broker.name,
+                                "reconnected to MQTT broker {:?} at {} after {:.1} s; re-sending {} alerts",
+                                broker.name,
+                                broker.url,
+                                since.elapsed().as_secs_f64(),
+                                st.live
+                            );
+                        } else {
+                            tracing::debug!(broker = %broker.name, "connected to MQTT broker {:?} at {}", broker.name, broker.url);
+                        }
+                        failures = 0;
+                        backoff = settings.reconnect_min;
+                    } else {
+                        st.on_event(&ev);
+                    }
+                    st.feed();
+                    let stalled = !st.by_pkid.is_empty() && st.last_progress.elapsed() > stall;
+                    if stalled {
+                        let waiting = st.reset();
+                        let message = format!(
+                            "{} acknowledged nothing for {} s with alerts in flight",
+                            broker.url,
+                            stall.as_secs()
+                        );
+                        tracing::warn!(broker = %broker.name, "{message}; reconnecting and re-sending {waiting} alerts");
+                        st.last_error = Some(message);
+                        let (client, fresh) = new_connection(&broker.options, settings);
+                        st.client = client;
+                        Some(fresh)
+                    } else {
+                        None
+                    }
+                };
+                if let Some(fresh) = fresh {
+                    eventloop = fresh;
+                    outage_start = Some(Instant::now());
+                }
+            }
+            Err(err) => {
+                let message = describe(&err, &broker.cfg, &broker.url);
+                let (was_connected, waiting) = {
+                    let mut st = broker.lock();
+                    // Acknowledgements rumqttc processed but did not yield yet still count.
+                    let stale: Vec<Event> = eventloop.state.events.drain(..).collect();
+                    for ev in &stale {
+                        st.on_event(ev);
+                    }
+                    // Take back whatever rumqttc still holds (including requests sent after its own
+                    // clean-up): the outbox re-sends it after the reconnect.
+                    eventloop.clean();
+                    eventloop.pending.clear();
+                    eventloop.state.collision = None;
+                    eventloop.state.events.clear();
+                    let was_connected = st.connected;
+                    let waiting = st.reset();
+                    st.last_error = Some(message.clone());
+                    if st.stopping {
+                        return;
+                    }
+                    (was_connected, waiting)
+                };
+                failures += 1;
+                if outage_start.is_none() {
+                    outage_start = Some(Instant::now());
+                    if was_connected {
+                        tracing::warn!(
+                            broker = %broker.name,
+                            "lost connection to MQTT broker {:?}: {message}; reconnecting ({waiting} alerts wait)",
+                            broker.name
+                        );
+                    } else {
+                        tracing::warn!(
+                            broker = %broker.name,
+                            "cannot connect to MQTT broker {:?}: {message}; retrying in the background",
+                            broker.name
+                        );
+                    }
+                } else {
+                    tracing::debug!(broker = %broker.name, attempt = failures, "MQTT reconnect failed: {message}");
+                }
+                tokio::time::sleep(jittered(backoff)).await;
+                backoff = (backoff * 2).min(settings.reconnect_max);
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The MQTT alert handler (spec §6): `.mqtt('topic')` in TICKscript and `kind: mqtt` in topic
+//! handler files, delivered to brokers configured by `[[mqtt]]` in `kapacitor.conf`.
+//!
+//! Owns the handler catalogue entry ([`SPEC`]), option decoding ([`Options`]), build-time
+//! checks ([`validate`]), the per-broker connections with their own outbox ([`MqttService`],
+//! in `delivery.rs`) and the per-use handler ([`MqttHandler`]). Configuration parsing is
+//! `crate::config`'s.
+//!
+//! Delivery guarantees (STYLE.md §7.8, dependencies.md "rumqttc gaps"): a QoS 1/2 alert counts
+//! as delivered only on its PUBACK/PUBCOMP. Every unacknowledged alert is kept, in order, and
+//! re-published after a reconnect. With QoS 2 a broker hands a message to subscribers only
+//! when it receives our PUBREL, so re-sending everything without a PUBCOMP yields each alert
+//! exactly once, except if the link breaks after our PUBREL and before the broker's PUBCOMP
+//! (then one duplicate is possible).
+
+pub(crate) mod delivery;
+mod errors;
+mod handler;
+mod options;
+pub(crate) mod tls;
+mod topic;
+
+pub use delivery::{BrokerReport, DrainReport, MqttService, MqttSettings, ServiceError};
+pub use handler::MqttHandler;
+pub use options::{Options, Qos};
+pub use tls::install_crypto_provider;
+
+use tick_engine::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec};
+use tick_syntax::Span;
+
+use crate::config::Config;
+
+/// `.mqtt('topic')` and its properties (spec §6.3).
+pub const SPEC: HandlerSpec = HandlerSpec {
+    kind: "mqtt",
+    args: &[ArgType::String],
+    variadic: None,
+    properties: &[
+        PropertySpec {
+            name: "brokerName",
+            args: &[ArgType::String],
+            variadic: None,
+            doc: "Name of the [[mqtt]] broker to publish to; empty means the default broker.",
+        },
+        PropertySpec {
+            name: "topic",
+            args: &[ArgType::String],
+            variadic: None,
+            doc: "MQTT topic, a Go template rendered per event (overrides the .mqtt() argument).",
+        },
+        PropertySpec {
+            name: "qos",
+            args: &[ArgType::Int],
+            variadic: None,
+            doc: "Quality of service: 0 (at most once), 1 (at least once) or 2 (exactly once).",
+        },
+        PropertySpec {
+            name: "retained",
+            args: &[ArgType::Bool],
+            variadic: None,
+            doc: "Ask the broker to keep the last message for later subscribers.",
+        },
+    ],
+    doc: "Publish the alert message to an MQTT topic. Example: .mqtt('alerts/{{ .Name }}').qos(1)",
+};
+
+/// Checks one `.mqtt()` use against the configuration, for `tick check` and task start:
+/// QoS outside 0–2 (Deviation from Kapacitor, which sends a malformed packet), a topic template
+/// that does not parse, and a broker that is unknown or disabled (Kapacitor only notices at
+/// the first event). Returns every problem with the span it points at.
+pub fn validate(u: &HandlerUse, cfg: &Config) -> Vec<(Span, String)> {
+    let mut problems = Vec::new();
+    let span_of = |name: &str| {
+        u.properties
+            .iter()
+            .rev()
+            .find(|p| p.name == name)
+            .map(|p| p.span)
+            .unwrap_or(u.span)
+    };
+    if let Some([Literal::Int(q)]) = u.property("qos")
+        && !(0..=2).contains(q)
+    {
+        problems.push((span_of("qos"), options::qos_range_message(*q)));
+    }
+    let opts = Options::from_use_lenient(u);
+    if let Err(e) = topic::TopicTemplate::parse(&opts.topic) {
+        problems.push((span_of("topic"), e));
+    }
+    if let Err(e) = cfg.mqtt_broker(&opts.broker_name) {
+        let message = if cfg.mqtt.iter().all(|m| !m.enabled) && opts.broker_name.is_empty() {
+            "no MQTT broker is configured: add an [[mqtt]] section with enabled = true and a url \
+             to the file given with --config"
+                .to_owned()
+        } else if cfg
+            .mqtt
+            .iter()
+            .any(|m| m.name == opts.broker_name && !m.enabled)
+        {
+            format!("{e}: the broker is disabled (enabled = false)")
+        } else {
+            e
+        };
+        problems.push((span_of("brokerName"), message));
+    }
+    problems
+}

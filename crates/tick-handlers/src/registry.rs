@@ -1,0 +1,291 @@
+//! The handler catalogue, in one place (STYLE §3): [`specs`] for the TICKscript compiler, the
+//! [`Handler`] enum that runs one handler, [`HandlerOptions`] (one serde options type per
+//! kind, shared by scripts and handler files) and the [`Services`] handlers are built with.
+//! Adding a kind means one module plus one line in each list below.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use tick_engine::{Event, HandlerSpec, HandlerUse, Literal};
+
+use crate::error::{BuildError, HandlerError};
+use crate::handler_file::TopicHandlerSpec;
+use crate::{exec, log, mqtt, post, publish, tcp};
+
+/// Every handler kind's TICKscript spec, for `Compiler::with_handlers` (STYLE §2).
+pub fn specs() -> Vec<HandlerSpec> {
+    vec![log::SPEC, tcp::SPEC, exec::SPEC, post::SPEC, mqtt::SPEC]
+}
+
+/// Hands an event to another topic: `(topic, event)`. Supplied by whoever owns the topics
+/// (the engine via the binary); an `Err` is the reason the topic refused the event.
+pub type Republish = Arc<dyn Fn(&str, &Event) -> Result<(), String> + Send + Sync>;
+
+/// What handlers are built with: the MQTT brokers and the topics for `publish`.
+#[derive(Default)]
+pub struct Services {
+    /// The configured MQTT brokers; `None` when no MQTT handler can be built.
+    pub mqtt: Option<mqtt::MqttService>,
+    /// Where `kind: publish` handlers send events; `None` makes them a build error.
+    pub republish: Option<Republish>,
+}
+
+/// The options of one handler, decoded for its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandlerOptions {
+    Log(log::Options),
+    Tcp(tcp::Options),
+    Exec(exec::Options),
+    Post(post::Options),
+    Publish(publish::Options),
+    Mqtt(mqtt::Options),
+}
+
+/// Every kind a handler file may name, in catalogue order.
+pub const FILE_KINDS: &[&str] = &["log", "tcp", "exec", "post", "publish", "mqtt"];
+
+/// Decodes a kind's options with `decode` (strict: unknown keys are errors). `None` for an
+/// unknown kind. The note is the decoder's remark about accepted-but-questionable input.
+pub(crate) fn decode_options<E>(
+    kind: &str,
+    decode: &impl OptionsDecoder<Error = E>,
+) -> Option<Result<(HandlerOptions, Option<String>), E>> {
+    fn wrap<O, E>(
+        r: Result<(O, Option<String>), E>,
+        f: fn(O) -> HandlerOptions,
+    ) -> Result<(HandlerOptions, Option<String>), E> {
+        r.map(|(o, note)| (f(o), note))
+    }
+    Some(match kind {
+        "log" => wrap(decode.decode(), HandlerOptions::Log),
+        "tcp" => wrap(decode.decode(), HandlerOptions::Tcp),
+        "exec" => wrap(decode.decode(), HandlerOptions::Exec),
+        "post" => wrap(decode.decode(), HandlerOptions::Post),
+        "publish" => wrap(decode.decode(), HandlerOptions::Publish),
+        "mqtt" => wrap(decode.decode(), HandlerOptions::Mqtt),
+        _ => return None,
+    })
+}
+
+/// Decodes one options type from a handler file's document, with an optional note.
+pub(crate) trait OptionsDecoder {
+    type Error;
+    fn decode<O: DeserializeOwned>(&self) -> Result<(O, Option<String>), Self::Error>;
+}
+
+/// One running handler.
+#[derive(Debug)]
+pub enum Handler {
+    Log(log::LogHandler),
+    Tcp(tcp::TcpHandler),
+    Exec(exec::ExecHandler),
+    Post(post::PostHandler),
+    Publish(publish::PublishHandler),
+    Mqtt(mqtt::MqttHandler),
+}
+
+impl Handler {
+    /// Builds a handler from the script (`.log('/tmp/x').mode(0644)`). Errors are the
+    /// task-start errors of spec §6.6.
+    pub fn from_use(handler: &HandlerUse, services: &Services) -> Result<Handler, BuildError> {
+        let options = match handler.kind.as_str() {
+            "log" => HandlerOptions::Log(log::Options::from_use(handler)?),
+            "tcp" => HandlerOptions::Tcp(tcp::Options::from_use(handler)?),
+            "exec" => HandlerOptions::Exec(exec::Options::from_use(handler)?),
+            "post" => HandlerOptions::Post(post::Options::from_use(handler)?),
+            "mqtt" => {
+                HandlerOptions::Mqtt(mqtt::Options::from_use(handler).map_err(BuildError::Mqtt)?)
+            }
+            other => return Err(BuildError::UnsupportedKind(other.to_string())),
+        };
+        Handler::from_options(options, "", services)
+    }
+
+    /// Builds a handler from a topic handler file (spec §6.5).
+    pub fn from_file_spec(
+        spec: &TopicHandlerSpec,
+        services: &Services,
+    ) -> Result<Handler, BuildError> {
+        Handler::from_options(spec.options.clone(), &spec.topic, services)
+    }
+
+    /// Builds a handler from decoded options; `topic` is the topic it subscribes to (only
+    /// `publish` uses it, to refuse publishing to itself).
+    pub fn from_options(
+        options: HandlerOptions,
+        topic: &str,
+        services: &Services,
+    ) -> Result<Handler, BuildError> {
+        Ok(match options {
+            HandlerOptions::Log(o) => Handler::Log(log::LogHandler::new(o)?),
+            HandlerOptions::Tcp(o) => Handler::Tcp(tcp::TcpHandler::new(o)?),
+            HandlerOptions::Exec(o) => Handler::Exec(exec::ExecHandler::new(o)?),
+            HandlerOptions::Post(o) => Handler::Post(post::PostHandler::new(o)?),
+            HandlerOptions::Publish(o) => Handler::Publish(publish::PublishHandler::new(
+                o,
+                topic,
+                services.republish.as_ref(),
+            )?),
+            HandlerOptions::Mqtt(o) => {
+                let service = services
+                    .mqtt
+                    .as_ref()
+                    .ok_or_else(|| BuildError::Mqtt("no MQTT broker is configured".to_string()))?;
+                Handler::Mqtt(mqtt::MqttHandler::new(o, service)?)
+            }
+        })
+    }
+
+    /// The handler kind as scripts and files name it (`log`, `mqtt`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Handler::Log(_) => "log",
+            Handler::Tcp(_) => "tcp",
+            Handler::Exec(_) => "exec",
+            Handler::Post(_) => "post",
+            Handler::Publish(_) => "publish",
+            Handler::Mqtt(_) => "mqtt",
+        }
+    }
+
+    /// Delivers one event. Errors are per event: the caller logs and counts them.
+    pub async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
+        match self {
+            Handler::Log(h) => h.handle(event).await,
+            Handler::Tcp(h) => h.handle(event).await,
+            Handler::Exec(h) => h.handle(event).await,
+            Handler::Post(h) => h.handle(event).await,
+            Handler::Publish(h) => h.handle(event).await,
+            Handler::Mqtt(h) => h.handle(event).await,
+        }
+    }
+}
+
+/// The alert JSON document of spec §5.5 with its trailing `\n`, as every JSON handler sends it.
+pub(crate) fn alert_json(event: &Event) -> Result<String, HandlerError> {
+    tick_engine::json::event_to_string(event).map_err(|e| HandlerError::Marshal(e.to_string()))
+}
+
+/// A string argument, or a typed error naming it.
+pub(crate) fn string_arg(
+    kind: &'static str,
+    what: &str,
+    arg: Option<&Literal>,
+) -> Result<String, BuildError> {
+    match arg {
+        Some(Literal::String(s)) => Ok(s.clone()),
+        _ => Err(BuildError::BadArgument {
+            kind,
+            what: what.to_string(),
+            expected: "a string",
+        }),
+    }
+}
+
+/// An integer argument, or a typed error naming it.
+pub(crate) fn int_arg(
+    kind: &'static str,
+    what: &str,
+    arg: Option<&Literal>,
+) -> Result<i64, BuildError> {
+    match arg {
+        Some(Literal::Int(i)) => Ok(*i),
+        _ => Err(BuildError::BadArgument {
+            kind,
+            what: what.to_string(),
+            expected: "an integer",
+        }),
+    }
+}
+
+/// Serde helper: a duration as integer nanoseconds or a Go duration string (`1m30s`).
+pub(crate) fn deserialize_duration<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<i64, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Int(i64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Int(n) => Ok(n),
+        Raw::Text(s) => parse_go_duration(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid duration {s:?}, expected e.g. \"10s\" or \"1m30s\""
+            ))
+        }),
+    }
+}
+
+use serde::Deserialize as _;
+
+/// Go's `time.ParseDuration`: `[-+]` then one or more `<number><unit>`, units ns us µs ms s m h;
+/// a bare `0` is allowed. `None` when malformed or out of range.
+pub(crate) fn parse_go_duration(s: &str) -> Option<i64> {
+    let (negative, mut rest) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..num_end];
+        if number.is_empty() || number == "." {
+            return None;
+        }
+        let value: f64 = number.parse().ok()?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale: f64 = match &rest[..unit_end] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        rest = &rest[unit_end..];
+        total += value * scale;
+    }
+    if total > i64::MAX as f64 {
+        return None;
+    }
+    let n = total.round() as i64;
+    Some(if negative { -n } else { n })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations_parse_like_time_parse_duration() {
+        assert_eq!(parse_go_duration("10s"), Some(10_000_000_000));
+        assert_eq!(parse_go_duration("1m30s"), Some(90_000_000_000));
+        assert_eq!(parse_go_duration("1.5h"), Some(5_400_000_000_000));
+        assert_eq!(parse_go_duration("-250ms"), Some(-250_000_000));
+        assert_eq!(parse_go_duration("0"), Some(0));
+        assert_eq!(parse_go_duration("10"), None);
+        assert_eq!(parse_go_duration("10x"), None);
+        assert_eq!(parse_go_duration(""), None);
+    }
+
+    #[test]
+    fn the_catalogue_lists_every_script_handler_once() {
+        let kinds: Vec<&str> = specs().iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, ["log", "tcp", "exec", "post", "mqtt"]);
+    }
+}

@@ -1,0 +1,11 @@
+//! Every non-MQTT handler against a real receiver (file, TCP listener, program, HTTP
+//! server), the dispatcher's queues, and topic handler files. Expected JSON is written by
+//! hand from spec §5.5, never copied from our output.
+
+mod common;
+mod dispatch;
+mod exec;
+mod files;
+mod log;
+mod post;
+mod tcp;

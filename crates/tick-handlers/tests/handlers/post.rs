@@ -1,0 +1,121 @@
+use std::time::Duration;
+
+use tick_engine::Literal;
+use tick_handlers::{Handler, HandlerError, Services};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn post_sends_the_json_with_content_type_and_custom_headers() {
+    let server = http_server("200 OK", "", false);
+    let u = handler_use(
+        "post",
+        vec![s(&format!("{}/alerts?x=1", server.url))],
+        vec![
+            ("header", vec![s("X-A"), s("b")]),
+            ("timeout", vec![Literal::Duration(5_000_000_000)]),
+        ],
+    );
+    let mut h = Handler::from_use(&u, &Services::default()).unwrap();
+    h.handle(&critical_event()).await.unwrap();
+    let req = server
+        .requests
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(req.request_line, "POST /alerts?x=1 HTTP/1.1");
+    assert_eq!(req.header("Content-Type"), Some("application/json"));
+    assert_eq!(req.header("X-A"), Some("b"));
+    assert_eq!(
+        req.header("Host"),
+        Some(server.url.trim_start_matches("http://"))
+    );
+    assert_eq!(req.body, format!("{CRITICAL_JSON}\n"));
+    assert_eq!(
+        req.header("Content-Length"),
+        Some(req.body.len().to_string().as_str())
+    );
+}
+
+#[tokio::test]
+async fn post_reports_a_non_2xx_status_with_the_body_when_capturing() {
+    let server = http_server("500 Internal Server Error", "boom", false);
+    let u = handler_use(
+        "post",
+        vec![s(&server.url)],
+        vec![("captureResponse", vec![])],
+    );
+    let mut h = Handler::from_use(&u, &Services::default()).unwrap();
+    let err = h.handle(&critical_event()).await.unwrap_err();
+    assert!(matches!(err, HandlerError::PostStatus(_)));
+    assert_eq!(
+        err.to_string(),
+        "POST returned non 2xx status code: code 500: boom"
+    );
+    assert_eq!(
+        server
+            .requests
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap()
+            .request_line,
+        "POST / HTTP/1.1"
+    );
+}
+
+#[tokio::test]
+async fn post_reports_a_non_2xx_status_without_the_body_by_default() {
+    let server = http_server("404 Not Found", "nope", false);
+    let u = handler_use("post", vec![s(&server.url)], vec![]);
+    let mut h = Handler::from_use(&u, &Services::default()).unwrap();
+    let err = h.handle(&critical_event()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "POST returned non 2xx status code: code 404: unknown error, use .captureResponse() to capture the HTTP response"
+    );
+}
+
+#[tokio::test]
+async fn post_gives_up_after_the_timeout() {
+    let server = http_server("200 OK", "", true); // never released
+    let u = handler_use(
+        "post",
+        vec![s(&server.url)],
+        vec![("timeout", vec![Literal::Duration(200_000_000)])],
+    );
+    let mut h = Handler::from_use(&u, &Services::default()).unwrap();
+    let err = h.handle(&critical_event()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to POST alert data: timed out after 200ms"
+    );
+    drop(server);
+}
+
+#[test]
+fn post_refuses_an_authenticate_header() {
+    let u = handler_use(
+        "post",
+        vec![s("http://127.0.0.1:1/")],
+        vec![("header", vec![s("Authenticate"), s("x")])],
+    );
+    let err = Handler::from_use(&u, &Services::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid post: cannot set 'authenticate' header"
+    );
+}
+
+#[test]
+fn post_refuses_https_urls_and_endpoints_for_now() {
+    let u = handler_use("post", vec![s("https://example.com/a")], vec![]);
+    let err = Handler::from_use(&u, &Services::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid post: https post URLs are not supported yet: https://example.com/a"
+    );
+    let u = handler_use("post", vec![], vec![("endpoint", vec![s("ops")])]);
+    let err = Handler::from_use(&u, &Services::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid post: post endpoints from the configuration are not supported yet: \"ops\""
+    );
+}

@@ -1,0 +1,399 @@
+//! MQTT delivery against a real mosquitto on free loopback ports (spec §6.2, §6.3;
+//! dependencies.md "rumqttc gaps"): what a subscriber sees, TLS, websockets, passwords,
+//! several brokers, and no loss across a broker restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tick_engine::{Event, EventData, EventState, Level};
+use tick_handlers::config::Config;
+use tick_handlers::mqtt::{MqttHandler, MqttService, MqttSettings, Options, Qos};
+use tick_testkit::{Mosquitto, Received, Subscriber};
+
+fn event(message: &str) -> Event {
+    Event {
+        topic: Arc::from("main:cpu:alert2"),
+        state: EventState {
+            id: "cpu:nil".into(),
+            message: message.into(),
+            details: String::new(),
+            time: 0,
+            duration: 0,
+            level: Level::Critical,
+        },
+        data: EventData {
+            name: "cpu".into(),
+            task_name: "cpu_alert".into(),
+            category: String::new(),
+            group: String::new(),
+            tags: vec![("host".into(), "serverA".into())],
+            fields: vec![],
+            recoverable: true,
+            result: None,
+        },
+        previous_level: Level::Ok,
+    }
+}
+
+fn config(toml: &str) -> Config {
+    Config::from_toml_str(toml, "test.conf").unwrap().0
+}
+
+fn one_broker(url: &str) -> Config {
+    config(&format!("[[mqtt]]\nenabled = true\nname = \"local\"\nurl = \"{url}\"\n"))
+}
+
+fn opts(topic: &str, qos: Qos, retained: bool) -> Options {
+    Options { broker_name: String::new(), topic: topic.into(), qos, retained }
+}
+
+fn fast_settings() -> MqttSettings {
+    MqttSettings {
+        reconnect_min: Duration::from_millis(50),
+        reconnect_max: Duration::from_millis(500),
+        keep_alive: Duration::from_secs(5),
+        ..MqttSettings::default()
+    }
+}
+
+fn received(topic: &str, payload: &str, qos: u8, retained: bool) -> Received {
+    Received { topic: topic.into(), payload: payload.as_bytes().to_vec(), qos, retained }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriber_sees_exact_payload_topic_and_qos() {
+    let broker = Mosquitto::start_plain().unwrap();
+    let sub = Subscriber::start(&broker, "alerts/#", 2).unwrap();
+    let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+    let mut h0 = MqttHandler::new(opts("alerts/q0", Qos::AtMostOnce, false), &svc).unwrap();
+    let mut h1 = MqttHandler::new(opts("alerts/q1", Qos::AtLeastOnce, false), &svc).unwrap();
+    let mut h2 = MqttHandler::new(opts("alerts/q2", Qos::ExactlyOnce, false), &svc).unwrap();
+    h0.handle(&event("<a&b> CRITICAL \"q\"")).await.unwrap();
+    h1.handle(&event("cpu:nil is CRITICAL")).await.unwrap();
+    h2.handle(&event("ünïcode ✓ no newline")).await.unwrap();
+    let report = svc.drain(Duration::from_secs(10)).await;
+    assert_eq!(report.lost(), 0, "{report}");
+    assert_eq!(report.brokers[0].delivered, 2);
+    assert_eq!(report.brokers[0].sent_qos0, 1);
+    let mut got = sub.wait_for(3, Duration::from_secs(5));
+    got.sort_by(|a, b| a.topic.cmp(&b.topic));
+    assert_eq!(
+        got,
+        vec![
+            received("alerts/q0", "<a&b> CRITICAL \"q\"", 0, false),
+            received("alerts/q1", "cpu:nil is CRITICAL", 1, false),
+            received("alerts/q2", "ünïcode ✓ no newline", 2, false),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retained_message_reaches_a_subscriber_that_connects_after_the_publisher_left() {
+    let broker = Mosquitto::start_plain().unwrap();
+    {
+        let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+        let mut h = MqttHandler::new(opts("status/cpu", Qos::AtLeastOnce, true), &svc).unwrap();
+        h.handle(&event("cpu:nil is CRITICAL")).await.unwrap();
+        let report = svc.close(Duration::from_secs(10)).await;
+        assert_eq!(report.brokers[0].delivered, 1);
+    }
+    let sub = Subscriber::start(&broker, "status/#", 1).unwrap();
+    let got = sub.wait_for(1, Duration::from_secs(5));
+    assert_eq!(got, vec![received("status/cpu", "cpu:nil is CRITICAL", 1, true)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topic_template_is_rendered_with_the_handler_data() {
+    let broker = Mosquitto::start_plain().unwrap();
+    let sub = Subscriber::start(&broker, "alerts/#", 1).unwrap();
+    let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+    let mut h = MqttHandler::new(
+        opts("alerts/{{ index .Tags \"host\" }}/{{ .Name }}/{{ .Level }}", Qos::AtLeastOnce, false),
+        &svc,
+    )
+    .unwrap();
+    h.handle(&event("m")).await.unwrap();
+    svc.drain(Duration::from_secs(5)).await;
+    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("alerts/serverA/cpu/CRITICAL", "m", 1, false)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ungrouped_group_topic_renders_empty_and_fails_as_missing_topic() {
+    // Spec §6.3: an ungrouped '{{ .Group }}' renders empty, which fails as `missing MQTT topic`.
+    let broker = Mosquitto::start_plain().unwrap();
+    let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+    let mut h = MqttHandler::new(opts("{{ .Group }}", Qos::AtLeastOnce, false), &svc).unwrap();
+    let err = h.handle(&event("m")).await.unwrap_err();
+    assert_eq!(err.to_string(), "failed to post message to MQTT broker: missing MQTT topic");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_broker_name_is_refused_when_the_handler_is_built() {
+    let broker = Mosquitto::start_plain().unwrap();
+    let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+    let o = Options { broker_name: "nosuch".into(), ..opts("t", Qos::AtMostOnce, false) };
+    assert_eq!(MqttHandler::new(o, &svc).unwrap_err().to_string(), "unknown MQTT broker \"nosuch\"");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_over_websockets() {
+    let broker = Mosquitto::builder().websockets().start().unwrap();
+    let sub = Subscriber::start(&broker, "ws/#", 1).unwrap();
+    let url = format!("ws://127.0.0.1:{}/mqtt", broker.ws_port().unwrap());
+    let svc = MqttService::start(&one_broker(&url), fast_settings()).unwrap();
+    svc.wait_connected(Duration::from_secs(5)).await.unwrap();
+    let mut h = MqttHandler::new(opts("ws/a", Qos::AtLeastOnce, false), &svc).unwrap();
+    h.handle(&event("over ws")).await.unwrap();
+    assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
+    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("ws/a", "over ws", 1, false)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_over_tls_with_only_a_ca() {
+    let broker = Mosquitto::builder().tls().start().unwrap();
+    let sub = Subscriber::start(&broker, "tls/#", 2).unwrap();
+    let ca = broker.certs().unwrap().ca.display().to_string();
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nname = \"secure\"\nurl = \"ssl://127.0.0.1:{}\"\nssl-ca = \"{ca}\"\n",
+        broker.tls_port().unwrap()
+    ));
+    let svc = MqttService::start(&cfg, fast_settings()).unwrap();
+    svc.wait_connected(Duration::from_secs(5)).await.unwrap();
+    let mut h = MqttHandler::new(opts("tls/a", Qos::ExactlyOnce, false), &svc).unwrap();
+    h.handle(&event("secret alert")).await.unwrap();
+    assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
+    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("tls/a", "secret alert", 2, false)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insecure_skip_verify_accepts_an_unknown_ca_and_host() {
+    let broker = Mosquitto::builder().tls().start().unwrap();
+    let sub = Subscriber::start(&broker, "tls/#", 1).unwrap();
+    // "localhost.invalid" is not in the certificate either.
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nurl = \"mqtts://127.0.0.1:{}\"\ninsecure-skip-verify = true\nssl-ca = \"{}\"\n",
+        broker.tls_port().unwrap(),
+        broker.certs().unwrap().other_ca.display()
+    ));
+    let svc = MqttService::start(&cfg, fast_settings()).unwrap();
+    svc.wait_connected(Duration::from_secs(5)).await.unwrap();
+    let mut h = MqttHandler::new(opts("tls/b", Qos::AtLeastOnce, false), &svc).unwrap();
+    h.handle(&event("insecure")).await.unwrap();
+    assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
+    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("tls/b", "insecure", 1, false)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificate_with_client_id_user_and_password() {
+    let broker = Mosquitto::builder().client_auth().user("tick", "s3cret pass").start().unwrap();
+    let sub = Subscriber::start(&broker, "mtls/#", 1).unwrap();
+    let c = broker.certs().unwrap();
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nname = \"edge\"\nurl = \"tls://127.0.0.1:{}\"\nssl-ca = \"{}\"\n\
+         ssl-cert = \"{}\"\nssl-key = \"{}\"\nclient-id = \"edge-1\"\nusername = \"tick\"\npassword = \"s3cret pass\"\n",
+        broker.client_auth_port().unwrap(),
+        c.ca.display(),
+        c.client_cert.display(),
+        c.client_key.display()
+    ));
+    let svc = MqttService::start(&cfg, fast_settings()).unwrap();
+    svc.wait_connected(Duration::from_secs(5)).await.unwrap();
+    let mut h = MqttHandler::new(opts("mtls/a", Qos::AtLeastOnce, false), &svc).unwrap();
+    h.handle(&event("with client cert")).await.unwrap();
+    assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
+    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("mtls/a", "with client cert", 1, false)]);
+    // Spec §6.1: client id as configured, clean session, keepalive 5 s here, user name sent.
+    let log = broker.log();
+    assert!(log.contains("as edge-1 (p2, c1, k5, u'tick')"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_id_defaults_to_the_broker_name() {
+    let broker = Mosquitto::start_plain().unwrap();
+    let cfg = config(&format!("[[mqtt]]\nenabled = true\nname = \"plant-7\"\nurl = \"{}\"\n", broker.url()));
+    let svc = MqttService::start(&cfg, MqttSettings::default()).unwrap();
+    svc.wait_connected(Duration::from_secs(5)).await.unwrap();
+    // Spec §6.1: client id = name, clean session, keepalive 30, MQTT 3.1.1.
+    let log = broker.log();
+    assert!(log.contains("as plant-7 (p2, c1, k30)"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_ca_gives_a_clear_error() {
+    let broker = Mosquitto::builder().tls().start().unwrap();
+    let other = broker.certs().unwrap().other_ca.display().to_string();
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nname = \"secure\"\nurl = \"ssl://127.0.0.1:{}\"\nssl-ca = \"{other}\"\n",
+        broker.tls_port().unwrap()
+    ));
+    let svc = MqttService::start(&cfg, fast_settings()).unwrap();
+    let err = svc.wait_connected(Duration::from_secs(5)).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "failed to connect to MQTT broker \"secure\": server certificate not signed by ssl-ca {other} \
+             (ssl://127.0.0.1:{})",
+            broker.tls_port().unwrap()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_gives_a_clear_error_without_the_password() {
+    let broker = Mosquitto::builder().user("tick", "right").start().unwrap();
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nurl = \"tcp://tick:wrong-pw@127.0.0.1:{}\"\n",
+        broker.auth_port().unwrap()
+    ));
+    let svc = MqttService::start(&cfg, fast_settings()).unwrap();
+    let err = svc.wait_connected(Duration::from_secs(5)).await.unwrap_err().to_string();
+    assert_eq!(err, "failed to connect to MQTT broker \"default\": broker refused: not authorized");
+    assert!(!format!("{cfg:?}").contains("wrong-pw"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_refused_names_the_url_with_the_password_redacted() {
+    let port = tick_testkit::free_port().unwrap();
+    let cfg = config(&format!("[[mqtt]]\nenabled = true\nurl = \"tcp://tick:pw@127.0.0.1:{port}\"\n"));
+    let svc = MqttService::start(&cfg, fast_settings()).unwrap();
+    let err = svc.wait_connected(Duration::from_secs(5)).await.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!("failed to connect to MQTT broker \"default\": connection refused by tcp://tick:***@127.0.0.1:{port}")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_brokers_route_by_name_and_default() {
+    let a = Mosquitto::start_plain().unwrap();
+    let b = Mosquitto::start_plain().unwrap();
+    let sub_a = Subscriber::start(&a, "#", 1).unwrap();
+    let sub_b = Subscriber::start(&b, "#", 1).unwrap();
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nname = \"a\"\nurl = \"{}\"\n\n[[mqtt]]\nenabled = true\nname = \"b\"\ndefault = true\nurl = \"{}\"\n",
+        a.url(),
+        b.url()
+    ));
+    let svc = MqttService::start(&cfg, fast_settings()).unwrap();
+    let mut to_default = MqttHandler::new(opts("x/default", Qos::AtLeastOnce, false), &svc).unwrap();
+    let mut to_a =
+        MqttHandler::new(Options { broker_name: "a".into(), ..opts("x/a", Qos::AtLeastOnce, false) }, &svc).unwrap();
+    to_default.handle(&event("for b")).await.unwrap();
+    to_a.handle(&event("for a")).await.unwrap();
+    let report = svc.drain(Duration::from_secs(5)).await;
+    assert_eq!(report.lost(), 0);
+    assert_eq!(sub_a.wait_for(1, Duration::from_secs(5)), vec![received("x/a", "for a", 1, false)]);
+    assert_eq!(sub_b.wait_for(1, Duration::from_secs(5)), vec![received("x/default", "for b", 1, false)]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sub_a.messages().len(), 1);
+    assert_eq!(sub_b.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversize_alert_is_refused_and_the_next_one_still_arrives() {
+    let broker = Mosquitto::start_plain().unwrap();
+    let sub = Subscriber::start(&broker, "big/#", 1).unwrap();
+    let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+    let mut h = MqttHandler::new(opts("big/a", Qos::AtLeastOnce, false), &svc).unwrap();
+    let big = "x".repeat(2 * 1024 * 1024);
+    let err = h.handle(&event(&big)).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to post message to MQTT broker: alert of 2097166 bytes is larger than the MQTT maximum \
+         packet size of 1048576 bytes; not sent"
+    );
+    let fits = "y".repeat(512 * 1024);
+    h.handle(&event(&fits)).await.unwrap();
+    h.handle(&event("small")).await.unwrap();
+    assert_eq!(svc.drain(Duration::from_secs(10)).await.lost(), 0);
+    let got = sub.wait_for(2, Duration::from_secs(5));
+    assert_eq!(got, vec![received("big/a", &fits, 1, false), received("big/a", "small", 1, false)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_down_at_start_alerts_queue_and_arrive_once_it_is_up() {
+    let mut broker = Mosquitto::builder().persistence().start().unwrap();
+    let _sub = Subscriber::start_persistent(&broker, "late/#", 2, "late-sub").unwrap();
+    broker.stop().unwrap();
+    let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+    let mut h = MqttHandler::new(opts("late/a", Qos::AtLeastOnce, false), &svc).unwrap();
+    for i in 0..10 {
+        h.handle(&event(&format!("m{i}"))).await.unwrap();
+    }
+    let report = svc.drain(Duration::from_millis(300)).await;
+    assert_eq!(report.brokers[0].pending, 10);
+    assert!(report.brokers[0].last_error.as_deref().unwrap_or("").starts_with("connection refused by tcp://127.0.0.1:"));
+    broker.start_again().unwrap();
+    let sub = Subscriber::start_persistent(&broker, "late/#", 2, "late-sub").unwrap();
+    let report = svc.drain(Duration::from_secs(10)).await;
+    assert_eq!(report.lost(), 0, "{report}");
+    assert_eq!(report.brokers[0].delivered, 10);
+    let got: Vec<String> = sub.wait_for(10, Duration::from_secs(5)).iter().map(Received::text).collect();
+    assert_eq!(got, (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_outbox_refuses_alerts_loudly_and_counts_them() {
+    let port = tick_testkit::free_port().unwrap();
+    let settings = MqttSettings { outbox_limit: 3, ..fast_settings() };
+    let svc = MqttService::start(&one_broker(&format!("tcp://127.0.0.1:{port}")), settings).unwrap();
+    let mut h = MqttHandler::new(opts("t", Qos::AtLeastOnce, false), &svc).unwrap();
+    for i in 0..3 {
+        h.handle(&event(&format!("m{i}"))).await.unwrap();
+    }
+    let err = h.handle(&event("m3")).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "failed to post message to MQTT broker: MQTT outbox for broker \"local\" is full (3 alerts wait for \
+         the broker); alert dropped"
+    );
+    let report = svc.drain(Duration::from_millis(100)).await;
+    assert_eq!((report.brokers[0].pending, report.brokers[0].dropped, report.lost()), (3, 1, 4));
+}
+
+/// The broker stops mid-stream (SIGTERM, persistence on) and comes back: every QoS 1 alert
+/// arrives at least once and in order of first arrival, every QoS 2 alert exactly once and in
+/// order. Sent as fast as the outbox takes them, not paced (dependencies.md gap 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_restart_mid_stream_loses_nothing_and_qos2_arrives_exactly_once() {
+    const N: usize = 15_000;
+    let mut broker = Mosquitto::builder().persistence().start().unwrap();
+    let sub = Subscriber::start_persistent(&broker, "stream/#", 2, "restart-sub").unwrap();
+    let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
+    svc.wait_connected(Duration::from_secs(5)).await.unwrap();
+    let mut h1 = MqttHandler::new(opts("stream/q1", Qos::AtLeastOnce, false), &svc).unwrap();
+    let mut h2 = MqttHandler::new(opts("stream/q2", Qos::ExactlyOnce, false), &svc).unwrap();
+    for i in 0..N {
+        h1.handle(&event(&i.to_string())).await.unwrap();
+        h2.handle(&event(&i.to_string())).await.unwrap();
+    }
+    // Stop the broker while most alerts are still in flight or queued.
+    let seen = sub.wait_for(2000, Duration::from_secs(20)).len();
+    assert!(seen >= 2000);
+    broker.stop().unwrap();
+    let mid = svc.drain(Duration::from_millis(300)).await;
+    assert!(mid.brokers[0].pending > 0, "the restart came too late to test anything: {mid}");
+    broker.start_again().unwrap();
+    let report = svc.drain(Duration::from_secs(60)).await;
+    assert_eq!(report.lost(), 0, "{report}");
+    assert_eq!(report.brokers[0].delivered, 2 * N as u64);
+
+    // The subscriber reconnects by itself (persistent session) and gets the rest.
+    let got = sub.settle(Duration::from_millis(500), Duration::from_secs(60));
+    let numbers = |topic: &str| -> Vec<usize> {
+        got.iter().filter(|r| r.topic == topic).map(|r| r.text().parse().unwrap()).collect()
+    };
+    let q2 = numbers("stream/q2");
+    assert_eq!(q2.len(), N, "QoS 2 must arrive exactly once");
+    assert!(q2.iter().enumerate().all(|(i, n)| i == *n), "QoS 2 out of order");
+    let q1 = numbers("stream/q1");
+    let mut firsts = Vec::with_capacity(N);
+    let mut seen = vec![false; N];
+    for n in q1 {
+        if !seen[n] {
+            seen[n] = true;
+            firsts.push(n);
+        }
+    }
+    assert_eq!(firsts, (0..N).collect::<Vec<_>>(), "QoS 1: every alert, in order of first arrival");
+}

@@ -1,0 +1,357 @@
+//! Streaming and in-memory drivers: [`Reader`] pulls from any `std::io::Read` through one reused
+//! buffer (memory stays flat however long the input), [`Lines`] walks input already in memory. Both
+//! number lines, fill in missing timestamps and turn failures into [`LineError`]s; the grammar lives
+//! in `parse` and line splitting in `split`.
+
+use std::borrow::Cow;
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use memchr::{memchr, memchr_iter};
+
+use crate::error::{LineError, LineErrorKind};
+use crate::point::{Field, Point, Precision, Tag};
+use crate::split::{Cursor, Step, next_line};
+
+/// Default limit on the length of one line: 64 MiB.
+pub const DEFAULT_MAX_LINE_LEN: usize = 64 << 20;
+
+const INITIAL_BUFFER: usize = 256 << 10;
+
+/// Options for parsing input held in memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Unit of the timestamps.
+    pub precision: Precision,
+    /// Time, in nanoseconds since the epoch, given (truncated to the precision) to points without a
+    /// timestamp.
+    pub now: i64,
+}
+
+/// Parses line protocol held in memory, one item per non-blank, non-comment line:
+/// `(line_number, result)`, line numbers 1-based.
+///
+/// ```
+/// use tick_lineproto::{FieldValue, Lines, ParseOptions};
+/// let mut lines = Lines::new(b"cpu,host=a usage_idle=5 10\n", ParseOptions::default());
+/// let (number, point) = lines.next().unwrap();
+/// let point = point.unwrap();
+/// assert_eq!((number, point.time), (1, 10));
+/// assert_eq!(point.field("usage_idle"), Some(&FieldValue::Float(5.0)));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    input: &'a [u8],
+    pos: usize,
+    line: u64,
+    cursor: Cursor,
+    options: ParseOptions,
+}
+
+impl<'a> Lines<'a> {
+    /// Starts at the first line of `input`.
+    pub fn new(input: &'a [u8], options: ParseOptions) -> Lines<'a> {
+        Lines {
+            input,
+            pos: 0,
+            line: 1,
+            cursor: Cursor::default(),
+            options,
+        }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (u64, Result<Point<'a>, LineError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let data = self.input.get(self.pos..)?;
+            let mut point = Point::default();
+            match next_line(data, true, &mut self.cursor, self.options.precision, &mut point) {
+                Step::End | Step::NeedMore => return None,
+                Step::Skip { consumed } => {
+                    self.pos += consumed;
+                    self.line += 1;
+                }
+                Step::Line {
+                    consumed,
+                    newlines,
+                    text,
+                    result,
+                } => {
+                    let number = self.line;
+                    self.pos += consumed;
+                    self.line += 1 + newlines;
+                    let result = match result {
+                        Ok(time) => {
+                            point.time = time
+                                .unwrap_or_else(|| self.options.precision.truncate(self.options.now));
+                            Ok(point)
+                        }
+                        Err(kind) => Err(LineError::new(number, text, kind)),
+                    };
+                    return Some((number, result));
+                }
+            }
+        }
+    }
+}
+
+/// Streams line protocol from any reader (stdin, a file) through one reused buffer.
+///
+/// Memory stays flat: only the line being parsed is buffered (up to [`Reader::with_max_line_len`]),
+/// and the vectors of a point are reused from line to line.
+pub struct Reader<R> {
+    input: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    line: u64,
+    cursor: Cursor,
+    precision: Precision,
+    now: Box<dyn FnMut() -> i64 + Send>,
+    max_line_len: usize,
+    /// Set after an over-long line: drop input up to the next `\n`.
+    discarding: bool,
+    tags: Vec<Tag<'static>>,
+    fields: Vec<Field<'static>>,
+}
+
+impl<R> std::fmt::Debug for Reader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader")
+            .field("line", &self.line)
+            .field("precision", &self.precision)
+            .field("max_line_len", &self.max_line_len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Nanoseconds since the epoch on the system clock (0 before 1970, saturating after 2262).
+fn system_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// Empties a vector and gives it back with its capacity, for points borrowing from another buffer.
+fn recycle<'b, T, U>(mut v: Vec<T>) -> Vec<U>
+where
+    T: Recyclable<'b, Target = U>,
+{
+    v.clear();
+    // Collecting an empty vector's iterator into a vector of a same-sized type reuses its allocation.
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+/// Types that differ from `Target` only by lifetime.
+trait Recyclable<'b> {
+    type Target;
+}
+impl<'b> Recyclable<'b> for Tag<'_> {
+    type Target = Tag<'b>;
+}
+impl<'b> Recyclable<'b> for Field<'_> {
+    type Target = Field<'b>;
+}
+
+impl<R: Read> Reader<R> {
+    /// A reader with nanosecond precision, the system clock for points without a timestamp, and a
+    /// 64 MiB line limit.
+    pub fn new(input: R) -> Reader<R> {
+        Reader {
+            input,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            line: 1,
+            cursor: Cursor::default(),
+            precision: Precision::Nanosecond,
+            now: Box::new(system_now),
+            max_line_len: DEFAULT_MAX_LINE_LEN,
+            discarding: false,
+            tags: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Sets the unit of the timestamps.
+    #[must_use]
+    pub fn with_precision(mut self, precision: Precision) -> Reader<R> {
+        self.precision = precision;
+        self
+    }
+
+    /// Sets the clock asked, only for points without a timestamp, for "now" in nanoseconds since the
+    /// epoch (truncated to the precision). `with_now(|| 0)` makes a run deterministic.
+    #[must_use]
+    pub fn with_now(mut self, now: impl FnMut() -> i64 + Send + 'static) -> Reader<R> {
+        self.now = Box::new(now);
+        self
+    }
+
+    /// Sets the longest line accepted, in bytes; a longer line is reported as
+    /// [`LineErrorKind::LineTooLong`] and skipped up to the next newline.
+    #[must_use]
+    pub fn with_max_line_len(mut self, max: usize) -> Reader<R> {
+        self.max_line_len = max.max(1);
+        self
+    }
+
+    /// Calls `f` with `(line_number, result)` for each non-blank, non-comment line, in order, until the
+    /// input ends (returns `Ok(None)`) or `f` breaks (returns `Ok(Some(value))`; calling again
+    /// resumes after that line). Errors reading the input are returned as they happen.
+    pub fn for_each<B, F>(&mut self, mut f: F) -> io::Result<Option<B>>
+    where
+        F: FnMut(u64, Result<&Point<'_>, LineError>) -> ControlFlow<B>,
+    {
+        loop {
+            if self.discarding {
+                self.discard()?;
+                continue;
+            }
+            let data = &self.buf[self.start..self.end];
+            let mut point = Point {
+                measurement: Cow::Borrowed(""),
+                tags: recycle(std::mem::take(&mut self.tags)),
+                fields: recycle(std::mem::take(&mut self.fields)),
+                time: 0,
+            };
+            let step = next_line(data, self.eof, &mut self.cursor, self.precision, &mut point);
+            let flow = match step {
+                Step::End => return Ok(None),
+                Step::NeedMore => {
+                    self.tags = recycle(point.tags);
+                    self.fields = recycle(point.fields);
+                    if data.len() > self.max_line_len {
+                        let flow = self.too_long(&mut f);
+                        if let ControlFlow::Break(b) = flow {
+                            return Ok(Some(b));
+                        }
+                    } else {
+                        self.refill()?;
+                    }
+                    continue;
+                }
+                Step::Skip { consumed } => {
+                    self.start += consumed;
+                    self.line += 1;
+                    ControlFlow::Continue(())
+                }
+                Step::Line {
+                    consumed,
+                    newlines,
+                    text,
+                    result,
+                } => {
+                    let number = self.line;
+                    self.start += consumed;
+                    self.line += 1 + newlines;
+                    match result {
+                        Ok(time) => {
+                            point.time = time.unwrap_or_else(|| self.precision.truncate((self.now)()));
+                            f(number, Ok(&point))
+                        }
+                        Err(kind) => f(number, Err(LineError::new(number, text, kind))),
+                    }
+                }
+            };
+            self.tags = recycle(point.tags);
+            self.fields = recycle(point.fields);
+            if let ControlFlow::Break(b) = flow {
+                return Ok(Some(b));
+            }
+        }
+    }
+
+    /// Reports the line at the start of the buffer as too long and starts discarding it.
+    fn too_long<B, F>(&mut self, f: &mut F) -> ControlFlow<B>
+    where
+        F: FnMut(u64, Result<&Point<'_>, LineError>) -> ControlFlow<B>,
+    {
+        let data = &self.buf[self.start..self.end];
+        let examined = self.cursor.examined(data.len()).min(data.len());
+        let text_start = data.iter().position(|&c| !crate::parse::is_blank(c)).unwrap_or(0);
+        let error = LineError::new(
+            self.line,
+            data.get(text_start..).unwrap_or_default(),
+            LineErrorKind::LineTooLong(self.max_line_len),
+        );
+        let number = self.line;
+        self.line += memchr_iter(b'\n', &data[..examined]).count() as u64;
+        self.start += examined;
+        self.cursor = Cursor::default();
+        self.discarding = true;
+        f(number, Err(error))
+    }
+
+    /// Drops input up to and including the next `\n`.
+    fn discard(&mut self) -> io::Result<()> {
+        let data = &self.buf[self.start..self.end];
+        match memchr(b'\n', data) {
+            Some(nl) => {
+                self.start += nl + 1;
+                self.line += 1;
+                self.discarding = false;
+            }
+            None if self.eof => {
+                self.start = self.end;
+                self.line += 1;
+                self.discarding = false;
+            }
+            None => {
+                self.start = self.end;
+                self.refill()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the unconsumed bytes to the front, grows the buffer if it is full, and reads once.
+    fn refill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let limit = self.max_line_len.saturating_add(2);
+            let len = (self.buf.len() * 2).clamp(INITIAL_BUFFER.min(limit), limit.max(self.end + 1));
+            self.buf.resize(len, 0);
+        }
+        loop {
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recycling_keeps_the_allocation() {
+        let text = String::from("borrowed");
+        let mut tags: Vec<Tag<'_>> = Vec::with_capacity(8);
+        tags.push(Tag { key: Cow::Borrowed(&text), value: Cow::Borrowed(&text) });
+        let before = tags.as_ptr() as usize;
+        let spare: Vec<Tag<'static>> = recycle(tags);
+        drop(text);
+        assert_eq!((spare.as_ptr() as usize, spare.capacity(), spare.len()), (before, 8, 0));
+        let mut fields: Vec<Field<'_>> = Vec::with_capacity(4);
+        fields.push(Field { key: Cow::Borrowed("k"), value: crate::FieldValue::Int(1) });
+        let before = fields.as_ptr() as usize;
+        let spare: Vec<Field<'static>> = recycle(fields);
+        assert_eq!((spare.as_ptr() as usize, spare.capacity()), (before, 4));
+    }
+}

@@ -1,0 +1,200 @@
+//! Input → logical lines (spec §7.1 "Lines"): line numbers, blank and `#` comment lines, CRLF, and
+//! string values that contain raw newlines. Works on whatever part of the input is buffered and says
+//! when it needs more; does no IO (see `reader`) and no parsing of its own (see `parse`).
+//!
+//! A line normally ends at the first `\n`. Only when the parser finds a string still open there (or
+//! rejects a line that contains a quote) is the line's true end searched with Go's `scanLine` rules,
+//! so a string value may run over several physical lines.
+
+use memchr::{memchr, memchr_iter};
+
+use crate::error::LineErrorKind;
+use crate::parse::{Failure, is_blank, parse_point};
+use crate::point::{Point, Precision};
+
+/// Where the search for the end of the current line stopped, so that a refill resumes it instead of
+/// starting again. Offsets are relative to the start of the line.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Cursor {
+    /// No `\n` before this offset.
+    newline_from: usize,
+    /// Set once the line is known to need the quote-aware search.
+    scan: Option<LineScan>,
+}
+
+impl Cursor {
+    /// Offset up to which the current line has been examined (for the length limit).
+    pub(crate) fn examined(&self, available: usize) -> usize {
+        match &self.scan {
+            Some(scan) => scan.pos,
+            None => available.max(self.newline_from),
+        }
+    }
+}
+
+/// State of Go's `scanLine`: the first space starts the fields, and a `"` toggles quoting only where
+/// a field value may start (more `=` than `,` seen).
+#[derive(Debug, Clone)]
+struct LineScan {
+    /// Start of the line text (after leading blanks).
+    text_start: usize,
+    pos: usize,
+    fields: bool,
+    quoted: bool,
+    equals: usize,
+    commas: usize,
+}
+
+/// What [`next_line`] found at the start of the data.
+#[derive(Debug)]
+pub(crate) enum Step<'a> {
+    /// Nothing left (only when the input has ended).
+    End,
+    /// The line is not complete yet; read more and call again with the same cursor.
+    NeedMore,
+    /// A blank or comment line, `consumed` bytes long including its `\n`.
+    Skip { consumed: usize },
+    /// A line to report: `text` is the line without leading blanks and terminator, `newlines` the
+    /// number of raw newlines inside it. On success the point is filled and the result is its
+    /// timestamp, if it has one.
+    Line {
+        consumed: usize,
+        newlines: u64,
+        text: &'a [u8],
+        result: Result<Option<i64>, LineErrorKind>,
+    },
+}
+
+/// Examines the line at the start of `data`; `eof` says no more input will come after `data`.
+pub(crate) fn next_line<'a>(
+    data: &'a [u8],
+    eof: bool,
+    cursor: &mut Cursor,
+    precision: Precision,
+    point: &mut Point<'a>,
+) -> Step<'a> {
+    if cursor.scan.is_none() {
+        let newline = data
+            .get(cursor.newline_from..)
+            .and_then(|rest| memchr(b'\n', rest))
+            .map(|off| cursor.newline_from + off);
+        let (end, consumed) = match newline {
+            Some(nl) => (nl, nl + 1),
+            None if !eof => {
+                cursor.newline_from = data.len();
+                return Step::NeedMore;
+            }
+            None if data.is_empty() => return Step::End,
+            None => (data.len(), data.len()),
+        };
+        let raw = strip_cr(&data[..end]);
+        let text_start = raw.iter().position(|&c| !is_blank(c)).unwrap_or(raw.len());
+        if text_start == raw.len() || raw[text_start] == b'#' {
+            *cursor = Cursor::default();
+            return Step::Skip { consumed };
+        }
+        let text = &raw[text_start..];
+        let outcome = match std::str::from_utf8(text) {
+            Ok(line) => parse_point(line, newline.is_some(), precision, point),
+            Err(_) => Err(Failure::Invalid(LineErrorKind::InvalidUtf8)),
+        };
+        match outcome {
+            Ok(time) => {
+                *cursor = Cursor::default();
+                return Step::Line {
+                    consumed,
+                    newlines: 0,
+                    text,
+                    result: Ok(time),
+                };
+            }
+            Err(Failure::Invalid(kind)) if memchr(b'"', text).is_none() => {
+                *cursor = Cursor::default();
+                return Step::Line {
+                    consumed,
+                    newlines: 0,
+                    text,
+                    result: Err(kind),
+                };
+            }
+            // A string value (or what Go would take for one) may continue on the next line.
+            Err(_) => {
+                cursor.scan = Some(LineScan {
+                    text_start,
+                    pos: text_start,
+                    fields: false,
+                    quoted: false,
+                    equals: 0,
+                    commas: 0,
+                });
+            }
+        }
+    }
+
+    let Some(scan) = cursor.scan.as_mut() else {
+        return Step::NeedMore;
+    };
+    let Some(end) = scan.run(data, eof) else {
+        return Step::NeedMore;
+    };
+    let text_start = scan.text_start;
+    *cursor = Cursor::default();
+    let consumed = if end < data.len() { end + 1 } else { end };
+    // At the end of the input a quoted newline may be last; like Go, the line does not include it.
+    let raw = strip_cr(data[..end].strip_suffix(b"\n").unwrap_or(&data[..end]));
+    let text = raw.get(text_start..).unwrap_or_default();
+    let newlines = memchr_iter(b'\n', text).count() as u64;
+    let result = match std::str::from_utf8(text) {
+        Ok(line) => match parse_point(line, false, precision, point) {
+            Ok(time) => Ok(time),
+            Err(Failure::Invalid(kind)) => Err(kind),
+            Err(Failure::NeedMore) => Err(LineErrorKind::UnbalancedQuotes),
+        },
+        Err(_) => Err(LineErrorKind::InvalidUtf8),
+    };
+    Step::Line {
+        consumed,
+        newlines,
+        text,
+        result,
+    }
+}
+
+/// Deviation (spec §7.1): a `\r` before the line end is dropped, so CRLF input parses like LF input.
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+impl LineScan {
+    /// Continues the scan; returns the index of the `\n` ending the line, or the end of `data` when
+    /// the input has ended, or `None` when more data is needed.
+    fn run(&mut self, data: &[u8], eof: bool) -> Option<usize> {
+        while let Some(&c) = data.get(self.pos) {
+            match c {
+                b'\\' => match data.get(self.pos + 1) {
+                    // Deviation: a backslash does not join a line to the next one.
+                    Some(b'\n') => {}
+                    Some(_) => {
+                        self.pos += 2;
+                        continue;
+                    }
+                    None if eof => {}
+                    None => return None,
+                },
+                b' ' => self.fields = true,
+                b'\n' if !self.quoted => return Some(self.pos),
+                _ => {}
+            }
+            if self.fields {
+                match c {
+                    b'=' if !self.quoted => self.equals += 1,
+                    b',' if !self.quoted => self.commas += 1,
+                    b'"' if self.equals > self.commas => self.quoted = !self.quoted,
+                    _ => {}
+                }
+            }
+            self.pos += 1;
+        }
+        eof.then_some(data.len())
+    }
+}

@@ -1,0 +1,3 @@
+//! Helpers shared by the syntax integration tests.
+
+pub(crate) mod invariants;

@@ -1,0 +1,158 @@
+//! A point's journey inside the binary: a parsed line-protocol point becomes an engine point
+//! (names interned), is routed to every task whose `dbrp` matches (spec §7.2), and each
+//! task's alert emissions go through the topics into deliveries. Shared by `tick run` and
+//! `tick test`; owns no handler and does no IO.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tick_engine::topics::{Delivery, Topics};
+use tick_engine::{Emission, FieldValue, Fields, Point, Tags, Task};
+use tick_lineproto::FieldValue as LpValue;
+
+/// Where points from one input belong (`--db/--rp`, else each task's first `dbrp`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Origin {
+    pub(crate) db: Option<String>,
+    pub(crate) rp: Option<String>,
+}
+
+/// Reuses one `Arc<str>` per distinct measurement, key and (bounded) tag value, so that
+/// converting a point allocates nothing for names seen before.
+#[derive(Default)]
+struct Interner {
+    map: HashMap<Box<str>, Arc<str>>,
+}
+
+impl Interner {
+    /// Past this many entries the table is cleared, so unbounded distinct tag values (ids,
+    /// timestamps in tags) cannot grow memory without limit.
+    const LIMIT: usize = 200_000;
+
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.map.get(s) {
+            return a.clone();
+        }
+        if self.map.len() >= Self::LIMIT {
+            self.map.clear();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.map.insert(Box::from(s), a.clone());
+        a
+    }
+}
+
+struct Route {
+    task: Task,
+    /// `(db, rp)` pairs this task accepts; empty = every point.
+    dbrps: Vec<(Arc<str>, Arc<str>)>,
+    /// The db/rp stdin points get for this task when `--db/--rp` are not given.
+    default_db: Arc<str>,
+    default_rp: Arc<str>,
+}
+
+/// Every task of a run, the topics they share, and the routing between them.
+pub(crate) struct Pipeline {
+    routes: Vec<Route>,
+    pub(crate) topics: Topics,
+    interner: Interner,
+    origin_db: Option<Arc<str>>,
+    origin_rp: Option<Arc<str>>,
+    emissions: Vec<Emission>,
+    pub(crate) points: u64,
+}
+
+impl Pipeline {
+    pub(crate) fn new(tasks: Vec<Task>, origin: &Origin) -> Pipeline {
+        let routes = tasks
+            .into_iter()
+            .map(|task| {
+                let dbrps: Vec<(Arc<str>, Arc<str>)> = task
+                    .dbrps()
+                    .iter()
+                    .map(|d| (Arc::from(d.db.as_str()), Arc::from(d.rp.as_str())))
+                    .collect();
+                let (default_db, default_rp) = dbrps
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| (Arc::from(""), Arc::from("")));
+                Route { task, dbrps, default_db, default_rp }
+            })
+            .collect();
+        Pipeline {
+            routes,
+            topics: Topics::new(),
+            interner: Interner::default(),
+            origin_db: origin.db.as_deref().map(Arc::from),
+            origin_rp: origin.rp.as_deref().map(Arc::from),
+            emissions: Vec::new(),
+            points: 0,
+        }
+    }
+
+    pub(crate) fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.routes.iter().map(|r| &r.task)
+    }
+
+    pub(crate) fn tasks_mut(&mut self) -> impl Iterator<Item = &mut Task> {
+        self.routes.iter_mut().map(|r| &mut r.task)
+    }
+
+    /// Converts a parsed point, hands it to every task it belongs to, and appends the
+    /// resulting deliveries (in order) to `out`.
+    pub(crate) fn push(&mut self, lp: &tick_lineproto::Point<'_>, out: &mut Vec<Delivery>) {
+        self.points += 1;
+        let Some(measurement) = self.accepting_measurement(lp) else {
+            return;
+        };
+        let tags: Vec<(Arc<str>, Arc<str>)> = lp
+            .tags
+            .iter()
+            .map(|t| (self.interner.get(&t.key), self.interner.get(&t.value)))
+            .collect();
+        let tags = Tags::from_sorted(tags);
+        let fields = Fields::from_pairs(lp.fields.iter().map(|f| {
+            let value = match &f.value {
+                LpValue::Float(x) => FieldValue::Float(*x),
+                LpValue::Int(i) => FieldValue::Int(*i),
+                LpValue::String(s) => FieldValue::String(s.to_string()),
+                LpValue::Bool(b) => FieldValue::Bool(*b),
+            };
+            (self.interner.get(&f.key), value)
+        }));
+        for route in &mut self.routes {
+            let db = self.origin_db.clone().unwrap_or_else(|| route.default_db.clone());
+            let rp = self.origin_rp.clone().unwrap_or_else(|| route.default_rp.clone());
+            if self.origin_db.is_some()
+                && !route.dbrps.is_empty()
+                && !route.dbrps.iter().any(|(d, r)| *d == db && *r == rp)
+            {
+                continue;
+            }
+            if !route.task.accepts(&lp.measurement) {
+                continue;
+            }
+            let point = Point::new(
+                measurement.clone(),
+                db,
+                rp,
+                tags.clone(),
+                fields.clone(),
+                lp.time,
+            );
+            route.task.push(&point, &mut self.emissions);
+            for emission in self.emissions.drain(..) {
+                self.topics.collect(emission, out);
+            }
+        }
+    }
+
+    /// The interned measurement if at least one task takes points of it.
+    fn accepting_measurement(&mut self, lp: &tick_lineproto::Point<'_>) -> Option<Arc<str>> {
+        if self.routes.iter().any(|r| r.task.accepts(&lp.measurement)) {
+            Some(self.interner.get(&lp.measurement))
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `tick check`: exact diagnostics on stderr and exit codes (STYLE.md §4).
+
+use crate::support::Case;
+
+const CANONICAL: &str = "stream\n  |from()\n    .measurement('cpu')\n  |alert()\n    .crit(lambda: \"usage_idle\" < 10)\n    .message('{{ .Time }}: CPU usage over 90%')\n    .mqtt('alerts')\n      .qos(2)\n";
+
+#[test]
+fn a_valid_script_passes_silently() {
+    let case = Case::new();
+    case.file("cpu.tick", CANONICAL);
+    let out = case.args(["check", "cpu.tick"]).run();
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.code, 0);
+}
+
+#[test]
+fn a_lambda_without_colon_is_an_error_with_line_column_and_caret() {
+    let case = Case::new();
+    case.file(
+        "cpu.tick",
+        "stream\n  |from()\n    .measurement('cpu')\n  |alert()\n    .crit(lambda \"usage_idle\" < 10)\n",
+    );
+    let out = case.args(["check", "cpu.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "cpu.tick:5:17: error: expected ':' right after 'lambda'\n  5 |     .crit(lambda \"usage_idle\" < 10)\n    |                 ^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn warnings_are_printed_but_do_not_fail() {
+    let case = Case::new();
+    case.file("d.tick", "var period = 1h30m\n");
+    let out = case.args(["check", "d.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "d.tick:1:16: warning: '30m' after '1h' is a separate statement and is ignored; Kapacitor reads this as 1h\n  1 | var period = 1h30m\n    |                ^^^\n"
+    );
+    assert_eq!(out.code, 0);
+}
+
+#[test]
+fn every_error_in_every_file_is_reported() {
+    let case = Case::new();
+    case.file("a.tick", "var a = 09\nvar _b = 1\n");
+    case.file("b.tick", "var s = 'open\n");
+    let out = case.args(["check", "a.tick", "b.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "a.tick:1:9: error: illegal number syntax: \"09\"\n  1 | var a = 09\n    |         ^^\n\
+         a.tick:2:5: error: unknown state, last char: '_'\n  2 | var _b = 1\n    |     ^\n\
+         b.tick:1:9: error: unterminated string\n  1 | var s = 'open\n    |         ^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn a_missing_file_is_reported_and_fails() {
+    let out = Case::new().args(["check", "nope.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "nope.tick: error: cannot read: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn no_file_is_a_usage_error() {
+    let out = Case::new().arg("check").run();
+    assert!(out.stderr.contains("<FILE>..."), "{}", out.stderr);
+    assert_eq!(out.code, 2);
+}
