@@ -50,9 +50,9 @@ struct State<'t, 'a> {
     iterations: usize,
 }
 
-pub(crate) fn render(
-    t: &Template,
-    data: &dyn crate::value::Object,
+pub(crate) fn render<'a>(
+    t: &'a Template,
+    data: &'a dyn crate::value::Object,
     funcs: &dyn Funcs,
     out: &mut String,
 ) -> Result<(), ExecError> {
@@ -99,7 +99,7 @@ impl<'a> State<'_, 'a> {
         }
     }
 
-    fn walk(&mut self, dot: &Value<'a>, list: &List, out: &mut String) -> R<Flow> {
+    fn walk(&mut self, dot: &Value<'a>, list: &'a List, out: &mut String) -> R<Flow> {
         for node in list {
             match node {
                 Node::Text(s) => out.push_str(s),
@@ -169,7 +169,7 @@ impl<'a> State<'_, 'a> {
         }
     }
 
-    fn range(&mut self, dot: &Value<'a>, b: &Branch, out: &mut String) -> R<Flow> {
+    fn range(&mut self, dot: &Value<'a>, b: &'a Branch, out: &mut String) -> R<Flow> {
         let val = self.commands(dot, &b.pipe)?;
         let mark = self.vars.len();
         for _ in &b.pipe.decl {
@@ -264,7 +264,7 @@ impl<'a> State<'_, 'a> {
     }
 
     /// Evaluates the commands of a pipeline, without its declarations.
-    fn commands(&mut self, dot: &Value<'a>, pipe: &Pipe) -> R<Value<'a>> {
+    fn commands(&mut self, dot: &Value<'a>, pipe: &'a Pipe) -> R<Value<'a>> {
         let mut value: Option<Value<'a>> = None;
         for cmd in &pipe.cmds {
             value = Some(self.command(dot, cmd, value)?);
@@ -272,7 +272,7 @@ impl<'a> State<'_, 'a> {
         Ok(value.unwrap_or(Value::NoValue))
     }
 
-    fn pipeline(&mut self, dot: &Value<'a>, pipe: &Pipe) -> R<Value<'a>> {
+    fn pipeline(&mut self, dot: &Value<'a>, pipe: &'a Pipe) -> R<Value<'a>> {
         let v = self.commands(dot, pipe)?;
         for d in &pipe.decl {
             if pipe.is_assign {
@@ -304,7 +304,7 @@ impl<'a> State<'_, 'a> {
     fn command(
         &mut self,
         dot: &Value<'a>,
-        cmd: &Command,
+        cmd: &'a Command,
         final_: Option<Value<'a>>,
     ) -> R<Value<'a>> {
         let first = &cmd.args[0];
@@ -347,7 +347,7 @@ impl<'a> State<'_, 'a> {
     }
 
     /// Evaluates an argument as Go passes it to an `interface{}` parameter.
-    fn arg(&mut self, dot: &Value<'a>, a: &Arg) -> R<Value<'a>> {
+    fn arg(&mut self, dot: &Value<'a>, a: &'a Arg) -> R<Value<'a>> {
         match a {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Value::NoValue),
@@ -388,7 +388,7 @@ impl<'a> State<'_, 'a> {
                 NumberKind::Float(f) => Ok(Value::Float(f)),
                 NumberKind::Overflow => fail(*pos, a, format!("{} overflows int", n.text)),
             },
-            Arg::Str(_, _, s) => Ok(Value::Str(Cow::Owned(s.clone()))),
+            Arg::Str(_, _, s) => Ok(Value::Str(Cow::Borrowed(s))),
         }
     }
 
@@ -400,7 +400,7 @@ impl<'a> State<'_, 'a> {
         node: &Arg,
         pos: usize,
         names: &[String],
-        args: &[Arg],
+        args: &'a [Arg],
         final_: Option<Value<'a>>,
     ) -> R<Value<'a>> {
         let n = names.len();
@@ -420,7 +420,7 @@ impl<'a> State<'_, 'a> {
         name: &str,
         node: &Arg,
         pos: usize,
-        args: &[Arg],
+        args: &'a [Arg],
         final_: Option<Value<'a>>,
         recv: Value<'a>,
     ) -> R<Value<'a>> {
@@ -480,7 +480,7 @@ impl<'a> State<'_, 'a> {
         name: &str,
         node: &Arg,
         pos: usize,
-        args: &[Arg],
+        args: &'a [Arg],
         final_: Option<Value<'a>>,
         want: usize,
     ) -> R<Vec<Value<'a>>> {
@@ -506,7 +506,7 @@ impl<'a> State<'_, 'a> {
         f: &Func,
         pos: usize,
         cmd: &Command,
-        args: &[Arg],
+        args: &'a [Arg],
         final_: Option<Value<'a>>,
     ) -> R<Value<'a>> {
         let name = f.name();

@@ -313,13 +313,6 @@ fn lex_action(src: &str, mut pos: usize, toks: &mut Vec<Token>) -> Result<usize,
             '.' if !rest[1..].starts_with(|d: char| d.is_ascii_digit()) => {
                 let name = word(&rest[1..]).map(|(_, w)| w).unwrap_or("");
                 let end = pos + 1 + name.len();
-                if name.is_empty() {
-                    if at_terminator(&src[end..]) {
-                        push(Tok::Dot);
-                        pos = end;
-                        continue;
-                    }
-                }
                 check_terminator(src, end)?;
                 if name.is_empty() {
                     push(Tok::Dot);

@@ -24,9 +24,11 @@ fn json_float(x: f64) -> Result<String, UnsupportedValue> {
     write_json_float(&mut s, x).map(|()| s)
 }
 
-/// The `string()` column: Rust's shortest plain decimal.
+/// The `string()` column.
 fn string_fn(x: f64) -> String {
-    format!("{x}")
+    let mut s = String::new();
+    tick_gotemplate::gofmt::write_decimal_float(&mut s, x);
+    s
 }
 
 #[test]
@@ -108,6 +110,9 @@ fn nan_and_infinities_print_in_templates_but_fail_in_json() {
         "json: unsupported value: +Inf"
     );
     assert!(json_float(f64::NEG_INFINITY).is_err());
+    assert_eq!(string_fn(f64::NAN), "NaN");
+    assert_eq!(string_fn(f64::INFINITY), "+Inf");
+    assert_eq!(string_fn(f64::NEG_INFINITY), "-Inf");
 }
 
 #[test]
@@ -336,6 +341,11 @@ fn json_strings_escape_html_and_control_characters_like_go() {
     let mut o = String::new();
     tick_gotemplate::gofmt::write_json_bytes(&mut o, b"a\xffb");
     assert_eq!(o, r#""a\ufffdb""#);
+    let mut o = String::new();
+    tick_gotemplate::gofmt::write_json_bytes(&mut o, "a\u{fffd}".as_bytes());
+    o.push(' ');
+    tick_gotemplate::gofmt::write_json_bytes(&mut o, b"a\xe2\x82<");
+    assert_eq!(o, "\"a\u{fffd}\" \"a\\ufffd\\ufffd\\u003c\"");
 }
 
 #[test]

@@ -242,8 +242,8 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
     Ok((host.to_owned(), port))
 }
 
-/// One `[[mqtt]]` section (spec §6.1).
-#[derive(Debug, Clone, PartialEq)]
+/// One `[[mqtt]]` section (spec §6.1). `Debug` redacts the password, also inside `url`.
+#[derive(Clone, PartialEq)]
 pub struct MqttConfig {
     pub enabled: bool,
     pub name: String,
@@ -259,6 +259,29 @@ pub struct MqttConfig {
     pub client_id: String,
     pub username: String,
     pub password: Secret,
+}
+
+impl fmt::Debug for MqttConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = match self.broker_url() {
+            Ok(u) => u.to_string(),
+            Err(_) if self.url.contains('@') => "<unparsable url with credentials>".to_owned(),
+            Err(_) => self.url.clone(),
+        };
+        f.debug_struct("MqttConfig")
+            .field("enabled", &self.enabled)
+            .field("name", &self.name)
+            .field("default", &self.default)
+            .field("url", &url)
+            .field("ssl_ca", &self.ssl_ca)
+            .field("ssl_cert", &self.ssl_cert)
+            .field("ssl_key", &self.ssl_key)
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .field("client_id", &self.client_id)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .finish()
+    }
 }
 
 impl Default for MqttConfig {

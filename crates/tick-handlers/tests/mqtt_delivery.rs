@@ -357,6 +357,7 @@ async fn full_outbox_refuses_alerts_loudly_and_counts_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_mid_stream_loses_nothing_and_qos2_arrives_exactly_once() {
     const N: usize = 15_000;
+    let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).try_init();
     let mut broker = Mosquitto::builder().persistence().start().unwrap();
     let sub = Subscriber::start_persistent(&broker, "stream/#", 2, "restart-sub").unwrap();
     let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();

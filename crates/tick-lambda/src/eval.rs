@@ -29,6 +29,8 @@ struct Cx<'a, 's> {
 /// Errors are boxed inside the evaluator so the hot `Ok` path moves small values.
 type Res<'a> = Result<V<'a>, Box<EvalError>>;
 
+#[cold]
+#[inline(never)]
 fn err<'a>(e: EvalError) -> Res<'a> {
     Err(Box::new(e))
 }
@@ -53,10 +55,20 @@ impl Compiled {
 
     pub(crate) fn eval_bool(&self, input: Input<'_>, state: &mut State) -> Result<bool, EvalError> {
         let mut cx = self.cx(input, state);
-        match node(&self.root, &mut cx).map_err(|e| *e)? {
-            V::Bool(b) => Ok(b),
-            V::Missing => Err(EvalError::MissingReference { name: ref_name(&self.root) }),
-            other => Err(EvalError::TypeGuard { actual: other.ty().name(), expected: "boolean" }),
+        match operand_bool(&self.root, &mut cx) {
+            Ok(Ok(b)) => Ok(b),
+            Ok(Err(v)) => Err(self.not_bool(Ok(v))),
+            Err(e) => Err(*e),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_bool(&self, result: Res<'_>) -> EvalError {
+        match result {
+            Err(e) => *e,
+            Ok(V::Missing) => EvalError::MissingReference { name: ref_name(&self.root) },
+            Ok(other) => EvalError::TypeGuard { actual: other.ty().name(), expected: "boolean" },
         }
     }
 }
@@ -78,13 +90,20 @@ pub(crate) fn eval_const(n: &Node, tz: chrono_tz::Tz) -> Result<Option<Value>, E
     }
 }
 
+#[cold]
+#[inline(never)]
+fn clash<'a>(name: &str) -> Res<'a> {
+    err(EvalError::FieldTagClash { name: name.to_string() })
+}
+
+#[inline]
 fn lookup<'a>(name: &'a str, input: Input<'a>) -> Res<'a> {
     match input {
         Input::Point(rec) => match (rec.field(name), rec.tag(name)) {
             (Some(f), None) => Ok(V::from_field(f)),
             (None, Some(t)) => Ok(V::Str(Cow::Borrowed(t))),
             (None, None) => Ok(V::Missing),
-            (Some(_), Some(_)) => err(EvalError::FieldTagClash { name: name.to_string() }),
+            (Some(_), Some(_)) => clash(name),
         },
         Input::Event(ev) => match ev.tag(name) {
             Some(t) => Ok(V::Str(Cow::Borrowed(t))),
@@ -94,38 +113,54 @@ fn lookup<'a>(name: &'a str, input: Input<'a>) -> Res<'a> {
     }
 }
 
+/// Dispatches on the node kind. Kept small so the frequent kinds (constants, references,
+/// comparisons) pay no set-up for the rare ones.
+#[inline]
 fn node<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
     match n {
         Node::Const(v) => Ok(v.as_v()),
         Node::Ref(name) => lookup(name, cx.input),
+        Node::CmpConst(op, l, k) => cmp_const(*op, l, k, cx).map(V::Bool),
+        Node::Binary(op, l, r) => binary(*op, l, r, cx),
+        Node::Logical(op, l, r) => logical(*op, l, r, cx).map(V::Bool),
+        Node::Call(c) => call(c, cx),
+        _ => unary_or_time(n, cx),
+    }
+}
+
+#[inline(never)]
+fn binary<'a>(op: ast_op::BinaryOp, l: &'a Node, r: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
+    let lv = node(l, cx)?;
+    let rv = node(r, cx)?;
+    if matches!(lv, V::Missing) || matches!(rv, V::Missing) {
+        return err(missing_operand(op, l, r, &lv, &rv));
+    }
+    ops::apply(op, lv, rv)
+}
+
+fn cmp_const<'a>(op: ast_op::BinaryOp, l: &'a Node, k: &'a Value, cx: &mut Cx<'a, '_>) -> Result<bool, Box<EvalError>> {
+    let lv = node(l, cx)?;
+    Ok(match (&lv, k) {
+        (V::Float(x), Value::Float(y)) => ops::cmp(op, *x, *y),
+        (V::Float(x), Value::Int(y)) => ops::cmp(op, *x, *y as f64),
+        (V::Int(x), Value::Int(y)) => ops::cmp(op, *x, *y),
+        (V::Int(x), Value::Float(y)) => ops::cmp(op, *x as f64, *y),
+        (V::Str(x), Value::String(y)) => ops::cmp(op, x.as_ref(), y.as_str()),
+        (V::Missing, _) => return Err(missing_side("left", l)),
+        _ => match ops::apply(op, lv, k.as_v())? {
+            V::Bool(b) => b,
+            other => return Err(Box::new(EvalError::TypeGuard { actual: other.ty().name(), expected: "boolean" })),
+        },
+    })
+}
+
+#[inline(never)]
+fn unary_or_time<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
+    match n {
         Node::Time => match cx.input {
             Input::Point(rec) => Ok(V::Time(rec.time())),
             _ => err(EvalError::NotConstant { what: "reference" }),
         },
-        Node::Binary(op, l, r) => {
-            let lv = node(l, cx)?;
-            let rv = node(r, cx)?;
-            if matches!(lv, V::Missing) || matches!(rv, V::Missing) {
-                return err(missing_operand(*op, l, r, &lv, &rv));
-            }
-            ops::apply(*op, lv, rv)
-        }
-        Node::CmpConst(op, l, k) => {
-            let lv = node(l, cx)?;
-            let b = match (&lv, k) {
-                (V::Float(x), Value::Float(y)) => ops::cmp(*op, *x, *y),
-                (V::Float(x), Value::Int(y)) => ops::cmp(*op, *x, *y as f64),
-                (V::Int(x), Value::Int(y)) => ops::cmp(*op, *x, *y),
-                (V::Int(x), Value::Float(y)) => ops::cmp(*op, *x as f64, *y),
-                (V::Str(x), Value::String(y)) => ops::cmp(*op, x.as_ref(), y.as_str()),
-                (V::Missing, _) => {
-                    return err(EvalError::MissingOperand { side: "left", name: ref_name(l) });
-                }
-                _ => return ops::apply(*op, lv, k.as_v()),
-            };
-            Ok(V::Bool(b))
-        }
-        Node::Logical(op, l, r) => logical(*op, l, r, cx),
         Node::Neg(x) => match node(x, cx)? {
             V::Int(i) => Ok(V::Int(i.wrapping_neg())),
             V::Float(f) => Ok(V::Float(-f)),
@@ -145,7 +180,7 @@ fn node<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
             V::Missing => err(EvalError::MissingReference { name: ref_name(x) }),
             other => err(EvalError::TypeGuard { actual: other.ty().name(), expected: "boolean" }),
         },
-        Node::Call(c) => call(c, cx),
+        _ => node(n, cx),
     }
 }
 
@@ -167,26 +202,47 @@ mod ast_op {
 
 /// AND / OR: left to right with short-circuit, but a right operand that is a reference or a
 /// literal has its type checked first (spec §3.3: `FALSE AND "missing"` is an error).
-fn logical<'a>(op: ast_op::BinaryOp, l: &'a Node, r: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
+fn logical<'a>(op: ast_op::BinaryOp, l: &'a Node, r: &'a Node, cx: &mut Cx<'a, '_>) -> Result<bool, Box<EvalError>> {
     let is_and = op == ast_op::BinaryOp::And;
-    let left = match node(l, cx)? {
-        V::Bool(b) => b,
-        V::Missing => return err(EvalError::MissingOperand { side: "left", name: ref_name(l) }),
-        other => return err(ops::type_error(op, other.ty(), Type::Bool)),
+    let left = match operand_bool(l, cx)? {
+        Ok(b) => b,
+        Err(V::Missing) => return Err(missing_side("left", l)),
+        Err(other) => return Err(Box::new(ops::type_error(op, other.ty(), Type::Bool))),
     };
     let eager = r.ref_name().is_some() || matches!(r, Node::Const(_));
     if !eager && left != is_and {
         // FALSE AND x, TRUE OR x.
-        return Ok(V::Bool(left));
+        return Ok(left);
     }
-    let right = match node(r, cx)? {
-        V::Bool(b) => b,
-        V::Missing => return err(EvalError::MissingOperand { side: "right", name: ref_name(r) }),
-        other => return err(ops::type_error(op, Type::Bool, other.ty())),
+    let right = match operand_bool(r, cx)? {
+        Ok(b) => b,
+        Err(V::Missing) => return Err(missing_side("right", r)),
+        Err(other) => return Err(Box::new(ops::type_error(op, Type::Bool, other.ty()))),
     };
-    Ok(V::Bool(if is_and { left && right } else { left || right }))
+    Ok(if is_and { left && right } else { left || right })
 }
 
+#[cold]
+#[inline(never)]
+fn missing_side(side: &'static str, n: &Node) -> Box<EvalError> {
+    Box::new(EvalError::MissingOperand { side, name: ref_name(n) })
+}
+
+/// Evaluates an operand that should be boolean: `Ok(Ok(b))`, or the other value in
+/// `Ok(Err(v))`. Comparisons and AND/OR answer without building a value.
+#[inline]
+fn operand_bool<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Result<Result<bool, V<'a>>, Box<EvalError>> {
+    Ok(match n {
+        Node::CmpConst(op, l, k) => Ok(cmp_const(*op, l, k, cx)?),
+        Node::Logical(op, l, r) => Ok(logical(*op, l, r, cx)?),
+        n => match node(n, cx)? {
+            V::Bool(b) => Ok(b),
+            other => Err(other),
+        },
+    })
+}
+
+#[inline(never)]
 fn call<'a>(c: &'a CallNode, cx: &mut Cx<'a, '_>) -> Res<'a> {
     let n = c.args.len();
     if n > MAX_ARGS {

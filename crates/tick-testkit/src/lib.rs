@@ -233,7 +233,9 @@ impl MosquittoBuilder {
         }
 
         let mut conf = String::new();
-        conf.push_str("per_listener_settings true\nuser root\nlog_dest stdout\nlog_type all\n");
+        conf.push_str("per_listener_settings true\nuser root\nlog_type all\n");
+        // A log file is flushed per line; stdout into a file would be block-buffered.
+        conf.push_str(&format!("log_dest file {}\n", dir.path().join("mosquitto.log").display()));
         conf.push_str("max_queued_messages 0\nmax_inflight_messages 0\n");
         if self.persistence {
             conf.push_str(&format!(
@@ -347,11 +349,14 @@ impl Mosquitto {
     }
     /// Everything the broker logged so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+        let mut text = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        text.push_str(&std::fs::read_to_string(self.dir.path().join("mosquitto.out")).unwrap_or_default());
+        text
     }
 
     fn start(&mut self) -> Result<()> {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log_path)?;
+        let out = self.dir.path().join("mosquitto.out");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(out)?;
         let child = Command::new("mosquitto")
             .arg("-c")
             .arg(&self.conf_path)

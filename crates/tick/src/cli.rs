@@ -24,4 +24,6 @@ pub(crate) enum Command {
     Check(cmd::check::Args),
     Fmt(cmd::fmt::Args),
     Run(cmd::run::Args),
+    Test(cmd::test::Args),
+    Show(cmd::show::Args),
 }

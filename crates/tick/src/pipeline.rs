@@ -60,6 +60,9 @@ pub(crate) struct Pipeline {
     origin_rp: Option<Arc<str>>,
     emissions: Vec<Emission>,
     pub(crate) points: u64,
+    /// `tick test`: route every alert event to its node's anonymous topic, as if the node
+    /// had one handler, so that the events can be observed.
+    observe_alerts: bool,
 }
 
 impl Pipeline {
@@ -87,7 +90,14 @@ impl Pipeline {
             origin_rp: origin.rp.as_deref().map(Arc::from),
             emissions: Vec::new(),
             points: 0,
+            observe_alerts: false,
         }
+    }
+
+    /// Makes every alert node's events visible as deliveries to handler 0 of its node.
+    pub(crate) fn observing_alerts(mut self) -> Pipeline {
+        self.observe_alerts = true;
+        self
     }
 
     pub(crate) fn tasks(&self) -> impl Iterator<Item = &Task> {
@@ -141,7 +151,12 @@ impl Pipeline {
                 lp.time,
             );
             route.task.push(&point, &mut self.emissions);
-            for emission in self.emissions.drain(..) {
+            for mut emission in self.emissions.drain(..) {
+                if self.observe_alerts
+                    && let Emission::Event(e) = &mut emission
+                {
+                    e.handlers = e.handlers.max(1);
+                }
                 self.topics.collect(emission, out);
             }
         }

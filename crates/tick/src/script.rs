@@ -38,9 +38,8 @@ pub(crate) fn diagnose(
     let compiler = Compiler::new().with_handlers(&tick_handlers::specs());
     let (task, more) = compiler.compile(name, &program, opts);
     diags.extend(more);
-    if let Some(task) = &task {
-        let empty = Config::default();
-        let cfg = config.unwrap_or(&empty);
+    // Broker names can only be checked against a configuration.
+    if let (Some(task), Some(cfg)) = (&task, config) {
         for (_, handler) in task.handler_uses() {
             if handler.kind == "mqtt" {
                 for (span, message) in tick_handlers::mqtt::validate(handler, cfg) {

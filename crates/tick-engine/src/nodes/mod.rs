@@ -11,6 +11,7 @@ pub(crate) mod from;
 pub(crate) mod group_by;
 pub(crate) mod log;
 pub(crate) mod stream;
+pub(crate) mod window;
 #[path = "where.rs"]
 pub(crate) mod where_;
 
@@ -23,6 +24,7 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &group_by::SPEC,
     &default::SPEC,
     &delete::SPEC,
+    &window::SPEC,
     &log::SPEC,
     &crate::alert::SPEC,
 ];

@@ -155,6 +155,19 @@ pub(crate) fn write_f_abs(out: &mut String, x: f64, prec: usize) {
     let _ = write!(out, "{:.*}", prec, x.abs());
 }
 
+/// Plain decimal with the shortest round-trip digits and never an exponent (`1e21` →
+/// `1000000000000000000000`, `5e-324` → `0.` + 323 zeros + `5`); `NaN`, `+Inf`, `-Inf`.
+/// This is the TICKscript `string()` form of a float (spec §5.6 table).
+pub fn write_decimal_float(out: &mut String, x: f64) {
+    if x.is_nan() {
+        out.push_str("NaN");
+    } else if x.is_infinite() {
+        out.push_str(if x > 0.0 { "+Inf" } else { "-Inf" });
+    } else {
+        let _ = write!(out, "{x}");
+    }
+}
+
 /// The value NaN or ±Inf, which JSON cannot encode (`json: unsupported value: NaN`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct UnsupportedValue(pub f64);

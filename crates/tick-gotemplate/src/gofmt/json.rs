@@ -7,6 +7,24 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// other control bytes as `\u00XX`.
 pub fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
+    write_body(out, s);
+    out.push('"');
+}
+
+/// Like [`write_json_string`] for raw bytes: each byte of invalid UTF-8 becomes `\ufffd`.
+pub fn write_json_bytes(out: &mut String, bytes: &[u8]) {
+    out.push('"');
+    for chunk in bytes.utf8_chunks() {
+        write_body(out, chunk.valid());
+        // Go replaces each byte that does not start a valid sequence.
+        for _ in chunk.invalid() {
+            out.push_str("\\ufffd");
+        }
+    }
+    out.push('"');
+}
+
+fn write_body(out: &mut String, s: &str) {
     let mut start = 0;
     for (i, ch) in s.char_indices() {
         let esc: Option<&str> = match ch {
@@ -38,30 +56,4 @@ pub fn write_json_string(out: &mut String, s: &str) {
         start = i + ch.len_utf8();
     }
     out.push_str(&s[start..]);
-    out.push('"');
-}
-
-/// Like [`write_json_string`] for raw bytes: invalid UTF-8 becomes `\ufffd`.
-pub fn write_json_bytes(out: &mut String, bytes: &[u8]) {
-    let mut rest = bytes;
-    let mut tmp = String::new();
-    loop {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                tmp.push_str(s);
-                break;
-            }
-            Err(e) => {
-                let (good, bad) = rest.split_at(e.valid_up_to());
-                tmp.push_str(std::str::from_utf8(good).unwrap_or_default());
-                tmp.push('\u{fffd}');
-                let skip = e.error_len().unwrap_or(bad.len());
-                rest = &bad[skip..];
-            }
-        }
-    }
-    // U+FFFD is written as the escape Go uses for invalid bytes.
-    let mut quoted = String::new();
-    write_json_string(&mut quoted, &tmp);
-    out.push_str(&quoted.replace('\u{fffd}', "\\ufffd"));
 }

@@ -3,6 +3,8 @@
 pub(crate) mod check;
 pub(crate) mod fmt;
 pub(crate) mod run;
+pub(crate) mod show;
+pub(crate) mod test;
 
 use std::process::ExitCode;
 
@@ -13,5 +15,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::main(args),
         Command::Fmt(args) => fmt::main(args),
         Command::Run(args) => run::main(args),
+        Command::Test(args) => test::main(args),
+        Command::Show(args) => show::main(args),
     }
 }

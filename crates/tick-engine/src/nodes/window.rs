@@ -1,0 +1,266 @@
+//! `|window()` (spec §4.5): turns a stream into batches per group, by time (`period`, `every`,
+//! `align`, `fillPeriod`) or by count (`periodCount`, `everyCount`). Windows are emitted only
+//! when a later point arrives, never at end of input.
+
+use std::collections::{HashMap, VecDeque};
+
+use tick_syntax::Diagnostic;
+
+use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec};
+use crate::nodes::CHAIN_METHODS;
+use crate::point::{Batch, GroupId, Message, Point, Tags};
+
+pub(crate) const SPEC: NodeSpec = NodeSpec {
+    method: "window",
+    kind: "window",
+    args: &[],
+    optional: &[],
+    variadic: None,
+    chains: CHAIN_METHODS,
+    properties: &[
+        NodeProperty::new("period", &[Arg::DURATION], "Length of the window."),
+        NodeProperty::new("every", &[Arg::DURATION], "Emit interval; 0 emits on every point."),
+        NodeProperty::flag("align", "Align emit times to multiples of `every` (Go Truncate)."),
+        NodeProperty::flag("fillPeriod", "Emit nothing until a full period has elapsed."),
+        NodeProperty::new("periodCount", &[Arg::INT], "Window length in points."),
+        NodeProperty::new("everyCount", &[Arg::INT], "Emit every this many points."),
+    ],
+    handlers: false,
+    doc: "Groups a stream into windows (batches) by time or by count.",
+    build,
+};
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Time { period: i64, every: i64, align: bool },
+    Count { period: usize, every: usize },
+}
+
+fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
+    let period = props.duration("period").map_or(0, |d| d.value);
+    let every = props.duration("every").map_or(0, |d| d.value);
+    let period_count = props.int("periodCount").map_or(0, |d| d.value);
+    let every_count = props.int("everyCount").map_or(0, |d| d.value);
+    let align = props.flag("align");
+    let fill = props.flag("fillPeriod").is_some();
+    let err = |span, m: &str| Err(vec![Diagnostic::error(span, format!("invalid TICKscript: {m}"))]);
+    if period != 0 && period_count != 0 {
+        return err(props.flag("periodCount").unwrap_or(props.span), "cannot specify both period and periodCount");
+    }
+    if period_count != 0 {
+        if let Some(span) = align {
+            return err(span, "can only align windows based off time, not count");
+        }
+        if every_count <= 0 {
+            return err(props.flag("periodCount").unwrap_or(props.span), "everyCount must be greater than zero");
+        }
+    }
+    let mode = if period > 0 {
+        Mode::Time { period, every: every.max(0), align: align.is_some() }
+    } else if period_count > 0 {
+        Mode::Count { period: period_count as usize, every: every_count as usize }
+    } else {
+        return Err(vec![Diagnostic::error(
+            props.span,
+            "window node must have either a non zero period or non zero period count",
+        )]);
+    };
+    Ok(Box::new(Window { mode, fill, groups: HashMap::new() }))
+}
+
+struct GroupWindow {
+    buf: VecDeque<Point>,
+    /// Next emit time (time windows) once the first point was seen.
+    next: Option<i64>,
+    /// Points seen (count windows).
+    count: usize,
+    first: Point,
+}
+
+struct Window {
+    mode: Mode,
+    fill: bool,
+    groups: HashMap<GroupId, GroupWindow>,
+}
+
+fn batch(first: &Point, tmax: i64, points: Vec<Point>) -> Batch {
+    Batch {
+        name: first.name.clone(),
+        group: first.group.clone(),
+        tags: Tags::from_sorted(first.group_tags()),
+        dimensions: first.dimensions.clone(),
+        tmax,
+        points,
+    }
+}
+
+impl Window {
+    fn point(&mut self, p: Point, out: &mut Vec<Message>) {
+        let mode = self.mode;
+        let fill = self.fill;
+        let g = match self.groups.get_mut(p.group.as_str()) {
+            Some(g) => g,
+            None => self
+                .groups
+                .entry(p.group.clone())
+                .or_insert_with(|| GroupWindow { buf: VecDeque::new(), next: None, count: 0, first: p.clone() }),
+        };
+        match mode {
+            Mode::Time { period, every, align } if every > 0 => {
+                let next = *g.next.get_or_insert_with(|| {
+                    if fill {
+                        let first_period = p.time.saturating_add(period);
+                        if align {
+                            let t = crate::time::truncate(first_period, every);
+                            if t <= first_period { t.saturating_add(every) } else { t }
+                        } else {
+                            first_period
+                        }
+                    } else {
+                        let n = p.time.saturating_add(every);
+                        if align { crate::time::truncate(n, every) } else { n }
+                    }
+                });
+                if p.time >= next {
+                    let tmin = next.saturating_sub(period);
+                    while g.buf.front().is_some_and(|b| b.time < tmin) {
+                        g.buf.pop_front();
+                    }
+                    out.push(Message::Batch(batch(&g.first, next, g.buf.iter().cloned().collect())));
+                    let n = p.time.saturating_add(every);
+                    g.next = Some(if align { crate::time::truncate(n, every) } else { n });
+                }
+                g.buf.push_back(p);
+            }
+            Mode::Time { period, .. } => {
+                let start = *g.next.get_or_insert(if fill { p.time.saturating_add(period) } else { i64::MIN });
+                let t = p.time;
+                g.buf.push_back(p);
+                let tmin = t.saturating_sub(period);
+                while g.buf.front().is_some_and(|b| b.time <= tmin) {
+                    g.buf.pop_front();
+                }
+                if t >= start {
+                    out.push(Message::Batch(batch(&g.first, t, g.buf.iter().cloned().collect())));
+                }
+            }
+            Mode::Count { period, every } => {
+                let t = p.time;
+                g.count += 1;
+                g.buf.push_back(p);
+                if g.buf.len() > period {
+                    g.buf.pop_front();
+                }
+                let emit = if fill {
+                    g.count >= period && (g.count - period) % every == 0
+                } else {
+                    g.count % every == 0
+                };
+                if emit {
+                    out.push(Message::Batch(batch(&g.first, t, g.buf.iter().cloned().collect())));
+                }
+            }
+        }
+    }
+}
+
+impl Node for Window {
+    fn process(&mut self, _: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
+        match msg {
+            Message::Point(p) => self.point(p, out),
+            Message::Batch(b) => {
+                for p in b.points {
+                    self.point(p, out);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::point::Fields;
+
+    const S: i64 = 1_000_000_000;
+
+    fn run(mode: Mode, fill: bool, secs: &[i64]) -> Vec<(i64, Vec<i64>)> {
+        let mut w = Window { mode, fill, groups: HashMap::new() };
+        let mut out = Vec::new();
+        for &s in secs {
+            w.point(Point::new("m", "", "", Tags::default(), Fields::default(), s * S), &mut out);
+        }
+        out.into_iter()
+            .map(|m| match m {
+                Message::Batch(b) => (b.tmax / S, b.points.iter().map(|p| p.time / S).collect()),
+                Message::Point(_) => (-1, vec![]),
+            })
+            .collect()
+    }
+
+    const PTS: &[i64] = &[1, 3, 6, 11, 12, 17, 30];
+
+    fn time(period: i64, every: i64, align: bool) -> Mode {
+        Mode::Time { period: period * S, every: every * S, align }
+    }
+
+    #[test]
+    fn fill_period_waits_a_full_period_then_emits_every_interval() {
+        // Spec §4.5: period 10s, every 5s, fillPeriod → 3@11, 3@16, 2@22.
+        assert_eq!(
+            run(time(10, 5, false), true, PTS),
+            vec![(11, vec![1, 3, 6]), (16, vec![6, 11, 12]), (22, vec![12, 17])]
+        );
+    }
+
+    #[test]
+    fn aligned_fill_period_emits_on_multiples_of_every() {
+        assert_eq!(
+            run(time(10, 5, true), true, PTS),
+            vec![(15, vec![6, 11, 12]), (20, vec![11, 12, 17])]
+        );
+        assert_eq!(
+            run(time(10, 4, true), true, PTS),
+            vec![(12, vec![3, 6, 11]), (16, vec![6, 11, 12]), (20, vec![11, 12, 17])]
+        );
+    }
+
+    #[test]
+    fn aligned_windows_skip_gaps_and_never_include_the_triggering_point() {
+        // Spec §4.5: period 10s/every 10s aligned, points 1,5,12,15,25,41 → 2@10, 2@20, 1@30.
+        assert_eq!(
+            run(time(10, 10, true), false, &[1, 5, 12, 15, 25, 41]),
+            vec![(10, vec![1, 5]), (20, vec![12, 15]), (30, vec![25])]
+        );
+    }
+
+    #[test]
+    fn unaligned_every_starts_from_the_first_point() {
+        assert_eq!(run(time(10, 5, false), false, &[1, 3, 6, 8]), vec![(6, vec![1, 3])]);
+    }
+
+    #[test]
+    fn every_zero_emits_on_each_point_including_it() {
+        // Spec §4.5: period 10s with fillPeriod: {3,6,11}, {3,6,11,12}, {11,12,17}, {30}.
+        assert_eq!(
+            run(time(10, 0, false), true, PTS),
+            vec![(11, vec![3, 6, 11]), (12, vec![3, 6, 11, 12]), (17, vec![11, 12, 17]), (30, vec![30])]
+        );
+        assert_eq!(run(time(10, 0, false), false, &[1, 3]), vec![(1, vec![1]), (3, vec![1, 3])]);
+    }
+
+    #[test]
+    fn count_windows_include_the_current_point() {
+        let count = |p, e| Mode::Count { period: p, every: e };
+        let pts: Vec<i64> = (1..=6).collect();
+        assert_eq!(
+            run(count(3, 1), false, &pts[..4]),
+            vec![(1, vec![1]), (2, vec![1, 2]), (3, vec![1, 2, 3]), (4, vec![2, 3, 4])]
+        );
+        assert_eq!(
+            run(count(3, 2), false, &pts),
+            vec![(2, vec![1, 2]), (4, vec![2, 3, 4]), (6, vec![4, 5, 6])]
+        );
+        assert_eq!(run(count(2, 3), false, &pts), vec![(3, vec![2, 3]), (6, vec![5, 6])]);
+    }
+}

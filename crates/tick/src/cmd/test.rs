@@ -1,0 +1,171 @@
+//! `tick test`: runs golden cases offline — each `NAME.tick` over `NAME.lp` — and compares the
+//! alert events with `NAME.expected.jsonl` (the JSON lines a `.log()` handler would write,
+//! spec §5.5). No handler runs: every alert node is observed as if it had one log handler.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tick_engine::topics::{Delivery, HandlerRef};
+use tick_lineproto::{Precision, Reader};
+
+use crate::pipeline::{Origin, Pipeline};
+use crate::report;
+use crate::script;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "Run golden cases: NAME.tick over NAME.lp, compared with NAME.expected.jsonl",
+    long_about = "Run golden cases offline: each NAME.tick is run over the points in NAME.lp \
+        (line protocol, nanosecond timestamps unless --precision), and the alert events it \
+        produces are compared line by line with NAME.expected.jsonl — the JSON lines \
+        Kapacitor's .log() handler writes for each event (every alert node is observed as if \
+        it had one log handler). Handlers named in the script are not run.\n\n\
+        Exit status: 0 all cases pass; 1 a case differs; 2 a script is invalid.",
+    after_help = "Examples:\n  tick test tickscripts/\n  tick test cpu_alert.tick --update"
+)]
+pub(crate) struct Args {
+    /// Scripts, or directories whose scripts with both NAME.lp and NAME.expected.jsonl are cases
+    #[arg(default_value = "tickscripts", value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Write the events produced into NAME.expected.jsonl instead of comparing
+    #[arg(long)]
+    update: bool,
+    /// Timestamp precision of the .lp files
+    #[arg(long, default_value = "n", value_name = "P")]
+    precision: String,
+    /// Time zone for the time functions of lambdas; default UTC
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+}
+
+enum Outcome {
+    Pass,
+    Fail(String),
+    Invalid(String),
+}
+
+pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
+    crate::logging::init();
+    let opts = crate::cmd::run::compile_options(args.tz.as_deref())?;
+    let mut cases = Vec::new();
+    for path in &args.paths {
+        collect_cases(path, &mut cases)?;
+    }
+    cases.sort();
+    let (mut passed, mut failed, mut invalid) = (0u32, 0u32, 0u32);
+    let mut out = String::new();
+    for case in &cases {
+        let name = case.with_extension("").display().to_string();
+        match run_case(case, &args, &opts)? {
+            Outcome::Pass => {
+                passed += 1;
+                out.push_str(&format!("ok      {name}\n"));
+            }
+            Outcome::Fail(diff) => {
+                failed += 1;
+                out.push_str(&format!("FAILED  {name}\n{diff}"));
+            }
+            Outcome::Invalid(diags) => {
+                invalid += 1;
+                out.push_str(&format!("INVALID {name}\n{diags}"));
+            }
+        }
+    }
+    out.push_str(&format!("{passed} passed, {} failed\n", failed + invalid));
+    report::stdout(&out);
+    Ok(ExitCode::from(if invalid > 0 {
+        2
+    } else if failed > 0 {
+        1
+    } else {
+        0
+    }))
+}
+
+/// Every `*.tick` under `path` (or `path` itself) that has a `.lp` beside it.
+fn collect_cases(path: &Path, cases: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            let p = entry?.path();
+            if p.extension().is_some_and(|e| e == "tick")
+                && p.with_extension("lp").exists()
+                && p.with_extension("expected.jsonl").exists()
+            {
+                cases.push(p);
+            }
+        }
+    } else if path.exists() {
+        cases.push(path.to_path_buf());
+    } else {
+        anyhow::bail!("{}: no such file or directory", path.display());
+    }
+    Ok(())
+}
+
+fn run_case(case: &Path, args: &Args, opts: &tick_engine::CompileOptions) -> anyhow::Result<Outcome> {
+    let src = std::fs::read_to_string(case)?;
+    let (task, diags) = script::diagnose(&script::task_name(case), &src, opts, None);
+    let Some(task) = task else {
+        return Ok(Outcome::Invalid(script::render_all(case, &src, &diags)));
+    };
+    let input = std::fs::read(case.with_extension("lp"))?;
+    let actual = events(task, &input, Precision::parse(&args.precision))?;
+    let expected_path = case.with_extension("expected.jsonl");
+    if args.update {
+        std::fs::write(&expected_path, &actual)?;
+        return Ok(Outcome::Pass);
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+    Ok(if expected == actual { Outcome::Pass } else { Outcome::Fail(diff(&expected, &actual)) })
+}
+
+/// Runs the points and returns the events as JSON lines.
+fn events(task: tick_engine::Task, input: &[u8], precision: Precision) -> anyhow::Result<String> {
+    let mut pipeline = Pipeline::new(vec![task], &Origin::default()).observing_alerts();
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut out = String::new();
+    let mut errors = String::new();
+    Reader::new(input).with_precision(precision).with_now(|| 0).for_each(|_, result| {
+        match result {
+            Ok(point) => pipeline.push(point, &mut deliveries),
+            Err(e) => errors.push_str(&format!("{e}\n")),
+        }
+        for d in deliveries.drain(..) {
+            if matches!(d.handler, HandlerRef::Alert { index: 0, .. }) {
+                if let Err(e) = tick_engine::json::encode_event(&d.event, &mut out) {
+                    errors.push_str(&format!("event {}: failed to marshal alert data json: {e}\n", d.event.state.id));
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    })?;
+    if !errors.is_empty() {
+        report::stderr(&errors);
+    }
+    Ok(out)
+}
+
+/// A line-by-line diff: `-` expected, `+` actual, with line numbers.
+fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    for i in 0..e.len().max(a.len()) {
+        match (e.get(i), a.get(i)) {
+            (Some(x), Some(y)) if x == y => {}
+            (x, y) => {
+                out.push_str(&format!("  event {}:\n", i + 1));
+                if let Some(x) = x {
+                    out.push_str(&format!("    - {x}\n"));
+                }
+                if let Some(y) = y {
+                    out.push_str(&format!("    + {y}\n"));
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push_str("  (differs only in trailing newlines)\n");
+    }
+    out
+}
