@@ -4,3 +4,4 @@ mod support;
 mod cli_check;
 mod cli_fmt;
 mod run_mqtt;
+mod golden;

@@ -225,18 +225,24 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// The escaping html/template applies to the (untrusted) output of `json` in HTML text
 /// (spec §5.6): `"` `'` `+` `<` `>` `&` as entities, NUL as U+FFFD.
 pub fn html_escape(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            '+' => out.push_str("&#43;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\0' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "&#34;",
+            b'\'' => "&#39;",
+            b'+' => "&#43;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            0 => "\u{fffd}",
+            _ => continue,
+        };
+        // Every escaped byte is ASCII, so the slices stay on char boundaries.
+        out.push_str(&s[plain..i]);
+        out.push_str(esc);
+        plain = i + 1;
     }
+    out.push_str(&s[plain..]);
 }
 
 #[cfg(test)]

@@ -50,8 +50,10 @@ pub struct AlertEvent {
     /// The alert node name (`alert2`).
     pub node: Arc<str>,
     /// The number of handler uses of the node: when non-zero the event goes to the anonymous
-    /// topic `main:<task>:<node>` and to handlers `0..handlers`.
+    /// topic and to handlers `0..handlers`.
     pub handlers: usize,
+    /// The anonymous topic name, `main:<task>:<node>` (see [`anonymous_topic`]).
+    pub anonymous_topic: Arc<str>,
     /// `.topic('name')`.
     pub topic: Option<Arc<str>>,
 }
@@ -205,11 +207,11 @@ impl Topics {
             task,
             node,
             handlers,
+            anonymous_topic,
             topic,
         } = alert;
         if handlers > 0 {
-            let name: Arc<str> = Arc::from(anonymous_topic(&task, &node));
-            let ev = self.store(name, event.clone());
+            let ev = self.store(anonymous_topic, event.clone());
             for index in 0..handlers {
                 let handler = HandlerRef::Alert {
                     task: task.clone(),
@@ -335,6 +337,7 @@ mod tests {
             task: Arc::from("cpu_alert"),
             node: Arc::from("alert2"),
             handlers,
+            anonymous_topic: Arc::from("main:cpu_alert:alert2"),
             topic: topic.map(Arc::from),
         }))
     }

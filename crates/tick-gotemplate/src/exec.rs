@@ -18,6 +18,8 @@ use crate::value::{GoTime, Value};
 const MAX_ITERATIONS: usize = 1_000_000;
 /// Largest output of one render.
 const MAX_OUTPUT: usize = 16 << 20;
+/// Total bytes that function calls may produce in one render, printed or not.
+const MAX_PRODUCED: usize = 4 * MAX_OUTPUT;
 
 struct Fail {
     pos: usize,
@@ -48,6 +50,7 @@ struct State<'t, 'a> {
     /// Variables; slot `n` lives at `vars[n - 1]` (slot 0 is the root, `$`).
     vars: Vec<Value<'a>>,
     iterations: usize,
+    produced: usize,
 }
 
 pub(crate) fn render<'a>(
@@ -62,6 +65,7 @@ pub(crate) fn render<'a>(
         root: Value::Object(data),
         vars: Vec::new(),
         iterations: 0,
+        produced: 0,
     };
     let dot = st.root.clone();
     match st.walk(&dot, &t.root, out) {
@@ -97,6 +101,18 @@ impl<'a> State<'_, 'a> {
                 }
             }
         }
+    }
+
+    fn produce(&mut self, n: usize, cmd: &Command) -> R<()> {
+        self.produced += n;
+        if self.produced > MAX_PRODUCED {
+            return fail(
+                cmd.pos,
+                cmd,
+                format!("functions produced more than {MAX_PRODUCED} bytes"),
+            );
+        }
+        Ok(())
     }
 
     fn walk(&mut self, dot: &Value<'a>, list: &'a List, out: &mut String) -> R<Flow> {
@@ -583,6 +599,7 @@ impl<'a> State<'_, 'a> {
                         if let Some((Value::Str(fmt), rest)) = vals.split_first() {
                             gofmt::sprintf(&mut s, fmt, rest);
                         }
+                        self.produce(s.len(), cmd)?;
                         Ok(Value::Str(Cow::Owned(s)))
                     }
                     Builtin::Call => {
@@ -607,7 +624,12 @@ impl<'a> State<'_, 'a> {
                         }
                         vals.extend(final_);
                         match b.call(&vals) {
-                            Ok(v) => Ok(v),
+                            Ok(v) => {
+                                if let Value::Str(Cow::Owned(s)) = &v {
+                                    self.produce(s.len(), cmd)?;
+                                }
+                                Ok(v)
+                            }
                             Err(m) => fail(cmd.pos, cmd, format!("error calling {name}: {m}")),
                         }
                     }

@@ -27,8 +27,20 @@
 //! assert_eq!(out, "cpu is CRITICAL");
 //! ```
 //!
-//! Not supported: `{{ define }}`, `{{ template }}`, `{{ block }}`, complex numbers, and
-//! html/template contexts other than HTML text (attributes, URLs, `<script>`).
+//! Extra functions (Kapacitor's `json`, `jsonCompact`) are declared by name in a [`FuncSet`] at
+//! parse time and implemented by a [`Funcs`] passed to [`Template::render_with`]; they receive
+//! the evaluated arguments, including [`Value::Object`] for `.`.
+//!
+//! [`gofmt`] holds Go's value formatting for use outside templates: `%v` floats, JSON numbers
+//! and strings, RFC 3339 times, `Time.String()`, `Duration.String()` and `fmt.Sprintf`.
+//!
+//! Not supported: `{{ define }}`, `{{ template }}`, `{{ block }}`, complex numbers, hexadecimal
+//! float literals, and html/template contexts other than HTML text (attributes, URLs,
+//! `<script>`): in [`Escape::Html`] every action's output is escaped as HTML text.
+//!
+//! Guards that Go does not have (a render fails instead of running away): nesting deeper than
+//! 100 levels is a parse error; one render stops after 1,000,000 range iterations, 16 MiB of
+//! output or 64 MiB of strings produced by functions.
 
 mod ast;
 mod builtins;

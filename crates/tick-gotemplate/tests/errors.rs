@@ -132,6 +132,8 @@ fn deep_nesting_is_a_parse_error_not_a_stack_overflow() {
 #[test]
 fn runaway_ranges_stop_with_an_error() {
     assert!(error("{{ range 100000000 }}{{ end }}").contains("range exceeds"));
+    assert!(error("{{ range 1000 }}{{ $x := printf \"%*d\" 1000000 1 }}{{ end }}").contains("functions produced more than"));
+    assert!(error("{{ range 1000 }}{{ printf \"%*d\" 1000000 1 }}{{ end }}").contains("output exceeds"));
 }
 
 struct Upper;

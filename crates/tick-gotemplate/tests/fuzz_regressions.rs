@@ -20,14 +20,19 @@ fn check(src: &str) {
             }
         }
         Err(e) => {
-            assert!(e.span.end <= src.len() && src.is_char_boundary(e.span.end), "{src:?}: bad span {:?}", e.span);
+            assert!(
+                e.span.end <= src.len() && src.is_char_boundary(e.span.end),
+                "{src:?}: bad span {:?}",
+                e.span
+            );
         }
     }
 }
 
 #[test]
 fn committed_fuzz_regressions_parse_and_render_without_panicking() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/gotemplate");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/gotemplate");
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).expect("regressions directory exists") {
         let path = entry.unwrap().path();

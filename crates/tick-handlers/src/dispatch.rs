@@ -173,8 +173,9 @@ impl Dispatcher {
                         }
                         Err(error) => {
                             counters.failed.fetch_add(1, Ordering::Relaxed);
-                            tracing::error!(handler = %label, kind, event = %event.state.id, %error,
-                                "handler failed");
+                            // The message is the error itself (`tcp handler failed to connect
+                            // ...`, `exec command failed ...`): the words users search for.
+                            tracing::error!(handler = %label, kind, event = %event.state.id, "{error}");
                         }
                     }
                 }
@@ -244,17 +245,29 @@ impl Dispatcher {
             let Some(mut task) = queue.task.take() else {
                 continue;
             };
-            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
-                timed_out = true;
-                task.abort();
+            let finished = match tokio::time::timeout_at(deadline, &mut task).await {
+                Ok(Ok(())) => true,
+                Ok(Err(error)) => {
+                    tracing::error!(handler = %queue.label, kind = queue.kind, %error, "handler stopped unexpectedly");
+                    false
+                }
+                Err(_) => {
+                    timed_out = true;
+                    task.abort();
+                    false
+                }
+            };
+            if !finished {
                 let c = &queue.counters;
                 let done = c.delivered.load(Ordering::Relaxed)
                     + c.failed.load(Ordering::Relaxed)
                     + c.skipped.load(Ordering::Relaxed);
                 let left = c.accepted.load(Ordering::Relaxed).saturating_sub(done);
                 c.abandoned.fetch_add(left, Ordering::Relaxed);
-                tracing::error!(handler = %queue.label, kind = queue.kind, events = left,
-                    "handler did not finish within the grace period; its remaining events were not delivered");
+                if left > 0 {
+                    tracing::error!(handler = %queue.label, kind = queue.kind, events = left,
+                        "handler did not finish its queue; its remaining events were not delivered");
+                }
             }
         }
         DrainReport {

@@ -74,16 +74,18 @@ impl ExecHandler {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| failed(format!("cannot start {:?}: {e}", self.options.prog)))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            // A program that exits without reading its input is not a failure by itself: its
-            // exit status decides, so a broken pipe here is ignored.
-            let _ = stdin.write_all(input.as_bytes()).await;
-            drop(stdin);
-        }
-        let output = child
-            .wait_with_output()
-            .await
-            .map_err(|e| failed(format!("waiting for {:?}: {e}", self.options.prog)))?;
+        let stdin = child.stdin.take();
+        let feed = async {
+            if let Some(mut stdin) = stdin {
+                // A program that exits without reading its input is not a failure by itself:
+                // its exit status decides, so a broken pipe here is ignored.
+                let _ = stdin.write_all(input.as_bytes()).await;
+            }
+        };
+        // Feed stdin while collecting the output, so a program that writes a lot before
+        // reading cannot deadlock against us.
+        let ((), output) = tokio::join!(feed, child.wait_with_output());
+        let output = output.map_err(|e| failed(format!("waiting for {:?}: {e}", self.options.prog)))?;
         if output.status.success() {
             return Ok(());
         }

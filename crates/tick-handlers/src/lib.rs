@@ -22,4 +22,4 @@ pub mod tcp;
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, MatchFilter};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
-pub use registry::{Handler, Republish, Services, specs};
+pub use registry::{Handler, Republish, Services, check_use, specs};

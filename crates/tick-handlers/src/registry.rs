@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use tick_engine::{Event, HandlerSpec, HandlerUse, Literal};
+use tick_syntax::Span;
 
 use crate::error::{BuildError, HandlerError};
 use crate::handler_file::TopicHandlerSpec;
@@ -157,6 +158,36 @@ impl Handler {
             Handler::Post(h) => h.handle(event).await,
             Handler::Publish(h) => h.handle(event).await,
             Handler::Mqtt(h) => h.handle(event).await,
+        }
+    }
+}
+
+/// Checks a script's handler use without building anything that does IO, for `tick check`
+/// and task start: every problem with the span it points at (the property's span when a
+/// property is at fault, else the handler call's). MQTT uses are checked by
+/// `mqtt::validate`, which needs the configuration, so they give nothing here.
+pub fn check_use(handler: &HandlerUse) -> Vec<(Span, String)> {
+    let span_of = |name: &str| {
+        handler.properties.iter().rev().find(|p| p.name == name).map_or(handler.span, |p| p.span)
+    };
+    let result = match handler.kind.as_str() {
+        "log" => log::Options::from_use(handler).and_then(log::LogHandler::new).map(drop),
+        "tcp" => tcp::Options::from_use(handler).and_then(tcp::TcpHandler::new).map(drop),
+        "exec" => exec::Options::from_use(handler).and_then(exec::ExecHandler::new).map(drop),
+        "post" => post::Options::from_use(handler).and_then(post::PostHandler::new).map(drop),
+        "mqtt" => Ok(()),
+        other => Err(BuildError::UnsupportedKind(other.to_string())),
+    };
+    match result {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            let span = match &e {
+                BuildError::LogModeNotWritable(_) | BuildError::LogModeOutOfRange(_) => span_of("mode"),
+                BuildError::AuthenticateHeader | BuildError::InvalidHeader(_) => span_of("header"),
+                BuildError::EndpointNotSupported(_) => span_of("endpoint"),
+                _ => handler.span,
+            };
+            vec![(span, e.to_string())]
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::template_data::{
     DetailsData, DetailsFuncs, FieldMap, IdData, MessageData, ServerInfo, TagMap, display_group,
     write_default_details,
 };
-use crate::topics::{AlertEvent, Emission, InhibitorKey, InhibitorUpdate};
+use crate::topics::{AlertEvent, Emission, InhibitorKey, InhibitorUpdate, anonymous_topic};
 
 use self::level::{LevelPredicates, select_level};
 use self::state::{AlertState, BatchLevels, Flapping, StateOptions};
@@ -219,6 +219,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
     Ok(Box::new(AlertNode {
         task: Arc::from(ctx.task_name),
         node: Arc::from(ctx.node_name),
+        anonymous_topic: Arc::from(anonymous_topic(ctx.task_name, ctx.node_name)),
         levels,
         resets,
         id,
@@ -251,6 +252,8 @@ struct Group {
 struct AlertNode {
     task: Arc<str>,
     node: Arc<str>,
+    /// `main:<task>:<node>`.
+    anonymous_topic: Arc<str>,
     /// Indexed by level; the lambdas and their state are shared by all groups (spec §3.6).
     levels: [Option<(Lambda, State)>; 4],
     resets: [Option<(Lambda, State)>; 4],
@@ -406,7 +409,10 @@ impl AlertNode {
             let tags = names
                 .iter()
                 .map(|k| {
-                    let v = group_tags.iter().find(|(gk, _)| gk == k).map(|(_, v)| v.to_string());
+                    let v = group_tags
+                        .iter()
+                        .find(|(gk, _)| gk == k)
+                        .map(|(_, v)| v.to_string());
                     (k.clone(), v.unwrap_or_default())
                 })
                 .collect();
@@ -500,6 +506,7 @@ impl AlertNode {
             task: self.task.clone(),
             node: self.node.clone(),
             handlers: self.handlers,
+            anonymous_topic: self.anonymous_topic.clone(),
             topic: self.topic.clone(),
         })));
     }
@@ -537,22 +544,28 @@ impl AlertNode {
         if !self.render_id(ctx, &p.name, &p.group, &tags) {
             return;
         }
-        let current = self.group(&p.group).state.current();
+        let AlertNode {
+            groups,
+            options,
+            levels,
+            resets,
+            ..
+        } = self;
+        let g = groups.entry(p.group.clone()).or_insert_with(|| Group {
+            state: AlertState::new(options),
+            inhibiting: false,
+        });
+        let current = g.state.current();
         let level = select_level(
             current,
             &mut Predicates {
-                levels: &mut self.levels,
-                resets: &mut self.resets,
+                levels,
+                resets,
                 record: &p,
                 ctx,
             },
         );
-        let options = &self.options;
-        let Some(tr) = self
-            .groups
-            .get_mut(p.group.as_str())
-            .and_then(|g| g.state.point(options, p.time, level))
-        else {
+        let Some(tr) = g.state.point(options, p.time, level) else {
             return;
         };
         self.update_inhibitors(ctx, &p.group, || p.group_tags(), tr.level);

@@ -469,7 +469,11 @@ fn parse_simple_lp(text: &str) -> Vec<Point> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
             let mut parts = l.split(' ');
-            let (series, fields, time) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+            let (series, fields, time) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            );
             let mut series = series.split(',');
             let name = series.next().unwrap();
             let tags = Tags::from_pairs(series.map(|kv| kv.split_once('=').unwrap()));
@@ -507,11 +511,18 @@ fn alert_golden_cases_match_their_expected_log_lines() {
     let mut failures = Vec::new();
     for tick in cases {
         let stem = tick.file_stem().unwrap().to_str().unwrap().to_string();
-        let src = std::fs::read_to_string(&tick).unwrap().replace("'LOG'", "'/tmp/alert-golden.log'");
-        let points = parse_simple_lp(&std::fs::read_to_string(dir.join(format!("{stem}.lp"))).unwrap());
+        let src = std::fs::read_to_string(&tick)
+            .unwrap()
+            .replace("'LOG'", "'/tmp/alert-golden.log'");
+        let points =
+            parse_simple_lp(&std::fs::read_to_string(dir.join(format!("{stem}.lp"))).unwrap());
         let expected = std::fs::read_to_string(dir.join(format!("{stem}.expected.jsonl"))).unwrap();
         let (program, _) = tick_syntax::parse(&src);
-        let (task, diags) = Compiler::new().with_handlers(&[LOG_SPEC]).compile(&stem, &program, &CompileOptions::default());
+        let (task, diags) = Compiler::new().with_handlers(&[LOG_SPEC]).compile(
+            &stem,
+            &program,
+            &CompileOptions::default(),
+        );
         let Some(mut task) = task else {
             failures.push(format!("{stem}: {diags:?}"));
             continue;
@@ -554,8 +565,18 @@ fn inhibitor_tag_values_come_from_the_group_tags_only() {
             t * S,
         )
     };
-    let r = run(src, &[p(&[("host", "a"), ("dc", "x")], 1, 1, 1), p(&[("host", "a")], 1, 1, 2)]);
-    let got: Vec<i64> = r.deliveries.iter().map(|d| d.event.state.time / S).collect();
+    let r = run(
+        src,
+        &[
+            p(&[("host", "a"), ("dc", "x")], 1, 1, 1),
+            p(&[("host", "a")], 1, 1, 2),
+        ],
+    );
+    let got: Vec<i64> = r
+        .deliveries
+        .iter()
+        .map(|d| d.event.state.time / S)
+        .collect();
     assert_eq!(got, vec![1]);
     assert_eq!(r.topics.stats().inhibited, 1);
 }

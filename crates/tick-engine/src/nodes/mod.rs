@@ -4,12 +4,16 @@
 
 use crate::node::NodeSpec;
 
+pub(crate) mod aggregate;
 pub(crate) mod default;
 pub(crate) mod delete;
+pub(crate) mod derivative;
 pub(crate) mod eval;
 pub(crate) mod from;
 pub(crate) mod group_by;
+pub(crate) mod http_out;
 pub(crate) mod log;
+pub(crate) mod state_tracking;
 pub(crate) mod stream;
 pub(crate) mod window;
 #[path = "where.rs"]
@@ -25,7 +29,23 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &default::SPEC,
     &delete::SPEC,
     &window::SPEC,
+    &aggregate::COUNT,
+    &aggregate::SUM,
+    &aggregate::MEAN,
+    &aggregate::MEDIAN,
+    &aggregate::MODE,
+    &aggregate::SPREAD,
+    &aggregate::STDDEV,
+    &aggregate::FIRST,
+    &aggregate::LAST,
+    &aggregate::MIN,
+    &aggregate::MAX,
+    &aggregate::PERCENTILE,
+    &derivative::SPEC,
+    &state_tracking::DURATION,
+    &state_tracking::COUNT,
     &log::SPEC,
+    &http_out::SPEC,
     &crate::alert::SPEC,
 ];
 

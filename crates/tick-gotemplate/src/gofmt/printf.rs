@@ -253,9 +253,9 @@ impl Printer<'_> {
         };
         if self.f.minus {
             self.out.push_str(s);
-            self.out.extend(std::iter::repeat_n(' ', w - n));
+            fill_n(self.out, ' ', w - n);
         } else {
-            self.out.extend(std::iter::repeat_n(fill, w - n));
+            fill_n(self.out, fill, w - n);
             self.out.push_str(s);
         }
     }
@@ -479,7 +479,7 @@ impl Printer<'_> {
             prec = p;
             if p == 0 && u == 0 {
                 let w = self.f.wid.unwrap_or(0);
-                self.out.extend(std::iter::repeat_n(' ', w));
+                fill_n(self.out, ' ', w);
                 return;
             }
         } else if self.f.zero && !self.f.minus && self.f.wid.is_some() {
@@ -570,7 +570,7 @@ impl Printer<'_> {
                 && w > num.len()
             {
                 self.out.push_str(&num[..1]);
-                self.out.extend(std::iter::repeat_n('0', w - num.len()));
+                fill_n(self.out, '0', w - num.len());
                 self.out.push_str(&num[1..]);
                 return;
             }
@@ -579,6 +579,19 @@ impl Printer<'_> {
         }
         let s = num[1..].to_owned();
         self.pad(&s);
+    }
+}
+
+/// Appends `n` copies of the ASCII character `c`.
+fn fill_n(out: &mut String, c: char, n: usize) {
+    const SPACES: &str = "                                ";
+    const ZEROS: &str = "00000000000000000000000000000000";
+    let chunk = if c == '0' { ZEROS } else { SPACES };
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(chunk.len());
+        out.push_str(&chunk[..k]);
+        n -= k;
     }
 }
 

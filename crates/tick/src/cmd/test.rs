@@ -19,7 +19,8 @@ use crate::script;
         (line protocol, nanosecond timestamps unless --precision), and the alert events it \
         produces are compared line by line with NAME.expected.jsonl — the JSON lines \
         Kapacitor's .log() handler writes for each event (every alert node is observed as if \
-        it had one log handler). Handlers named in the script are not run.\n\n\
+        it had one log handler). Handlers named in the script are not run. As in Kapacitor, an \
+        alert node with neither a handler nor a .topic() emits no events.\n\n\
         Exit status: 0 all cases pass; 1 a case differs; 2 a script is invalid.",
     after_help = "Examples:\n  tick test tickscripts/\n  tick test cpu_alert.tick --update"
 )]

@@ -1,0 +1,99 @@
+//! `|httpOut('name')` (spec §4.10): caches the latest point or batch of each group as one row,
+//! in group-creation order, for `Task::http_out` (Kapacitor serves them at
+//! `/kapacitor/v1/tasks/<task>/<name>`). Passes the data through.
+
+use std::collections::BTreeSet;
+
+use tick_syntax::Diagnostic;
+
+use crate::event::{Row, RowValue};
+use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProps, NodeSpec, Value};
+use crate::nodes::CHAIN_METHODS;
+use crate::point::{Batch, GroupId, Message, Point};
+
+pub(crate) const SPEC: NodeSpec = NodeSpec {
+    method: "httpOut",
+    kind: "http_out",
+    args: &[Arg::STRING],
+    optional: &[],
+    variadic: None,
+    chains: CHAIN_METHODS,
+    properties: &[],
+    handlers: false,
+    doc: "Keeps the latest data of each group for reading over HTTP.",
+    build,
+};
+
+fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
+    let Some(Value::String(name)) = props.args.first().map(|a| &a.value) else {
+        return Err(vec![Diagnostic::error(props.span, "httpOut needs an endpoint name")]);
+    };
+    Ok(Box::new(HttpOut { name: name.clone(), rows: Vec::new() }))
+}
+
+struct HttpOut {
+    name: String,
+    rows: Vec<(GroupId, Row)>,
+}
+
+fn point_row(p: &Point) -> Row {
+    let mut columns = vec!["time".to_string()];
+    let mut values = vec![RowValue::Time(p.time)];
+    for (k, v) in p.fields.iter() {
+        columns.push(k.to_string());
+        values.push(RowValue::Field(v.clone()));
+    }
+    Row {
+        name: p.name.to_string(),
+        tags: p.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        columns,
+        values: vec![values],
+    }
+}
+
+/// A batch as one row: the group tags, then time, the fields and the non-group tags as columns.
+fn batch_row(b: &Batch) -> Row {
+    let fields: BTreeSet<&str> = b.points.iter().flat_map(|p| p.fields.iter().map(|(k, _)| k)).collect();
+    let tags: BTreeSet<&str> =
+        b.points.iter().flat_map(|p| p.tags.iter().map(|(k, _)| k)).filter(|k| !b.tags.contains(k)).collect();
+    let mut columns = vec!["time".to_string()];
+    columns.extend(fields.iter().map(|s| s.to_string()));
+    columns.extend(tags.iter().map(|s| s.to_string()));
+    let values = b
+        .points
+        .iter()
+        .map(|p| {
+            let mut row = vec![RowValue::Time(p.time)];
+            row.extend(fields.iter().map(|f| match p.fields.get(f) {
+                Some(v) => RowValue::Field(v.clone()),
+                None => RowValue::Tag(None),
+            }));
+            row.extend(tags.iter().map(|t| RowValue::Tag(p.tags.get(t).map(str::to_string))));
+            row
+        })
+        .collect();
+    Row {
+        name: b.name.to_string(),
+        tags: b.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        columns,
+        values,
+    }
+}
+
+impl Node for HttpOut {
+    fn process(&mut self, _: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
+        let (group, row) = match &msg {
+            Message::Point(p) => (&p.group, point_row(p)),
+            Message::Batch(b) => (&b.group, batch_row(b)),
+        };
+        match self.rows.iter_mut().find(|(g, _)| g == group) {
+            Some(slot) => slot.1 = row,
+            None => self.rows.push((group.clone(), row)),
+        }
+        out.push(msg);
+    }
+
+    fn http_out(&self) -> Option<(&str, Vec<Row>)> {
+        Some((&self.name, self.rows.iter().map(|(_, r)| r.clone()).collect()))
+    }
+}

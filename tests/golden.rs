@@ -1,0 +1,68 @@
+//! The golden cases in `tickscripts/`, run through `tick test` exactly as a user runs them,
+//! and `tick test` itself: it must fail, with a readable diff, when an expectation is wrong.
+
+use crate::support::{Case, repo_root};
+
+#[test]
+fn every_golden_case_in_tickscripts_passes() {
+    let dir = repo_root().join("tickscripts");
+    let out = Case::new().args(["test", dir.to_str().expect("path")]).run();
+    let cases = std::fs::read_dir(&dir)
+        .expect("tickscripts")
+        .filter(|e| {
+            e.as_ref()
+                .map(|e| e.file_name().to_string_lossy().ends_with(".expected.jsonl"))
+                .unwrap_or(false)
+        })
+        .count();
+    assert!(cases >= 10, "expected at least 10 golden cases, found {cases}");
+    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.ends_with(&format!("{cases} passed, 0 failed\n")),
+        "stdout:\n{}",
+        out.stdout
+    );
+}
+
+const SCRIPT: &str = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"v\" > 10)\n        .details('')\n        .log('/var/log/tick/alerts.log')\n";
+const POINTS: &str = "cpu v=20 1000000000\ncpu v=5 2000000000\n";
+const CRITICAL: &str = r#"{"id":"cpu:nil","message":"cpu:nil is CRITICAL","details":"","time":"1970-01-01T00:00:01Z","duration":0,"level":"CRITICAL","data":{"series":[{"name":"cpu","columns":["time","v"],"values":[["1970-01-01T00:00:01Z",20]]}]},"previousLevel":"OK","recoverable":true}"#;
+const RECOVERY: &str = r#"{"id":"cpu:nil","message":"cpu:nil is OK","details":"","time":"1970-01-01T00:00:02Z","duration":1000000000,"level":"OK","data":{"series":[{"name":"cpu","columns":["time","v"],"values":[["1970-01-01T00:00:02Z",5]]}]},"previousLevel":"CRITICAL","recoverable":true}"#;
+
+#[test]
+fn tick_test_passes_a_case_whose_expectation_is_the_kapacitor_event_json() {
+    let case = Case::new();
+    let script = case.file("t.tick", SCRIPT);
+    case.file("t.lp", POINTS);
+    case.file("t.expected.jsonl", &format!("{CRITICAL}\n{RECOVERY}\n"));
+    let out = case.args(["test", script.as_str()]).run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.ends_with("1 passed, 0 failed\n"), "{}", out.stdout);
+}
+
+#[test]
+fn tick_test_fails_with_a_diff_naming_the_event_that_differs() {
+    let case = Case::new();
+    let script = case.file("t.tick", SCRIPT);
+    case.file("t.lp", POINTS);
+    let wrong = RECOVERY.replace("\"duration\":1000000000", "\"duration\":0");
+    case.file("t.expected.jsonl", &format!("{CRITICAL}\n{wrong}\n"));
+    let out = case.args(["test", script.as_str()]).run();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("  event 2:\n    - {wrong}\n    + {RECOVERY}\n")), "{}", out.stdout);
+    assert!(out.stdout.ends_with("0 passed, 1 failed\n"), "{}", out.stdout);
+}
+
+#[test]
+fn tick_test_update_writes_the_events_it_produced() {
+    let case = Case::new();
+    let script = case.file("t.tick", SCRIPT);
+    case.file("t.lp", POINTS);
+    let expected_path = case.path("t.expected.jsonl");
+    let case = case.args(["test", script.as_str(), "--update"]);
+    let out = case.run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let written = std::fs::read_to_string(expected_path).expect("written");
+    assert_eq!(written, format!("{CRITICAL}\n{RECOVERY}\n"));
+}
