@@ -5,3 +5,4 @@ mod cli_check;
 mod cli_fmt;
 mod run_mqtt;
 mod golden;
+mod run_log;

@@ -7,9 +7,17 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tick_engine::template_data::{FieldMap, IdData, MessageData, ServerInfo, TagMap};
 use tick_engine::topics::Topics;
-use tick_engine::{ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Level, Point, Tags};
+use tick_engine::{
+    ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Level, Point, Tags,
+};
 
-const LOG: HandlerSpec = HandlerSpec { kind: "log", args: &[ArgType::String], variadic: None, properties: &[], doc: "" };
+const LOG: HandlerSpec = HandlerSpec {
+    kind: "log",
+    args: &[ArgType::String],
+    variadic: None,
+    properties: &[],
+    doc: "",
+};
 
 const GROUPS: usize = 10_000;
 const ROUNDS: usize = 10;
@@ -46,7 +54,11 @@ fn alert_throughput(c: &mut Criterion) {
     g.bench_function("from_alert_state_changes_only_10k_groups", |b| {
         b.iter_batched(
             || {
-                let (task, _) = Compiler::new().with_handlers(&[LOG]).compile("cpu", &program, &CompileOptions::default());
+                let (task, _) = Compiler::new().with_handlers(&[LOG]).compile(
+                    "cpu",
+                    &program,
+                    &CompileOptions::default(),
+                );
                 (task.expect("bench script compiles"), Topics::new())
             },
             |(mut task, mut topics)| {
@@ -79,7 +91,13 @@ fn message_renders(c: &mut Criterion) {
     let fields = vec![("usage_idle".to_string(), FieldValue::Float(5.5))];
     let (tm, fm) = (TagMap(&tags), FieldMap(&fields));
     let data = MessageData {
-        id_data: IdData { name: "cpu", task_name: "cpu", group: "host=serverA", tags: &tm, server: &server },
+        id_data: IdData {
+            name: "cpu",
+            task_name: "cpu",
+            group: "host=serverA",
+            tags: &tm,
+            server: &server,
+        },
         id: "cpu:host=serverA",
         fields: &fm,
         level: Level::Critical,

@@ -42,8 +42,14 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(N as u64));
     for (name, script) in [
         ("read_only", "stream|from()"),
-        ("from_where", "stream|from().measurement('cpu')|where(lambda: \"usage_idle\" < 10.0)"),
-        ("from_groupby_where", "stream|from().measurement('cpu').groupBy('host')|where(lambda: \"usage_idle\" < 10.0)"),
+        (
+            "from_where",
+            "stream|from().measurement('cpu')|where(lambda: \"usage_idle\" < 10.0)",
+        ),
+        (
+            "from_groupby_where",
+            "stream|from().measurement('cpu').groupBy('host')|where(lambda: \"usage_idle\" < 10.0)",
+        ),
     ] {
         let mut t = task(script);
         let mut em = Vec::new();
@@ -54,6 +60,20 @@ fn bench(c: &mut Criterion) {
                 }
                 em.clear();
             })
+        });
+        // The same with points the caller hands over (no clone inside the task).
+        let mut t = task(script);
+        g.bench_function(format!("{name}_owned"), |b| {
+            b.iter_batched(
+                || pts.clone(),
+                |owned| {
+                    for p in owned {
+                        t.push_owned(p, &mut em);
+                    }
+                    em.clear();
+                },
+                criterion::BatchSize::LargeInput,
+            )
         });
     }
     g.finish();

@@ -2,7 +2,7 @@
 //! allocation-free in steady state. Owns the id text format; which nodes set dimensions is up to
 //! the nodes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -134,6 +134,47 @@ impl Grouping {
         let d = Dimensions::new(by_name, names);
         self.cache = Some(d.clone());
         d
+    }
+}
+
+/// Per-group node state (spec §4.0: created at a group's first point, never expired), with a
+/// fast path for runs of points of the same group.
+#[derive(Debug)]
+pub struct PerGroup<S> {
+    index: HashMap<GroupId, usize>,
+    states: Vec<S>,
+    last: Option<(GroupId, usize)>,
+}
+
+impl<S> Default for PerGroup<S> {
+    fn default() -> PerGroup<S> {
+        PerGroup {
+            index: HashMap::new(),
+            states: Vec::new(),
+            last: None,
+        }
+    }
+}
+
+impl<S> PerGroup<S> {
+    /// The state of `group`, created with `init` at its first use.
+    pub fn get_or_insert_with(&mut self, group: &GroupId, init: impl FnOnce() -> S) -> &mut S {
+        let i = match &self.last {
+            Some((g, i)) if g == group => *i,
+            _ => {
+                let i = match self.index.get(group.as_str()) {
+                    Some(&i) => i,
+                    None => {
+                        self.states.push(init());
+                        self.index.insert(group.clone(), self.states.len() - 1);
+                        self.states.len() - 1
+                    }
+                };
+                self.last = Some((group.clone(), i));
+                i
+            }
+        };
+        &mut self.states[i]
     }
 }
 

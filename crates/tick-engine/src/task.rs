@@ -126,11 +126,16 @@ impl Task {
     /// through the whole subtree of its first child before its second child sees it. Alert
     /// emissions are appended to `emissions`.
     pub fn push(&mut self, point: &Point, emissions: &mut Vec<Emission>) {
+        self.push_owned(point.clone(), emissions);
+    }
+
+    /// [`Task::push`] for a point the caller no longer needs (saves one clone).
+    pub fn push_owned(&mut self, point: Point, emissions: &mut Vec<Emission>) {
         if self.nodes.is_empty() {
             return;
         }
         self.stack.clear();
-        self.stack.push((0, Message::Point(point.clone())));
+        self.stack.push((0, Message::Point(point)));
         while let Some((idx, msg)) = self.stack.pop() {
             let Some(tn) = self.nodes.get_mut(idx) else {
                 continue;

@@ -403,20 +403,35 @@ fn field_of(lines: &[String], name: &str) -> Vec<String> {
     let key = format!("field_{name}=");
     lines
         .iter()
-        .map(|l| l.split(' ').find_map(|kv| kv.strip_prefix(&key)).unwrap_or("<none>").to_string())
+        .map(|l| {
+            l.split(' ')
+                .find_map(|kv| kv.strip_prefix(&key))
+                .unwrap_or("<none>")
+                .to_string()
+        })
         .collect()
 }
 
 fn count_window(n: usize, agg: &str, values: &[&str]) -> Vec<String> {
-    let lines: String = values.iter().enumerate().map(|(i, v)| format!("cpu {v} {}\n", (i + 1) * 1_000_000_000)).collect();
-    run(&format!("stream|from()|window().periodCount({n}).everyCount({n})|{agg}|log()"), &lines)
+    let lines: String = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("cpu {v} {}\n", (i + 1) * 1_000_000_000))
+        .collect();
+    run(
+        &format!("stream|from()|window().periodCount({n}).everyCount({n})|{agg}|log()"),
+        &lines,
+    )
 }
 
 #[test]
 fn mean_takes_its_type_from_the_first_point_with_the_field() {
     // Spec §4.6: w=1, v=2.5, v=3 → mean 2.75.
     let out = count_window(3, "mean('v')", &["w=1", "v=2.5", "v=3"]);
-    assert_eq!(out, vec!["group= field_mean=2.75 time=1970-01-01T00:00:03Z"]);
+    assert_eq!(
+        out,
+        vec!["group= field_mean=2.75 time=1970-01-01T00:00:03Z"]
+    );
 }
 
 #[test]
@@ -438,8 +453,12 @@ fn sum_skips_points_of_the_other_numeric_type() {
 fn an_empty_window_gives_count_zero_and_sum_zero_only() {
     // Spec §4.6: a batch in which no point has the field counts as empty.
     let lines = "cpu w=1 1000000000\ncpu w=2 2000000000";
-    let script = |agg: &str| format!("stream|from()|window().periodCount(2).everyCount(2)|{agg}|log()");
-    assert_eq!(field_of(&run(&script("count('v')"), lines), "count"), vec!["0"]);
+    let script =
+        |agg: &str| format!("stream|from()|window().periodCount(2).everyCount(2)|{agg}|log()");
+    assert_eq!(
+        field_of(&run(&script("count('v')"), lines), "count"),
+        vec!["0"]
+    );
     assert_eq!(field_of(&run(&script("sum('v')"), lines), "sum"), vec!["0"]);
     assert!(run(&script("mean('v')"), lines).is_empty());
 }
@@ -460,7 +479,10 @@ fn aggregates_keep_only_group_tags_and_take_the_window_time() {
         "stream|from().groupBy('host')|window().periodCount(2).everyCount(2)|mean('v')|log()",
         "cpu,host=a,dc=x v=1,w=7 1000000000\ncpu,host=a,dc=y v=5,w=8 2000000000",
     );
-    assert_eq!(out, vec!["group=\"host=a\" dimension_0=host tag_host=a field_mean=3 time=1970-01-01T00:00:02Z"]);
+    assert_eq!(
+        out,
+        vec!["group=\"host=a\" dimension_0=host tag_host=a field_mean=3 time=1970-01-01T00:00:02Z"]
+    );
 }
 
 #[test]
@@ -480,17 +502,42 @@ fn mode_follows_kapacitors_run_rule() {
 
 #[test]
 fn median_stddev_and_spread() {
-    assert_eq!(field_of(&count_window(4, "median('v')", &["v=4i", "v=1i", "v=3i", "v=2i"]), "median"), vec!["2.5"]);
-    assert_eq!(field_of(&count_window(1, "stddev('v')", &["v=4"]), "stddev"), vec!["0"]);
-    assert_eq!(field_of(&count_window(2, "stddev('v')", &["v=1", "v=3"]), "stddev"), vec!["1.4142135623730951"]);
-    assert_eq!(field_of(&count_window(3, "spread('v')", &["v=4i", "v=1i", "v=9i"]), "spread"), vec!["8"]);
+    assert_eq!(
+        field_of(
+            &count_window(4, "median('v')", &["v=4i", "v=1i", "v=3i", "v=2i"]),
+            "median"
+        ),
+        vec!["2.5"]
+    );
+    assert_eq!(
+        field_of(&count_window(1, "stddev('v')", &["v=4"]), "stddev"),
+        vec!["0"]
+    );
+    assert_eq!(
+        field_of(&count_window(2, "stddev('v')", &["v=1", "v=3"]), "stddev"),
+        vec!["1.4142135623730951"]
+    );
+    assert_eq!(
+        field_of(
+            &count_window(3, "spread('v')", &["v=4i", "v=1i", "v=9i"]),
+            "spread"
+        ),
+        vec!["8"]
+    );
 }
 
 #[test]
 fn percentile_picks_the_rounded_index_or_nothing() {
     // index floor(n·p/100 + 0.5) − 1: n=4, p=50 → 1 (the second smallest); n=1, p=10 → -1.
     assert_eq!(
-        field_of(&count_window(4, "percentile('v', 50.0)", &["v=40", "v=10", "v=30", "v=20"]), "percentile"),
+        field_of(
+            &count_window(
+                4,
+                "percentile('v', 50.0)",
+                &["v=40", "v=10", "v=30", "v=20"]
+            ),
+            "percentile"
+        ),
         vec!["20"]
     );
     assert!(count_window(1, "percentile('v', 10.0)", &["v=40"]).is_empty());
@@ -499,17 +546,30 @@ fn percentile_picks_the_rounded_index_or_nothing() {
 #[test]
 fn first_and_last_prefer_the_larger_value_on_equal_times() {
     let lines = "cpu v=1 5\ncpu v=7 5\ncpu v=3 5";
-    let script = |agg: &str| format!("stream|from()|window().periodCount(3).everyCount(3)|{agg}|log()");
-    assert_eq!(field_of(&run(&script("first('v')"), lines), "first"), vec!["7"]);
-    assert_eq!(field_of(&run(&script("last('v')"), lines), "last"), vec!["7"]);
+    let script =
+        |agg: &str| format!("stream|from()|window().periodCount(3).everyCount(3)|{agg}|log()");
+    assert_eq!(
+        field_of(&run(&script("first('v')"), lines), "first"),
+        vec!["7"]
+    );
+    assert_eq!(
+        field_of(&run(&script("last('v')"), lines), "last"),
+        vec!["7"]
+    );
 }
 
 #[test]
 fn stream_aggregates_emit_a_timestamp_when_the_next_one_arrives() {
     // Spec §4.6: two points at t=1 with values 1 and 5 give mean 3 at t=1 once a t=2 point arrives.
-    let out = run("stream|from()|mean('v')|log()", "cpu v=1 1000000000\ncpu v=5 1000000000");
+    let out = run(
+        "stream|from()|mean('v')|log()",
+        "cpu v=1 1000000000\ncpu v=5 1000000000",
+    );
     assert!(out.is_empty());
-    let out = run("stream|from()|mean('v')|log()", "cpu v=1 1000000000\ncpu v=5 1000000000\ncpu v=9 2000000000");
+    let out = run(
+        "stream|from()|mean('v')|log()",
+        "cpu v=1 1000000000\ncpu v=5 1000000000\ncpu v=9 2000000000",
+    );
     assert_eq!(out, vec!["group= field_mean=3 time=1970-01-01T00:00:01Z"]);
 }
 
@@ -531,13 +591,26 @@ fn derivative_follows_the_spec_example() {
     for l in lines.lines() {
         t.push(&point(l.trim()), &mut Vec::new());
     }
-    let msgs: Vec<(String, u64)> = t.stats()[2].error_summaries.iter().map(|e| (e.message.clone(), e.count)).collect();
+    let msgs: Vec<(String, u64)> = t.stats()[2]
+        .error_summaries
+        .iter()
+        .map(|e| (e.message.clone(), e.count))
+        .collect();
     assert_eq!(
         msgs,
         vec![
-            ("cannot perform derivative: elaspsed time was 0".to_string(), 1),
-            ("cannot perform derivative: field is the wrong type: <nil>".to_string(), 1),
-            ("cannot perform derivative: field is the wrong type: string".to_string(), 1),
+            (
+                "cannot perform derivative: elaspsed time was 0".to_string(),
+                1
+            ),
+            (
+                "cannot perform derivative: field is the wrong type: <nil>".to_string(),
+                1
+            ),
+            (
+                "cannot perform derivative: field is the wrong type: string".to_string(),
+                1
+            ),
         ]
     );
 }
@@ -557,11 +630,23 @@ fn state_duration_and_count_follow_the_spec_example() {
     // Spec §4.8: v>0 at 1, 2, 4.5 s, false at 5 s, true at 6 s, missing at 7 s, true at 8 s.
     let lines = "cpu v=1 1000000000\ncpu v=1 2000000000\ncpu v=1 4500000000\ncpu v=-1 5000000000\n\
                  cpu v=1 6000000000\ncpu w=1 7000000000\ncpu v=1 8000000000";
-    let out = run("stream|from()|stateDuration(lambda: \"v\" > 0.0)|log()", lines);
-    assert_eq!(field_of(&out, "state_duration"), vec!["0", "1", "3.5", "-1", "0", "2"]);
+    let out = run(
+        "stream|from()|stateDuration(lambda: \"v\" > 0.0)|log()",
+        lines,
+    );
+    assert_eq!(
+        field_of(&out, "state_duration"),
+        vec!["0", "1", "3.5", "-1", "0", "2"]
+    );
     let out = run("stream|from()|stateCount(lambda: \"v\" > 0.0)|log()", lines);
-    assert_eq!(field_of(&out, "state_count"), vec!["1", "2", "3", "-1", "1", "2"]);
-    let out = run("stream|from()|stateDuration(lambda: \"v\" > 0.0).unit(1m).as('m')|log()", "cpu v=1 0\ncpu v=1 30000000000");
+    assert_eq!(
+        field_of(&out, "state_count"),
+        vec!["1", "2", "3", "-1", "1", "2"]
+    );
+    let out = run(
+        "stream|from()|stateDuration(lambda: \"v\" > 0.0).unit(1m).as('m')|log()",
+        "cpu v=1 0\ncpu v=1 30000000000",
+    );
     assert_eq!(field_of(&out, "m"), vec!["0", "0.5"]);
 }
 
@@ -577,21 +662,42 @@ fn http_out_keeps_the_latest_row_of_each_group_in_creation_order() {
         name: "cpu".into(),
         tags: vec![("host".into(), host.into())],
         columns: vec!["time".into(), "v".into()],
-        values: vec![vec![RowValue::Time(time), RowValue::Field(FieldValue::Float(v))]],
+        values: vec![vec![
+            RowValue::Time(time),
+            RowValue::Field(FieldValue::Float(v)),
+        ]],
     };
-    assert_eq!(t.http_out(), vec![("top".to_string(), vec![row("b", 3, 3.0), row("a", 2, 2.0)])]);
+    assert_eq!(
+        t.http_out(),
+        vec![("top".to_string(), vec![row("b", 3, 3.0), row("a", 2, 2.0)])]
+    );
 }
 
 #[test]
 fn http_out_shows_a_window_aggregate_at_the_window_time() {
     // Spec §4.10 example shape: {"name":"cpu","tags":{"host":"a"},"columns":["time","mean"],...}
     use tick_engine::RowValue;
-    let mut t = task("stream|from().groupBy('host')|window().period(10s).every(10s).align()|mean('v')|httpOut('m')");
-    for l in ["cpu,host=a v=1 1000000000", "cpu,host=a v=3 2000000000", "cpu,host=a v=9 11000000000"] {
+    let mut t = task(
+        "stream|from().groupBy('host')|window().period(10s).every(10s).align()|mean('v')|httpOut('m')",
+    );
+    for l in [
+        "cpu,host=a v=1 1000000000",
+        "cpu,host=a v=3 2000000000",
+        "cpu,host=a v=9 11000000000",
+    ] {
         t.push(&point(l), &mut Vec::new());
     }
     let rows = &t.http_out()[0].1;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].columns, vec!["time".to_string(), "mean".to_string()]);
-    assert_eq!(rows[0].values, vec![vec![RowValue::Time(10_000_000_000), RowValue::Field(FieldValue::Float(2.0))]]);
+    assert_eq!(
+        rows[0].columns,
+        vec!["time".to_string(), "mean".to_string()]
+    );
+    assert_eq!(
+        rows[0].values,
+        vec![vec![
+            RowValue::Time(10_000_000_000),
+            RowValue::Field(FieldValue::Float(2.0))
+        ]]
+    );
 }

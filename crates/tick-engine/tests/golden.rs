@@ -7,10 +7,17 @@
 use std::path::Path;
 
 use tick_engine::topics::{Emission, HandlerRef, Topics};
-use tick_engine::{ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Point, Tags};
+use tick_engine::{
+    ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Point, Tags,
+};
 
-const LOG: HandlerSpec =
-    HandlerSpec { kind: "log", args: &[ArgType::String], variadic: None, properties: &[], doc: "" };
+const LOG: HandlerSpec = HandlerSpec {
+    kind: "log",
+    args: &[ArgType::String],
+    variadic: None,
+    properties: &[],
+    doc: "",
+};
 
 /// The line-protocol subset of the fixtures: `name,k=v f=1,i=2i,s="x" ns`; `#` comments.
 fn points(lp: &str) -> Vec<Point> {
@@ -35,7 +42,14 @@ fn points(lp: &str) -> Vec<Point> {
                 };
                 (k.to_string(), v)
             }));
-            Point::new(name, "db", "rp", tags, fields, parts.next().unwrap().parse().unwrap())
+            Point::new(
+                name,
+                "db",
+                "rp",
+                tags,
+                fields,
+                parts.next().unwrap().parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -48,7 +62,10 @@ fn run_case(dir: &Path, stem: &str) -> Result<(), String> {
     if diags.iter().any(|d| d.is_error()) {
         return Err(format!("{stem}: {diags:?}"));
     }
-    let (task, diags) = Compiler::new().with_handlers(&[LOG]).compile(stem, &program, &CompileOptions::default());
+    let (task, diags) =
+        Compiler::new()
+            .with_handlers(&[LOG])
+            .compile(stem, &program, &CompileOptions::default());
     let mut task = task.ok_or_else(|| format!("{stem}: {diags:?}"))?;
     let mut topics = Topics::new();
     let (mut emissions, mut deliveries): (Vec<Emission>, _) = (Vec::new(), Vec::new());
@@ -65,7 +82,11 @@ fn run_case(dir: &Path, stem: &str) -> Result<(), String> {
         .filter(|d| matches!(d.handler, HandlerRef::Alert { .. }))
         .filter_map(|d| tick_engine::json::event_to_string(&d.event).ok())
         .collect();
-    if got == expected { Ok(()) } else { Err(format!("{stem}:\n--- expected\n{expected}--- got\n{got}")) }
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!("{stem}:\n--- expected\n{expected}--- got\n{got}"))
+    }
 }
 
 #[test]
@@ -81,6 +102,9 @@ fn engine_golden_cases_match_their_expected_log_lines() {
         .collect();
     stems.sort();
     assert!(stems.len() >= 5, "{stems:?}");
-    let failures: Vec<String> = stems.iter().filter_map(|s| run_case(&dir, s).err()).collect();
+    let failures: Vec<String> = stems
+        .iter()
+        .filter_map(|s| run_case(&dir, s).err())
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

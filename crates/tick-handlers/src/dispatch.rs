@@ -254,6 +254,8 @@ impl Dispatcher {
                 Err(_) => {
                     timed_out = true;
                     task.abort();
+                    // Wait for the abort to land so the counters below are final.
+                    let _ = (&mut task).await;
                     false
                 }
             };

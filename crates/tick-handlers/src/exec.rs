@@ -85,7 +85,8 @@ impl ExecHandler {
         // Feed stdin while collecting the output, so a program that writes a lot before
         // reading cannot deadlock against us.
         let ((), output) = tokio::join!(feed, child.wait_with_output());
-        let output = output.map_err(|e| failed(format!("waiting for {:?}: {e}", self.options.prog)))?;
+        let output =
+            output.map_err(|e| failed(format!("waiting for {:?}: {e}", self.options.prog)))?;
         if output.status.success() {
             return Ok(());
         }

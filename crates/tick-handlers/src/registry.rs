@@ -168,13 +168,26 @@ impl Handler {
 /// `mqtt::validate`, which needs the configuration, so they give nothing here.
 pub fn check_use(handler: &HandlerUse) -> Vec<(Span, String)> {
     let span_of = |name: &str| {
-        handler.properties.iter().rev().find(|p| p.name == name).map_or(handler.span, |p| p.span)
+        handler
+            .properties
+            .iter()
+            .rev()
+            .find(|p| p.name == name)
+            .map_or(handler.span, |p| p.span)
     };
     let result = match handler.kind.as_str() {
-        "log" => log::Options::from_use(handler).and_then(log::LogHandler::new).map(drop),
-        "tcp" => tcp::Options::from_use(handler).and_then(tcp::TcpHandler::new).map(drop),
-        "exec" => exec::Options::from_use(handler).and_then(exec::ExecHandler::new).map(drop),
-        "post" => post::Options::from_use(handler).and_then(post::PostHandler::new).map(drop),
+        "log" => log::Options::from_use(handler)
+            .and_then(log::LogHandler::new)
+            .map(drop),
+        "tcp" => tcp::Options::from_use(handler)
+            .and_then(tcp::TcpHandler::new)
+            .map(drop),
+        "exec" => exec::Options::from_use(handler)
+            .and_then(exec::ExecHandler::new)
+            .map(drop),
+        "post" => post::Options::from_use(handler)
+            .and_then(post::PostHandler::new)
+            .map(drop),
         "mqtt" => Ok(()),
         other => Err(BuildError::UnsupportedKind(other.to_string())),
     };
@@ -182,7 +195,9 @@ pub fn check_use(handler: &HandlerUse) -> Vec<(Span, String)> {
         Ok(()) => Vec::new(),
         Err(e) => {
             let span = match &e {
-                BuildError::LogModeNotWritable(_) | BuildError::LogModeOutOfRange(_) => span_of("mode"),
+                BuildError::LogModeNotWritable(_) | BuildError::LogModeOutOfRange(_) => {
+                    span_of("mode")
+                }
                 BuildError::AuthenticateHeader | BuildError::InvalidHeader(_) => span_of("header"),
                 BuildError::EndpointNotSupported(_) => span_of("endpoint"),
                 _ => handler.span,

@@ -40,11 +40,18 @@ fn config(toml: &str) -> Config {
 }
 
 fn one_broker(url: &str) -> Config {
-    config(&format!("[[mqtt]]\nenabled = true\nname = \"local\"\nurl = \"{url}\"\n"))
+    config(&format!(
+        "[[mqtt]]\nenabled = true\nname = \"local\"\nurl = \"{url}\"\n"
+    ))
 }
 
 fn opts(topic: &str, qos: Qos, retained: bool) -> Options {
-    Options { broker_name: String::new(), topic: topic.into(), qos, retained }
+    Options {
+        broker_name: String::new(),
+        topic: topic.into(),
+        qos,
+        retained,
+    }
 }
 
 fn fast_settings() -> MqttSettings {
@@ -57,7 +64,12 @@ fn fast_settings() -> MqttSettings {
 }
 
 fn received(topic: &str, payload: &str, qos: u8, retained: bool) -> Received {
-    Received { topic: topic.into(), payload: payload.as_bytes().to_vec(), qos, retained }
+    Received {
+        topic: topic.into(),
+        payload: payload.as_bytes().to_vec(),
+        qos,
+        retained,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +111,10 @@ async fn retained_message_reaches_a_subscriber_that_connects_after_the_publisher
     }
     let sub = Subscriber::start(&broker, "status/#", 1).unwrap();
     let got = sub.wait_for(1, Duration::from_secs(5));
-    assert_eq!(got, vec![received("status/cpu", "cpu:nil is CRITICAL", 1, true)]);
+    assert_eq!(
+        got,
+        vec![received("status/cpu", "cpu:nil is CRITICAL", 1, true)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,13 +123,20 @@ async fn topic_template_is_rendered_with_the_handler_data() {
     let sub = Subscriber::start(&broker, "alerts/#", 1).unwrap();
     let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
     let mut h = MqttHandler::new(
-        opts("alerts/{{ index .Tags \"host\" }}/{{ .Name }}/{{ .Level }}", Qos::AtLeastOnce, false),
+        opts(
+            "alerts/{{ index .Tags \"host\" }}/{{ .Name }}/{{ .Level }}",
+            Qos::AtLeastOnce,
+            false,
+        ),
         &svc,
     )
     .unwrap();
     h.handle(&event("m")).await.unwrap();
     svc.drain(Duration::from_secs(5)).await;
-    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("alerts/serverA/cpu/CRITICAL", "m", 1, false)]);
+    assert_eq!(
+        sub.wait_for(1, Duration::from_secs(5)),
+        vec![received("alerts/serverA/cpu/CRITICAL", "m", 1, false)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,15 +146,24 @@ async fn ungrouped_group_topic_renders_empty_and_fails_as_missing_topic() {
     let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
     let mut h = MqttHandler::new(opts("{{ .Group }}", Qos::AtLeastOnce, false), &svc).unwrap();
     let err = h.handle(&event("m")).await.unwrap_err();
-    assert_eq!(err.to_string(), "failed to post message to MQTT broker: missing MQTT topic");
+    assert_eq!(
+        err.to_string(),
+        "failed to post message to MQTT broker: missing MQTT topic"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_broker_name_is_refused_when_the_handler_is_built() {
     let broker = Mosquitto::start_plain().unwrap();
     let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
-    let o = Options { broker_name: "nosuch".into(), ..opts("t", Qos::AtMostOnce, false) };
-    assert_eq!(MqttHandler::new(o, &svc).unwrap_err().to_string(), "unknown MQTT broker \"nosuch\"");
+    let o = Options {
+        broker_name: "nosuch".into(),
+        ..opts("t", Qos::AtMostOnce, false)
+    };
+    assert_eq!(
+        MqttHandler::new(o, &svc).unwrap_err().to_string(),
+        "unknown MQTT broker \"nosuch\""
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,7 +176,10 @@ async fn publishes_over_websockets() {
     let mut h = MqttHandler::new(opts("ws/a", Qos::AtLeastOnce, false), &svc).unwrap();
     h.handle(&event("over ws")).await.unwrap();
     assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
-    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("ws/a", "over ws", 1, false)]);
+    assert_eq!(
+        sub.wait_for(1, Duration::from_secs(5)),
+        vec![received("ws/a", "over ws", 1, false)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,7 +196,10 @@ async fn publishes_over_tls_with_only_a_ca() {
     let mut h = MqttHandler::new(opts("tls/a", Qos::ExactlyOnce, false), &svc).unwrap();
     h.handle(&event("secret alert")).await.unwrap();
     assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
-    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("tls/a", "secret alert", 2, false)]);
+    assert_eq!(
+        sub.wait_for(1, Duration::from_secs(5)),
+        vec![received("tls/a", "secret alert", 2, false)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,12 +217,19 @@ async fn insecure_skip_verify_accepts_an_unknown_ca_and_host() {
     let mut h = MqttHandler::new(opts("tls/b", Qos::AtLeastOnce, false), &svc).unwrap();
     h.handle(&event("insecure")).await.unwrap();
     assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
-    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("tls/b", "insecure", 1, false)]);
+    assert_eq!(
+        sub.wait_for(1, Duration::from_secs(5)),
+        vec![received("tls/b", "insecure", 1, false)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_certificate_with_client_id_user_and_password() {
-    let broker = Mosquitto::builder().client_auth().user("tick", "s3cret pass").start().unwrap();
+    let broker = Mosquitto::builder()
+        .client_auth()
+        .user("tick", "s3cret pass")
+        .start()
+        .unwrap();
     let sub = Subscriber::start(&broker, "mtls/#", 1).unwrap();
     let c = broker.certs().unwrap();
     let cfg = config(&format!(
@@ -201,7 +245,10 @@ async fn client_certificate_with_client_id_user_and_password() {
     let mut h = MqttHandler::new(opts("mtls/a", Qos::AtLeastOnce, false), &svc).unwrap();
     h.handle(&event("with client cert")).await.unwrap();
     assert_eq!(svc.drain(Duration::from_secs(5)).await.lost(), 0);
-    assert_eq!(sub.wait_for(1, Duration::from_secs(5)), vec![received("mtls/a", "with client cert", 1, false)]);
+    assert_eq!(
+        sub.wait_for(1, Duration::from_secs(5)),
+        vec![received("mtls/a", "with client cert", 1, false)]
+    );
     // Spec §6.1: client id as configured, clean session, keepalive 5 s here, user name sent.
     let log = broker.log();
     assert!(log.contains("as edge-1 (p2, c1, k5, u'tick')"), "{log}");
@@ -210,7 +257,10 @@ async fn client_certificate_with_client_id_user_and_password() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_id_defaults_to_the_broker_name() {
     let broker = Mosquitto::start_plain().unwrap();
-    let cfg = config(&format!("[[mqtt]]\nenabled = true\nname = \"plant-7\"\nurl = \"{}\"\n", broker.url()));
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nname = \"plant-7\"\nurl = \"{}\"\n",
+        broker.url()
+    ));
     let svc = MqttService::start(&cfg, MqttSettings::default()).unwrap();
     svc.wait_connected(Duration::from_secs(5)).await.unwrap();
     // Spec §6.1: client id = name, clean session, keepalive 30, MQTT 3.1.1.
@@ -227,7 +277,10 @@ async fn wrong_ca_gives_a_clear_error() {
         broker.tls_port().unwrap()
     ));
     let svc = MqttService::start(&cfg, fast_settings()).unwrap();
-    let err = svc.wait_connected(Duration::from_secs(5)).await.unwrap_err();
+    let err = svc
+        .wait_connected(Duration::from_secs(5))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -246,20 +299,35 @@ async fn wrong_password_gives_a_clear_error_without_the_password() {
         broker.auth_port().unwrap()
     ));
     let svc = MqttService::start(&cfg, fast_settings()).unwrap();
-    let err = svc.wait_connected(Duration::from_secs(5)).await.unwrap_err().to_string();
-    assert_eq!(err, "failed to connect to MQTT broker \"default\": broker refused: not authorized");
+    let err = svc
+        .wait_connected(Duration::from_secs(5))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "failed to connect to MQTT broker \"default\": broker refused: not authorized"
+    );
     assert!(!format!("{cfg:?}").contains("wrong-pw"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_refused_names_the_url_with_the_password_redacted() {
     let port = tick_testkit::free_port().unwrap();
-    let cfg = config(&format!("[[mqtt]]\nenabled = true\nurl = \"tcp://tick:pw@127.0.0.1:{port}\"\n"));
+    let cfg = config(&format!(
+        "[[mqtt]]\nenabled = true\nurl = \"tcp://tick:pw@127.0.0.1:{port}\"\n"
+    ));
     let svc = MqttService::start(&cfg, fast_settings()).unwrap();
-    let err = svc.wait_connected(Duration::from_secs(5)).await.unwrap_err().to_string();
+    let err = svc
+        .wait_connected(Duration::from_secs(5))
+        .await
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
-        format!("failed to connect to MQTT broker \"default\": connection refused by tcp://tick:***@127.0.0.1:{port}")
+        format!(
+            "failed to connect to MQTT broker \"default\": connection refused by tcp://tick:***@127.0.0.1:{port}"
+        )
     );
 }
 
@@ -275,15 +343,28 @@ async fn two_brokers_route_by_name_and_default() {
         b.url()
     ));
     let svc = MqttService::start(&cfg, fast_settings()).unwrap();
-    let mut to_default = MqttHandler::new(opts("x/default", Qos::AtLeastOnce, false), &svc).unwrap();
-    let mut to_a =
-        MqttHandler::new(Options { broker_name: "a".into(), ..opts("x/a", Qos::AtLeastOnce, false) }, &svc).unwrap();
+    let mut to_default =
+        MqttHandler::new(opts("x/default", Qos::AtLeastOnce, false), &svc).unwrap();
+    let mut to_a = MqttHandler::new(
+        Options {
+            broker_name: "a".into(),
+            ..opts("x/a", Qos::AtLeastOnce, false)
+        },
+        &svc,
+    )
+    .unwrap();
     to_default.handle(&event("for b")).await.unwrap();
     to_a.handle(&event("for a")).await.unwrap();
     let report = svc.drain(Duration::from_secs(5)).await;
     assert_eq!(report.lost(), 0);
-    assert_eq!(sub_a.wait_for(1, Duration::from_secs(5)), vec![received("x/a", "for a", 1, false)]);
-    assert_eq!(sub_b.wait_for(1, Duration::from_secs(5)), vec![received("x/default", "for b", 1, false)]);
+    assert_eq!(
+        sub_a.wait_for(1, Duration::from_secs(5)),
+        vec![received("x/a", "for a", 1, false)]
+    );
+    assert_eq!(
+        sub_b.wait_for(1, Duration::from_secs(5)),
+        vec![received("x/default", "for b", 1, false)]
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sub_a.messages().len(), 1);
     assert_eq!(sub_b.messages().len(), 1);
@@ -307,7 +388,13 @@ async fn oversize_alert_is_refused_and_the_next_one_still_arrives() {
     h.handle(&event("small")).await.unwrap();
     assert_eq!(svc.drain(Duration::from_secs(10)).await.lost(), 0);
     let got = sub.wait_for(2, Duration::from_secs(5));
-    assert_eq!(got, vec![received("big/a", &fits, 1, false), received("big/a", "small", 1, false)]);
+    assert_eq!(
+        got,
+        vec![
+            received("big/a", &fits, 1, false),
+            received("big/a", "small", 1, false)
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,21 +409,35 @@ async fn broker_down_at_start_alerts_queue_and_arrive_once_it_is_up() {
     }
     let report = svc.drain(Duration::from_millis(300)).await;
     assert_eq!(report.brokers[0].pending, 10);
-    assert!(report.brokers[0].last_error.as_deref().unwrap_or("").starts_with("connection refused by tcp://127.0.0.1:"));
+    assert!(
+        report.brokers[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("connection refused by tcp://127.0.0.1:")
+    );
     broker.start_again().unwrap();
     let sub = Subscriber::start_persistent(&broker, "late/#", 2, "late-sub").unwrap();
     let report = svc.drain(Duration::from_secs(10)).await;
     assert_eq!(report.lost(), 0, "{report}");
     assert_eq!(report.brokers[0].delivered, 10);
-    let got: Vec<String> = sub.wait_for(10, Duration::from_secs(5)).iter().map(Received::text).collect();
+    let got: Vec<String> = sub
+        .wait_for(10, Duration::from_secs(5))
+        .iter()
+        .map(Received::text)
+        .collect();
     assert_eq!(got, (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_outbox_refuses_alerts_loudly_and_counts_them() {
     let port = tick_testkit::free_port().unwrap();
-    let settings = MqttSettings { outbox_limit: 3, ..fast_settings() };
-    let svc = MqttService::start(&one_broker(&format!("tcp://127.0.0.1:{port}")), settings).unwrap();
+    let settings = MqttSettings {
+        outbox_limit: 3,
+        ..fast_settings()
+    };
+    let svc =
+        MqttService::start(&one_broker(&format!("tcp://127.0.0.1:{port}")), settings).unwrap();
     let mut h = MqttHandler::new(opts("t", Qos::AtLeastOnce, false), &svc).unwrap();
     for i in 0..3 {
         h.handle(&event(&format!("m{i}"))).await.unwrap();
@@ -348,7 +449,14 @@ async fn full_outbox_refuses_alerts_loudly_and_counts_them() {
          the broker); alert dropped"
     );
     let report = svc.drain(Duration::from_millis(100)).await;
-    assert_eq!((report.brokers[0].pending, report.brokers[0].dropped, report.lost()), (3, 1, 4));
+    assert_eq!(
+        (
+            report.brokers[0].pending,
+            report.brokers[0].dropped,
+            report.lost()
+        ),
+        (3, 1, 4)
+    );
 }
 
 /// The broker stops mid-stream (SIGTERM, persistence on) and comes back: every QoS 1 alert
@@ -357,7 +465,9 @@ async fn full_outbox_refuses_alerts_loudly_and_counts_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_mid_stream_loses_nothing_and_qos2_arrives_exactly_once() {
     const N: usize = 15_000;
-    let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .try_init();
     let mut broker = Mosquitto::builder().persistence().start().unwrap();
     let sub = Subscriber::start_persistent(&broker, "stream/#", 2, "restart-sub").unwrap();
     let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
@@ -373,7 +483,10 @@ async fn broker_restart_mid_stream_loses_nothing_and_qos2_arrives_exactly_once()
     assert!(seen >= 2000);
     broker.stop().unwrap();
     let mid = svc.drain(Duration::from_millis(300)).await;
-    assert!(mid.brokers[0].pending > 0, "the restart came too late to test anything: {mid}");
+    assert!(
+        mid.brokers[0].pending > 0,
+        "the restart came too late to test anything: {mid}"
+    );
     broker.start_again().unwrap();
     let report = svc.drain(Duration::from_secs(60)).await;
     assert_eq!(report.lost(), 0, "{report}");
@@ -382,11 +495,17 @@ async fn broker_restart_mid_stream_loses_nothing_and_qos2_arrives_exactly_once()
     // The subscriber reconnects by itself (persistent session) and gets the rest.
     let got = sub.settle(Duration::from_millis(500), Duration::from_secs(60));
     let numbers = |topic: &str| -> Vec<usize> {
-        got.iter().filter(|r| r.topic == topic).map(|r| r.text().parse().unwrap()).collect()
+        got.iter()
+            .filter(|r| r.topic == topic)
+            .map(|r| r.text().parse().unwrap())
+            .collect()
     };
     let q2 = numbers("stream/q2");
     assert_eq!(q2.len(), N, "QoS 2 must arrive exactly once");
-    assert!(q2.iter().enumerate().all(|(i, n)| i == *n), "QoS 2 out of order");
+    assert!(
+        q2.iter().enumerate().all(|(i, n)| i == *n),
+        "QoS 2 out of order"
+    );
     let q1 = numbers("stream/q1");
     let mut firsts = Vec::with_capacity(N);
     let mut seen = vec![false; N];
@@ -396,5 +515,9 @@ async fn broker_restart_mid_stream_loses_nothing_and_qos2_arrives_exactly_once()
             firsts.push(n);
         }
     }
-    assert_eq!(firsts, (0..N).collect::<Vec<_>>(), "QoS 1: every alert, in order of first arrival");
+    assert_eq!(
+        firsts,
+        (0..N).collect::<Vec<_>>(),
+        "QoS 1: every alert, in order of first arrival"
+    );
 }

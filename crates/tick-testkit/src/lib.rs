@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    SanType,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
 };
 use tempfile::TempDir;
 
@@ -52,7 +52,9 @@ impl Certs {
 
         let ca_key = KeyPair::generate()?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-        ca_params.distinguished_name.push(DnType::CommonName, "tick test CA");
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "tick test CA");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let ca_cert = ca_params.self_signed(&ca_key)?;
@@ -60,20 +62,23 @@ impl Certs {
 
         let server_key = KeyPair::generate()?;
         let mut sp = CertificateParams::new(vec!["localhost".to_owned()])?;
-        sp.subject_alt_names.push(SanType::IpAddress("127.0.0.1".parse()?));
+        sp.subject_alt_names
+            .push(SanType::IpAddress("127.0.0.1".parse()?));
         sp.distinguished_name.push(DnType::CommonName, "localhost");
         sp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let server_cert = sp.signed_by(&server_key, &issuer)?;
 
         let client_key = KeyPair::generate()?;
         let mut cp = CertificateParams::new(Vec::<String>::new())?;
-        cp.distinguished_name.push(DnType::CommonName, "tick-client");
+        cp.distinguished_name
+            .push(DnType::CommonName, "tick-client");
         cp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         let client_cert = cp.signed_by(&client_key, &issuer)?;
 
         let other_key = KeyPair::generate()?;
         let mut op = CertificateParams::new(Vec::<String>::new())?;
-        op.distinguished_name.push(DnType::CommonName, "unrelated CA");
+        op.distinguished_name
+            .push(DnType::CommonName, "unrelated CA");
         op.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let other_ca = op.self_signed(&other_key)?;
 
@@ -116,7 +121,12 @@ fn strip_version(der: &[u8]) -> Result<Vec<u8>> {
         if len < 0x80 {
             out.push(len as u8);
         } else {
-            let bytes: Vec<u8> = len.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+            let bytes: Vec<u8> = len
+                .to_be_bytes()
+                .iter()
+                .copied()
+                .skip_while(|b| *b == 0)
+                .collect();
             out.push(0x80 | bytes.len() as u8);
             out.extend(bytes);
         }
@@ -205,12 +215,28 @@ impl MosquittoBuilder {
     /// Writes the configuration and starts the broker; returns once every listener accepts.
     pub fn start(self) -> Result<Mosquitto> {
         let dir = tempfile::tempdir()?;
-        let certs = if self.tls || self.client_auth { Some(Arc::new(Certs::generate()?)) } else { None };
+        let certs = if self.tls || self.client_auth {
+            Some(Arc::new(Certs::generate()?))
+        } else {
+            None
+        };
         let port = free_port()?;
         let tls_port = if self.tls { Some(free_port()?) } else { None };
-        let mtls_port = if self.client_auth { Some(free_port()?) } else { None };
-        let ws_port = if self.websockets { Some(free_port()?) } else { None };
-        let auth_port = if self.users.is_empty() { None } else { Some(free_port()?) };
+        let mtls_port = if self.client_auth {
+            Some(free_port()?)
+        } else {
+            None
+        };
+        let ws_port = if self.websockets {
+            Some(free_port()?)
+        } else {
+            None
+        };
+        let auth_port = if self.users.is_empty() {
+            None
+        } else {
+            Some(free_port()?)
+        };
 
         let passwd = dir.path().join("passwd");
         for (i, (user, pass)) in self.users.iter().enumerate() {
@@ -235,7 +261,10 @@ impl MosquittoBuilder {
         let mut conf = String::new();
         conf.push_str("per_listener_settings true\nuser root\nlog_type all\n");
         // A log file is flushed per line; stdout into a file would be block-buffered.
-        conf.push_str(&format!("log_dest file {}\n", dir.path().join("mosquitto.log").display()));
+        conf.push_str(&format!(
+            "log_dest file {}\n",
+            dir.path().join("mosquitto.log").display()
+        ));
         conf.push_str("max_queued_messages 0\nmax_inflight_messages 0\n");
         if self.persistence {
             conf.push_str(&format!(
@@ -243,10 +272,14 @@ impl MosquittoBuilder {
                 dir.path().display()
             ));
         }
-        conf.push_str(&format!("listener {port} 127.0.0.1\nallow_anonymous true\n"));
+        conf.push_str(&format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\n"
+        ));
         if let Some(p) = ws_port {
             // This mosquitto build cannot bind a websocket listener to an address.
-            conf.push_str(&format!("listener {p}\nprotocol websockets\nallow_anonymous true\n"));
+            conf.push_str(&format!(
+                "listener {p}\nprotocol websockets\nallow_anonymous true\n"
+            ));
         }
         if let (Some(p), Some(c)) = (tls_port, &certs) {
             conf.push_str(&format!(
@@ -266,7 +299,10 @@ impl MosquittoBuilder {
             if self.users.is_empty() {
                 conf.push_str("allow_anonymous true\n");
             } else {
-                conf.push_str(&format!("password_file {}\nallow_anonymous false\n", passwd.display()));
+                conf.push_str(&format!(
+                    "password_file {}\nallow_anonymous false\n",
+                    passwd.display()
+                ));
             }
         }
         if let Some(p) = auth_port {
@@ -350,13 +386,18 @@ impl Mosquitto {
     /// Everything the broker logged so far.
     pub fn log(&self) -> String {
         let mut text = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-        text.push_str(&std::fs::read_to_string(self.dir.path().join("mosquitto.out")).unwrap_or_default());
+        text.push_str(
+            &std::fs::read_to_string(self.dir.path().join("mosquitto.out")).unwrap_or_default(),
+        );
         text
     }
 
     fn start(&mut self) -> Result<()> {
         let out = self.dir.path().join("mosquitto.out");
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(out)?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(out)?;
         let child = Command::new("mosquitto")
             .arg("-c")
             .arg(&self.conf_path)
@@ -366,10 +407,16 @@ impl Mosquitto {
             .spawn()
             .context("starting mosquitto (apt-get install mosquitto)")?;
         self.child = Some(child);
-        let ports: Vec<u16> = [Some(self.port), self.tls_port, self.mtls_port, self.ws_port, self.auth_port]
-            .into_iter()
-            .flatten()
-            .collect();
+        let ports: Vec<u16> = [
+            Some(self.port),
+            self.tls_port,
+            self.mtls_port,
+            self.ws_port,
+            self.auth_port,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let deadline = Instant::now() + Duration::from_secs(10);
         for p in ports {
             while TcpStream::connect(("127.0.0.1", p)).is_err() {
@@ -379,7 +426,10 @@ impl Mosquitto {
                     bail!("mosquitto exited with {status}; log:\n{}", self.log());
                 }
                 if Instant::now() > deadline {
-                    bail!("mosquitto did not accept on port {p} within 10 s; log:\n{}", self.log());
+                    bail!(
+                        "mosquitto did not accept on port {p} within 10 s; log:\n{}",
+                        self.log()
+                    );
                 }
                 thread::sleep(Duration::from_millis(10));
             }
@@ -390,7 +440,10 @@ impl Mosquitto {
     /// Graceful stop (SIGTERM; a persistent broker saves its database). Waits for the exit.
     pub fn stop(&mut self) -> Result<()> {
         if let Some(mut c) = self.child.take() {
-            Command::new("kill").arg("-TERM").arg(c.id().to_string()).status()?;
+            Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status()?;
             c.wait()?;
         }
         Ok(())
@@ -485,7 +538,12 @@ impl Subscriber {
     }
 
     /// Subscribes with a persistent session (`-c -i id`).
-    pub fn start_persistent(broker: &Mosquitto, filter: &str, qos: u8, id: &str) -> Result<Subscriber> {
+    pub fn start_persistent(
+        broker: &Mosquitto,
+        filter: &str,
+        qos: u8,
+        id: &str,
+    ) -> Result<Subscriber> {
         Subscriber::start_with(SubscriberOptions {
             port: broker.port(),
             filter: filter.to_owned(),
@@ -498,9 +556,16 @@ impl Subscriber {
     pub fn start_with(o: SubscriberOptions) -> Result<Subscriber> {
         let probe_topic = format!("tick-testkit/probe/{}", free_port()?);
         let mut cmd = Command::new("mosquitto_sub");
-        cmd.args(["-h", "127.0.0.1", "-p", &o.port.to_string(), "-q", &o.qos.to_string()])
-            .args(["-t", &o.filter, "-t", &probe_topic])
-            .args(["-F", "%t\t%q\t%r\t%x"]);
+        cmd.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &o.port.to_string(),
+            "-q",
+            &o.qos.to_string(),
+        ])
+        .args(["-t", &o.filter, "-t", &probe_topic])
+        .args(["-F", "%t\t%q\t%r\t%x"]);
         if let Some(id) = &o.persistent_id {
             cmd.args(["-c", "-i", id]);
         }
@@ -523,7 +588,11 @@ impl Subscriber {
                 }
             }
         });
-        let sub = Subscriber { child, received, probe_topic };
+        let sub = Subscriber {
+            child,
+            received,
+            probe_topic,
+        };
         sub.wait_subscribed(o.port)?;
         Ok(sub)
     }
@@ -532,7 +601,16 @@ impl Subscriber {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let _ = Command::new("mosquitto_pub")
-                .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", &self.probe_topic, "-m", "probe"])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                    "-t",
+                    &self.probe_topic,
+                    "-m",
+                    "probe",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
@@ -553,7 +631,11 @@ impl Subscriber {
 
     /// Everything received so far (probe messages excluded).
     pub fn messages(&self) -> Vec<Received> {
-        self.lock().iter().filter(|r| r.topic != self.probe_topic).cloned().collect()
+        self.lock()
+            .iter()
+            .filter(|r| r.topic != self.probe_topic)
+            .cloned()
+            .collect()
     }
 
     /// Waits until at least `n` messages arrived or `timeout` passed; returns what arrived.
@@ -599,13 +681,29 @@ fn parse_line(line: &str) -> Option<Received> {
     let payload = (0..hex.len() / 2)
         .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0))
         .collect();
-    Some(Received { topic, payload, qos, retained })
+    Some(Received {
+        topic,
+        payload,
+        qos,
+        retained,
+    })
 }
 
 /// Publishes one message with `mosquitto_pub` (for setting up retained messages and probes).
 pub fn mosquitto_pub(port: u16, topic: &str, message: &str, qos: u8, retain: bool) -> Result<()> {
     let mut cmd = Command::new("mosquitto_pub");
-    cmd.args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", topic, "-m", message, "-q", &qos.to_string()]);
+    cmd.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-t",
+        topic,
+        "-m",
+        message,
+        "-q",
+        &qos.to_string(),
+    ]);
     if retain {
         cmd.arg("-r");
     }

@@ -319,10 +319,30 @@ const MQTT: HandlerSpec = HandlerSpec {
     args: &[ArgType::String],
     variadic: None,
     properties: &[
-        crate::handler_use::PropertySpec { name: "brokerName", args: &[ArgType::String], variadic: None, doc: "" },
-        crate::handler_use::PropertySpec { name: "topic", args: &[ArgType::String], variadic: None, doc: "" },
-        crate::handler_use::PropertySpec { name: "qos", args: &[ArgType::Int], variadic: None, doc: "" },
-        crate::handler_use::PropertySpec { name: "retained", args: &[ArgType::Bool], variadic: None, doc: "" },
+        crate::handler_use::PropertySpec {
+            name: "brokerName",
+            args: &[ArgType::String],
+            variadic: None,
+            doc: "",
+        },
+        crate::handler_use::PropertySpec {
+            name: "topic",
+            args: &[ArgType::String],
+            variadic: None,
+            doc: "",
+        },
+        crate::handler_use::PropertySpec {
+            name: "qos",
+            args: &[ArgType::Int],
+            variadic: None,
+            doc: "",
+        },
+        crate::handler_use::PropertySpec {
+            name: "retained",
+            args: &[ArgType::Bool],
+            variadic: None,
+            doc: "",
+        },
     ],
     doc: "",
 };
@@ -330,11 +350,19 @@ const MQTT: HandlerSpec = HandlerSpec {
 fn compile_with_mqtt(src: &str) -> (Option<Task>, Vec<(String, String)>) {
     let (program, parse_diags) = tick_syntax::parse(src);
     assert!(parse_diags.iter().all(|d| !d.is_error()), "{parse_diags:?}");
-    let (task, diags) = Compiler::new().with_handlers(&[MQTT]).compile("t", &program, &CompileOptions::default());
+    let (task, diags) =
+        Compiler::new()
+            .with_handlers(&[MQTT])
+            .compile("t", &program, &CompileOptions::default());
     let diags = diags
         .into_iter()
         .filter(Diagnostic::is_error)
-        .map(|d| (d.message.clone(), src.get(d.span.range()).unwrap_or("<bad span>").to_string()))
+        .map(|d| {
+            (
+                d.message.clone(),
+                src.get(d.span.range()).unwrap_or("<bad span>").to_string(),
+            )
+        })
         .collect();
     (task, diags)
 }
@@ -351,7 +379,10 @@ fn a_property_after_a_handler_goes_to_the_handler_when_both_have_it() {
     assert_eq!(node, "alert2");
     assert_eq!(h.kind, "mqtt");
     assert_eq!(h.args, vec![Literal::String("alerts".into())]);
-    assert_eq!(h.property("topic"), Some(&[Literal::String("b".into())][..]));
+    assert_eq!(
+        h.property("topic"),
+        Some(&[Literal::String("b".into())][..])
+    );
     assert_eq!(h.property("qos"), Some(&[Literal::Int(2)][..]));
     assert_eq!(h.property("message"), None);
     assert_eq!(&src[h.span.range()], "mqtt('alerts')");
@@ -362,8 +393,12 @@ fn handler_uses_are_listed_in_script_order_with_their_alert_node() {
     let src = "var a = stream|from()|alert().crit(lambda: TRUE).mqtt('x')\na.mqtt('y')|alert().crit(lambda: TRUE).mqtt('z')";
     let (task, errs) = compile_with_mqtt(src);
     assert_eq!(errs, vec![]);
-    let got: Vec<(String, Literal)> =
-        task.unwrap().handler_uses().iter().map(|(n, h)| (n.clone(), h.args[0].clone())).collect();
+    let got: Vec<(String, Literal)> = task
+        .unwrap()
+        .handler_uses()
+        .iter()
+        .map(|(n, h)| (n.clone(), h.args[0].clone()))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -379,10 +414,19 @@ fn handler_properties_are_strictly_typed() {
     let (_, errs) = compile_with_mqtt("stream|from()|alert().mqtt('a').qos('2')");
     assert_eq!(
         errs,
-        one("error calling func \"qos\" on obj mqtt: value of type string is not assignable to type int", "'2'")
+        one(
+            "error calling func \"qos\" on obj mqtt: value of type string is not assignable to type int",
+            "'2'"
+        )
     );
     let (_, errs) = compile_with_mqtt("stream|from()|alert().mqtt('a').retained()");
-    assert_eq!(errs, one("not enough arguments to set property retained on mqtt: want 1, got 0", "retained()"));
+    assert_eq!(
+        errs,
+        one(
+            "not enough arguments to set property retained on mqtt: want 1, got 0",
+            "retained()"
+        )
+    );
 }
 
 #[test]
@@ -396,20 +440,33 @@ fn an_alert_property_called_with_a_pipe_gets_the_dot_hint() {
         )
     );
     let (_, errs) = compile_with_mqtt("stream|from()|alert()|mqtt('a')");
-    assert_eq!(errs[0].0, "no chaining method \"mqtt\" on alert, but property does exist. Use '.' operator instead: 'node.mqtt(..)'");
+    assert_eq!(
+        errs[0].0,
+        "no chaining method \"mqtt\" on alert, but property does exist. Use '.' operator instead: 'node.mqtt(..)'"
+    );
 }
 
 #[test]
 fn too_many_lambdas_for_a_level() {
     let (_, errs) = compile_with_mqtt("stream|from()|alert().crit(lambda: TRUE, lambda: FALSE)");
-    assert_eq!(errs, one("too many arguments to set property crit on alert", "crit(lambda: TRUE, lambda: FALSE)"));
+    assert_eq!(
+        errs,
+        one(
+            "too many arguments to set property crit on alert",
+            "crit(lambda: TRUE, lambda: FALSE)"
+        )
+    );
 }
 
 #[test]
 fn a_pipe_after_a_handler_continues_from_the_alert() {
-    let (task, errs) = compile_with_mqtt("stream|from()|alert().crit(lambda: TRUE).mqtt('a').qos(1)|log()");
+    let (task, errs) =
+        compile_with_mqtt("stream|from()|alert().crit(lambda: TRUE).mqtt('a').qos(1)|log()");
     assert_eq!(errs, vec![]);
-    assert_eq!(task.unwrap().to_dot(), "digraph t {\nstream0 -> from1;\nfrom1 -> alert2;\nalert2 -> log3;\n}");
+    assert_eq!(
+        task.unwrap().to_dot(),
+        "digraph t {\nstream0 -> from1;\nfrom1 -> alert2;\nalert2 -> log3;\n}"
+    );
 }
 
 #[test]

@@ -15,8 +15,15 @@ use crate::nodes::CHAIN_METHODS;
 use crate::point::{Batch, Fields, GroupId, Message, Point, Tags};
 
 const PROPERTIES: &[NodeProperty] = &[
-    NodeProperty::new("as", &[Arg::STRING], "Name of the output field (default: the method name)."),
-    NodeProperty::flag("usePointTimes", "Selectors: use the selected point's time instead of the window time."),
+    NodeProperty::new(
+        "as",
+        &[Arg::STRING],
+        "Name of the output field (default: the method name).",
+    ),
+    NodeProperty::flag(
+        "usePointTimes",
+        "Selectors: use the selected point's time instead of the window time.",
+    ),
 ];
 
 const fn spec(method: &'static str, doc: &'static str) -> NodeSpec {
@@ -40,14 +47,18 @@ pub(crate) const MEAN: NodeSpec = spec("mean", "Mean of the field (float).");
 pub(crate) const MEDIAN: NodeSpec = spec("median", "Median of the field (float).");
 pub(crate) const MODE: NodeSpec = spec("mode", "Most frequent value of the field.");
 pub(crate) const SPREAD: NodeSpec = spec("spread", "Maximum minus minimum of the field.");
-pub(crate) const STDDEV: NodeSpec = spec("stddev", "Sample standard deviation of the field (float).");
+pub(crate) const STDDEV: NodeSpec =
+    spec("stddev", "Sample standard deviation of the field (float).");
 pub(crate) const FIRST: NodeSpec = spec("first", "The earliest point (selector).");
 pub(crate) const LAST: NodeSpec = spec("last", "The latest point (selector).");
 pub(crate) const MIN: NodeSpec = spec("min", "The point with the smallest value (selector).");
 pub(crate) const MAX: NodeSpec = spec("max", "The point with the largest value (selector).");
 pub(crate) const PERCENTILE: NodeSpec = NodeSpec {
     args: &[Arg::STRING, Arg::FLOAT],
-    ..spec("percentile", "The point at the given percentile (selector); the percentile is a float.")
+    ..spec(
+        "percentile",
+        "The point at the given percentile (selector); the percentile is a float.",
+    )
 };
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,7 +82,10 @@ impl Func {
         !matches!(self, Func::Count | Func::First | Func::Last)
     }
     fn selector(self) -> bool {
-        matches!(self, Func::First | Func::Last | Func::Min | Func::Max | Func::Percentile(_))
+        matches!(
+            self,
+            Func::First | Func::Last | Func::Min | Func::Max | Func::Percentile(_)
+        )
     }
 }
 
@@ -90,14 +104,26 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
         "max" => Func::Max,
         _ => match props.args.get(1).map(|a| &a.value) {
             Some(Value::Float(p)) => Func::Percentile(*p),
-            _ => return Err(vec![Diagnostic::error(props.span, "percentile needs a float percentile")]),
+            _ => {
+                return Err(vec![Diagnostic::error(
+                    props.span,
+                    "percentile needs a float percentile",
+                )]);
+            }
         },
     };
     let field = match props.args.first().map(|a| &a.value) {
         Some(Value::String(f)) => Arc::<str>::from(f.as_str()),
-        _ => return Err(vec![Diagnostic::error(props.span, "an aggregate needs a field name")]),
+        _ => {
+            return Err(vec![Diagnostic::error(
+                props.span,
+                "an aggregate needs a field name",
+            )]);
+        }
     };
-    let as_name = props.string("as").map_or_else(|| Arc::from(props.method), |s| Arc::from(s.value));
+    let as_name = props
+        .string("as")
+        .map_or_else(|| Arc::from(props.method), |s| Arc::from(s.value));
     Ok(Box::new(Aggregate {
         func,
         name: props.method,
@@ -140,7 +166,8 @@ fn type_word(v: &FieldValue) -> &'static str {
 fn cmp_values(a: &FieldValue, b: &FieldValue) -> Ordering {
     match (a, b) {
         (FieldValue::Float(x), FieldValue::Float(y)) => x.total_cmp(y),
-        (FieldValue::Int(x), FieldValue::Int(y)) | (FieldValue::Duration(x), FieldValue::Duration(y)) => x.cmp(y),
+        (FieldValue::Int(x), FieldValue::Int(y))
+        | (FieldValue::Duration(x), FieldValue::Duration(y)) => x.cmp(y),
         (FieldValue::String(x), FieldValue::String(y)) => x.cmp(y),
         (FieldValue::Bool(x), FieldValue::Bool(y)) => x.cmp(y),
         _ => Ordering::Equal,
@@ -164,7 +191,13 @@ struct GroupInfo<'a> {
 }
 
 impl Aggregate {
-    fn reduce(&self, ctx: &mut NodeContext<'_>, points: &[Point], tmax: i64, g: GroupInfo<'_>) -> Option<Point> {
+    fn reduce(
+        &self,
+        ctx: &mut NodeContext<'_>,
+        points: &[Point],
+        tmax: i64,
+        g: GroupInfo<'_>,
+    ) -> Option<Point> {
         // (value, point index)
         let mut vals: Vec<(FieldValue, usize)> = Vec::with_capacity(points.len());
         for (i, p) in points.iter().enumerate() {
@@ -179,7 +212,9 @@ impl Aggregate {
                     &format!("field {} missing from point cannot aggregate", self.field),
                 ),
                 (Some(v), None) => {
-                    if self.func.numeric_only() && !matches!(v, FieldValue::Float(_) | FieldValue::Int(_)) {
+                    if self.func.numeric_only()
+                        && !matches!(v, FieldValue::Float(_) | FieldValue::Int(_))
+                    {
                         ctx.error(
                             "failed to aggregate",
                             &format!(
@@ -219,14 +254,25 @@ impl Aggregate {
             _ if n == 0 => return None,
             Func::Sum => {
                 if is_int {
-                    (FieldValue::Int(vals.iter().fold(0i64, |a, (v, _)| a.wrapping_add(as_i64(v)))), None)
+                    (
+                        FieldValue::Int(
+                            vals.iter()
+                                .fold(0i64, |a, (v, _)| a.wrapping_add(as_i64(v))),
+                        ),
+                        None,
+                    )
                 } else {
-                    (FieldValue::Float(vals.iter().map(|(v, _)| as_f64(v)).sum()), None)
+                    (
+                        FieldValue::Float(vals.iter().map(|(v, _)| as_f64(v)).sum()),
+                        None,
+                    )
                 }
             }
             Func::Mean => {
                 let sum = if is_int {
-                    vals.iter().fold(0i64, |a, (v, _)| a.wrapping_add(as_i64(v))) as f64
+                    vals.iter()
+                        .fold(0i64, |a, (v, _)| a.wrapping_add(as_i64(v)))
+                        as f64
                 } else {
                     vals.iter().map(|(v, _)| as_f64(v)).sum()
                 };
@@ -235,7 +281,11 @@ impl Aggregate {
             Func::Median => {
                 let mut xs: Vec<f64> = vals.iter().map(|(v, _)| as_f64(v)).collect();
                 xs.sort_by(f64::total_cmp);
-                let m = if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 };
+                let m = if n % 2 == 1 {
+                    xs[n / 2]
+                } else {
+                    (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+                };
                 (FieldValue::Float(m), None)
             }
             Func::Stddev => {
@@ -243,8 +293,11 @@ impl Aggregate {
                     (FieldValue::Float(0.0), None)
                 } else {
                     let mean = vals.iter().map(|(v, _)| as_f64(v)).sum::<f64>() / n as f64;
-                    let var =
-                        vals.iter().map(|(v, _)| (as_f64(v) - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+                    let var = vals
+                        .iter()
+                        .map(|(v, _)| (as_f64(v) - mean).powi(2))
+                        .sum::<f64>()
+                        / (n - 1) as f64;
                     (FieldValue::Float(var.sqrt()), None)
                 }
             }
@@ -252,7 +305,9 @@ impl Aggregate {
                 let min = vals.iter().map(|(v, _)| v).min_by(|a, b| cmp_values(a, b));
                 let max = vals.iter().map(|(v, _)| v).max_by(|a, b| cmp_values(a, b));
                 match (min, max) {
-                    (Some(FieldValue::Int(a)), Some(FieldValue::Int(b))) => (FieldValue::Int(b.wrapping_sub(*a)), None),
+                    (Some(FieldValue::Int(a)), Some(FieldValue::Int(b))) => {
+                        (FieldValue::Int(b.wrapping_sub(*a)), None)
+                    }
                     (Some(a), Some(b)) => (FieldValue::Float(as_f64(b) - as_f64(a)), None),
                     _ => return None,
                 }
@@ -264,14 +319,20 @@ impl Aggregate {
                 for k in 1..n {
                     let (t, bt) = (points[vals[k].1].time, points[vals[best].1].time);
                     let better = if first { t < bt } else { t > bt };
-                    if better || (t == bt && cmp_values(&vals[k].0, &vals[best].0) == Ordering::Greater) {
+                    if better
+                        || (t == bt && cmp_values(&vals[k].0, &vals[best].0) == Ordering::Greater)
+                    {
                         best = k;
                     }
                 }
                 (vals[best].0.clone(), Some(best))
             }
             Func::Min | Func::Max => {
-                let want = if self.func == Func::Min { Ordering::Less } else { Ordering::Greater };
+                let want = if self.func == Func::Min {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
                 let mut best = 0;
                 for k in 1..n {
                     let c = cmp_values(&vals[k].0, &vals[best].0);
@@ -302,14 +363,17 @@ impl Aggregate {
                 }
                 out.fields.insert(self.as_name.clone(), result);
                 // Quirk (spec §4.6): percentile on an int field ignores usePointTimes.
-                let point_time = self.use_point_times && !(matches!(self.func, Func::Percentile(_)) && is_int);
+                let point_time =
+                    self.use_point_times && !(matches!(self.func, Func::Percentile(_)) && is_int);
                 out.time = if point_time { src.time } else { tmax };
                 out.group = g.group.clone();
                 out.dimensions = g.dims.clone();
                 Some(out)
             }
             _ => {
-                let (db, rp) = points.first().map_or((Arc::from(""), Arc::from("")), |p| (p.db.clone(), p.rp.clone()));
+                let (db, rp) = points.first().map_or((Arc::from(""), Arc::from("")), |p| {
+                    (p.db.clone(), p.rp.clone())
+                });
                 Some(Point {
                     name: g.name.clone(),
                     db,
@@ -347,7 +411,12 @@ impl Aggregate {
     }
 
     fn batch(&mut self, ctx: &mut NodeContext<'_>, b: Batch, out: &mut Vec<Message>) {
-        let g = GroupInfo { name: &b.name, group: &b.group, tags: b.tags.clone(), dims: &b.dimensions };
+        let g = GroupInfo {
+            name: &b.name,
+            group: &b.group,
+            tags: b.tags.clone(),
+            dims: &b.dimensions,
+        };
         if let Some(p) = self.reduce(ctx, &b.points, b.tmax, g) {
             out.push(Message::Point(p));
         }

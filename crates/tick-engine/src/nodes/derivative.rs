@@ -20,9 +20,20 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
     variadic: None,
     chains: CHAIN_METHODS,
     properties: &[
-        NodeProperty::new("unit", &[Arg::DURATION], "The time unit of the rate (default 1s)."),
-        NodeProperty::flag("nonNegative", "Drop negative rates (the point still becomes the previous one)."),
-        NodeProperty::new("as", &[Arg::STRING], "Output field (default: the input field itself)."),
+        NodeProperty::new(
+            "unit",
+            &[Arg::DURATION],
+            "The time unit of the rate (default 1s).",
+        ),
+        NodeProperty::flag(
+            "nonNegative",
+            "Drop negative rates (the point still becomes the previous one).",
+        ),
+        NodeProperty::new(
+            "as",
+            &[Arg::STRING],
+            "Output field (default: the input field itself).",
+        ),
     ],
     handlers: false,
     doc: "Computes the rate of change of a field.",
@@ -31,16 +42,24 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
 
 fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
     let Some(Value::String(field)) = props.args.first().map(|a| &a.value) else {
-        return Err(vec![Diagnostic::error(props.span, "derivative needs a field name")]);
+        return Err(vec![Diagnostic::error(
+            props.span,
+            "derivative needs a field name",
+        )]);
     };
     let field: Arc<str> = Arc::from(field.as_str());
     let unit = props.duration("unit").map_or(1_000_000_000, |d| d.value);
     if unit <= 0 {
         let span = props.flag("unit").unwrap_or(props.span);
-        return Err(vec![Diagnostic::error(span, "derivative unit must be a positive duration")]);
+        return Err(vec![Diagnostic::error(
+            span,
+            "derivative unit must be a positive duration",
+        )]);
     }
     Ok(Box::new(Derivative {
-        as_name: props.string("as").map_or_else(|| field.clone(), |s| Arc::from(s.value)),
+        as_name: props
+            .string("as")
+            .map_or_else(|| field.clone(), |s| Arc::from(s.value)),
         field,
         unit,
         non_negative: props.flag("nonNegative").is_some(),
@@ -59,7 +78,12 @@ struct Derivative {
 
 impl Derivative {
     /// One step with `prev` as the group's previous point; `None` drops the point.
-    fn step(&self, ctx: &mut NodeContext<'_>, prev: &mut Option<(i64, f64)>, mut p: Point) -> Option<Point> {
+    fn step(
+        &self,
+        ctx: &mut NodeContext<'_>,
+        prev: &mut Option<(i64, f64)>,
+        mut p: Point,
+    ) -> Option<Point> {
         let v = match p.fields.get(&self.field) {
             Some(FieldValue::Float(f)) => *f,
             Some(FieldValue::Int(i)) => *i as f64,
@@ -70,11 +94,16 @@ impl Derivative {
                     Some(FieldValue::Bool(_)) => "bool",
                     _ => "time.Duration",
                 };
-                ctx.error("cannot perform derivative", &format!("field is the wrong type: {ty}"));
+                ctx.error(
+                    "cannot perform derivative",
+                    &format!("field is the wrong type: {ty}"),
+                );
                 return None;
             }
         };
-        let Some((pt, pv)) = prev.replace((p.time, v)) else { return None };
+        let Some((pt, pv)) = prev.replace((p.time, v)) else {
+            return None;
+        };
         let elapsed = p.time.wrapping_sub(pt);
         if elapsed == 0 {
             ctx.error("cannot perform derivative", &"elaspsed time was 0");
@@ -84,7 +113,8 @@ impl Derivative {
         if self.non_negative && rate < 0.0 {
             return None;
         }
-        p.fields.insert(self.as_name.clone(), FieldValue::Float(rate));
+        p.fields
+            .insert(self.as_name.clone(), FieldValue::Float(rate));
         Some(p)
     }
 }
@@ -106,7 +136,10 @@ impl Node for Derivative {
             Message::Batch(mut b) => {
                 let mut prev = None;
                 let points = std::mem::take(&mut b.points);
-                b.points = points.into_iter().filter_map(|p| self.step(ctx, &mut prev, p)).collect();
+                b.points = points
+                    .into_iter()
+                    .filter_map(|p| self.step(ctx, &mut prev, p))
+                    .collect();
                 out.push(Message::Batch(b));
             }
         }

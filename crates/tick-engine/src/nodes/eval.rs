@@ -6,17 +6,17 @@
 //! j runs, every name it references is reloaded from the point when the point has it, which
 //! overwrites an earlier result of the same name, in the output too.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tick_lambda::{EvalError, FieldValue, Lambda, Record, State};
 use tick_syntax::Diagnostic;
 
+use crate::group::PerGroup;
 use crate::node::{
     Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
 };
 use crate::nodes::CHAIN_METHODS;
-use crate::point::{GroupId, Message, Point};
+use crate::point::{Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
     method: "eval",
@@ -103,22 +103,40 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
         Some(list) if list.is_empty() => Keep::All,
         Some(list) => Keep::Only(list.into_iter().map(|s| Arc::from(s.value)).collect()),
     };
+    let refs = lambdas
+        .iter()
+        .map(|l| {
+            l.references()
+                .iter()
+                .map(|r| Arc::from(r.as_str()))
+                .collect()
+        })
+        .collect();
     Ok(Box::new(Eval {
-        lambdas,
-        names,
-        is_tag,
-        keep,
-        states: HashMap::new(),
-        scope: Vec::new(),
+        exprs: Exprs {
+            lambdas,
+            refs,
+            names,
+            is_tag,
+            keep,
+            scope: Vec::new(),
+        },
+        states: PerGroup::default(),
     }))
 }
 
 struct Eval {
+    exprs: Exprs,
+    states: PerGroup<Vec<State>>,
+}
+
+struct Exprs {
     lambdas: Vec<Lambda>,
+    /// The references of each lambda.
+    refs: Vec<Vec<Arc<str>>>,
     names: Vec<Arc<str>>,
     is_tag: Vec<bool>,
     keep: Keep,
-    states: HashMap<GroupId, Vec<State>>,
     /// The per-point scope, reused: (name, value).
     scope: Vec<(Arc<str>, FieldValue)>,
 }
@@ -158,24 +176,26 @@ fn go_type(v: &FieldValue) -> &'static str {
     }
 }
 
-impl Eval {
+impl Exprs {
     /// Evaluates every expression into `self.scope`, then builds the output point.
     fn point(&mut self, states: &mut [State], mut p: Point) -> Result<Point, String> {
         self.scope.clear();
         for (j, lambda) in self.lambdas.iter().enumerate() {
-            for r in lambda.references() {
+            for r in &self.refs[j] {
                 let field = p.fields.get(r);
                 let tag = p.tags.get(r);
                 let loaded = match (field, tag) {
                     (Some(_), Some(_)) => {
-                        return Err(EvalError::FieldTagClash { name: r.clone() }.to_string());
+                        return Err(EvalError::FieldTagClash {
+                            name: r.to_string(),
+                        }
+                        .to_string());
                     }
                     (Some(f), None) => f.clone(),
                     (None, Some(t)) => FieldValue::String(t.to_string()),
                     (None, None) => continue,
                 };
-                let key: Arc<str> = Arc::from(r.as_str());
-                set(&mut self.scope, &key, loaded);
+                set(&mut self.scope, r, loaded);
             }
             let rec = Scope {
                 vars: &self.scope,
@@ -252,32 +272,27 @@ impl Eval {
 
 impl Node for Eval {
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
+        let Eval { exprs, states } = self;
+        let group = match &msg {
+            Message::Point(p) => &p.group,
+            Message::Batch(b) => &b.group,
+        };
+        let states = states.get_or_insert_with(group, || {
+            exprs.lambdas.iter().map(Lambda::new_state).collect()
+        });
         match msg {
-            Message::Point(p) => {
-                let mut states = match self.states.remove(p.group.as_str()) {
-                    Some(s) => s,
-                    None => self.lambdas.iter().map(Lambda::new_state).collect(),
-                };
-                let group = p.group.clone();
-                match self.point(&mut states, p) {
-                    Ok(p) => out.push(Message::Point(p)),
-                    Err(e) => ctx.error("error evaluating expression", &e),
-                }
-                self.states.insert(group, states);
-            }
+            Message::Point(p) => match exprs.point(states, p) {
+                Ok(p) => out.push(Message::Point(p)),
+                Err(e) => ctx.error("error evaluating expression", &e),
+            },
             Message::Batch(mut b) => {
-                let mut states = match self.states.remove(b.group.as_str()) {
-                    Some(s) => s,
-                    None => self.lambdas.iter().map(Lambda::new_state).collect(),
-                };
                 let mut kept = Vec::with_capacity(b.points.len());
                 for p in std::mem::take(&mut b.points) {
-                    match self.point(&mut states, p) {
+                    match exprs.point(states, p) {
                         Ok(p) => kept.push(p),
                         Err(e) => ctx.error("error evaluating expression", &e),
                     }
                 }
-                self.states.insert(b.group.clone(), states);
                 b.points = kept;
                 out.push(Message::Batch(b));
             }

@@ -26,9 +26,15 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
 
 fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
     let Some(Value::String(name)) = props.args.first().map(|a| &a.value) else {
-        return Err(vec![Diagnostic::error(props.span, "httpOut needs an endpoint name")]);
+        return Err(vec![Diagnostic::error(
+            props.span,
+            "httpOut needs an endpoint name",
+        )]);
     };
-    Ok(Box::new(HttpOut { name: name.clone(), rows: Vec::new() }))
+    Ok(Box::new(HttpOut {
+        name: name.clone(),
+        rows: Vec::new(),
+    }))
 }
 
 struct HttpOut {
@@ -45,7 +51,11 @@ fn point_row(p: &Point) -> Row {
     }
     Row {
         name: p.name.to_string(),
-        tags: p.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        tags: p
+            .tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         columns,
         values: vec![values],
     }
@@ -53,9 +63,17 @@ fn point_row(p: &Point) -> Row {
 
 /// A batch as one row: the group tags, then time, the fields and the non-group tags as columns.
 fn batch_row(b: &Batch) -> Row {
-    let fields: BTreeSet<&str> = b.points.iter().flat_map(|p| p.fields.iter().map(|(k, _)| k)).collect();
-    let tags: BTreeSet<&str> =
-        b.points.iter().flat_map(|p| p.tags.iter().map(|(k, _)| k)).filter(|k| !b.tags.contains(k)).collect();
+    let fields: BTreeSet<&str> = b
+        .points
+        .iter()
+        .flat_map(|p| p.fields.iter().map(|(k, _)| k))
+        .collect();
+    let tags: BTreeSet<&str> = b
+        .points
+        .iter()
+        .flat_map(|p| p.tags.iter().map(|(k, _)| k))
+        .filter(|k| !b.tags.contains(k))
+        .collect();
     let mut columns = vec!["time".to_string()];
     columns.extend(fields.iter().map(|s| s.to_string()));
     columns.extend(tags.iter().map(|s| s.to_string()));
@@ -68,13 +86,20 @@ fn batch_row(b: &Batch) -> Row {
                 Some(v) => RowValue::Field(v.clone()),
                 None => RowValue::Tag(None),
             }));
-            row.extend(tags.iter().map(|t| RowValue::Tag(p.tags.get(t).map(str::to_string))));
+            row.extend(
+                tags.iter()
+                    .map(|t| RowValue::Tag(p.tags.get(t).map(str::to_string))),
+            );
             row
         })
         .collect();
     Row {
         name: b.name.to_string(),
-        tags: b.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        tags: b
+            .tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         columns,
         values,
     }
@@ -94,6 +119,9 @@ impl Node for HttpOut {
     }
 
     fn http_out(&self) -> Option<(&str, Vec<Row>)> {
-        Some((&self.name, self.rows.iter().map(|(_, r)| r.clone()).collect()))
+        Some((
+            &self.name,
+            self.rows.iter().map(|(_, r)| r.clone()).collect(),
+        ))
     }
 }

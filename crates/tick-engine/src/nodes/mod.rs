@@ -15,9 +15,9 @@ pub(crate) mod http_out;
 pub(crate) mod log;
 pub(crate) mod state_tracking;
 pub(crate) mod stream;
-pub(crate) mod window;
 #[path = "where.rs"]
 pub(crate) mod where_;
+pub(crate) mod window;
 
 /// Every node kind we run, in documentation order.
 pub(crate) const NODES: &[&NodeSpec] = &[

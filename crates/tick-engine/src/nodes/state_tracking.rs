@@ -8,7 +8,9 @@ use std::sync::Arc;
 use tick_lambda::{FieldValue, Lambda, State};
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value};
+use crate::node::{
+    Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
+};
 use crate::nodes::CHAIN_METHODS;
 use crate::point::{GroupId, Message, Point};
 
@@ -20,8 +22,16 @@ pub(crate) const DURATION: NodeSpec = NodeSpec {
     variadic: None,
     chains: CHAIN_METHODS,
     properties: &[
-        NodeProperty::new("as", &[Arg::STRING], "Output field (default `state_duration`)."),
-        NodeProperty::new("unit", &[Arg::DURATION], "Unit of the duration (default 1s)."),
+        NodeProperty::new(
+            "as",
+            &[Arg::STRING],
+            "Output field (default `state_duration`).",
+        ),
+        NodeProperty::new(
+            "unit",
+            &[Arg::DURATION],
+            "Unit of the duration (default 1s).",
+        ),
     ],
     handlers: false,
     doc: "Adds how long the predicate has been true (float, in units), or -1.",
@@ -35,21 +45,39 @@ pub(crate) const COUNT: NodeSpec = NodeSpec {
     optional: &[],
     variadic: None,
     chains: CHAIN_METHODS,
-    properties: &[NodeProperty::new("as", &[Arg::STRING], "Output field (default `state_count`).")],
+    properties: &[NodeProperty::new(
+        "as",
+        &[Arg::STRING],
+        "Output field (default `state_count`).",
+    )],
     handlers: false,
     doc: "Adds for how many consecutive points the predicate has been true (int), or -1.",
     build,
 };
 
 fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
-    let Some(ArgValue { value: Value::Lambda(lambda), .. }) = props.args.first() else {
-        return Err(vec![Diagnostic::error(props.span, "a state node needs a lambda")]);
+    let Some(ArgValue {
+        value: Value::Lambda(lambda),
+        ..
+    }) = props.args.first()
+    else {
+        return Err(vec![Diagnostic::error(
+            props.span,
+            "a state node needs a lambda",
+        )]);
     };
     let count = props.method == "stateCount";
-    let default = if count { "state_count" } else { "state_duration" };
+    let default = if count {
+        "state_count"
+    } else {
+        "state_duration"
+    };
     let unit = props.duration("unit").map_or(1_000_000_000, |d| d.value);
     if unit <= 0 {
-        return Err(vec![Diagnostic::error(props.flag("unit").unwrap_or(props.span), "unit must be a positive duration")]);
+        return Err(vec![Diagnostic::error(
+            props.flag("unit").unwrap_or(props.span),
+            "unit must be a positive duration",
+        )]);
     }
     Ok(Box::new(StateTracking {
         lambda: lambda.clone(),
@@ -77,7 +105,13 @@ struct StateTracking {
 }
 
 impl StateTracking {
-    fn step(&self, ctx: &mut NodeContext<'_>, state: &mut State, tr: &mut Tracker, mut p: Point) -> Option<Point> {
+    fn step(
+        &self,
+        ctx: &mut NodeContext<'_>,
+        state: &mut State,
+        tr: &mut Tracker,
+        mut p: Point,
+    ) -> Option<Point> {
         let holds = match self.lambda.eval_bool(&p, state) {
             Ok(b) => b,
             Err(e) => {
@@ -87,7 +121,11 @@ impl StateTracking {
         };
         let value = if !holds {
             *tr = Tracker::default();
-            if self.count { FieldValue::Int(-1) } else { FieldValue::Float(-1.0) }
+            if self.count {
+                FieldValue::Int(-1)
+            } else {
+                FieldValue::Float(-1.0)
+            }
         } else if self.count {
             tr.count += 1;
             FieldValue::Int(tr.count)
@@ -106,7 +144,10 @@ impl Node for StateTracking {
             Message::Point(p) => p.group.clone(),
             Message::Batch(b) => b.group.clone(),
         };
-        let (mut state, mut tr) = self.groups.remove(group.as_str()).unwrap_or_else(|| (self.lambda.new_state(), Tracker::default()));
+        let (mut state, mut tr) = self
+            .groups
+            .remove(group.as_str())
+            .unwrap_or_else(|| (self.lambda.new_state(), Tracker::default()));
         match msg {
             Message::Point(p) => {
                 if let Some(r) = self.step(ctx, &mut state, &mut tr, p) {
@@ -117,7 +158,10 @@ impl Node for StateTracking {
             Message::Batch(mut b) => {
                 let mut btr = Tracker::default();
                 let points = std::mem::take(&mut b.points);
-                b.points = points.into_iter().filter_map(|p| self.step(ctx, &mut state, &mut btr, p)).collect();
+                b.points = points
+                    .into_iter()
+                    .filter_map(|p| self.step(ctx, &mut state, &mut btr, p))
+                    .collect();
                 out.push(Message::Batch(b));
             }
         }

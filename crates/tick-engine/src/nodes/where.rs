@@ -1,14 +1,13 @@
 //! `|where(lambda)` (spec §4.2): keeps a point when the predicate is true; drops it when false
 //! or on an evaluation error (counted and logged). Expression state is per group (§3.6).
 
-use std::collections::HashMap;
-
 use tick_lambda::{Lambda, State};
 use tick_syntax::Diagnostic;
 
+use crate::group::PerGroup;
 use crate::node::{Arg, ArgValue, BuildContext, Node, NodeContext, NodeProps, NodeSpec, Value};
 use crate::nodes::CHAIN_METHODS;
-use crate::point::{GroupId, Message};
+use crate::point::Message;
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
     method: "where",
@@ -30,7 +29,7 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
             ..
         }) => Ok(Box::new(Where {
             lambda: l.clone(),
-            states: HashMap::new(),
+            states: PerGroup::default(),
         })),
         _ => Err(vec![Diagnostic::error(
             props.span,
@@ -41,37 +40,30 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
 
 struct Where {
     lambda: Lambda,
-    states: HashMap<GroupId, State>,
+    states: PerGroup<State>,
 }
 
 impl Node for Where {
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
+        let lambda = &self.lambda;
         match msg {
             Message::Point(p) => {
-                let state = match self.states.get_mut(p.group.as_str()) {
-                    Some(s) => s,
-                    None => self
-                        .states
-                        .entry(p.group.clone())
-                        .or_insert_with(|| self.lambda.new_state()),
-                };
-                match self.lambda.eval_bool(&p, state) {
+                let state = self
+                    .states
+                    .get_or_insert_with(&p.group, || lambda.new_state());
+                match lambda.eval_bool(&p, state) {
                     Ok(true) => out.push(Message::Point(p)),
                     Ok(false) => {}
                     Err(e) => ctx.error("error while evaluating expression", &e),
                 }
             }
             Message::Batch(mut b) => {
-                let state = match self.states.get_mut(b.group.as_str()) {
-                    Some(s) => s,
-                    None => self
-                        .states
-                        .entry(b.group.clone())
-                        .or_insert_with(|| self.lambda.new_state()),
-                };
+                let state = self
+                    .states
+                    .get_or_insert_with(&b.group, || lambda.new_state());
                 let mut kept = Vec::with_capacity(b.points.len());
                 for p in b.points {
-                    match self.lambda.eval_bool(&p, state) {
+                    match lambda.eval_bool(&p, state) {
                         Ok(true) => kept.push(p),
                         Ok(false) => {}
                         Err(e) => ctx.error("error while evaluating expression", &e),

@@ -19,9 +19,19 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
     chains: CHAIN_METHODS,
     properties: &[
         NodeProperty::new("period", &[Arg::DURATION], "Length of the window."),
-        NodeProperty::new("every", &[Arg::DURATION], "Emit interval; 0 emits on every point."),
-        NodeProperty::flag("align", "Align emit times to multiples of `every` (Go Truncate)."),
-        NodeProperty::flag("fillPeriod", "Emit nothing until a full period has elapsed."),
+        NodeProperty::new(
+            "every",
+            &[Arg::DURATION],
+            "Emit interval; 0 emits on every point.",
+        ),
+        NodeProperty::flag(
+            "align",
+            "Align emit times to multiples of `every` (Go Truncate).",
+        ),
+        NodeProperty::flag(
+            "fillPeriod",
+            "Emit nothing until a full period has elapsed.",
+        ),
         NodeProperty::new("periodCount", &[Arg::INT], "Window length in points."),
         NodeProperty::new("everyCount", &[Arg::INT], "Emit every this many points."),
     ],
@@ -32,8 +42,15 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
 
 #[derive(Debug, Clone, Copy)]
 enum Mode {
-    Time { period: i64, every: i64, align: bool },
-    Count { period: usize, every: usize },
+    Time {
+        period: i64,
+        every: i64,
+        align: bool,
+    },
+    Count {
+        period: usize,
+        every: usize,
+    },
 }
 
 fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
@@ -43,29 +60,51 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
     let every_count = props.int("everyCount").map_or(0, |d| d.value);
     let align = props.flag("align");
     let fill = props.flag("fillPeriod").is_some();
-    let err = |span, m: &str| Err(vec![Diagnostic::error(span, format!("invalid TICKscript: {m}"))]);
+    let err = |span, m: &str| {
+        Err(vec![Diagnostic::error(
+            span,
+            format!("invalid TICKscript: {m}"),
+        )])
+    };
     if period != 0 && period_count != 0 {
-        return err(props.flag("periodCount").unwrap_or(props.span), "cannot specify both period and periodCount");
+        return err(
+            props.flag("periodCount").unwrap_or(props.span),
+            "cannot specify both period and periodCount",
+        );
     }
     if period_count != 0 {
         if let Some(span) = align {
             return err(span, "can only align windows based off time, not count");
         }
         if every_count <= 0 {
-            return err(props.flag("periodCount").unwrap_or(props.span), "everyCount must be greater than zero");
+            return err(
+                props.flag("periodCount").unwrap_or(props.span),
+                "everyCount must be greater than zero",
+            );
         }
     }
     let mode = if period > 0 {
-        Mode::Time { period, every: every.max(0), align: align.is_some() }
+        Mode::Time {
+            period,
+            every: every.max(0),
+            align: align.is_some(),
+        }
     } else if period_count > 0 {
-        Mode::Count { period: period_count as usize, every: every_count as usize }
+        Mode::Count {
+            period: period_count as usize,
+            every: every_count as usize,
+        }
     } else {
         return Err(vec![Diagnostic::error(
             props.span,
             "window node must have either a non zero period or non zero period count",
         )]);
     };
-    Ok(Box::new(Window { mode, fill, groups: HashMap::new() }))
+    Ok(Box::new(Window {
+        mode,
+        fill,
+        groups: HashMap::new(),
+    }))
 }
 
 struct GroupWindow {
@@ -103,22 +142,39 @@ impl Window {
             None => self
                 .groups
                 .entry(p.group.clone())
-                .or_insert_with(|| GroupWindow { buf: VecDeque::new(), next: None, count: 0, first: p.clone() }),
+                .or_insert_with(|| GroupWindow {
+                    buf: VecDeque::new(),
+                    next: None,
+                    count: 0,
+                    first: p.clone(),
+                }),
         };
         match mode {
-            Mode::Time { period, every, align } if every > 0 => {
+            Mode::Time {
+                period,
+                every,
+                align,
+            } if every > 0 => {
                 let next = *g.next.get_or_insert_with(|| {
                     if fill {
                         let first_period = p.time.saturating_add(period);
                         if align {
                             let t = crate::time::truncate(first_period, every);
-                            if t <= first_period { t.saturating_add(every) } else { t }
+                            if t <= first_period {
+                                t.saturating_add(every)
+                            } else {
+                                t
+                            }
                         } else {
                             first_period
                         }
                     } else {
                         let n = p.time.saturating_add(every);
-                        if align { crate::time::truncate(n, every) } else { n }
+                        if align {
+                            crate::time::truncate(n, every)
+                        } else {
+                            n
+                        }
                     }
                 });
                 if p.time >= next {
@@ -126,14 +182,26 @@ impl Window {
                     while g.buf.front().is_some_and(|b| b.time < tmin) {
                         g.buf.pop_front();
                     }
-                    out.push(Message::Batch(batch(&g.first, next, g.buf.iter().cloned().collect())));
+                    out.push(Message::Batch(batch(
+                        &g.first,
+                        next,
+                        g.buf.iter().cloned().collect(),
+                    )));
                     let n = p.time.saturating_add(every);
-                    g.next = Some(if align { crate::time::truncate(n, every) } else { n });
+                    g.next = Some(if align {
+                        crate::time::truncate(n, every)
+                    } else {
+                        n
+                    });
                 }
                 g.buf.push_back(p);
             }
             Mode::Time { period, .. } => {
-                let start = *g.next.get_or_insert(if fill { p.time.saturating_add(period) } else { i64::MIN });
+                let start = *g.next.get_or_insert(if fill {
+                    p.time.saturating_add(period)
+                } else {
+                    i64::MIN
+                });
                 let t = p.time;
                 g.buf.push_back(p);
                 let tmin = t.saturating_sub(period);
@@ -141,7 +209,11 @@ impl Window {
                     g.buf.pop_front();
                 }
                 if t >= start {
-                    out.push(Message::Batch(batch(&g.first, t, g.buf.iter().cloned().collect())));
+                    out.push(Message::Batch(batch(
+                        &g.first,
+                        t,
+                        g.buf.iter().cloned().collect(),
+                    )));
                 }
             }
             Mode::Count { period, every } => {
@@ -157,7 +229,11 @@ impl Window {
                     g.count % every == 0
                 };
                 if emit {
-                    out.push(Message::Batch(batch(&g.first, t, g.buf.iter().cloned().collect())));
+                    out.push(Message::Batch(batch(
+                        &g.first,
+                        t,
+                        g.buf.iter().cloned().collect(),
+                    )));
                 }
             }
         }
@@ -185,10 +261,17 @@ mod tests {
     const S: i64 = 1_000_000_000;
 
     fn run(mode: Mode, fill: bool, secs: &[i64]) -> Vec<(i64, Vec<i64>)> {
-        let mut w = Window { mode, fill, groups: HashMap::new() };
+        let mut w = Window {
+            mode,
+            fill,
+            groups: HashMap::new(),
+        };
         let mut out = Vec::new();
         for &s in secs {
-            w.point(Point::new("m", "", "", Tags::default(), Fields::default(), s * S), &mut out);
+            w.point(
+                Point::new("m", "", "", Tags::default(), Fields::default(), s * S),
+                &mut out,
+            );
         }
         out.into_iter()
             .map(|m| match m {
@@ -201,7 +284,11 @@ mod tests {
     const PTS: &[i64] = &[1, 3, 6, 11, 12, 17, 30];
 
     fn time(period: i64, every: i64, align: bool) -> Mode {
-        Mode::Time { period: period * S, every: every * S, align }
+        Mode::Time {
+            period: period * S,
+            every: every * S,
+            align,
+        }
     }
 
     #[test]
@@ -209,7 +296,11 @@ mod tests {
         // Spec §4.5: period 10s, every 5s, fillPeriod → 3@11, 3@16, 2@22.
         assert_eq!(
             run(time(10, 5, false), true, PTS),
-            vec![(11, vec![1, 3, 6]), (16, vec![6, 11, 12]), (22, vec![12, 17])]
+            vec![
+                (11, vec![1, 3, 6]),
+                (16, vec![6, 11, 12]),
+                (22, vec![12, 17])
+            ]
         );
     }
 
@@ -221,7 +312,11 @@ mod tests {
         );
         assert_eq!(
             run(time(10, 4, true), true, PTS),
-            vec![(12, vec![3, 6, 11]), (16, vec![6, 11, 12]), (20, vec![11, 12, 17])]
+            vec![
+                (12, vec![3, 6, 11]),
+                (16, vec![6, 11, 12]),
+                (20, vec![11, 12, 17])
+            ]
         );
     }
 
@@ -236,7 +331,10 @@ mod tests {
 
     #[test]
     fn unaligned_every_starts_from_the_first_point() {
-        assert_eq!(run(time(10, 5, false), false, &[1, 3, 6, 8]), vec![(6, vec![1, 3])]);
+        assert_eq!(
+            run(time(10, 5, false), false, &[1, 3, 6, 8]),
+            vec![(6, vec![1, 3])]
+        );
     }
 
     #[test]
@@ -244,23 +342,42 @@ mod tests {
         // Spec §4.5: period 10s with fillPeriod: {3,6,11}, {3,6,11,12}, {11,12,17}, {30}.
         assert_eq!(
             run(time(10, 0, false), true, PTS),
-            vec![(11, vec![3, 6, 11]), (12, vec![3, 6, 11, 12]), (17, vec![11, 12, 17]), (30, vec![30])]
+            vec![
+                (11, vec![3, 6, 11]),
+                (12, vec![3, 6, 11, 12]),
+                (17, vec![11, 12, 17]),
+                (30, vec![30])
+            ]
         );
-        assert_eq!(run(time(10, 0, false), false, &[1, 3]), vec![(1, vec![1]), (3, vec![1, 3])]);
+        assert_eq!(
+            run(time(10, 0, false), false, &[1, 3]),
+            vec![(1, vec![1]), (3, vec![1, 3])]
+        );
     }
 
     #[test]
     fn count_windows_include_the_current_point() {
-        let count = |p, e| Mode::Count { period: p, every: e };
+        let count = |p, e| Mode::Count {
+            period: p,
+            every: e,
+        };
         let pts: Vec<i64> = (1..=6).collect();
         assert_eq!(
             run(count(3, 1), false, &pts[..4]),
-            vec![(1, vec![1]), (2, vec![1, 2]), (3, vec![1, 2, 3]), (4, vec![2, 3, 4])]
+            vec![
+                (1, vec![1]),
+                (2, vec![1, 2]),
+                (3, vec![1, 2, 3]),
+                (4, vec![2, 3, 4])
+            ]
         );
         assert_eq!(
             run(count(3, 2), false, &pts),
             vec![(2, vec![1, 2]), (4, vec![2, 3, 4]), (6, vec![4, 5, 6])]
         );
-        assert_eq!(run(count(2, 3), false, &pts), vec![(3, vec![2, 3]), (6, vec![5, 6])]);
+        assert_eq!(
+            run(count(2, 3), false, &pts),
+            vec![(3, vec![2, 3]), (6, vec![5, 6])]
+        );
     }
 }

@@ -653,6 +653,20 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                     } else {
                         st.on_event(&ev);
                     }
+                    if let Event::Outgoing(Outgoing::PingReq) = ev {
+                        tracing::debug!(
+                            broker = %broker.name,
+                            live = st.live,
+                            unsent = (st.base + st.entries.len() as u64).saturating_sub(st.cursor),
+                            awaiting_pkid = st.awaiting_pkid.len(),
+                            in_flight = st.by_pkid.len(),
+                            collided = ?st.collided,
+                            connected = st.connected,
+                            rumqttc_inflight = eventloop.state.inflight(),
+                            rumqttc_collision = eventloop.state.collision.is_some(),
+                            "MQTT outbox"
+                        );
+                    }
                     st.feed();
                     let stalled = !st.by_pkid.is_empty() && st.last_progress.elapsed() > stall;
                     if stalled {

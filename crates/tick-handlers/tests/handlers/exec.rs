@@ -88,3 +88,28 @@ async fn exec_reports_a_program_that_does_not_exist() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn exec_does_not_deadlock_on_a_program_that_writes_before_reading() {
+    // 1 MB of output before reading stdin: more than any pipe buffer, so stdin must be fed
+    // while the output is collected.
+    let u = handler_use(
+        "exec",
+        vec![s("/bin/sh"), s("-c"), s("head -c 1000000 /dev/zero; cat > /dev/null")],
+        vec![],
+    );
+    let mut h = Handler::from_use(&u, &Services::default()).unwrap();
+    let mut big = critical_event();
+    big.state.message = "x".repeat(1_000_000);
+    let r = tokio::time::timeout(std::time::Duration::from_secs(20), h.handle(&big)).await;
+    assert!(matches!(r, Ok(Ok(()))), "{r:?}");
+}
+
+#[tokio::test]
+async fn exec_counts_a_program_that_ignores_its_input_by_its_exit_status() {
+    let u = handler_use("exec", vec![s("/bin/true")], vec![]);
+    let mut h = Handler::from_use(&u, &Services::default()).unwrap();
+    let mut big = critical_event();
+    big.state.message = "x".repeat(1_000_000);
+    h.handle(&big).await.unwrap();
+}

@@ -473,7 +473,11 @@ fn mqtt_options_are_decoded_strictly() {
 
 #[test]
 fn deeply_nested_files_give_an_error_not_a_stack_overflow() {
-    let deep_yaml = format!("topic: cpu\nid: x\nkind: log\noptions: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_yaml = format!(
+        "topic: cpu\nid: x\nkind: log\noptions: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let (path, err) = load_err("deep.yaml", &deep_yaml);
     assert!(err.starts_with(&format!("{}: ", path.display())), "{err}");
     let deep_json = format!(
@@ -484,6 +488,9 @@ fn deeply_nested_files_give_an_error_not_a_stack_overflow() {
     let (path, err) = load_err("deep.json", &deep_json);
     assert_eq!(
         err,
-        format!("{}: options: invalid type: sequence, expected a string at line 1 column 48", path.display())
+        format!(
+            "{}: options: invalid type: sequence, expected a string at line 1 column 48",
+            path.display()
+        )
     );
 }

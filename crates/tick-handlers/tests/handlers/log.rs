@@ -86,7 +86,11 @@ async fn log_writes_nothing_for_an_event_with_nan() {
 
 #[test]
 fn check_points_a_bad_mode_at_the_mode_property_and_a_bad_path_at_the_call() {
-    let mut u = handler_use("log", vec![s("/tmp/x.log")], vec![("mode", vec![Literal::Int(0o444)])]);
+    let mut u = handler_use(
+        "log",
+        vec![s("/tmp/x.log")],
+        vec![("mode", vec![Literal::Int(0o444)])],
+    );
     u.span = tick_syntax::Span { start: 5, end: 20 };
     u.properties[0].span = tick_syntax::Span { start: 21, end: 31 };
     assert_eq!(
@@ -102,7 +106,8 @@ fn check_points_a_bad_mode_at_the_mode_property_and_a_bad_path_at_the_call() {
         tick_handlers::check_use(&u),
         [(
             tick_syntax::Span { start: 5, end: 20 },
-            "failed to create log alert handler: log path must be absolute: x.log is not absolute".to_string()
+            "failed to create log alert handler: log path must be absolute: x.log is not absolute"
+                .to_string()
         )]
     );
     u.args = vec![s("/tmp/x.log")];
