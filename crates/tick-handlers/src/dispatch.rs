@@ -44,7 +44,8 @@ pub struct HandlerStats {
     /// What the caller named the handler (e.g. `cpu.tick:alert2:mqtt` or a file's topic/id).
     pub label: String,
     pub kind: &'static str,
-    /// Events the handler processed without error.
+    /// Events the handler processed without error. For `mqtt` this means queued on the
+    /// broker's outbox; acknowledgements are counted by `MqttService::drain`.
     pub delivered: u64,
     /// Events the handler processed with an error (logged).
     pub failed: u64,

@@ -244,7 +244,7 @@ pub(crate) fn int_arg(
     }
 }
 
-/// Serde helper: a duration as integer nanoseconds or a Go duration string (`1m30s`).
+/// Serde `deserialize_with`: a duration as integer nanoseconds or a Go duration string (`1m30s`).
 pub(crate) fn deserialize_duration<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<i64, D::Error> {

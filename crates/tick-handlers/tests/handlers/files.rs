@@ -494,3 +494,23 @@ fn deeply_nested_files_give_an_error_not_a_stack_overflow() {
         )
     );
 }
+
+#[test]
+fn a_json_handler_file_keeps_its_match_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "m.json",
+        r#"{"topic":"cpu","id":"m","kind":"tcp","match":"level() >= WARNING","options":{"address":"h:1"}}"#,
+    );
+    let spec = load_file(&path).unwrap();
+    assert_eq!(spec.match_src.as_deref(), Some("level() >= WARNING"));
+    assert_eq!(spec.match_at, None);
+}
+
+#[test]
+fn an_empty_match_means_no_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "e.yaml", "topic: cpu\nid: e\nkind: tcp\nmatch: ''\noptions: {address: 'h:1'}\n");
+    assert_eq!(load_file(&path).unwrap().match_src, None);
+}

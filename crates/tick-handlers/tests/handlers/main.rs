@@ -2,7 +2,7 @@
 //! server), the dispatcher's queues, and topic handler files. Expected JSON is written by
 //! hand from spec §5.5, never copied from our output.
 
-// Test helpers outside #[test] fns may unwrap too.
+// Shared test code outside #[test] fns may unwrap too.
 #![allow(clippy::unwrap_used)]
 
 mod common;
