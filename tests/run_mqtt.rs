@@ -66,3 +66,68 @@ fn canonical_example_publishes_each_critical_alert_and_the_recovery_with_qos_2()
     assert_eq!(got, expected("cpu"), "stderr: {}", out.stderr);
     assert!(out.stderr.contains("tick: 6 points read, 0 lines rejected"), "stderr: {}", out.stderr);
 }
+
+#[test]
+fn docs_topic_handler_example_publishes_retained_qos_2_over_tls_with_client_cert_and_password() {
+    let broker = Mosquitto::builder()
+        .client_auth()
+        .user("kapacitor", "s3cret-pw")
+        .start()
+        .expect("mosquitto");
+    let certs = broker.certs().expect("certs");
+    let live = Subscriber::start(&broker, "alerts", 2).expect("subscriber");
+    let case = Case::new();
+    let config = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[[mqtt]]\n  enabled = true\n  name = \"alerts-broker\"\n  default = true\n  \
+             url = \"ssl://localhost:{port}\"\n  ssl-ca = \"{ca}\"\n  ssl-cert = \"{cert}\"\n  \
+             ssl-key = \"{key}\"\n  client-id = \"tick-alerts\"\n  username = \"kapacitor\"\n  \
+             password = \"s3cret-pw\"\n",
+            port = broker.client_auth_port().expect("mtls port"),
+            ca = certs.ca.display(),
+            cert = certs.client_cert.display(),
+            key = certs.client_key.display(),
+        ),
+    );
+    let root = repo_root().join("tickscripts");
+    let input = std::fs::read(root.join("cpu_topic.lp")).expect("points");
+    let out = case
+        .args([
+            "run",
+            root.join("cpu_topic.tick").to_str().expect("path"),
+            "--config",
+            &config,
+            "--handler",
+            root.join("cpu_topic.handler.yaml").to_str().expect("path"),
+        ])
+        .stdin(input)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert!(!out.stderr.contains("s3cret-pw"), "password leaked: {}", out.stderr);
+
+    let want = expected("cpu_topic");
+    let got: Vec<Message> = live
+        .wait_for(want.len(), Duration::from_secs(10))
+        .into_iter()
+        .map(|r| Message { topic: r.topic.clone(), qos: r.qos, retained: r.retained, payload: r.text() })
+        .collect();
+    assert_eq!(got, want);
+
+    // tick has exited: a subscriber that connects now still gets the last alert, retained.
+    let late = Subscriber::start(&broker, "alerts", 2).expect("late subscriber");
+    let retained: Vec<Message> = late
+        .wait_for(1, Duration::from_secs(10))
+        .into_iter()
+        .map(|r| Message { topic: r.topic.clone(), qos: r.qos, retained: r.retained, payload: r.text() })
+        .collect();
+    assert_eq!(
+        retained,
+        [Message { topic: "alerts".into(), qos: 2, retained: true, payload: "Hey, check your CPU".into() }]
+    );
+
+    // The broker saw our client id and user name, a clean session and keep-alive 30 s.
+    let log = broker.log();
+    assert!(log.contains("as tick-alerts ("), "broker log: {log}");
+    assert!(log.contains("c1, k30, u'kapacitor'"), "broker log: {log}");
+}

@@ -422,7 +422,10 @@ struct Outbox {
     cursor: u64,
     /// Handed to rumqttc, packet id not known yet, in order.
     awaiting_pkid: VecDeque<u64>,
-    by_pkid: HashMap<u16, u64>,
+    /// Alerts on the wire by packet id. rumqttc frees a QoS 2 packet id at PUBREC, so a new
+    /// publish may take it while the old one still waits for PUBCOMP: keep both, oldest first.
+    by_pkid: HashMap<u16, VecDeque<u64>>,
+    in_flight: usize,
     /// rumqttc holds this publish back until `pkid` is acknowledged (`Outgoing::AwaitAck`).
     collided: Option<(u16, u64)>,
     live: usize,
@@ -446,6 +449,7 @@ impl Outbox {
             cursor: 0,
             awaiting_pkid: VecDeque::new(),
             by_pkid: HashMap::new(),
+            in_flight: 0,
             collided: None,
             live: 0,
             delivered: 0,
@@ -505,6 +509,29 @@ impl Outbox {
         }
     }
 
+    /// PUBACK (QoS 1) or PUBCOMP (QoS 2) for `pkid`: completes the oldest alert of that QoS
+    /// on that packet id.
+    fn acknowledged(&mut self, pkid: u16, qos: rumqttc::QoS) {
+        let Some(list) = self.by_pkid.get_mut(&pkid) else { return };
+        let base = self.base;
+        let entries = &self.entries;
+        let pos = list.iter().position(|seq| {
+            seq.checked_sub(base)
+                .and_then(|i| entries.get(i as usize))
+                .and_then(Option::as_ref)
+                .is_some_and(|e| e.qos == qos)
+        });
+        let Some(pos) = pos else { return };
+        let seq = list.remove(pos);
+        if list.is_empty() {
+            self.by_pkid.remove(&pkid);
+        }
+        if let Some(seq) = seq {
+            self.in_flight -= 1;
+            self.complete(seq);
+        }
+    }
+
     fn on_event(&mut self, ev: &Event) {
         match ev {
             Event::Outgoing(Outgoing::Publish(pkid)) => {
@@ -521,7 +548,8 @@ impl Outbox {
                 if *pkid == 0 {
                     self.complete(seq);
                 } else {
-                    self.by_pkid.insert(*pkid, seq);
+                    self.by_pkid.entry(*pkid).or_default().push_back(seq);
+                    self.in_flight += 1;
                 }
             }
             Event::Outgoing(Outgoing::AwaitAck(pkid)) => {
@@ -531,15 +559,11 @@ impl Outbox {
             }
             Event::Incoming(Incoming::PubAck(ack)) => {
                 self.last_progress = Instant::now();
-                if let Some(seq) = self.by_pkid.remove(&ack.pkid) {
-                    self.complete(seq);
-                }
+                self.acknowledged(ack.pkid, rumqttc::QoS::AtLeastOnce);
             }
             Event::Incoming(Incoming::PubComp(comp)) => {
                 self.last_progress = Instant::now();
-                if let Some(seq) = self.by_pkid.remove(&comp.pkid) {
-                    self.complete(seq);
-                }
+                self.acknowledged(comp.pkid, rumqttc::QoS::ExactlyOnce);
             }
             Event::Incoming(Incoming::PubRec(_)) => self.last_progress = Instant::now(),
             _ => {}
@@ -552,6 +576,7 @@ impl Outbox {
         self.connected = false;
         self.awaiting_pkid.clear();
         self.by_pkid.clear();
+        self.in_flight = 0;
         self.collided = None;
         self.cursor = self.base;
         self.live
@@ -659,7 +684,7 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                             live = st.live,
                             unsent = (st.base + st.entries.len() as u64).saturating_sub(st.cursor),
                             awaiting_pkid = st.awaiting_pkid.len(),
-                            in_flight = st.by_pkid.len(),
+                            in_flight = st.in_flight,
                             collided = ?st.collided,
                             connected = st.connected,
                             rumqttc_inflight = eventloop.state.inflight(),
@@ -668,7 +693,7 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                         );
                     }
                     st.feed();
-                    let stalled = !st.by_pkid.is_empty() && st.last_progress.elapsed() > stall;
+                    let stalled = st.in_flight > 0 && st.last_progress.elapsed() > stall;
                     if stalled {
                         let waiting = st.reset();
                         let message = format!(
