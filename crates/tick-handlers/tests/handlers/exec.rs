@@ -95,7 +95,11 @@ async fn exec_does_not_deadlock_on_a_program_that_writes_before_reading() {
     // while the output is collected.
     let u = handler_use(
         "exec",
-        vec![s("/bin/sh"), s("-c"), s("head -c 1000000 /dev/zero; cat > /dev/null")],
+        vec![
+            s("/bin/sh"),
+            s("-c"),
+            s("head -c 1000000 /dev/zero; cat > /dev/null"),
+        ],
         vec![],
     );
     let mut h = Handler::from_use(&u, &Services::default()).unwrap();

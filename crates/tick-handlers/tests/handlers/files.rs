@@ -511,6 +511,10 @@ fn a_json_handler_file_keeps_its_match_expression() {
 #[test]
 fn an_empty_match_means_no_filter() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "e.yaml", "topic: cpu\nid: e\nkind: tcp\nmatch: ''\noptions: {address: 'h:1'}\n");
+    let path = write(
+        dir.path(),
+        "e.yaml",
+        "topic: cpu\nid: e\nkind: tcp\nmatch: ''\noptions: {address: 'h:1'}\n",
+    );
     assert_eq!(load_file(&path).unwrap().match_src, None);
 }
