@@ -6,3 +6,4 @@ mod cli_fmt;
 mod run_mqtt;
 mod golden;
 mod run_log;
+mod cli_service_test;

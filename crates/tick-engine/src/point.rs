@@ -227,7 +227,12 @@ impl GroupId {
 
 impl PartialEq for GroupId {
     fn eq(&self, other: &GroupId) -> bool {
-        self.as_str() == other.as_str()
+        // Interned ids share their storage: compare pointers before text.
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || **a == **b,
+            _ => false,
+        }
     }
 }
 impl Eq for GroupId {}

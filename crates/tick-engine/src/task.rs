@@ -135,8 +135,12 @@ impl Task {
             return;
         }
         self.stack.clear();
-        self.stack.push((0, Message::Point(point)));
-        while let Some((idx, msg)) = self.stack.pop() {
+        // Fast path: a node with one child that emitted one message hands it straight on.
+        let mut next = Some((0, Message::Point(point)));
+        loop {
+            let Some((idx, msg)) = next.take().or_else(|| self.stack.pop()) else {
+                break;
+            };
             let Some(tn) = self.nodes.get_mut(idx) else {
                 continue;
             };
@@ -153,9 +157,10 @@ impl Task {
             tn.node.process(&mut ctx, msg, &mut self.out);
             tn.stats.emitted += self.out.len() as u64;
             let children = &tn.children;
-            match children.len() {
-                0 => {}
-                1 => {
+            match (children.len(), self.out.len()) {
+                (0, _) | (_, 0) => {}
+                (1, 1) => next = self.out.pop().map(|m| (children[0], m)),
+                (1, _) => {
                     let c = children[0];
                     self.stack.extend(self.out.drain(..).rev().map(|m| (c, m)));
                 }

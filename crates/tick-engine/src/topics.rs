@@ -491,3 +491,92 @@ mod tests {
         assert_eq!(MatchEvent::task_name(&e), "t");
     }
 }
+
+#[cfg(test)]
+mod match_tests {
+    use super::*;
+    use crate::event::{EventData, EventState};
+
+    fn compile(expr: &str) -> Lambda {
+        let (e, diags) = tick_syntax::parse_expr(expr);
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+        Lambda::compile_match(&e.unwrap(), &tick_lambda::CompileOptions::default()).unwrap()
+    }
+
+    fn emit(host: &str, level: Level) -> Emission {
+        Emission::Event(Box::new(AlertEvent {
+            event: Event {
+                topic: Arc::from(""),
+                state: EventState {
+                    id: format!("cpu:host={host}"),
+                    message: String::new(),
+                    details: String::new(),
+                    time: 0,
+                    duration: 0,
+                    level,
+                },
+                data: EventData {
+                    name: "cpu".into(),
+                    task_name: "t".into(),
+                    category: String::new(),
+                    group: format!("host={host}"),
+                    tags: vec![("host".into(), host.into())],
+                    fields: vec![],
+                    recoverable: true,
+                    result: None,
+                },
+                previous_level: Level::Ok,
+            },
+            task: Arc::from("t"),
+            node: Arc::from("alert2"),
+            handlers: 0,
+            anonymous_topic: Arc::from("main:t:alert2"),
+            topic: Some(Arc::from("cpu")),
+        }))
+    }
+
+    #[test]
+    fn match_expressions_filter_topic_handler_deliveries() {
+        // Spec §6.5 example: `changed() == TRUE AND "host" == 'serverA'` on serverA 85 (CRIT),
+        // serverB 85, serverA 90 (CRIT, unchanged), 75 (WARNING), 50 (OK), serverB 50.
+        let mut t = Topics::new();
+        let mqtt = t.add_handler(
+            "cpu",
+            "mqtt-cpu",
+            Some(compile("changed() == TRUE AND \"host\" == 'serverA'")),
+        );
+        let log = t.add_handler("cpu", "log-cpu", Some(compile("level() >= WARNING")));
+        let mut out = Vec::new();
+        use Level::{Critical as C, Ok as O, Warning as W};
+        for (host, level) in [
+            ("serverA", C),
+            ("serverB", C),
+            ("serverA", C),
+            ("serverA", W),
+            ("serverA", O),
+            ("serverB", O),
+        ] {
+            t.collect(emit(host, level), &mut out);
+        }
+        let to = |h: usize| -> Vec<(String, Level)> {
+            out.iter()
+                .filter(|d| d.handler == HandlerRef::Topic(h))
+                .map(|d| (d.event.data.tags[0].1.clone(), d.event.state.level))
+                .collect()
+        };
+        let a = |l| ("serverA".to_string(), l);
+        assert_eq!(to(mqtt), vec![a(C), a(W), a(O)]);
+        assert_eq!(to(log).len(), 4);
+        assert_eq!(t.stats().unmatched, 3 + 2);
+    }
+
+    #[test]
+    fn a_match_on_a_missing_tag_fails_and_skips_the_handler() {
+        let mut t = Topics::new();
+        t.add_handler("cpu", "h", Some(compile("\"dc\" == 'x'")));
+        let mut out = Vec::new();
+        t.collect(emit("a", Level::Critical), &mut out);
+        assert!(out.is_empty());
+        assert_eq!(t.stats().unmatched, 1);
+    }
+}

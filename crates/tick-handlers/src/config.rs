@@ -380,7 +380,7 @@ const MQTT_KEYS: &[&str] = &[
 
 impl Config {
     /// Reads and validates `path`. Returns the configuration and warnings (ignored sections and
-    /// keys) for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
+    /// keys, without the file name: the caller prefixes it) for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
     pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -473,13 +473,13 @@ impl Config {
                     });
                 }
                 (k, Value::Table(_)) => warnings.push(format!(
-                    "{path}: section [{k}] is not used by tick; ignored"
+                    "section [{k}] is not used by tick; ignored"
                 )),
                 (k, Value::Array(items))
                     if items.iter().all(|v| v.is_table()) && !items.is_empty() =>
                 {
                     warnings.push(format!(
-                        "{path}: section [[{k}]] is not used by tick; ignored"
+                        "section [[{k}]] is not used by tick; ignored"
                     ))
                 }
                 (k, _) => top_level_keys.push(k.to_owned()),
@@ -487,7 +487,7 @@ impl Config {
         }
         if !top_level_keys.is_empty() {
             warnings.push(format!(
-                "{path}: top-level settings {} are not used by tick; ignored",
+                "top-level settings {} are not used by tick; ignored",
                 top_level_keys.join(", ")
             ));
         }
@@ -699,7 +699,7 @@ fn parse_mqtt(
     };
     for key in t.keys() {
         if !MQTT_KEYS.contains(&key.as_str()) {
-            warnings.push(format!("{path}: {section}: unknown key {key:?}; ignored"));
+            warnings.push(format!("{section}: unknown key {key:?}; ignored"));
         }
     }
     Ok(MqttConfig {

@@ -2,10 +2,10 @@
 //! handlers themselves (log, tcp, exec, post, publish, mqtt), topic handler files and the
 //! delivery queues that run them off the pipeline thread.
 //!
-//! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`Handler::from_use`] and
-//! [`Handler::from_file_spec`] (building), [`handler_file::load_paths`] (`--handler FILE_OR_DIR`) and
-//! [`Dispatcher`] (bounded, ordered per-handler queues). The library never prints: every
-//! report goes through `tracing`.
+//! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] (checks for
+//! `tick check`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
+//! [`handler_file::load_paths`] (`--handler FILE_OR_DIR`) and [`Dispatcher`] (bounded, ordered
+//! per-handler queues). The library never prints: every report goes through `tracing`.
 
 pub mod config;
 pub mod dispatch;

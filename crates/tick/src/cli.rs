@@ -26,4 +26,5 @@ pub(crate) enum Command {
     Run(cmd::run::Args),
     Test(cmd::test::Args),
     Show(cmd::show::Args),
+    ServiceTest(cmd::service_test::Args),
 }

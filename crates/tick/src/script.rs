@@ -38,10 +38,13 @@ pub(crate) fn diagnose(
     let compiler = Compiler::new().with_handlers(&tick_handlers::specs());
     let (task, more) = compiler.compile(name, &program, opts);
     diags.extend(more);
-    // Broker names can only be checked against a configuration.
-    if let (Some(task), Some(cfg)) = (&task, config) {
+    if let Some(task) = &task {
         for (_, handler) in task.handler_uses() {
-            if handler.kind == "mqtt" {
+            for (span, message) in tick_handlers::check_use(handler) {
+                diags.push(Diagnostic::error(span, message));
+            }
+            // Broker names can only be checked against a configuration.
+            if let (true, Some(cfg)) = (handler.kind == "mqtt", config) {
                 for (span, message) in tick_handlers::mqtt::validate(handler, cfg) {
                     diags.push(Diagnostic::error(span, message));
                 }

@@ -406,10 +406,18 @@ fn empty_details_gives_an_empty_string() {
 
 #[test]
 fn a_template_parse_error_points_into_the_script() {
-    let src = "stream|from()|alert().message('it\\'s {{ .Level ').log('/tmp/x')";
+    let src = "stream|from()|alert().message('it\\'s {{ .Level | nosuch }}').log('/tmp/x')";
     let errs = compile(src).err().unwrap();
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].0.starts_with("template: message:1: "), "{errs:?}");
+    assert_eq!(
+        errs[0].0,
+        "template: message:1: function \"nosuch\" not defined"
+    );
+    // The span starts at `nosuch` in the script, past the `\'` escape.
+    assert!(
+        !errs[0].1.is_empty() && "nosuch".starts_with(errs[0].1.as_str()),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -507,7 +515,7 @@ fn alert_golden_cases_match_their_expected_log_lines() {
         })
         .collect();
     cases.sort();
-    assert!(cases.len() >= 8, "{cases:?}");
+    assert!(cases.len() >= 10, "{cases:?}");
     let mut failures = Vec::new();
     for tick in cases {
         let stem = tick.file_stem().unwrap().to_str().unwrap().to_string();

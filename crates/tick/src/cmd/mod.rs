@@ -3,6 +3,7 @@
 pub(crate) mod check;
 pub(crate) mod fmt;
 pub(crate) mod run;
+pub(crate) mod service_test;
 pub(crate) mod show;
 pub(crate) mod test;
 
@@ -17,5 +18,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::main(args),
         Command::Test(args) => test::main(args),
         Command::Show(args) => show::main(args),
+        Command::ServiceTest(args) => service_test::main(args),
     }
 }
