@@ -32,7 +32,10 @@ fn a_lambda_without_colon_is_an_error_with_line_column_and_caret() {
 #[test]
 fn warnings_are_printed_but_do_not_fail() {
     let case = Case::new();
-    case.file("d.tick", "var period = 1h30m\n");
+    case.file(
+        "d.tick",
+        "var period = 1h30m\nstream\n  |from()\n    .measurement('cpu')\n  |window()\n    .period(period)\n    .every(period)\n  |alert()\n    .crit(lambda: \"usage_idle\" < 10)\n",
+    );
     let out = case.args(["check", "d.tick"]).run();
     assert_eq!(
         out.stderr,

@@ -2,6 +2,8 @@
 //! the result printed in Kapacitor's `Service Success Message` table; exit 0 ok, 1 failed,
 //! 2 bad configuration or usage.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use tick_testkit::{Mosquitto, Received, Subscriber};
@@ -23,15 +25,35 @@ fn service_test_publishes_the_message_and_reports_success() {
     let case = Case::new();
     let config = case.file("kapacitor.conf", &conf(&broker.url()));
     let out = case
-        .args(["service-test", "mqtt", "--config", &config, "--topic", "test/tick", "--message", "hello"])
+        .args([
+            "service-test",
+            "mqtt",
+            "--config",
+            &config,
+            "--topic",
+            "test/tick",
+            "--message",
+            "hello",
+        ])
         .args(["--qos", "exactly-one", "--retained"])
         .run();
-    assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, table(true, "").as_str(), ""));
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, table(true, "").as_str(), "")
+    );
     let got = sub.wait_for(1, Duration::from_secs(5));
-    assert_eq!(got, vec![Received { topic: "test/tick".into(), payload: b"hello".to_vec(), qos: 2, retained: false }]);
+    assert_eq!(
+        got,
+        vec![Received {
+            topic: "test/tick".into(),
+            payload: b"hello".to_vec(),
+            qos: 2,
+            retained: false
+        }]
+    );
     // Retained: a later subscriber gets it with the retain flag.
     let late = Subscriber::start(&broker, "test/#", 1).unwrap();
-    assert_eq!(late.wait_for(1, Duration::from_secs(5))[0].retained, true);
+    assert!(late.wait_for(1, Duration::from_secs(5))[0].retained);
 }
 
 #[test]
@@ -39,28 +61,64 @@ fn service_test_without_topic_fails_like_kapacitor() {
     let broker = Mosquitto::start_plain().unwrap();
     let case = Case::new();
     let config = case.file("kapacitor.conf", &conf(&broker.url()));
-    let out = case.args(["service-test", "mqtt", "--config", &config]).run();
-    assert_eq!((out.code, out.stdout.as_str()), (1, table(false, "missing MQTT topic").as_str()));
+    let out = case
+        .args(["service-test", "mqtt", "--config", &config])
+        .run();
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, table(false, "missing MQTT topic").as_str())
+    );
 }
 
 #[test]
 fn service_test_reports_an_unknown_broker() {
     let case = Case::new();
     let config = case.file("kapacitor.conf", &conf("tcp://127.0.0.1:1"));
-    let out = case.args(["service-test", "mqtt", "--config", &config, "--broker", "nope", "--topic", "t"]).run();
-    assert_eq!((out.code, out.stdout.as_str()), (1, table(false, "unknown MQTT broker \"nope\"").as_str()));
+    let out = case
+        .args([
+            "service-test",
+            "mqtt",
+            "--config",
+            &config,
+            "--broker",
+            "nope",
+            "--topic",
+            "t",
+        ])
+        .run();
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, table(false, "unknown MQTT broker \"nope\"").as_str())
+    );
 }
 
 #[test]
 fn service_test_reports_a_refused_connection_with_the_url() {
     let port = tick_testkit::free_port().unwrap();
     let case = Case::new();
-    let config = case.file("kapacitor.conf", &conf(&format!("tcp://u:secret@127.0.0.1:{port}")));
-    let out = case.args(["service-test", "mqtt", "--config", &config, "--topic", "t", "--qos", "1"]).run();
+    let config = case.file(
+        "kapacitor.conf",
+        &conf(&format!("tcp://u:secret@127.0.0.1:{port}")),
+    );
+    let out = case
+        .args([
+            "service-test",
+            "mqtt",
+            "--config",
+            &config,
+            "--topic",
+            "t",
+            "--qos",
+            "1",
+        ])
+        .run();
     let want = format!(
         "failed to connect to MQTT broker \"localhost\": connection refused by tcp://u:***@127.0.0.1:{port}"
     );
-    assert_eq!((out.code, out.stdout.as_str()), (1, table(false, &want).as_str()));
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, table(false, &want).as_str())
+    );
     assert!(!out.stdout.contains("secret") && !out.stderr.contains("secret"));
 }
 
@@ -68,7 +126,9 @@ fn service_test_reports_a_refused_connection_with_the_url() {
 fn service_test_with_an_invalid_config_exits_2() {
     let case = Case::new();
     let config = case.file("kapacitor.conf", "[[mqtt]]\nenabled = true\nname = \"a\"\n");
-    let out = case.args(["service-test", "mqtt", "--config", &config, "--topic", "t"]).run();
+    let out = case
+        .args(["service-test", "mqtt", "--config", &config, "--topic", "t"])
+        .run();
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
@@ -80,7 +140,18 @@ fn service_test_with_an_invalid_config_exits_2() {
 fn service_test_refuses_exactly_once_as_kapacitor_does() {
     let case = Case::new();
     let config = case.file("kapacitor.conf", &conf("tcp://127.0.0.1:1"));
-    let out = case.args(["service-test", "mqtt", "--config", &config, "--topic", "t", "--qos", "exactly-once"]).run();
+    let out = case
+        .args([
+            "service-test",
+            "mqtt",
+            "--config",
+            &config,
+            "--topic",
+            "t",
+            "--qos",
+            "exactly-once",
+        ])
+        .run();
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,

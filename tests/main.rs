@@ -7,3 +7,5 @@ mod run_mqtt;
 mod golden;
 mod run_log;
 mod cli_service_test;
+mod http;
+mod run_mqtt_outage;

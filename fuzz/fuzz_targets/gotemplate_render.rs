@@ -4,7 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tick_gotemplate::{Escape, FuncSet, Funcs, GoTime, List, ListRef, Map, Object, Template, Value};
+use tick_gotemplate::{
+    Escape, FuncSet, Funcs, GoTime, List, ListRef, Map, Object, Template, Value,
+};
 
 struct Tags;
 
@@ -12,7 +14,9 @@ const TAGS: [(&str, &str); 2] = [("host", "a"), ("region", "b")];
 
 impl Map for Tags {
     fn get(&self, key: &str) -> Option<Value<'_>> {
-        TAGS.iter().find(|(k, _)| *k == key).map(|(_, v)| Value::str(v))
+        TAGS.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| Value::str(v))
     }
     fn len(&self) -> usize {
         TAGS.len()
@@ -54,7 +58,11 @@ impl Map for Fields {
         FIELD_KEYS.len()
     }
     fn entries_sorted(&self) -> Box<dyn Iterator<Item = (&str, Value<'_>)> + '_> {
-        Box::new(FIELD_KEYS.iter().map(|k| (*k, field_value(k).unwrap_or(Value::NoValue))))
+        Box::new(
+            FIELD_KEYS
+                .iter()
+                .map(|k| (*k, field_value(k).unwrap_or(Value::NoValue))),
+        )
     }
     fn zero(&self) -> Value<'static> {
         Value::NoValue
@@ -136,8 +144,14 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(e) => {
-            assert!(e.span.start <= src.len() && e.span.end <= src.len(), "span outside the source");
-            assert!(src.is_char_boundary(e.span.start), "span not on a char boundary");
+            assert!(
+                e.span.start <= src.len() && e.span.end <= src.len(),
+                "span outside the source"
+            );
+            assert!(
+                src.is_char_boundary(e.span.start),
+                "span not on a char boundary"
+            );
         }
     }
 });

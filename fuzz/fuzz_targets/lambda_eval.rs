@@ -66,6 +66,26 @@ impl MatchEvent for Event {
     }
 }
 
+/// Script variables, built once.
+fn vars() -> &'static Vars {
+    static VARS: std::sync::OnceLock<Vars> = std::sync::OnceLock::new();
+    VARS.get_or_init(|| {
+        let mut vars = Vars::new();
+        vars.insert("t", VarValue::Value(Value::Float(80.0)));
+        vars.insert("k", VarValue::Value(Value::Int(3)));
+        vars.insert("w", VarValue::Value(Value::Duration(60_000_000_000)));
+        vars.insert("word", VarValue::Value(Value::String("abc".into())));
+        if let Ok(re) = tick_lambda::compile_regex("^web-\\d+$") {
+            vars.insert("re", VarValue::Value(Value::Regex(re.into())));
+        }
+        if let (Some(body), _) = tick_syntax::parse_expr("\"f\" > t AND \"i\" < k") {
+            vars.insert("hot", VarValue::Lambda(body));
+        }
+        vars.insert("list", VarValue::List(vec![VarValue::Star]));
+        vars
+    })
+}
+
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
@@ -77,21 +97,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else { return };
     let (Some(expr), _) = tick_syntax::parse_expr(src) else { return };
 
-    let mut vars = Vars::new();
-    vars.insert("t", VarValue::Value(Value::Float(80.0)));
-    vars.insert("k", VarValue::Value(Value::Int(3)));
-    vars.insert("w", VarValue::Value(Value::Duration(60_000_000_000)));
-    vars.insert("word", VarValue::Value(Value::String("abc".into())));
-    if let Ok(re) = tick_lambda::compile_regex("^web-\\d+$") {
-        vars.insert("re", VarValue::Value(Value::Regex(re.into())));
-    }
-    if let (Some(body), _) = tick_syntax::parse_expr("\"f\" > t AND \"i\" < k") {
-        vars.insert("hot", VarValue::Lambda(body));
-    }
-    vars.insert("list", VarValue::List(vec![VarValue::Star]));
-
+    let vars = vars();
     let opts = CompileOptions { tz: "America/New_York".parse().unwrap_or_default() };
-    match Lambda::compile(&expr, &vars, &opts) {
+    match Lambda::compile(&expr, vars, &opts) {
         Ok(l) => {
             let mut st = l.new_state();
             for _ in 0..2 {
@@ -120,5 +128,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(m) = Lambda::compile_match(&expr, &opts) {
         let _ = m.eval_match(&Event, &mut m.new_state()).map_err(|e| e.to_string());
     }
-    let _ = eval_constant(&expr, &vars).map(|v| v.to_string()).map_err(|e| e.to_string());
+    let _ = eval_constant(&expr, vars).map(|v| v.to_string()).map_err(|e| e.to_string());
 });

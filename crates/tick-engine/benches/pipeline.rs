@@ -42,7 +42,10 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(N as u64));
     for (name, script) in [
         ("read_only", "stream|from()"),
-        ("from_where_true", "stream|from().measurement('cpu')|where(lambda: TRUE)"),
+        (
+            "from_where_true",
+            "stream|from().measurement('cpu')|where(lambda: TRUE)",
+        ),
         (
             "from_where",
             "stream|from().measurement('cpu')|where(lambda: \"usage_idle\" < 10.0)",

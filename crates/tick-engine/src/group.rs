@@ -63,7 +63,11 @@ impl GroupInterner {
 
     /// Sets `p.dimensions` and recomputes `p.group`.
     pub fn regroup(&mut self, p: &mut Point, dims: Dimensions) {
-        p.group = self.id(&p.name, &p.tags, &dims);
+        p.group = if dims.is_empty() {
+            GroupId::nil()
+        } else {
+            self.id(&p.name, &p.tags, &dims)
+        };
         p.dimensions = dims;
     }
 }

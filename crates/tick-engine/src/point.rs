@@ -60,9 +60,7 @@ impl Tags {
     }
     pub fn get(&self, key: &str) -> Option<&str> {
         let s = self.as_slice();
-        s.binary_search_by(|(k, _)| (**k).cmp(key))
-            .ok()
-            .map(|i| &*s[i].1)
+        find(s, key).map(|i| &*s[i].1)
     }
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
@@ -124,9 +122,7 @@ impl Fields {
     }
     pub fn get(&self, key: &str) -> Option<&FieldValue> {
         let s = self.as_slice();
-        s.binary_search_by(|(k, _)| (**k).cmp(key))
-            .ok()
-            .map(|i| &s[i].1)
+        find(s, key).map(|i| &s[i].1)
     }
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
@@ -154,6 +150,20 @@ impl Fields {
         }
         true
     }
+}
+
+/// The index of `key` in a sorted set. Small sets (the common case) are scanned, comparing
+/// length and the last byte before the text: cheaper than a binary search of string compares.
+#[inline]
+fn find<V>(s: &[(Arc<str>, V)], key: &str) -> Option<usize> {
+    if s.len() > 8 {
+        return s.binary_search_by(|(k, _)| (**k).cmp(key)).ok();
+    }
+    let kb = key.as_bytes();
+    s.iter().position(|(k, _)| {
+        let b = k.as_bytes();
+        b.len() == kb.len() && b.last() == kb.last() && b == kb
+    })
 }
 
 fn sort_dedup_last<V>(v: &mut Vec<(Arc<str>, V)>) {

@@ -136,41 +136,59 @@ impl Task {
         }
         self.stack.clear();
         // Fast path: a node with one child that emitted one message hands it straight on.
-        let mut next = Some((0, Message::Point(point)));
+        let mut idx = 0;
+        let mut msg = Message::Point(point);
+        // Node 0 is `stream`, a pass-through: with one child, count it and skip the hop.
+        if let Some(stream) = self.nodes.first_mut()
+            && let [child] = stream.children[..]
+        {
+            stream.stats.received += 1;
+            stream.stats.emitted += 1;
+            idx = child;
+        }
         loop {
-            let Some((idx, msg)) = next.take().or_else(|| self.stack.pop()) else {
-                break;
-            };
-            let Some(tn) = self.nodes.get_mut(idx) else {
-                continue;
-            };
-            tn.stats.received += 1;
-            self.out.clear();
-            let mut ctx = NodeContext {
-                task_name: &self.name,
-                node_name: &tn.name,
-                emissions,
-                logs: &mut self.logs,
-                stats: &mut tn.stats,
-                quiet: tn.quiet,
-            };
-            tn.node.process(&mut ctx, msg, &mut self.out);
-            tn.stats.emitted += self.out.len() as u64;
-            let children = &tn.children;
-            match (children.len(), self.out.len()) {
-                (0, _) | (_, 0) => {}
-                (1, 1) => next = self.out.pop().map(|m| (children[0], m)),
-                (1, _) => {
-                    let c = children[0];
-                    self.stack.extend(self.out.drain(..).rev().map(|m| (c, m)));
-                }
-                _ => {
-                    for m in self.out.drain(..).rev() {
-                        for &c in children.iter().rev() {
-                            self.stack.push((c, m.clone()));
+            if let Some(tn) = self.nodes.get_mut(idx) {
+                tn.stats.received += 1;
+                self.out.clear();
+                let mut ctx = NodeContext {
+                    task_name: &self.name,
+                    node_name: &tn.name,
+                    emissions,
+                    logs: &mut self.logs,
+                    stats: &mut tn.stats,
+                    quiet: tn.quiet,
+                };
+                tn.node.process(&mut ctx, msg, &mut self.out);
+                tn.stats.emitted += self.out.len() as u64;
+                let children = &tn.children;
+                match (children.len(), self.out.len()) {
+                    (0, _) | (_, 0) => {}
+                    (1, 1) => {
+                        if let Some(m) = self.out.pop() {
+                            idx = children[0];
+                            msg = m;
+                            continue;
+                        }
+                    }
+                    (1, _) => {
+                        let c = children[0];
+                        self.stack.extend(self.out.drain(..).rev().map(|m| (c, m)));
+                    }
+                    _ => {
+                        for m in self.out.drain(..).rev() {
+                            for &c in children.iter().rev() {
+                                self.stack.push((c, m.clone()));
+                            }
                         }
                     }
                 }
+            }
+            match self.stack.pop() {
+                Some((i, m)) => {
+                    idx = i;
+                    msg = m;
+                }
+                None => break,
             }
         }
     }

@@ -51,6 +51,9 @@ struct State<'t, 'a> {
     vars: Vec<Value<'a>>,
     iterations: usize,
     produced: usize,
+    /// Declared element type of the map the current receiver came from: Go names that type
+    /// (`interface {}` for Fields) in `can't evaluate field` errors.
+    elem_type: Option<String>,
 }
 
 pub(crate) fn render<'a>(
@@ -66,6 +69,7 @@ pub(crate) fn render<'a>(
         vars: Vec::new(),
         iterations: 0,
         produced: 0,
+        elem_type: None,
     };
     let dot = st.root.clone();
     match st.walk(&dot, &t.root, out) {
@@ -188,10 +192,17 @@ impl<'a> State<'_, 'a> {
     fn range(&mut self, dot: &Value<'a>, b: &'a Branch, out: &mut String) -> R<Flow> {
         let val = self.commands(dot, &b.pipe)?;
         let mark = self.vars.len();
-        for _ in &b.pipe.decl {
-            self.vars.push(val.clone());
+        if !b.pipe.is_assign {
+            for _ in &b.pipe.decl {
+                self.vars.push(val.clone());
+            }
         }
-        let ndecl = b.pipe.decl.len();
+        let ndecl = if b.pipe.is_assign {
+            0
+        } else {
+            b.pipe.decl.len()
+        };
+        let decl = &b.pipe.decl;
         let mut ran = false;
         let mut body = |st: &mut Self, key: Value<'a>, elem: Value<'a>| -> R<bool> {
             st.iterations += 1;
@@ -202,11 +213,11 @@ impl<'a> State<'_, 'a> {
                     format!("range exceeds {MAX_ITERATIONS} iterations"),
                 );
             }
-            match ndecl {
-                1 => st.set_var(b.pipe.decl[0].slot, elem.clone()),
-                2 => {
-                    st.set_var(b.pipe.decl[0].slot, key);
-                    st.set_var(b.pipe.decl[1].slot, elem.clone());
+            match decl.as_slice() {
+                [v] => st.set_var(v.slot, elem.clone()),
+                [k, v] => {
+                    st.set_var(k.slot, key);
+                    st.set_var(v.slot, elem.clone());
                 }
                 _ => {}
             }
@@ -233,7 +244,7 @@ impl<'a> State<'_, 'a> {
                 }
             }
             Value::Int(n) | Value::GoInt(n) => {
-                if ndecl > 1 {
+                if decl.len() > 1 {
                     return fail(
                         b.pipe.pos,
                         &b.pipe,
@@ -421,12 +432,16 @@ impl<'a> State<'_, 'a> {
     ) -> R<Value<'a>> {
         let n = names.len();
         for name in &names[..n.saturating_sub(1)] {
+            let from_map = map_elem_type(&recv);
             recv = self.field(dot, name, node, pos, &args[..0], None, recv)?;
+            self.elem_type = from_map;
         }
-        match names.last() {
+        let result = match names.last() {
             Some(name) => self.field(dot, name, node, pos, args, final_, recv),
             None => Ok(recv),
-        }
+        };
+        self.elem_type = None;
+        result
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -482,7 +497,10 @@ impl<'a> State<'_, 'a> {
             other => fail(
                 pos,
                 node,
-                format!("can't evaluate field {name} in type {}", other.type_name()),
+                format!(
+                    "can't evaluate field {name} in type {}",
+                    self.elem_type.as_deref().unwrap_or(other.type_name())
+                ),
             ),
         }
     }
@@ -636,6 +654,17 @@ impl<'a> State<'_, 'a> {
                 }
             }
         }
+    }
+}
+
+/// The element type of a map value (`map[string]interface {}` → `interface {}`).
+fn map_elem_type(v: &Value<'_>) -> Option<String> {
+    match v {
+        Value::Map(m) => m
+            .type_name()
+            .split_once(']')
+            .map(|(_, elem)| elem.to_owned()),
+        _ => None,
     }
 }
 
@@ -812,15 +841,17 @@ fn duration_method<'a>(d: i64, name: &str, args: &[Value<'a>]) -> Result<Value<'
 }
 
 fn round_duration(d: i64, m: i64) -> i64 {
+    // Go compares `r + r < m` in unsigned arithmetic so it cannot overflow.
+    let less_than_half = |r: i64| (r as u64).wrapping_add(r as u64) < m as u64;
     let r = d % m;
     if d < 0 {
         let r = -r;
-        if r + r < m {
+        if less_than_half(r) {
             return d + r;
         }
         d.checked_sub(m - r).unwrap_or(i64::MIN)
     } else {
-        if r + r < m {
+        if less_than_half(r) {
             return d - r;
         }
         d.checked_add(m - r).unwrap_or(i64::MAX)

@@ -38,6 +38,11 @@
 //! float literals, and html/template contexts other than HTML text (attributes, URLs,
 //! `<script>`): in [`Escape::Html`] every action's output is escaped as HTML text.
 //!
+//! Known differences from Go, all outside what alert templates use: a map value that is
+//! present but nil behaves like a missing key (Go fails with `nil pointer evaluating` when a
+//! field is taken from it); `printf` has no hexadecimal float verbs (`%x` on a float) and no
+//! Go-syntax `%#v` for maps and structs; `.Time.Month` and `.Time.Weekday` are strings.
+//!
 //! Guards that Go does not have (a render fails instead of running away): nesting deeper than
 //! 100 levels is a parse error; one render stops after 1,000,000 range iterations, 16 MiB of
 //! output or 64 MiB of strings produced by functions.

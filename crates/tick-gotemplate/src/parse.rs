@@ -310,7 +310,8 @@ impl Parser<'_> {
         let start = self.peek_non_space().pos;
         let mut decl = Vec::new();
         let mut is_assign = false;
-        // Declarations: `$x :=`, `$x =`, `$k, $v :=` (range only).
+        // Declarations: `$x :=`, `$x =`, `$k, $v :=` / `$k, $v =` (range only).
+        let mut names: Vec<(usize, String)> = Vec::new();
         loop {
             let v = self.peek_non_space();
             let Tok::Variable(name) = &v.tok else { break };
@@ -321,46 +322,37 @@ impl Parser<'_> {
                 Tok::Assign | Tok::Declare => {
                     is_assign = next.tok == Tok::Assign;
                     self.next();
-                    if is_assign {
-                        decl.push(self.use_var(v.pos, name)?);
-                    } else {
-                        decl.push(VarRef {
-                            name: name.clone(),
-                            slot: self.vars.len(),
-                        });
-                        self.vars.push(name.clone());
-                    }
+                    names.push((v.pos, name.clone()));
                     break;
                 }
-                Tok::Char(',') => {
+                Tok::Char(',') if context == "range" && names.is_empty() => {
                     self.next();
-                    decl.push(VarRef {
-                        name: name.clone(),
-                        slot: self.vars.len(),
-                    });
-                    self.vars.push(name.clone());
-                    if context == "range" && decl.len() < 2 {
-                        let p = self.peek_non_space();
-                        match p.tok {
-                            Tok::Variable(_) | Tok::RightDelim | Tok::RightParen => continue,
-                            _ => {
-                                return self
-                                    .fail(p.pos, "range can only initialize variables".into());
-                            }
-                        }
+                    names.push((v.pos, name.clone()));
+                    let p = self.peek_non_space();
+                    if !matches!(p.tok, Tok::Variable(_)) {
+                        return self.fail(p.pos, "range can only initialize variables".into());
                     }
+                }
+                Tok::Char(',') => {
                     return self.fail(v.pos, format!("too many declarations in {context}"));
                 }
-                _ => {
+                _ if names.is_empty() => {
                     self.i = save;
                     break;
                 }
+                _ => return self.unexpected(&next, context),
             }
         }
-        if decl.len() == 2 && self.toks[self.i.saturating_sub(1)].tok != Tok::Declare {
-            // `$k, $v` must be followed by `:=`.
-            let t = self.peek().clone();
-            return self.unexpected(&t, context);
+        for (pos, name) in names {
+            if is_assign {
+                decl.push(self.use_var(pos, &name)?);
+            } else {
+                decl.push(VarRef {
+                    name: name.clone(),
+                    slot: self.vars.len(),
+                });
+                self.vars.push(name);
+            }
         }
         let mut cmds = Vec::new();
         loop {

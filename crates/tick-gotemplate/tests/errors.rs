@@ -89,6 +89,11 @@ fn execution_errors_name_the_action_and_position() {
     assert!(
         error("{{ .Name 1 }}").ends_with("Name has arguments but cannot be invoked as function")
     );
+    // Go names the map's element type: Fields values are interfaces, Tags values strings.
+    assert!(
+        error("{{ .Fields.s.Nope }}").ends_with("can't evaluate field Nope in type interface {}")
+    );
+    assert!(error("{{ .Tags.host.Nope }}").ends_with("can't evaluate field Nope in type string"));
     assert!(error("{{ .Tags.host 1 }}").ends_with("host is not a method but has arguments"));
     assert!(
         error("{{ .Name | .Tags }}")
@@ -132,8 +137,13 @@ fn deep_nesting_is_a_parse_error_not_a_stack_overflow() {
 #[test]
 fn runaway_ranges_stop_with_an_error() {
     assert!(error("{{ range 100000000 }}{{ end }}").contains("range exceeds"));
-    assert!(error("{{ range 1000 }}{{ $x := printf \"%*d\" 1000000 1 }}{{ end }}").contains("functions produced more than"));
-    assert!(error("{{ range 1000 }}{{ printf \"%*d\" 1000000 1 }}{{ end }}").contains("output exceeds"));
+    assert!(
+        error("{{ range 1000 }}{{ $x := printf \"%*d\" 1000000 1 }}{{ end }}")
+            .contains("functions produced more than")
+    );
+    assert!(
+        error("{{ range 1000 }}{{ printf \"%*d\" 1000000 1 }}{{ end }}").contains("output exceeds")
+    );
 }
 
 struct Upper;

@@ -316,3 +316,33 @@ fn html_mode_escapes_every_interpolated_value() {
     assert_eq!(render_html("[{{ .Fields.missing }}]"), "[]");
     assert_eq!(render_html("{{ $x := \"<\" }}{{ $x }}"), "&lt;");
 }
+
+#[test]
+fn range_can_assign_to_existing_variables() {
+    assert_eq!(
+        render("{{ $i := 9 }}{{ $e := 0 }}{{ range $i, $e = .List }}{{ end }}{{ $i }}:{{ $e }}"),
+        "2:"
+    );
+}
+
+#[test]
+fn duration_round_and_truncate_follow_go() {
+    // 90s rounded to 1m is 2m (halfway rounds away from zero); truncated is 1m.
+    assert_eq!(
+        render("{{ .Duration.Round 60000000000 }} {{ .Duration.Truncate 60000000000 }}"),
+        "2m0s 1m0s"
+    );
+    assert_eq!(
+        render("{{ .Duration.Round 0 }} {{ .Duration.Nanoseconds }} {{ .Duration.Milliseconds }}"),
+        "1m30s 90000000000 90000"
+    );
+}
+
+#[test]
+fn call_rejects_values_that_are_not_functions() {
+    assert!(
+        error("{{ call .Name }}")
+            .ends_with("error calling call: non-function .Name of type string")
+    );
+    assert!(error("{{ call .Fields.missing }}").ends_with("error calling call: call of nil"));
+}

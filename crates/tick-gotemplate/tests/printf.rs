@@ -106,6 +106,20 @@ fn float_verbs_e_g_and_v() {
 }
 
 #[test]
+fn precisions_beyond_the_exact_digits_pad_with_zeros() {
+    let out = render("{{ printf \"%.2000f|%.1500e\" 0.5 0.5 }}");
+    let (f, e) = out.split_once('|').unwrap();
+    assert_eq!(f, format!("0.5{}", "0".repeat(1999)));
+    assert_eq!(e, format!("5.{}e-01", "0".repeat(1500)));
+    // %g drops trailing zeros: the exact binary value of 0.1 has 55 significant digits.
+    assert_eq!(
+        render("{{ printf \"%.3000g\" 0.1 }}"),
+        "0.1000000000000000055511151231257827021181583404541015625"
+    );
+    assert_eq!(render("{{ printf \"%.800000f\" 1.0 }}").len(), 800_002);
+}
+
+#[test]
 fn nan_and_inf_are_padded_with_spaces() {
     assert_eq!(
         render_f(F::Float(f64::NAN), "{{ printf \"%6.2f|%v\" .F .F }}"),

@@ -388,13 +388,13 @@ impl Config {
             source,
         })?;
         let env: Vec<(String, String)> = std::env::vars().collect();
-        Config::parse(&text, &shown, path.parent(), &env)
+        Config::parse(&text, &shown, &env)
     }
 
     /// Parses and validates TOML text; `path` is only used in messages. Relative certificate
     /// paths are taken relative to the current directory. No environment overrides.
     pub fn from_toml_str(text: &str, path: &str) -> Result<(Config, Vec<String>), ConfigError> {
-        Config::parse(text, path, None, &[])
+        Config::parse(text, path, &[])
     }
 
     /// Like [`Config::from_toml_str`], with explicit `KAPACITOR_*` environment overrides.
@@ -403,7 +403,7 @@ impl Config {
         path: &str,
         env: &[(String, String)],
     ) -> Result<(Config, Vec<String>), ConfigError> {
-        Config::parse(text, path, None, env)
+        Config::parse(text, path, env)
     }
 
     /// The default broker: the one marked `default = true`, or the only one (spec §6.1).
@@ -431,7 +431,6 @@ impl Config {
     fn parse(
         text: &str,
         path: &str,
-        _base: Option<&Path>,
         env: &[(String, String)],
     ) -> Result<(Config, Vec<String>), ConfigError> {
         let table: Table = text
@@ -472,15 +471,13 @@ impl Config {
                         message: "mqtt must be a list of [[mqtt]] sections".to_owned(),
                     });
                 }
-                (k, Value::Table(_)) => warnings.push(format!(
-                    "section [{k}] is not used by tick; ignored"
-                )),
+                (k, Value::Table(_)) => {
+                    warnings.push(format!("section [{k}] is not used by tick; ignored"))
+                }
                 (k, Value::Array(items))
                     if items.iter().all(|v| v.is_table()) && !items.is_empty() =>
                 {
-                    warnings.push(format!(
-                        "section [[{k}]] is not used by tick; ignored"
-                    ))
+                    warnings.push(format!("section [[{k}]] is not used by tick; ignored"))
                 }
                 (k, _) => top_level_keys.push(k.to_owned()),
             }

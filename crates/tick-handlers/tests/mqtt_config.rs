@@ -2,6 +2,8 @@
 //! warnings, environment overrides, URL forms and secret redaction; plus the `.mqtt()` checks
 //! and option decoding of spec §6.3.
 
+#![allow(clippy::unwrap_used)]
+
 use tick_engine::{HandlerUse, Literal, PropertyUse};
 use tick_handlers::config::{BrokerUrl, Config, Scheme, Secret};
 use tick_handlers::mqtt::{Options, Qos, validate};
@@ -18,7 +20,8 @@ fn err(text: &str) -> String {
 
 #[test]
 fn a_single_unmarked_config_is_the_default() {
-    let (cfg, warnings) = load("[[mqtt]]\nenabled = true\nname = \"only\"\nurl = \"tcp://h:1883\"\n").unwrap();
+    let (cfg, warnings) =
+        load("[[mqtt]]\nenabled = true\nname = \"only\"\nurl = \"tcp://h:1883\"\n").unwrap();
     assert!(warnings.is_empty());
     assert_eq!(cfg.default_mqtt().unwrap().name, "only");
     assert_eq!(cfg.mqtt_broker("").unwrap().name, "only");
@@ -29,20 +32,27 @@ fn a_table_without_name_is_called_default_and_client_id_falls_back_to_name() {
     let (cfg, _) = load("[[mqtt]]\nenabled = true\nurl = \"h\"\n").unwrap();
     assert_eq!(cfg.mqtt[0].name, "default");
     assert_eq!(cfg.mqtt[0].effective_client_id(), "default");
-    let (cfg, _) = load("[[mqtt]]\nenabled = true\nurl = \"h\"\nname = \"n\"\nclient-id = \"cid\"\n").unwrap();
+    let (cfg, _) =
+        load("[[mqtt]]\nenabled = true\nurl = \"h\"\nname = \"n\"\nclient-id = \"cid\"\n").unwrap();
     assert_eq!(cfg.mqtt[0].effective_client_id(), "cid");
 }
 
 #[test]
 fn two_defaults_are_an_error() {
     let text = "[[mqtt]]\nname = \"a\"\ndefault = true\n[[mqtt]]\nname = \"b\"\ndefault = true\n";
-    assert_eq!(err(text), "kapacitor.conf: mqtt: more than one configuration is marked as the default");
+    assert_eq!(
+        err(text),
+        "kapacitor.conf: mqtt: more than one configuration is marked as the default"
+    );
 }
 
 #[test]
 fn several_configs_without_a_default_are_an_error_even_when_disabled() {
     let text = "[[mqtt]]\nname = \"a\"\n[[mqtt]]\nname = \"b\"\n";
-    assert_eq!(err(text), "kapacitor.conf: mqtt: no configuration is marked as the default");
+    assert_eq!(
+        err(text),
+        "kapacitor.conf: mqtt: no configuration is marked as the default"
+    );
 }
 
 #[test]
@@ -119,9 +129,13 @@ fn invalid_toml_names_the_file() {
 
 #[test]
 fn missing_ssl_ca_file_is_reported_with_the_key() {
-    let e = err("[[mqtt]]\nenabled = true\nname = \"a\"\nurl = \"ssl://h\"\nssl-ca = \"/nonexistent/ca.pem\"\n");
+    let e = err(
+        "[[mqtt]]\nenabled = true\nname = \"a\"\nurl = \"ssl://h\"\nssl-ca = \"/nonexistent/ca.pem\"\n",
+    );
     assert!(
-        e.starts_with("kapacitor.conf: [[mqtt]] #1 \"a\": ssl-ca: cannot read /nonexistent/ca.pem: "),
+        e.starts_with(
+            "kapacitor.conf: [[mqtt]] #1 \"a\": ssl-ca: cannot read /nonexistent/ca.pem: "
+        ),
         "{e}"
     );
 }
@@ -145,7 +159,10 @@ fn v1_client_certificate_is_detected_at_load() {
     );
     assert!(e.contains("re-issue it as a v3 certificate"), "{e}");
     // The same files with the v3 certificate load fine.
-    let ok = text.replace(&certs.v1_client_cert.display().to_string(), &certs.client_cert.display().to_string());
+    let ok = text.replace(
+        &certs.v1_client_cert.display().to_string(),
+        &certs.client_cert.display().to_string(),
+    );
     assert!(load(&ok).is_ok());
 }
 
@@ -226,11 +243,20 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
     let (cfg, warnings) = load(REAL_CONF).unwrap();
     assert_eq!(cfg.mqtt.len(), 2);
     let m = &cfg.mqtt[0];
-    assert_eq!((m.name.as_str(), m.enabled, m.default), ("localhost", true, true));
+    assert_eq!(
+        (m.name.as_str(), m.enabled, m.default),
+        ("localhost", true, true)
+    );
     assert_eq!(m.client_id, "xxxx");
     assert_eq!(m.ssl_ca, None);
-    assert_eq!(m.credentials().map(|(u, p)| (u, p.expose().to_owned())), Some(("kapa".into(), "hunter2".into())));
-    assert_eq!(cfg.mqtt_broker("backup").unwrap_err(), "unknown MQTT broker \"backup\"");
+    assert_eq!(
+        m.credentials().map(|(u, p)| (u, p.expose().to_owned())),
+        Some(("kapa".into(), "hunter2".into()))
+    );
+    assert_eq!(
+        cfg.mqtt_broker("backup").unwrap_err(),
+        "unknown MQTT broker \"backup\""
+    );
     let mut sorted = warnings.clone();
     sorted.sort();
     assert_eq!(
@@ -255,30 +281,50 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
 #[test]
 fn unknown_keys_in_mqtt_are_warned_about() {
     let (_, warnings) = load("[[mqtt]]\nname = \"a\"\nqos = 1\n").unwrap();
-    assert_eq!(warnings, vec!["[[mqtt]] #1 \"a\": unknown key \"qos\"; ignored"]);
+    assert_eq!(
+        warnings,
+        vec!["[[mqtt]] #1 \"a\": unknown key \"qos\"; ignored"]
+    );
 }
 
 #[test]
 fn environment_overrides_set_keys_by_index() {
     let env = vec![
-        ("KAPACITOR_MQTT_0_URL".to_owned(), "tcp://override:1884".to_owned()),
+        (
+            "KAPACITOR_MQTT_0_URL".to_owned(),
+            "tcp://override:1884".to_owned(),
+        ),
         ("KAPACITOR_MQTT_0_ENABLED".to_owned(), "true".to_owned()),
-        ("KAPACITOR_MQTT_0_CLIENT_ID".to_owned(), "from-env".to_owned()),
+        (
+            "KAPACITOR_MQTT_0_CLIENT_ID".to_owned(),
+            "from-env".to_owned(),
+        ),
         ("PATH".to_owned(), "/bin".to_owned()),
     ];
     let (cfg, _) =
         Config::from_toml_str_with_env("[[mqtt]]\nname = \"a\"\n", "kapacitor.conf", &env).unwrap();
     let m = &cfg.mqtt[0];
-    assert_eq!((m.enabled, m.url.as_str(), m.client_id.as_str()), (true, "tcp://override:1884", "from-env"));
+    assert_eq!(
+        (m.enabled, m.url.as_str(), m.client_id.as_str()),
+        (true, "tcp://override:1884", "from-env")
+    );
 }
 
 #[test]
 fn passwords_never_appear_in_debug_output() {
-    let (cfg, _) = load("[[mqtt]]\nenabled = true\nurl = \"tcp://u:urlpw@h:1\"\npassword = \"keypw\"\n").unwrap();
+    let (cfg, _) =
+        load("[[mqtt]]\nenabled = true\nurl = \"tcp://u:urlpw@h:1\"\npassword = \"keypw\"\n")
+            .unwrap();
     let shown = format!("{cfg:?}");
-    assert!(!shown.contains("urlpw") && !shown.contains("keypw"), "{shown}");
+    assert!(
+        !shown.contains("urlpw") && !shown.contains("keypw"),
+        "{shown}"
+    );
     assert!(shown.contains("tcp://u:***@h:1"), "{shown}");
-    assert_eq!(format!("{:?} {}", Secret::new("x"), Secret::new("x")), "*** ***");
+    assert_eq!(
+        format!("{:?} {}", Secret::new("x"), Secret::new("x")),
+        "*** ***"
+    );
 }
 
 #[test]
@@ -305,16 +351,38 @@ fn broker_url_forms() {
     assert_eq!(p("tcp://h:1"), (Scheme::Tcp, "h".into(), 1, "".into()));
     assert_eq!(p("mqtt://h"), (Scheme::Tcp, "h".into(), 1883, "".into()));
     assert_eq!(p("h:2"), (Scheme::Tcp, "h".into(), 2, "".into()));
-    assert_eq!(p(":1885"), (Scheme::Tcp, "127.0.0.1".into(), 1885, "".into()));
+    assert_eq!(
+        p(":1885"),
+        (Scheme::Tcp, "127.0.0.1".into(), 1885, "".into())
+    );
     for tls in ["ssl", "tls", "mqtts", "mqtt+ssl", "tcps"] {
-        assert_eq!(p(&format!("{tls}://h")), (Scheme::Tls, "h".into(), 8883, "".into()), "{tls}");
+        assert_eq!(
+            p(&format!("{tls}://h")),
+            (Scheme::Tls, "h".into(), 8883, "".into()),
+            "{tls}"
+        );
     }
-    assert_eq!(p("ws://h:9001/mqtt"), (Scheme::Ws, "h".into(), 9001, "/mqtt".into()));
+    assert_eq!(
+        p("ws://h:9001/mqtt"),
+        (Scheme::Ws, "h".into(), 9001, "/mqtt".into())
+    );
     assert_eq!(p("wss://h"), (Scheme::Wss, "h".into(), 443, "".into()));
-    assert_eq!(p("tcp://[::1]:7"), (Scheme::Tcp, "::1".into(), 7, "".into()));
-    assert_eq!(p("unix:///run/m.sock"), (Scheme::Unix, "/run/m.sock".into(), 0, "".into()));
-    assert_eq!(BrokerUrl::parse("tcp://h:0").unwrap_err(), "invalid port \"0\": must be a number from 1 to 65535");
-    assert_eq!(BrokerUrl::parse("ws://u:p@h:1/x").unwrap().to_string(), "ws://u:***@h:1/x");
+    assert_eq!(
+        p("tcp://[::1]:7"),
+        (Scheme::Tcp, "::1".into(), 7, "".into())
+    );
+    assert_eq!(
+        p("unix:///run/m.sock"),
+        (Scheme::Unix, "/run/m.sock".into(), 0, "".into())
+    );
+    assert_eq!(
+        BrokerUrl::parse("tcp://h:0").unwrap_err(),
+        "invalid port \"0\": must be a number from 1 to 65535"
+    );
+    assert_eq!(
+        BrokerUrl::parse("ws://u:p@h:1/x").unwrap().to_string(),
+        "ws://u:***@h:1/x"
+    );
 }
 
 fn mqtt_use(props: Vec<(&str, Literal)>) -> HandlerUse {
@@ -342,9 +410,17 @@ fn local_config() -> Config {
 
 #[test]
 fn validate_refuses_qos_outside_0_to_2_at_the_qos_span() {
-    let cfg = load("[[mqtt]]\nenabled = true\nname = \"local\"\nurl = \"h\"\n").unwrap().0;
+    let cfg = load("[[mqtt]]\nenabled = true\nname = \"local\"\nurl = \"h\"\n")
+        .unwrap()
+        .0;
     let u = mqtt_use(vec![("qos", Literal::Int(3))]);
-    assert_eq!(validate(&u, &cfg), vec![(Span::new(100, 105), "invalid QoS 3: must be 0, 1 or 2".to_owned())]);
+    assert_eq!(
+        validate(&u, &cfg),
+        vec![(
+            Span::new(100, 105),
+            "invalid QoS 3: must be 0, 1 or 2".to_owned()
+        )]
+    );
     assert!(validate(&mqtt_use(vec![("qos", Literal::Int(2))]), &cfg).is_empty());
 }
 
@@ -352,7 +428,13 @@ fn validate_refuses_qos_outside_0_to_2_at_the_qos_span() {
 fn validate_reports_unknown_and_disabled_brokers_at_the_broker_name_span() {
     let cfg = local_config();
     let u = mqtt_use(vec![("brokerName", Literal::String("nosuch".into()))]);
-    assert_eq!(validate(&u, &cfg), vec![(Span::new(100, 105), "unknown MQTT broker \"nosuch\"".to_owned())]);
+    assert_eq!(
+        validate(&u, &cfg),
+        vec![(
+            Span::new(100, 105),
+            "unknown MQTT broker \"nosuch\"".to_owned()
+        )]
+    );
     let cfg = load(
         "[[mqtt]]\nenabled = true\nname = \"local\"\nurl = \"h\"\ndefault = true\n[[mqtt]]\nname = \"off\"\n",
     )
@@ -361,7 +443,10 @@ fn validate_reports_unknown_and_disabled_brokers_at_the_broker_name_span() {
     let u = mqtt_use(vec![("brokerName", Literal::String("off".into()))]);
     assert_eq!(
         validate(&u, &cfg),
-        vec![(Span::new(100, 105), "unknown MQTT broker \"off\": the broker is disabled (enabled = false)".to_owned())]
+        vec![(
+            Span::new(100, 105),
+            "unknown MQTT broker \"off\": the broker is disabled (enabled = false)".to_owned()
+        )]
     );
 }
 
@@ -390,23 +475,47 @@ fn options_from_the_chain_take_the_last_setting_and_topic_overrides_the_argument
     ]);
     assert_eq!(
         Options::from_use(&u).unwrap(),
-        Options { broker_name: "local".into(), topic: "t/b".into(), qos: Qos::ExactlyOnce, retained: true }
+        Options {
+            broker_name: "local".into(),
+            topic: "t/b".into(),
+            qos: Qos::ExactlyOnce,
+            retained: true
+        }
     );
 }
 
 #[test]
 fn handler_file_options_accept_ints_and_kapacitor_qos_names() {
-    let o: Options =
-        serde_json::from_str(r#"{"broker-name":"b","topic":"t","qos":"exactly-one","retained":true}"#).unwrap();
-    assert_eq!(o, Options { broker_name: "b".into(), topic: "t".into(), qos: Qos::ExactlyOnce, retained: true });
+    let o: Options = serde_json::from_str(
+        r#"{"broker-name":"b","topic":"t","qos":"exactly-one","retained":true}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        o,
+        Options {
+            broker_name: "b".into(),
+            topic: "t".into(),
+            qos: Qos::ExactlyOnce,
+            retained: true
+        }
+    );
     let o: Options = serde_json::from_str(r#"{"qos":1}"#).unwrap();
     assert_eq!(o.qos, Qos::AtLeastOnce);
     let o: Options = serde_json::from_str(r#"{"qos":"at-most-once"}"#).unwrap();
     assert_eq!(o.qos, Qos::AtMostOnce);
-    let e = serde_json::from_str::<Options>(r#"{"qos":"exactly-once"}"#).unwrap_err().to_string();
-    assert!(e.starts_with("invalid QoS \"exactly-once\": Kapacitor spells QoS 2 \"exactly-one\""), "{e}");
-    let e = serde_json::from_str::<Options>(r#"{"qos":5}"#).unwrap_err().to_string();
+    let e = serde_json::from_str::<Options>(r#"{"qos":"exactly-once"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("invalid QoS \"exactly-once\": Kapacitor spells QoS 2 \"exactly-one\""),
+        "{e}"
+    );
+    let e = serde_json::from_str::<Options>(r#"{"qos":5}"#)
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("invalid QoS 5: must be 0, 1 or 2"), "{e}");
-    let e = serde_json::from_str::<Options>(r#"{"bogus":1}"#).unwrap_err().to_string();
+    let e = serde_json::from_str::<Options>(r#"{"bogus":1}"#)
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("unknown field `bogus`"), "{e}");
 }

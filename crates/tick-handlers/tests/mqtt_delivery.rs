@@ -2,6 +2,8 @@
 //! dependencies.md "rumqttc gaps"): what a subscriber sees, TLS, websockets, passwords,
 //! several brokers, and no loss across a broker restart.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -16,7 +16,10 @@ impl Record for Point {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
     fn tag(&self, name: &str) -> Option<&str> {
-        self.tags.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.tags
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     fn time(&self) -> i64 {
         0
@@ -26,7 +29,12 @@ impl Record for Point {
 fn lambda(src: &str) -> Lambda {
     let (expr, diags) = tick_syntax::parse_expr(src);
     assert!(diags.is_empty(), "{diags:?}");
-    Lambda::compile(&expr.expect("parsed"), &Vars::new(), &CompileOptions::default()).expect("compiles")
+    Lambda::compile(
+        &expr.expect("parsed"),
+        &Vars::new(),
+        &CompileOptions::default(),
+    )
+    .expect("compiles")
 }
 
 fn bench(c: &mut Criterion) {
@@ -37,21 +45,32 @@ fn bench(c: &mut Criterion) {
             ("usage_idle".into(), FieldValue::Float(5.0)),
             ("usage_iowait".into(), FieldValue::Float(1.0)),
         ],
-        tags: vec![("host".into(), "web-1".into()), ("cpu".into(), "cpu-total".into())],
+        tags: vec![
+            ("host".into(), "web-1".into()),
+            ("cpu".into(), "cpu-total".into()),
+        ],
     };
     let simple = lambda("\"usage_idle\" < 10");
     let mut st = simple.new_state();
     assert_eq!(simple.eval_bool(&point, &mut st), Ok(true));
-    c.bench_function("usage_idle < 10", |b| b.iter(|| simple.eval_bool(black_box(&point), &mut st)));
+    c.bench_function("usage_idle < 10", |b| {
+        b.iter(|| simple.eval_bool(black_box(&point), &mut st))
+    });
 
-    let six = lambda("\"usage_user\" + \"usage_system\" > 50.0 AND \"usage_idle\" < 10.0 OR \"host\" == 'web-1'");
+    let six = lambda(
+        "\"usage_user\" + \"usage_system\" > 50.0 AND \"usage_idle\" < 10.0 OR \"host\" == 'web-1'",
+    );
     let mut st = six.new_state();
     assert_eq!(six.eval_bool(&point, &mut st), Ok(true));
-    c.bench_function("six operators", |b| b.iter(|| six.eval_bool(black_box(&point), &mut st)));
+    c.bench_function("six operators", |b| {
+        b.iter(|| six.eval_bool(black_box(&point), &mut st))
+    });
 
     let func = lambda("sigma(\"usage_idle\") > 3.0 AND strHasPrefix(\"host\", 'web')");
     let mut st = func.new_state();
-    c.bench_function("sigma and strHasPrefix", |b| b.iter(|| func.eval_bool(black_box(&point), &mut st)));
+    c.bench_function("sigma and strHasPrefix", |b| {
+        b.iter(|| func.eval_bool(black_box(&point), &mut st))
+    });
 }
 
 criterion_group!(benches, bench);

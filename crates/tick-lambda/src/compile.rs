@@ -7,11 +7,11 @@ use std::sync::Arc;
 use tick_syntax::Span;
 use tick_syntax::ast::{self, BinaryOp, UnaryOp};
 
+use crate::State;
 use crate::error::{EvalError, LambdaError};
 use crate::functions::{self, FnState, Func, Imp};
 use crate::value::{V, Value};
 use crate::vars::{CompileOptions, VarValue, Vars};
-use crate::State;
 
 /// Deepest expression (including spliced lambda variables) a lambda may have. Keeps both
 /// compilation and evaluation far from the stack limit.
@@ -76,7 +76,9 @@ pub(crate) struct Compiled {
 
 impl Compiled {
     pub(crate) fn new_state(&self) -> State {
-        State { slots: self.slots.clone() }
+        State {
+            slots: self.slots.clone(),
+        }
     }
 
     pub(crate) fn constant(&self) -> Option<&Value> {
@@ -100,16 +102,25 @@ pub(crate) fn compile(
     mode: Mode<'_>,
     opts: &CompileOptions,
 ) -> Result<Compiled, Vec<LambdaError>> {
-    let mut c = Compiler { mode, refs: Vec::new(), slots: Vec::new(), errors: Vec::new(), tz: opts.tz };
+    let mut c = Compiler {
+        mode,
+        refs: Vec::new(),
+        slots: Vec::new(),
+        errors: Vec::new(),
+        tz: opts.tz,
+    };
     let body = match expr {
         ast::Expr::Lambda { body, .. } => body,
         e => e,
     };
     let root = c.expr(body, 0);
     match root {
-        Some(root) if c.errors.is_empty() => {
-            Ok(Compiled { root, refs: c.refs, tz: c.tz, slots: c.slots })
-        }
+        Some(root) if c.errors.is_empty() => Ok(Compiled {
+            root,
+            refs: c.refs,
+            tz: c.tz,
+            slots: c.slots,
+        }),
         _ => Err(c.errors),
     }
 }
@@ -132,7 +143,12 @@ impl Compiler<'_> {
             ast::Expr::Bool { value, .. } => Some(Node::Const(Value::Bool(*value))),
             ast::Expr::Regex { pattern, span } => match crate::re2::compile_regex(pattern) {
                 Ok(re) => Some(Node::Const(Value::Regex(Arc::new(re)))),
-                Err(err) => self.error(*span, EvalError::RegexSyntax { message: regex_message(&err) }),
+                Err(err) => self.error(
+                    *span,
+                    EvalError::RegexSyntax {
+                        message: regex_message(&err),
+                    },
+                ),
             },
             ast::Expr::Reference(r) => Some(self.reference(&r.name)),
             ast::Expr::Ident(id) => self.ident(id, depth),
@@ -144,7 +160,9 @@ impl Compiler<'_> {
                 };
                 self.fold(node, *span)
             }
-            ast::Expr::Binary { op, lhs, rhs, span, .. } => {
+            ast::Expr::Binary {
+                op, lhs, rhs, span, ..
+            } => {
                 let l = self.expr(lhs, depth + 1);
                 let r = self.expr(rhs, depth + 1);
                 let (l, r) = (Box::new(l?), Box::new(r?));
@@ -155,14 +173,24 @@ impl Compiler<'_> {
                 self.fold(node, *span)
             }
             ast::Expr::Call(call) => self.call(call, depth),
-            ast::Expr::Star { span } => self.error(*span, EvalError::UnsupportedSyntax { what: "star" }),
-            ast::Expr::List { span, .. } => self.error(*span, EvalError::UnsupportedSyntax { what: "list" }),
-            ast::Expr::Lambda { span, .. } => {
-                self.error(*span, EvalError::UnsupportedSyntax { what: "nested lambda" })
+            ast::Expr::Star { span } => {
+                self.error(*span, EvalError::UnsupportedSyntax { what: "star" })
             }
-            ast::Expr::Chain { span, .. } => {
-                self.error(*span, EvalError::UnsupportedSyntax { what: "pipeline chain" })
+            ast::Expr::List { span, .. } => {
+                self.error(*span, EvalError::UnsupportedSyntax { what: "list" })
             }
+            ast::Expr::Lambda { span, .. } => self.error(
+                *span,
+                EvalError::UnsupportedSyntax {
+                    what: "nested lambda",
+                },
+            ),
+            ast::Expr::Chain { span, .. } => self.error(
+                *span,
+                EvalError::UnsupportedSyntax {
+                    what: "pipeline chain",
+                },
+            ),
         }
     }
 
@@ -185,8 +213,12 @@ impl Compiler<'_> {
                     "WARNING" => 2,
                     "CRITICAL" => 3,
                     _ => {
-                        return self
-                            .error(id.span, EvalError::UnknownIdentifier { name: id.name.clone() });
+                        return self.error(
+                            id.span,
+                            EvalError::UnknownIdentifier {
+                                name: id.name.clone(),
+                            },
+                        );
                     }
                 };
                 return Some(Node::Const(Value::Int(level)));
@@ -204,11 +236,23 @@ impl Compiler<'_> {
             }
             Some(other) => {
                 let ty = other.type_name();
-                self.error(id.span, EvalError::UnsupportedVariable { name: id.name.clone(), ty })
+                self.error(
+                    id.span,
+                    EvalError::UnsupportedVariable {
+                        name: id.name.clone(),
+                        ty,
+                    },
+                )
             }
             None => {
                 let in_scope = vars.names().collect::<Vec<_>>().join(",");
-                self.error(id.span, EvalError::UndefinedName { name: id.name.clone(), in_scope })
+                self.error(
+                    id.span,
+                    EvalError::UndefinedName {
+                        name: id.name.clone(),
+                        in_scope,
+                    },
+                )
             }
         }
     }
@@ -216,7 +260,12 @@ impl Compiler<'_> {
     fn call(&mut self, call: &ast::Call, depth: usize) -> Option<Node> {
         let name = call.name.name.as_str();
         let Some(func) = functions::lookup(name, matches!(self.mode, Mode::Match)) else {
-            return self.error(call.name.span, EvalError::UndefinedFunction { name: name.to_string() });
+            return self.error(
+                call.name.span,
+                EvalError::UndefinedFunction {
+                    name: name.to_string(),
+                },
+            );
         };
         let mut args = Vec::with_capacity(call.args.len());
         let mut ok = true;
@@ -314,15 +363,28 @@ fn regex_message(err: &regex::Error) -> String {
 }
 
 /// [`crate::eval_constant`]: the stricter top-level unary rule, else the lambda evaluator.
-pub(crate) fn eval_constant(expr: &ast::Expr, vars: &Vars, depth: usize) -> Result<Value, LambdaError> {
+pub(crate) fn eval_constant(
+    expr: &ast::Expr,
+    vars: &Vars,
+    depth: usize,
+) -> Result<Value, LambdaError> {
     if depth > MAX_DEPTH {
-        return Err(LambdaError::new(expr.span(), EvalError::TooDeep { limit: MAX_DEPTH }));
+        return Err(LambdaError::new(
+            expr.span(),
+            EvalError::TooDeep { limit: MAX_DEPTH },
+        ));
     }
     match expr {
         ast::Expr::Unary { op, operand, span } => {
             let v = eval_constant(operand, vars, depth + 1)?;
             let bad = |op: &'static str, v: &Value| {
-                LambdaError::new(*span, EvalError::InvalidTopLevelUnary { op, value: v.to_string() })
+                LambdaError::new(
+                    *span,
+                    EvalError::InvalidTopLevelUnary {
+                        op,
+                        value: v.to_string(),
+                    },
+                )
             };
             match (op, v) {
                 (UnaryOp::Neg, Value::Int(i)) => Ok(Value::Int(i.wrapping_neg())),
@@ -337,15 +399,22 @@ pub(crate) fn eval_constant(expr: &ast::Expr, vars: &Vars, depth: usize) -> Resu
             if let Some((span, what)) = non_constant(e, 0) {
                 return Err(LambdaError::new(span, EvalError::NotConstant { what }));
             }
-            let compiled = compile(e, Mode::Point(vars), &CompileOptions::default())
-                .map_err(|mut errs| errs.swap_remove(0))?;
+            let compiled =
+                compile(e, Mode::Point(vars), &CompileOptions::default()).map_err(|errs| {
+                    errs.into_iter().next().unwrap_or_else(|| {
+                        LambdaError::new(e.span(), EvalError::NotConstant { what: "expression" })
+                    })
+                })?;
             if let Some(v) = compiled.constant() {
                 return Ok(v.clone());
             }
             // Not folded: only a runtime error such as an integer division by zero is left.
             match crate::eval::eval_const(&compiled.root, compiled.tz) {
                 Ok(Some(v)) => Ok(v),
-                Ok(None) => Err(LambdaError::new(e.span(), EvalError::NotConstant { what: "reference" })),
+                Ok(None) => Err(LambdaError::new(
+                    e.span(),
+                    EvalError::NotConstant { what: "reference" },
+                )),
                 Err(err) => Err(LambdaError::new(e.span(), err)),
             }
         }

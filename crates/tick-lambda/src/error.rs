@@ -9,10 +9,18 @@ pub enum EvalError {
     #[error(
         "mismatched type to binary operator. got {left} {op} {right}. see bool(), int(), float(), string(), duration()"
     )]
-    TypeMismatch { left: &'static str, op: &'static str, right: &'static str },
+    TypeMismatch {
+        left: &'static str,
+        op: &'static str,
+        right: &'static str,
+    },
     /// `kind` is `math`, `comparison` or `logical`.
     #[error("invalid {kind} operator {op} for type {ty}")]
-    InvalidOperator { kind: &'static str, op: &'static str, ty: &'static str },
+    InvalidOperator {
+        kind: &'static str,
+        op: &'static str,
+        ty: &'static str,
+    },
     /// `side` is `left` or `right`.
     #[error("{side} reference value \"{name}\" is missing value")]
     MissingOperand { side: &'static str, name: String },
@@ -21,16 +29,31 @@ pub enum EvalError {
     #[error("missing value: \"{name}\"")]
     MissingValue { name: String },
     #[error("TypeGuard: expression returned unexpected type {actual}, expected {expected}")]
-    TypeGuard { actual: &'static str, expected: &'static str },
+    TypeGuard {
+        actual: &'static str,
+        expected: &'static str,
+    },
     /// Deviation (spec §3.3): Kapacitor crashes in where/alert; we report it everywhere.
     #[error("runtime error: integer divide by zero")]
     IntegerDivideByZero,
     #[error("cannot have field and tags with same name \"{name}\"")]
     FieldTagClash { name: String },
-    #[error("Cannot call function \"{func}\" with args ({args}), available signatures are [{available}].")]
-    Signature { func: &'static str, args: String, available: String },
-    #[error("Cannot call function \"{func}\" argument \"{arg}\" is missing, values in scope are [{in_scope}]")]
-    MissingArgument { func: &'static str, arg: String, in_scope: String },
+    #[error(
+        "Cannot call function \"{func}\" with args ({args}), available signatures are [{available}]."
+    )]
+    Signature {
+        func: &'static str,
+        args: String,
+        available: String,
+    },
+    #[error(
+        "Cannot call function \"{func}\" argument \"{arg}\" is missing, values in scope are [{in_scope}]"
+    )]
+    MissingArgument {
+        func: &'static str,
+        arg: String,
+        in_scope: String,
+    },
     #[error("error calling \"{func}\": {message}")]
     Call { func: &'static str, message: String },
     /// `|eval` cannot store a time or regex result (spec §3.1).

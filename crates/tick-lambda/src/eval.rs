@@ -39,20 +39,35 @@ fn err<'a>(e: EvalError) -> Res<'a> {
 const MAX_ARGS: usize = 4;
 
 impl Compiled {
+    #[inline]
     fn cx<'a, 's>(&'a self, input: Input<'a>, state: &'s mut State) -> Cx<'a, 's> {
         if state.slots.len() != self.slots.len() {
-            // A state made for another lambda: start afresh rather than misread it.
-            *state = self.new_state();
+            self.reset(state);
         }
-        Cx { input, slots: &mut state.slots, env: FnEnv { tz: self.tz }, refs: &self.refs }
+        Cx {
+            input,
+            slots: &mut state.slots,
+            env: FnEnv { tz: self.tz },
+            refs: &self.refs,
+        }
+    }
+
+    /// A state made for another lambda: start afresh rather than misread it.
+    #[cold]
+    #[inline(never)]
+    fn reset(&self, state: &mut State) {
+        *state = self.new_state();
     }
 
     pub(crate) fn eval(&self, input: Input<'_>, state: &mut State) -> Result<Value, EvalError> {
         let mut cx = self.cx(input, state);
         let v = node(&self.root, &mut cx).map_err(|e| *e)?;
-        v.to_value().ok_or_else(|| EvalError::MissingValue { name: ref_name(&self.root) })
+        v.to_value().ok_or_else(|| EvalError::MissingValue {
+            name: ref_name(&self.root),
+        })
     }
 
+    #[inline]
     pub(crate) fn eval_bool(&self, input: Input<'_>, state: &mut State) -> Result<bool, EvalError> {
         let mut cx = self.cx(input, state);
         match operand_bool(&self.root, &mut cx) {
@@ -67,8 +82,13 @@ impl Compiled {
     fn not_bool(&self, result: Res<'_>) -> EvalError {
         match result {
             Err(e) => *e,
-            Ok(V::Missing) => EvalError::MissingReference { name: ref_name(&self.root) },
-            Ok(other) => EvalError::TypeGuard { actual: other.ty().name(), expected: "boolean" },
+            Ok(V::Missing) => EvalError::MissingReference {
+                name: ref_name(&self.root),
+            },
+            Ok(other) => EvalError::TypeGuard {
+                actual: other.ty().name(),
+                expected: "boolean",
+            },
         }
     }
 }
@@ -80,7 +100,12 @@ fn ref_name(n: &Node) -> String {
 /// Evaluates a node with no input (compile-time folding). `Ok(None)` when it reads the
 /// record or state.
 pub(crate) fn eval_const(n: &Node, tz: chrono_tz::Tz) -> Result<Option<Value>, EvalError> {
-    let mut cx = Cx { input: Input::Nothing, slots: &mut [], env: FnEnv { tz }, refs: &[] };
+    let mut cx = Cx {
+        input: Input::Nothing,
+        slots: &mut [],
+        env: FnEnv { tz },
+        refs: &[],
+    };
     match node(n, &mut cx) {
         Ok(v) => Ok(v.to_value()),
         Err(e) => match *e {
@@ -93,7 +118,9 @@ pub(crate) fn eval_const(n: &Node, tz: chrono_tz::Tz) -> Result<Option<Value>, E
 #[cold]
 #[inline(never)]
 fn clash<'a>(name: &str) -> Res<'a> {
-    err(EvalError::FieldTagClash { name: name.to_string() })
+    err(EvalError::FieldTagClash {
+        name: name.to_string(),
+    })
 }
 
 #[inline]
@@ -107,7 +134,9 @@ fn lookup<'a>(name: &'a str, input: Input<'a>) -> Res<'a> {
         },
         Input::Event(ev) => match ev.tag(name) {
             Some(t) => Ok(V::Str(Cow::Borrowed(t))),
-            None => err(EvalError::NoTag { name: name.to_string() }),
+            None => err(EvalError::NoTag {
+                name: name.to_string(),
+            }),
         },
         Input::Nothing => err(EvalError::NotConstant { what: "reference" }),
     }
@@ -138,7 +167,12 @@ fn binary<'a>(op: ast_op::BinaryOp, l: &'a Node, r: &'a Node, cx: &mut Cx<'a, '_
     ops::apply(op, lv, rv)
 }
 
-fn cmp_const<'a>(op: ast_op::BinaryOp, l: &'a Node, k: &'a Value, cx: &mut Cx<'a, '_>) -> Result<bool, Box<EvalError>> {
+fn cmp_const<'a>(
+    op: ast_op::BinaryOp,
+    l: &'a Node,
+    k: &'a Value,
+    cx: &mut Cx<'a, '_>,
+) -> Result<bool, Box<EvalError>> {
     let lv = node(l, cx)?;
     Ok(match (&lv, k) {
         (V::Float(x), Value::Float(y)) => ops::cmp(op, *x, *y),
@@ -149,7 +183,12 @@ fn cmp_const<'a>(op: ast_op::BinaryOp, l: &'a Node, k: &'a Value, cx: &mut Cx<'a
         (V::Missing, _) => return Err(missing_side("left", l)),
         _ => match ops::apply(op, lv, k.as_v())? {
             V::Bool(b) => b,
-            other => return Err(Box::new(EvalError::TypeGuard { actual: other.ty().name(), expected: "boolean" })),
+            other => {
+                return Err(Box::new(EvalError::TypeGuard {
+                    actual: other.ty().name(),
+                    expected: "boolean",
+                }));
+            }
         },
     })
 }
@@ -171,14 +210,21 @@ fn unary_or_time<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
             // Quirk (spec §3.3): the requested type reads `string`, and a value that was not
             // a literal reports `invalid type`.
             other => err(EvalError::TypeGuard {
-                actual: if matches!(**x, Node::Const(_)) { other.ty().name() } else { "invalid type" },
+                actual: if matches!(**x, Node::Const(_)) {
+                    other.ty().name()
+                } else {
+                    "invalid type"
+                },
                 expected: "string",
             }),
         },
         Node::Not(x) => match node(x, cx)? {
             V::Bool(b) => Ok(V::Bool(!b)),
             V::Missing => err(EvalError::MissingReference { name: ref_name(x) }),
-            other => err(EvalError::TypeGuard { actual: other.ty().name(), expected: "boolean" }),
+            other => err(EvalError::TypeGuard {
+                actual: other.ty().name(),
+                expected: "boolean",
+            }),
         },
         _ => node(n, cx),
     }
@@ -190,9 +236,15 @@ fn missing_operand(op: ast_op::BinaryOp, l: &Node, r: &Node, lv: &V<'_>, rv: &V<
     if ops::is_math(op) {
         ops::type_error(op, lv.ty(), rv.ty())
     } else if matches!(lv, V::Missing) {
-        EvalError::MissingOperand { side: "left", name: ref_name(l) }
+        EvalError::MissingOperand {
+            side: "left",
+            name: ref_name(l),
+        }
     } else {
-        EvalError::MissingOperand { side: "right", name: ref_name(r) }
+        EvalError::MissingOperand {
+            side: "right",
+            name: ref_name(r),
+        }
     }
 }
 
@@ -202,7 +254,12 @@ mod ast_op {
 
 /// AND / OR: left to right with short-circuit, but a right operand that is a reference or a
 /// literal has its type checked first (spec §3.3: `FALSE AND "missing"` is an error).
-fn logical<'a>(op: ast_op::BinaryOp, l: &'a Node, r: &'a Node, cx: &mut Cx<'a, '_>) -> Result<bool, Box<EvalError>> {
+fn logical<'a>(
+    op: ast_op::BinaryOp,
+    l: &'a Node,
+    r: &'a Node,
+    cx: &mut Cx<'a, '_>,
+) -> Result<bool, Box<EvalError>> {
     let is_and = op == ast_op::BinaryOp::And;
     let left = match operand_bool(l, cx)? {
         Ok(b) => b,
@@ -225,13 +282,19 @@ fn logical<'a>(op: ast_op::BinaryOp, l: &'a Node, r: &'a Node, cx: &mut Cx<'a, '
 #[cold]
 #[inline(never)]
 fn missing_side(side: &'static str, n: &Node) -> Box<EvalError> {
-    Box::new(EvalError::MissingOperand { side, name: ref_name(n) })
+    Box::new(EvalError::MissingOperand {
+        side,
+        name: ref_name(n),
+    })
 }
 
 /// Evaluates an operand that should be boolean: `Ok(Ok(b))`, or the other value in
 /// `Ok(Err(v))`. Comparisons and AND/OR answer without building a value.
 #[inline]
-fn operand_bool<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Result<Result<bool, V<'a>>, Box<EvalError>> {
+fn operand_bool<'a>(
+    n: &'a Node,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Result<bool, V<'a>>, Box<EvalError>> {
     Ok(match n {
         Node::CmpConst(op, l, k) => Ok(cmp_const(*op, l, k, cx)?),
         Node::Logical(op, l, r) => Ok(logical(*op, l, r, cx)?),
@@ -263,12 +326,23 @@ fn call<'a>(c: &'a CallNode, cx: &mut Cx<'a, '_>) -> Res<'a> {
     match c.func.imp {
         Imp::Pure(f) => {
             let result = f(args, &cx.env);
-            debug_assert!(result.as_ref().map_or(true, |v| v.ty() == sig.1), "{} result type", c.func.name);
-            result.map_err(|message| Box::new(EvalError::Call { func: c.func.name, message }))
+            debug_assert!(
+                result.as_ref().map_or(true, |v| v.ty() == sig.1),
+                "{} result type",
+                c.func.name
+            );
+            result.map_err(|message| {
+                Box::new(EvalError::Call {
+                    func: c.func.name,
+                    message,
+                })
+            })
         }
         Imp::Stateful(kind) => {
             let Some(state) = cx.slots.get_mut(c.slot) else {
-                return err(EvalError::NotConstant { what: "stateful function" });
+                return err(EvalError::NotConstant {
+                    what: "stateful function",
+                });
             };
             use crate::functions::StatefulKind as K;
             Ok(match kind {
@@ -278,12 +352,18 @@ fn call<'a>(c: &'a CallNode, cx: &mut Cx<'a, '_>) -> Res<'a> {
             })
         }
         Imp::Now => match cx.input {
-            Input::Nothing => err(EvalError::NotConstant { what: "function call" }),
-            _ => Ok(V::Time(chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX))),
+            Input::Nothing => err(EvalError::NotConstant {
+                what: "function call",
+            }),
+            _ => Ok(V::Time(
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX),
+            )),
         },
         Imp::Event(kind) => {
             let Input::Event(ev) = cx.input else {
-                return err(EvalError::UndefinedFunction { name: c.func.name.to_string() });
+                return err(EvalError::UndefinedFunction {
+                    name: c.func.name.to_string(),
+                });
             };
             use crate::functions::EventKind as K;
             Ok(match kind {
@@ -317,7 +397,12 @@ fn eval_arg<'a>(c: &'a CallNode, a: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
 }
 
 /// `Cannot call function "abs" with args ("i": int), available signatures are [(float)].`
-pub(crate) fn signature_error(func: &'static Func, nodes: &[Node], values: &[V<'_>], tz: chrono_tz::Tz) -> EvalError {
+pub(crate) fn signature_error(
+    func: &'static Func,
+    nodes: &[Node],
+    values: &[V<'_>],
+    tz: chrono_tz::Tz,
+) -> EvalError {
     let args: Vec<String> = nodes
         .iter()
         .zip(values)
@@ -326,5 +411,9 @@ pub(crate) fn signature_error(func: &'static Func, nodes: &[Node], values: &[V<'
             None => format!("{}: {}", gofmt::value_v(v, tz), v.ty().name()),
         })
         .collect();
-    EvalError::Signature { func: func.name, args: args.join(","), available: func.signature_list() }
+    EvalError::Signature {
+        func: func.name,
+        args: args.join(","),
+        available: func.signature_list(),
+    }
 }

@@ -26,7 +26,11 @@ pub(crate) fn float_v(x: f64) -> String {
         return float_f(x);
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // `{:e}` gives the shortest digits: "-1.2345e6".
     let e = format!("{x:e}");
@@ -86,7 +90,7 @@ fn frac(v: u64, scale: u64) -> String {
         return int.to_string();
     }
     let mut width = scale.ilog10() as usize;
-    while f % 10 == 0 {
+    while f.is_multiple_of(10) {
         f /= 10;
         width -= 1;
     }
@@ -227,7 +231,10 @@ mod tests {
 
     #[test]
     fn time_string_matches_go_layout() {
-        assert_eq!(time_v(1_615_734_566_000_000_000, chrono_tz::UTC), "2021-03-14 15:09:26 +0000 UTC");
+        assert_eq!(
+            time_v(1_615_734_566_000_000_000, chrono_tz::UTC),
+            "2021-03-14 15:09:26 +0000 UTC"
+        );
         assert_eq!(
             time_v(1_615_734_566_500_000_000, chrono_tz::UTC),
             "2021-03-14 15:09:26.5 +0000 UTC"

@@ -9,6 +9,19 @@
 //!
 //! Owns: value types, operators, built-in functions, their messages. Does not own: what a node
 //! does with an error (spec §3.4), points, groups.
+//!
+//! Where we differ from Kapacitor 1.5.7 (each one keeps running where Kapacitor crashes, or
+//! reports earlier):
+//! * unknown functions (`rand` included, not in 1.5.7) and type errors between constants are
+//!   compile errors with a span, not per-point errors;
+//! * integer division or modulo by zero is the evaluation error
+//!   `runtime error: integer divide by zero` everywhere (Kapacitor crashes in where/alert);
+//! * `strSubstring` with start > stop is an error; a slice that splits a UTF-8 character
+//!   yields U+FFFD for the broken bytes;
+//! * `"time"` and `now()` are read in [`CompileOptions::tz`] (UTC by default), not the host zone;
+//! * signature lists print in a fixed order; `float()` does not parse hexadecimal floats;
+//! * `strReplace`/`regexReplace` results over 64 MiB are errors; `jn`/`yn` orders are
+//!   clamped to ±100000.
 
 mod compile;
 mod error;
@@ -100,7 +113,10 @@ impl Lambda {
     /// `INFO`, `WARNING`, `CRITICAL` are the ints 0–3 and any other identifier is the compile
     /// error `unknown identifier "x"`; the functions `changed()`, `level()`, `name()`,
     /// `taskName()` and `alertDuration()` read the event. Evaluate with [`Lambda::eval_match`].
-    pub fn compile_match(expr: &ast::Expr, opts: &CompileOptions) -> Result<Lambda, Vec<LambdaError>> {
+    pub fn compile_match(
+        expr: &ast::Expr,
+        opts: &CompileOptions,
+    ) -> Result<Lambda, Vec<LambdaError>> {
         compile::compile(expr, compile::Mode::Match, opts).map(|c| Lambda { inner: Arc::new(c) })
     }
 

@@ -30,7 +30,10 @@ pub(crate) fn op_str(op: BinaryOp) -> &'static str {
 }
 
 pub(crate) fn is_math(op: BinaryOp) -> bool {
-    matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod)
+    matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+    )
 }
 
 fn kind(op: BinaryOp) -> &'static str {
@@ -60,15 +63,23 @@ fn type_has_operator(op: BinaryOp, ty: Type) -> bool {
 /// The error for a pair of operand types the table does not accept.
 pub(crate) fn type_error(op: BinaryOp, left: Type, right: Type) -> EvalError {
     if !type_has_operator(op, left) {
-        EvalError::InvalidOperator { kind: kind(op), op: op_str(op), ty: left.name() }
+        EvalError::InvalidOperator {
+            kind: kind(op),
+            op: op_str(op),
+            ty: left.name(),
+        }
     } else {
-        EvalError::TypeMismatch { left: left.name(), op: op_str(op), right: right.name() }
+        EvalError::TypeMismatch {
+            left: left.name(),
+            op: op_str(op),
+            right: right.name(),
+        }
     }
 }
 
 /// Go's float64 → int64 conversion on amd64: out of range and NaN give i64::MIN.
 pub(crate) fn go_f64_to_i64(x: f64) -> i64 {
-    if x.is_nan() || x >= 9_223_372_036_854_775_808.0 || x < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x) {
         i64::MIN
     } else {
         x as i64
@@ -88,7 +99,51 @@ pub(crate) fn cmp<T: PartialOrd>(op: BinaryOp, a: T, b: T) -> bool {
 
 /// Applies a binary operator to two present values (AND/OR included, without
 /// short-circuit: the caller handles that). Missing operands are the caller's job too.
+#[inline]
 pub(crate) fn apply<'a>(op: BinaryOp, l: V<'a>, r: V<'a>) -> Result<V<'a>, Box<EvalError>> {
+    // Numbers first: the common case, dispatched on the operand types before the operator.
+    match (&l, &r) {
+        (V::Float(a), V::Float(b)) => float_op(op, *a, *b),
+        (V::Int(a), V::Int(b)) => int_op(op, *a, *b),
+        (V::Int(a), V::Float(b)) if is_comparison(op) => Ok(V::Bool(cmp(op, *a as f64, *b))),
+        (V::Float(a), V::Int(b)) if is_comparison(op) => Ok(V::Bool(cmp(op, *a, *b as f64))),
+        _ => apply_other(op, l, r),
+    }
+}
+
+fn float_op<'a>(op: BinaryOp, a: f64, b: f64) -> Result<V<'a>, Box<EvalError>> {
+    use BinaryOp::*;
+    Ok(match op {
+        Add => V::Float(a + b),
+        Sub => V::Float(a - b),
+        Mul => V::Float(a * b),
+        Div => V::Float(a / b),
+        Less | LessEq | Greater | GreaterEq | Eq | NotEq => V::Bool(cmp(op, a, b)),
+        _ => return Err(Box::new(type_error(op, Type::Float, Type::Float))),
+    })
+}
+
+fn int_op<'a>(op: BinaryOp, a: i64, b: i64) -> Result<V<'a>, Box<EvalError>> {
+    use BinaryOp::*;
+    Ok(match op {
+        Add => V::Int(a.wrapping_add(b)),
+        Sub => V::Int(a.wrapping_sub(b)),
+        Mul => V::Int(a.wrapping_mul(b)),
+        Div => V::Int(int_div(a, b)?),
+        Mod => {
+            if b == 0 {
+                return Err(Box::new(EvalError::IntegerDivideByZero));
+            }
+            V::Int(a.wrapping_rem(b))
+        }
+        Less | LessEq | Greater | GreaterEq | Eq | NotEq => V::Bool(cmp(op, a, b)),
+        _ => return Err(Box::new(type_error(op, Type::Int, Type::Int))),
+    })
+}
+
+/// Every pair that is not two numbers.
+#[inline(never)]
+fn apply_other<'a>(op: BinaryOp, l: V<'a>, r: V<'a>) -> Result<V<'a>, Box<EvalError>> {
     use BinaryOp::*;
     let v = match (op, l, r) {
         (Add, V::Int(a), V::Int(b)) => V::Int(a.wrapping_add(b)),
@@ -152,7 +207,10 @@ fn is_comparison(op: BinaryOp) -> bool {
 }
 
 fn is_logic_or_regex(op: BinaryOp) -> bool {
-    matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::RegexMatch | BinaryOp::RegexNotMatch)
+    matches!(
+        op,
+        BinaryOp::And | BinaryOp::Or | BinaryOp::RegexMatch | BinaryOp::RegexNotMatch
+    )
 }
 
 /// Truncating division with Go's wrap for `i64::MIN / -1`.

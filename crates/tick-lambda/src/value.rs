@@ -64,9 +64,9 @@ impl Value {
             Value::String(s) => Ok(FieldValue::String(s)),
             Value::Bool(b) => Ok(FieldValue::Bool(b)),
             Value::Duration(d) => Ok(FieldValue::Duration(d)),
-            Value::Time(_) | Value::Regex(_) => {
-                Err(EvalError::UnexpectedResultType { ty: self.type_name() })
-            }
+            Value::Time(_) | Value::Regex(_) => Err(EvalError::UnexpectedResultType {
+                ty: self.type_name(),
+            }),
         }
     }
 

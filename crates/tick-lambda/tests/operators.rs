@@ -55,20 +55,60 @@ fn table() -> Vec<(&'static str, &'static str, Vec<Want>)> {
     let cmp = |ii: bool, ss: bool, dd: bool| -> Vec<Want> {
         // int⇄float compare as floats (7 vs 2, 7.5 vs 2): same truth as int/int here.
         vec![
-            b(ii), b(ii), M, M, M, //
-            b(ii), b(ii), M, M, M, //
-            M, M, b(ss), M, M, //
-            I, I, I, I, I, //
-            M, M, M, M, b(dd),
+            b(ii),
+            b(ii),
+            M,
+            M,
+            M, //
+            b(ii),
+            b(ii),
+            M,
+            M,
+            M, //
+            M,
+            M,
+            b(ss),
+            M,
+            M, //
+            I,
+            I,
+            I,
+            I,
+            I, //
+            M,
+            M,
+            M,
+            M,
+            b(dd),
         ]
     };
     let eq = |truth: bool| -> Vec<Want> {
         vec![
-            b(truth), b(truth), M, M, M, //
-            b(truth), b(truth), M, M, M, //
-            M, M, b(truth), M, M, //
-            M, M, M, b(truth), M, //
-            M, M, M, M, b(truth),
+            b(truth),
+            b(truth),
+            M,
+            M,
+            M, //
+            b(truth),
+            b(truth),
+            M,
+            M,
+            M, //
+            M,
+            M,
+            b(truth),
+            M,
+            M, //
+            M,
+            M,
+            M,
+            b(truth),
+            M, //
+            M,
+            M,
+            M,
+            M,
+            b(truth),
         ]
     };
     let regex = || -> Vec<Want> {
@@ -82,49 +122,189 @@ fn table() -> Vec<(&'static str, &'static str, Vec<Want>)> {
     };
     let logical = |truth: bool| -> Vec<Want> {
         vec![
-            I, I, I, I, I, //
-            I, I, I, I, I, //
-            I, I, I, I, I, //
-            M, M, M, b(truth), M, //
-            I, I, I, I, I,
+            I,
+            I,
+            I,
+            I,
+            I, //
+            I,
+            I,
+            I,
+            I,
+            I, //
+            I,
+            I,
+            I,
+            I,
+            I, //
+            M,
+            M,
+            M,
+            b(truth),
+            M, //
+            I,
+            I,
+            I,
+            I,
+            I,
         ]
     };
     vec![
-        ("+", "math", vec![
-            i(9), M, M, M, M, //
-            M, f(9.5), M, M, M, //
-            M, M, st("abcd"), M, M, //
-            I, I, I, I, I, //
-            M, M, M, M, d(9 * SEC),
-        ]),
-        ("-", "math", vec![
-            i(5), M, M, M, M, //
-            M, f(5.5), M, M, M, //
-            I, I, I, I, I, //
-            I, I, I, I, I, //
-            M, M, M, M, d(5 * SEC),
-        ]),
-        ("*", "math", vec![
-            i(14), M, M, M, d(14 * SEC), //
-            M, f(15.0), M, M, d(15 * SEC), //
-            I, I, I, I, I, //
-            I, I, I, I, I, //
-            d(14 * SEC), d(14 * SEC), M, M, M,
-        ]),
-        ("/", "math", vec![
-            i(3), M, M, M, M, //
-            M, f(3.75), M, M, M, //
-            I, I, I, I, I, //
-            I, I, I, I, I, //
-            d(3_500_000_000), d(3_500_000_000), M, M, i(3),
-        ]),
-        ("%", "math", vec![
-            i(1), M, M, M, M, //
-            I, I, I, I, I, //
-            I, I, I, I, I, //
-            I, I, I, I, I, //
-            I, I, I, I, I,
-        ]),
+        (
+            "+",
+            "math",
+            vec![
+                i(9),
+                M,
+                M,
+                M,
+                M, //
+                M,
+                f(9.5),
+                M,
+                M,
+                M, //
+                M,
+                M,
+                st("abcd"),
+                M,
+                M, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                M,
+                M,
+                M,
+                M,
+                d(9 * SEC),
+            ],
+        ),
+        (
+            "-",
+            "math",
+            vec![
+                i(5),
+                M,
+                M,
+                M,
+                M, //
+                M,
+                f(5.5),
+                M,
+                M,
+                M, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                M,
+                M,
+                M,
+                M,
+                d(5 * SEC),
+            ],
+        ),
+        (
+            "*",
+            "math",
+            vec![
+                i(14),
+                M,
+                M,
+                M,
+                d(14 * SEC), //
+                M,
+                f(15.0),
+                M,
+                M,
+                d(15 * SEC), //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                d(14 * SEC),
+                d(14 * SEC),
+                M,
+                M,
+                M,
+            ],
+        ),
+        (
+            "/",
+            "math",
+            vec![
+                i(3),
+                M,
+                M,
+                M,
+                M, //
+                M,
+                f(3.75),
+                M,
+                M,
+                M, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                d(3_500_000_000),
+                d(3_500_000_000),
+                M,
+                M,
+                i(3),
+            ],
+        ),
+        (
+            "%",
+            "math",
+            vec![
+                i(1),
+                M,
+                M,
+                M,
+                M, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                I,
+                I,
+                I,
+                I,
+                I, //
+                I,
+                I,
+                I,
+                I,
+                I,
+            ],
+        ),
         ("<", "comparison", cmp(false, true, false)),
         ("<=", "comparison", cmp(false, true, false)),
         (">", "comparison", cmp(true, false, true)),
@@ -146,7 +326,9 @@ fn every_operator_and_operand_type_pair_follows_the_spec_table() {
         assert_eq!(wants.len(), 25, "{op}");
         for (n, want) in wants.into_iter().enumerate() {
             let (lt, rt) = (n / 5, n % 5);
-            let p = Point::new().field("l", operand(lt, true)).field("r", operand(rt, false));
+            let p = Point::new()
+                .field("l", operand(lt, true))
+                .field("r", operand(rt, false));
             let got = eval(&format!("\"l\" {op} \"r\""), &p);
             let expected = match want {
                 Want::V(v) => Ok(v),
@@ -154,14 +336,25 @@ fn every_operator_and_operand_type_pair_follows_the_spec_table() {
                     "mismatched type to binary operator. got {} {op} {}. see bool(), int(), float(), string(), duration()",
                     TYPES[lt], TYPES[rt]
                 )),
-                I => Err(format!("invalid {kind} operator {op} for type {}", TYPES[lt])),
+                I => Err(format!(
+                    "invalid {kind} operator {op} for type {}",
+                    TYPES[lt]
+                )),
             };
             count += 1;
             if got != expected {
-                failures.push(format!("{} {op} {}: got {got:?}, want {expected:?}", TYPES[lt], TYPES[rt]));
+                failures.push(format!(
+                    "{} {op} {}: got {got:?}, want {expected:?}",
+                    TYPES[lt], TYPES[rt]
+                ));
             }
         }
     }
     assert_eq!(count, 375);
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -3,10 +3,16 @@
 //! the `influxdb-line-protocol` crate in the same run.
 //!
 //! `cargo bench -p tick-lineproto --bench parse`
+//!
+//! Times are the benchmark thread's CPU time (Linux `/proc/thread-self/schedstat`; wall time elsewhere),
+//! so the figures are per core and hold on a busy machine.
 
 use std::hint::black_box;
 use std::ops::ControlFlow;
 
+use std::time::{Duration, Instant};
+
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tick_lineproto::{FieldValue, Lines, ParseOptions, Reader};
 
@@ -17,7 +23,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -135,11 +144,54 @@ fn influxdb_line_protocol(input: &str) -> u64 {
     sum
 }
 
-fn parse(c: &mut Criterion) {
+/// CPU time of the calling thread.
+struct CpuTime;
+
+static WALL: WallTime = WallTime;
+
+fn thread_cpu_nanos() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| {
+            static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+            START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+        })
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = u64;
+    type Value = Duration;
+
+    fn start(&self) -> u64 {
+        thread_cpu_nanos()
+    }
+    fn end(&self, start: u64) -> Duration {
+        Duration::from_nanos(thread_cpu_nanos().saturating_sub(start))
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL.formatter()
+    }
+}
+
+fn parse(c: &mut Criterion<CpuTime>) {
     let input = generate();
     // Every line is valid for both parsers, so both do the full work.
-    let ours = Lines::new(input.as_bytes(), ParseOptions::default()).filter(|(_, r)| r.is_ok()).count();
-    let theirs = influxdb_line_protocol::parse_lines(&input).filter(Result::is_ok).count();
+    let ours = Lines::new(input.as_bytes(), ParseOptions::default())
+        .filter(|(_, r)| r.is_ok())
+        .count();
+    let theirs = influxdb_line_protocol::parse_lines(&input)
+        .filter(Result::is_ok)
+        .count();
     assert_eq!((ours, theirs), (LINES, LINES));
 
     for (name, throughput) in [
@@ -162,5 +214,9 @@ fn parse(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, parse);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = parse
+}
 criterion_main!(benches);

@@ -64,10 +64,7 @@ impl Point<'_> {
 
     /// The value of the field `key`, if present.
     pub fn field(&self, key: &str) -> Option<&FieldValue<'_>> {
-        self.fields
-            .iter()
-            .find(|f| f.key == key)
-            .map(|f| &f.value)
+        self.fields.iter().find(|f| f.key == key).map(|f| &f.value)
     }
 
     /// A copy that owns all its strings, so it can outlive the input.

@@ -69,7 +69,13 @@ impl<'a> Iterator for Lines<'a> {
         loop {
             let data = self.input.get(self.pos..)?;
             let mut point = Point::default();
-            match next_line(data, true, &mut self.cursor, self.options.precision, &mut point) {
+            match next_line(
+                data,
+                true,
+                &mut self.cursor,
+                self.options.precision,
+                &mut point,
+            ) {
                 Step::End | Step::NeedMore => return None,
                 Step::Skip { consumed } => {
                     self.pos += consumed;
@@ -86,8 +92,9 @@ impl<'a> Iterator for Lines<'a> {
                     self.line += 1 + newlines;
                     let result = match result {
                         Ok(time) => {
-                            point.time = time
-                                .unwrap_or_else(|| self.options.precision.truncate(self.options.now));
+                            point.time = time.unwrap_or_else(|| {
+                                self.options.precision.truncate(self.options.now)
+                            });
                             Ok(point)
                         }
                         Err(kind) => Err(LineError::new(number, text, kind)),
@@ -128,6 +135,14 @@ impl<R> std::fmt::Debug for Reader<R> {
             .field("max_line_len", &self.max_line_len)
             .finish_non_exhaustive()
     }
+}
+
+/// Why [`Reader::for_each`] stopped parsing the buffered lines.
+enum Stop<B> {
+    End,
+    Break(B),
+    /// The line at the start of the buffer is incomplete; holds how many bytes of it are buffered.
+    NeedMore(usize),
 }
 
 /// Nanoseconds since the epoch on the system clock (0 before 1970, saturating after 2262).
@@ -214,56 +229,58 @@ impl<R: Read> Reader<R> {
                 self.discard()?;
                 continue;
             }
-            let data = &self.buf[self.start..self.end];
+            // Every line now in the buffer is parsed into the same point, whose vectors (and their
+            // elements) are reused from line to line; they are recycled only when the buffer moves.
+            let buffered = &self.buf[..self.end];
             let mut point = Point {
                 measurement: Cow::Borrowed(""),
                 tags: recycle(std::mem::take(&mut self.tags)),
                 fields: recycle(std::mem::take(&mut self.fields)),
                 time: 0,
             };
-            let step = next_line(data, self.eof, &mut self.cursor, self.precision, &mut point);
-            let flow = match step {
-                Step::End => return Ok(None),
-                Step::NeedMore => {
-                    self.tags = recycle(point.tags);
-                    self.fields = recycle(point.fields);
-                    if data.len() > self.max_line_len {
-                        let flow = self.too_long(&mut f);
-                        if let ControlFlow::Break(b) = flow {
-                            return Ok(Some(b));
-                        }
-                    } else {
-                        self.refill()?;
+            let stop = loop {
+                let data = &buffered[self.start..];
+                match next_line(data, self.eof, &mut self.cursor, self.precision, &mut point) {
+                    Step::End => break Stop::End,
+                    Step::NeedMore => break Stop::NeedMore(data.len()),
+                    Step::Skip { consumed } => {
+                        self.start += consumed;
+                        self.line += 1;
                     }
-                    continue;
-                }
-                Step::Skip { consumed } => {
-                    self.start += consumed;
-                    self.line += 1;
-                    ControlFlow::Continue(())
-                }
-                Step::Line {
-                    consumed,
-                    newlines,
-                    text,
-                    result,
-                } => {
-                    let number = self.line;
-                    self.start += consumed;
-                    self.line += 1 + newlines;
-                    match result {
-                        Ok(time) => {
-                            point.time = time.unwrap_or_else(|| self.precision.truncate((self.now)()));
-                            f(number, Ok(&point))
+                    Step::Line {
+                        consumed,
+                        newlines,
+                        text,
+                        result,
+                    } => {
+                        let number = self.line;
+                        self.start += consumed;
+                        self.line += 1 + newlines;
+                        let flow = match result {
+                            Ok(time) => {
+                                point.time =
+                                    time.unwrap_or_else(|| self.precision.truncate((self.now)()));
+                                f(number, Ok(&point))
+                            }
+                            Err(kind) => f(number, Err(LineError::new(number, text, kind))),
+                        };
+                        if let ControlFlow::Break(b) = flow {
+                            break Stop::Break(b);
                         }
-                        Err(kind) => f(number, Err(LineError::new(number, text, kind))),
                     }
                 }
             };
             self.tags = recycle(point.tags);
             self.fields = recycle(point.fields);
-            if let ControlFlow::Break(b) = flow {
-                return Ok(Some(b));
+            match stop {
+                Stop::End => return Ok(None),
+                Stop::Break(b) => return Ok(Some(b)),
+                Stop::NeedMore(pending) if pending > self.max_line_len => {
+                    if let ControlFlow::Break(b) = self.too_long(&mut f) {
+                        return Ok(Some(b));
+                    }
+                }
+                Stop::NeedMore(_) => self.refill()?,
             }
         }
     }
@@ -275,7 +292,10 @@ impl<R: Read> Reader<R> {
     {
         let data = &self.buf[self.start..self.end];
         let examined = self.cursor.examined(data.len()).min(data.len());
-        let text_start = data.iter().position(|&c| !crate::parse::is_blank(c)).unwrap_or(0);
+        let text_start = data
+            .iter()
+            .position(|&c| !crate::parse::is_blank(c))
+            .unwrap_or(0);
         let error = LineError::new(
             self.line,
             data.get(text_start..).unwrap_or_default(),
@@ -320,7 +340,8 @@ impl<R: Read> Reader<R> {
         }
         if self.end == self.buf.len() {
             let limit = self.max_line_len.saturating_add(2);
-            let len = (self.buf.len() * 2).clamp(INITIAL_BUFFER.min(limit), limit.max(self.end + 1));
+            let len =
+                (self.buf.len() * 2).clamp(INITIAL_BUFFER.min(limit), limit.max(self.end + 1));
             self.buf.resize(len, 0);
         }
         loop {
@@ -343,13 +364,22 @@ mod tests {
     fn recycling_keeps_the_allocation() {
         let text = String::from("borrowed");
         let mut tags: Vec<Tag<'_>> = Vec::with_capacity(8);
-        tags.push(Tag { key: Cow::Borrowed(&text), value: Cow::Borrowed(&text) });
+        tags.push(Tag {
+            key: Cow::Borrowed(&text),
+            value: Cow::Borrowed(&text),
+        });
         let before = tags.as_ptr() as usize;
         let spare: Vec<Tag<'static>> = recycle(tags);
         drop(text);
-        assert_eq!((spare.as_ptr() as usize, spare.capacity(), spare.len()), (before, 8, 0));
+        assert_eq!(
+            (spare.as_ptr() as usize, spare.capacity(), spare.len()),
+            (before, 8, 0)
+        );
         let mut fields: Vec<Field<'_>> = Vec::with_capacity(4);
-        fields.push(Field { key: Cow::Borrowed("k"), value: crate::FieldValue::Int(1) });
+        fields.push(Field {
+            key: Cow::Borrowed("k"),
+            value: crate::FieldValue::Int(1),
+        });
         let before = fields.as_ptr() as usize;
         let spare: Vec<Field<'static>> = recycle(fields);
         assert_eq!((spare.as_ptr() as usize, spare.capacity()), (before, 4));

@@ -25,7 +25,9 @@ struct Trickle<'a> {
 impl Read for Trickle<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.calls += 1;
-        let n = (1 + self.calls % self.step).min(buf.len()).min(self.data.len());
+        let n = (1 + self.calls % self.step)
+            .min(buf.len())
+            .min(self.data.len());
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
         Ok(n)
@@ -52,12 +54,18 @@ fn read_all(reader: impl Read) -> Vec<Seen> {
 }
 
 fn in_memory(input: &[u8]) -> Vec<Seen> {
-    Lines::new(input, ParseOptions { precision: Precision::Nanosecond, now: 7 })
-        .map(|(n, r)| match r {
-            Ok(p) => Seen::Point(n, p.to_string()),
-            Err(e) => Seen::Error(n, e.to_string()),
-        })
-        .collect()
+    Lines::new(
+        input,
+        ParseOptions {
+            precision: Precision::Nanosecond,
+            now: 7,
+        },
+    )
+    .map(|(n, r)| match r {
+        Ok(p) => Seen::Point(n, p.to_string()),
+        Err(e) => Seen::Error(n, e.to_string()),
+    })
+    .collect()
 }
 
 const MIXED: &str = "# header comment\n\
@@ -74,16 +82,29 @@ cpu v=\"unclosed\n";
 fn bad_lines_in_the_middle_leave_every_good_point_in_order() {
     let expected = vec![
         Seen::Point(2, "cpu,host=a v=1 1".into()),
-        Seen::Error(4, "line 4: unable to parse 'cpu,host=a v= 2': missing field value".into()),
+        Seen::Error(
+            4,
+            "line 4: unable to parse 'cpu,host=a v= 2': missing field value".into(),
+        ),
         Seen::Point(5, "cpu,host=b s=\"first\nsecond\n\nfourth\",v=2i 3".into()),
-        Seen::Error(9, "line 9: unable to parse 'bad line': invalid field format".into()),
+        Seen::Error(
+            9,
+            "line 9: unable to parse 'bad line': invalid field format".into(),
+        ),
         Seen::Point(11, "cpu,host=c v=true 4".into()),
-        Seen::Error(12, "line 12: unable to parse 'cpu v=\"unclosed': unbalanced quotes".into()),
+        Seen::Error(
+            12,
+            "line 12: unable to parse 'cpu v=\"unclosed': unbalanced quotes".into(),
+        ),
     ];
     assert_eq!(in_memory(MIXED.as_bytes()), expected);
     assert_eq!(read_all(MIXED.as_bytes()), expected);
     for step in 1..9 {
-        let trickle = Trickle { data: MIXED.as_bytes(), step, calls: 0 };
+        let trickle = Trickle {
+            data: MIXED.as_bytes(),
+            step,
+            calls: 0,
+        };
         assert_eq!(read_all(trickle), expected, "step {step}");
     }
 }
@@ -92,17 +113,27 @@ fn bad_lines_in_the_middle_leave_every_good_point_in_order() {
 fn an_error_line_with_a_multi_line_string_is_one_error() {
     let input = "cpu,a=b=c s=\"x\ny\"\ncpu v=1 5\n";
     let expected = vec![
-        Seen::Error(1, "line 1: unable to parse 'cpu,a=b=c s=\"x\ny\"': invalid tag format".into()),
+        Seen::Error(
+            1,
+            "line 1: unable to parse 'cpu,a=b=c s=\"x\ny\"': invalid tag format".into(),
+        ),
         Seen::Point(3, "cpu v=1 5".into()),
     ];
     assert_eq!(read_all(input.as_bytes()), expected);
-    let trickle = Trickle { data: input.as_bytes(), step: 3, calls: 0 };
+    let trickle = Trickle {
+        data: input.as_bytes(),
+        step: 3,
+        calls: 0,
+    };
     assert_eq!(read_all(trickle), expected);
 }
 
 #[test]
 fn a_missing_timestamp_asks_the_clock() {
-    assert_eq!(read_all(&b"cpu v=1\n"[..]), vec![Seen::Point(1, "cpu v=1 7".into())]);
+    assert_eq!(
+        read_all(&b"cpu v=1\n"[..]),
+        vec![Seen::Point(1, "cpu v=1 7".into())]
+    );
 }
 
 #[test]
@@ -123,10 +154,17 @@ fn precision_applies_to_streamed_timestamps() {
 fn lines_much_longer_than_a_read_are_reassembled() {
     let long_value = "x".repeat(700_000);
     let input = format!("m s=\"{long_value}\" 1\nm s=\"a\nb{long_value}\" 2\nm v=1 3\n");
-    let seen = read_all(Trickle { data: input.as_bytes(), step: 50_000, calls: 0 });
+    let seen = read_all(Trickle {
+        data: input.as_bytes(),
+        step: 50_000,
+        calls: 0,
+    });
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[0], Seen::Point(1, format!("m s=\"{long_value}\" 1")));
-    assert_eq!(seen[1], Seen::Point(2, format!("m s=\"a\nb{long_value}\" 2")));
+    assert_eq!(
+        seen[1],
+        Seen::Point(2, format!("m s=\"a\nb{long_value}\" 2"))
+    );
     assert_eq!(seen[2], Seen::Point(4, "m v=1 3".into()));
 }
 
@@ -134,23 +172,34 @@ fn lines_much_longer_than_a_read_are_reassembled() {
 fn a_line_over_the_limit_is_reported_and_skipped() {
     let input = format!("m v=1 1\nm s=\"{}\" 2\nm v=3 3\n", "y".repeat(5000));
     let mut seen = Vec::new();
-    Reader::new(Trickle { data: input.as_bytes(), step: 700, calls: 0 })
-        .with_max_line_len(1000)
-        .for_each(|n, r| {
-            seen.push(match r {
-                Ok(p) => Ok((n, p.time)),
-                Err(e) => {
-                    // Only the start of the line is shown, marked as cut.
-                    assert!(e.line.starts_with("m s=\"yyyy"), "{}", e.line);
-                    assert!(e.line.ends_with("yyy..."), "{}", e.line);
-                    assert!(e.line.len() <= 1027, "{}", e.line.len());
-                    Err((n, e.kind))
-                }
-            });
-            ControlFlow::<()>::Continue(())
-        })
-        .unwrap();
-    assert_eq!(seen, [Ok((1, 1)), Err((2, LineErrorKind::LineTooLong(1000))), Ok((3, 3))]);
+    Reader::new(Trickle {
+        data: input.as_bytes(),
+        step: 700,
+        calls: 0,
+    })
+    .with_max_line_len(1000)
+    .for_each(|n, r| {
+        seen.push(match r {
+            Ok(p) => Ok((n, p.time)),
+            Err(e) => {
+                // Only the start of the line is shown, marked as cut.
+                assert!(e.line.starts_with("m s=\"yyyy"), "{}", e.line);
+                assert!(e.line.ends_with("yyy..."), "{}", e.line);
+                assert!(e.line.len() <= 1027, "{}", e.line.len());
+                Err((n, e.kind))
+            }
+        });
+        ControlFlow::<()>::Continue(())
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        [
+            Ok((1, 1)),
+            Err((2, LineErrorKind::LineTooLong(1000))),
+            Ok((3, 3))
+        ]
+    );
 }
 
 #[test]
@@ -172,7 +221,9 @@ fn an_unclosed_quote_cannot_grow_a_line_past_the_limit() {
 #[test]
 fn breaking_out_stops_and_a_second_call_resumes() {
     let mut reader = Reader::new(&b"m v=1 1\nm v=2 2\nm v=3 3\n"[..]);
-    let first = reader.for_each(|n, r| ControlFlow::Break((n, r.unwrap().time))).unwrap();
+    let first = reader
+        .for_each(|n, r| ControlFlow::Break((n, r.unwrap().time)))
+        .unwrap();
     assert_eq!(first, Some((1, 1)));
     let mut rest = Vec::new();
     let end = reader
@@ -216,4 +267,28 @@ fn points_borrow_from_the_reader_buffer_and_can_be_kept_owned() {
         .unwrap();
     assert_eq!(kept[0].tag("host"), Some("a"));
     assert_eq!(kept[0].field("s"), Some(&FieldValue::String("v".into())));
+}
+
+#[test]
+fn points_of_different_shapes_in_a_row_do_not_leak_into_each_other() {
+    // The reader reuses one point's tags and fields from line to line.
+    let input = "a,x=1,y=2,z=3 f=1,g=2i,h=\"s\" 1\n\
+b g=true 2\n\
+c,y=9 k=1,k=2 3\n\
+d,x=1 f=1,bad 4\n\
+e,a\\ b=c f\\,g=\"q\\\"\" 5\n\
+f v=1 6\n";
+    let expected = vec![
+        Seen::Point(1, "a,x=1,y=2,z=3 f=1,g=2i,h=\"s\" 1".into()),
+        Seen::Point(2, "b g=true 2".into()),
+        Seen::Point(3, "c,y=9 k=2 3".into()),
+        Seen::Error(
+            4,
+            "line 4: unable to parse 'd,x=1 f=1,bad 4': invalid field format".into(),
+        ),
+        Seen::Point(5, "e,a\\ b=c f\\,g=\"q\\\"\" 5".into()),
+        Seen::Point(6, "f v=1 6".into()),
+    ];
+    assert_eq!(read_all(input.as_bytes()), expected);
+    assert_eq!(in_memory(input.as_bytes()), expected);
 }

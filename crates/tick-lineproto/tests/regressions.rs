@@ -8,7 +8,8 @@ mod roundtrip;
 
 #[test]
 fn every_saved_fuzz_input_keeps_the_round_trip_invariant() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/lineproto");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/lineproto");
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

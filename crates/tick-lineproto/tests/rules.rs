@@ -43,7 +43,8 @@ fn reason(input: &str) -> String {
 }
 
 fn field<'p>(p: &'p Point<'_>, key: &str) -> &'p FieldValue<'p> {
-    p.field(key).unwrap_or_else(|| panic!("no field {key} in {p:?}"))
+    p.field(key)
+        .unwrap_or_else(|| panic!("no field {key} in {p:?}"))
 }
 
 fn float(input: &str) -> f64 {
@@ -73,7 +74,10 @@ fn unescaped_names_borrow_from_the_input() {
     assert!(matches!(p.tags[0].value, Cow::Borrowed("a")));
     assert!(matches!(p.fields[0].key, Cow::Borrowed("v")));
     let p = one(r#"cpu s="plain" 5"#).unwrap();
-    assert!(matches!(&p.fields[0].value, FieldValue::String(Cow::Borrowed("plain"))));
+    assert!(matches!(
+        &p.fields[0].value,
+        FieldValue::String(Cow::Borrowed("plain"))
+    ));
 }
 
 #[test]
@@ -206,7 +210,9 @@ fn any_other_number_is_a_float() {
 
 #[test]
 fn malformed_numbers_have_their_reasons() {
-    for bad in ["1u5", "NaN", "nan", "1.5i", "1e3i", "0x10", "1.1.1", "-", "-i", ".", "1-2", "9i10", "1ii"] {
+    for bad in [
+        "1u5", "NaN", "nan", "1.5i", "1e3i", "0x10", "1.1.1", "-", "-i", ".", "1-2", "9i10", "1ii",
+    ] {
         assert_eq!(reason(&format!("cpu v={bad}")), "invalid number", "{bad}");
     }
     for bad in ["1e", "1e+", "-e5", "1e400", "1e5e5"] {
@@ -291,7 +297,10 @@ fn timestamps_are_scaled_by_the_precision() {
         assert_eq!(p.time, nanos, "precision {name:?}");
     }
     assert_eq!(one("cpu v=1 -10").unwrap().time, -10);
-    assert_eq!(one_with("cpu v=1 -10", Precision::Second).unwrap().time, -10_000_000_000);
+    assert_eq!(
+        one_with("cpu v=1 -10", Precision::Second).unwrap().time,
+        -10_000_000_000
+    );
 }
 
 #[test]
@@ -312,16 +321,31 @@ fn precision_names_round_trip() {
 fn a_missing_timestamp_is_now_truncated_to_the_precision() {
     assert_eq!(one("cpu v=1").unwrap().time, NOW);
     assert_eq!(one("cpu v=1   ").unwrap().time, NOW);
-    assert_eq!(one_with("cpu v=1", Precision::Second).unwrap().time, 1_700_000_123_000_000_000);
-    assert_eq!(one_with("cpu v=1", Precision::Millisecond).unwrap().time, 1_700_000_123_456_000_000);
-    assert_eq!(one_with("cpu v=1", Precision::Hour).unwrap().time, 1_699_999_200_000_000_000);
+    assert_eq!(
+        one_with("cpu v=1", Precision::Second).unwrap().time,
+        1_700_000_123_000_000_000
+    );
+    assert_eq!(
+        one_with("cpu v=1", Precision::Millisecond).unwrap().time,
+        1_700_000_123_456_000_000
+    );
+    assert_eq!(
+        one_with("cpu v=1", Precision::Hour).unwrap().time,
+        1_699_999_200_000_000_000
+    );
     assert_eq!(Precision::Second.truncate(-1), -1_000_000_000);
 }
 
 #[test]
 fn timestamp_range_is_checked_with_kapacitors_message() {
-    assert_eq!(one("cpu v=1 9223372036854775806").unwrap().time, 9_223_372_036_854_775_806);
-    assert_eq!(one("cpu v=1 -9223372036854775806").unwrap().time, -9_223_372_036_854_775_806);
+    assert_eq!(
+        one("cpu v=1 9223372036854775806").unwrap().time,
+        9_223_372_036_854_775_806
+    );
+    assert_eq!(
+        one("cpu v=1 -9223372036854775806").unwrap().time,
+        -9_223_372_036_854_775_806
+    );
     let out_of_range = "time outside range -9223372036854775806 - 9223372036854775806";
     assert_eq!(reason("cpu v=1 9223372036854775807"), out_of_range);
     assert_eq!(reason("cpu v=1 -9223372036854775807"), out_of_range);
@@ -343,7 +367,10 @@ fn timestamp_errors_have_their_reasons() {
     assert_eq!(reason("cpu v=1 12a"), "bad timestamp");
     assert_eq!(reason("cpu v=1 1-2"), "bad timestamp");
     assert_eq!(reason("cpu v=1 10\t"), "bad timestamp");
-    assert_eq!(reason("cpu v=1 -"), "strconv.ParseInt: parsing \"-\": invalid syntax");
+    assert_eq!(
+        reason("cpu v=1 -"),
+        "strconv.ParseInt: parsing \"-\": invalid syntax"
+    );
     assert_eq!(reason("cpu v=1 10 x"), "point is invalid");
     assert_eq!(reason("cpu v=1 10 11"), "point is invalid");
 }
@@ -378,7 +405,10 @@ fn lines_that_are_not_utf8_are_rejected() {
         .next()
         .unwrap();
     assert_eq!(n, 1);
-    assert_eq!(r.unwrap_err().to_string(), "line 1: unable to parse 'cpu v=\"\u{fffd}\"': invalid UTF-8");
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "line 1: unable to parse 'cpu v=\"\u{fffd}\"': invalid UTF-8"
+    );
 }
 
 #[test]
@@ -386,5 +416,8 @@ fn the_error_message_names_the_line_and_its_text() {
     let (_, r) = Lines::new(b"\n  cpu v=x 1\n", options(Precision::Nanosecond))
         .next()
         .unwrap();
-    assert_eq!(r.unwrap_err().to_string(), "line 2: unable to parse 'cpu v=x 1': invalid boolean");
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "line 2: unable to parse 'cpu v=x 1': invalid boolean"
+    );
 }

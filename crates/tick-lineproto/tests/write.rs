@@ -8,7 +8,10 @@ use std::borrow::Cow;
 use tick_lineproto::{Field, FieldValue, Lines, ParseOptions, Point, Precision, Tag};
 
 fn options() -> ParseOptions {
-    ParseOptions { precision: Precision::Nanosecond, now: 99 }
+    ParseOptions {
+        precision: Precision::Nanosecond,
+        now: 99,
+    }
 }
 
 fn rewrite(line: &str) -> String {
@@ -50,20 +53,34 @@ fn string_values_keep_raw_newlines() {
 
 #[test]
 fn floats_use_the_shortest_text_that_reads_back() {
-    assert_eq!(rewrite("m a=0.1,b=-0,c=1e300,d=1e-7,e=123456.789,f=1e15,g=1e16 1"),
-        "m a=0.1,b=-0,c=1e300,d=1e-7,e=123456.789,f=1000000000000000,g=1e16 1");
+    assert_eq!(
+        rewrite("m a=0.1,b=-0,c=1e300,d=1e-7,e=123456.789,f=1e15,g=1e16 1"),
+        "m a=0.1,b=-0,c=1e300,d=1e-7,e=123456.789,f=1000000000000000,g=1e16 1"
+    );
 }
 
 #[test]
 fn a_hand_built_point_is_written() {
     let point = Point {
         measurement: Cow::Borrowed("disk space"),
-        tags: vec![Tag { key: "path".into(), value: "/var, /tmp".into() }],
+        tags: vec![Tag {
+            key: "path".into(),
+            value: "/var, /tmp".into(),
+        }],
         fields: vec![
-            Field { key: "free".into(), value: FieldValue::Int(-3) },
-            Field { key: "note".into(), value: FieldValue::String("say \"hi\"".into()) },
+            Field {
+                key: "free".into(),
+                value: FieldValue::Int(-3),
+            },
+            Field {
+                key: "note".into(),
+                value: FieldValue::String("say \"hi\"".into()),
+            },
         ],
         time: -1,
     };
-    assert_eq!(point.to_string(), r#"disk\ space,path=/var\,\ /tmp free=-3i,note="say \"hi\"" -1"#);
+    assert_eq!(
+        point.to_string(),
+        r#"disk\ space,path=/var\,\ /tmp free=-3i,note="say \"hi\"" -1"#
+    );
 }

@@ -24,8 +24,12 @@ fn bench(c: &mut Criterion) {
     let src = script();
     let mut g = c.benchmark_group("tick-syntax");
     g.throughput(Throughput::Bytes(src.len() as u64));
-    g.bench_function("parse_500_lines", |b| b.iter(|| tick_syntax::parse(black_box(&src))));
-    g.bench_function("format_500_lines", |b| b.iter(|| tick_syntax::format(black_box(&src))));
+    g.bench_function("parse_500_lines", |b| {
+        b.iter(|| tick_syntax::parse(black_box(&src)))
+    });
+    g.bench_function("format_500_lines", |b| {
+        b.iter(|| tick_syntax::format(black_box(&src)))
+    });
     g.finish();
 }
 

@@ -123,13 +123,22 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        // Fast path: most TICKscript is ASCII.
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b < 0x80 => Some(b as char),
+            Some(_) => self.rest().chars().next(),
+            None => None,
+        }
     }
 
     fn peek2(&self) -> Option<char> {
-        let mut it = self.rest().chars();
-        it.next();
-        it.next()
+        let first = self.peek()?;
+        let at = self.pos + first.len_utf8();
+        match self.src.as_bytes().get(at) {
+            Some(&b) if b < 0x80 => Some(b as char),
+            Some(_) => self.src.get(at..).and_then(|r| r.chars().next()),
+            None => None,
+        }
     }
 
     fn bump(&mut self) -> Option<char> {
@@ -573,6 +582,66 @@ mod tests {
     fn minus_after_operand_is_binary_and_in_operand_position_is_unary_token_too() {
         assert_eq!(kinds("\"a\" -1"), vec![Reference, Op(Sub), Number, Eof]);
         assert_eq!(kinds("- 2"), vec![Op(Sub), Number, Eof]);
+    }
+
+    #[test]
+    fn every_operator_and_punctuation_token() {
+        assert_eq!(
+            kinds("a + b - c * d / e % f == g != h < i <= j > k >= l =~ m !~ n AND o OR p"),
+            vec![
+                Ident,
+                Op(Add),
+                Ident,
+                Op(Sub),
+                Ident,
+                Op(Mul),
+                Ident,
+                Op(Div),
+                Ident,
+                Op(Mod),
+                Ident,
+                Op(Eq),
+                Ident,
+                Op(NotEq),
+                Ident,
+                Op(Less),
+                Ident,
+                Op(LessEq),
+                Ident,
+                Op(Greater),
+                Ident,
+                Op(GreaterEq),
+                Ident,
+                Op(RegexMatch),
+                Ident,
+                Op(RegexNotMatch),
+                Ident,
+                Op(And),
+                Ident,
+                Op(Or),
+                Ident,
+                Eof
+            ]
+        );
+        assert_eq!(
+            kinds("x|f(1, [a])@u().p = !y"),
+            vec![
+                Ident, Pipe, Ident, LParen, Number, Comma, LBracket, Ident, RBracket, RParen, At,
+                Ident, LParen, RParen, Dot, Ident, Assign, Not, Ident, Eof
+            ]
+        );
+        assert_eq!(
+            kinds("dbrp \"db\".\"rp\""),
+            vec![Dbrp, Reference, Dot, Reference, Eof]
+        );
+    }
+
+    #[test]
+    fn identifiers_may_be_unicode_letters_and_spans_are_bytes() {
+        let l = lex("var é_1 = 1");
+        assert_eq!(l.tokens[1].kind, Ident);
+        assert_eq!(l.tokens[1].span, Span::new(4, 8));
+        assert!(l.diagnostics.is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! TICKscript text → syntax tree with spans, the formatter, and diagnostics (spec §1–2).
 //! Knows grammar only: what a node or property means lives in `tick-engine`.
 //!
-//! Entry points: [`parse`] for a script, [`parse_expr`] for a lambda body, [`format`] for
+//! Entry points: [`parse`] for a script, [`parse_expr`] for a lambda body, [`format()`] for
 //! `tick fmt`, and [`render`] to print a [`Diagnostic`] with its source line.
 
 pub mod ast;

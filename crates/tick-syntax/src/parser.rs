@@ -195,9 +195,17 @@ impl<'a> Parser<'a> {
     }
 
     fn starts_line(&self, span: Span) -> bool {
+        // Walk back over blanks only, so this stays cheap on very long lines.
         let before = self.src.get(..span.start as usize).unwrap_or("");
-        let line = before.rsplit('\n').next().unwrap_or("");
-        line.chars().all(char::is_whitespace)
+        for c in before.chars().rev() {
+            if c == '\n' {
+                return true;
+            }
+            if !c.is_whitespace() {
+                return false;
+            }
+        }
+        true
     }
 
     fn statement(&mut self) -> PResult<Stmt> {
@@ -292,7 +300,8 @@ impl<'a> Parser<'a> {
             if name_tok.kind != TokenKind::Ident {
                 break Err(self.unexpected(name_tok, "a node or property name"));
             }
-            let property_read = op == ChainOp::Dot && self.peek_at(1).kind != TokenKind::LParen;
+            // As in Kapacitor, only `|` demands parentheses; `.x` and `@x` without them read.
+            let property_read = op != ChainOp::Pipe && self.peek_at(1).kind != TokenKind::LParen;
             let call = if property_read {
                 let name = match self.ident("identifier") {
                     Ok(n) => n,
@@ -523,7 +532,9 @@ impl<'a> Parser<'a> {
             TokenKind::Regex => {
                 self.next();
                 let pattern = literal::regex(self.text(t.span));
-                if let Err(e) = regex::Regex::new(&pattern) {
+                // Checked for syntax only: compiling (and resolving Unicode classes) is the
+                // engine's job and costs far more.
+                if let Err(e) = regex_syntax::ast::parse::Parser::new().parse(&pattern) {
                     self.diags.push(Diagnostic::error(
                         t.span,
                         SyntaxError::BadRegex(regex_message(&e)),
@@ -656,8 +667,8 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// The one-line reason from a `regex` crate error (its `Display` spans several lines).
-fn regex_message(e: &regex::Error) -> String {
+/// The one-line reason from a regex syntax error (its `Display` spans several lines).
+fn regex_message(e: &regex_syntax::ast::Error) -> String {
     let full = e.to_string();
     full.lines()
         .rev()
@@ -944,6 +955,24 @@ mod tests {
     }
 
     #[test]
+    fn only_pipe_links_require_parentheses() {
+        let (p, d) = parse("x@y");
+        assert!(d.is_empty(), "{d:?}");
+        assert!(matches!(
+            &p.stmts[0],
+            Stmt::Expr(Expr::Chain {
+                op: ChainOp::At,
+                property_read: true,
+                ..
+            })
+        ));
+        assert_eq!(
+            diags("x|y"),
+            vec!["1:4: error: unexpected EOF, expected '('"]
+        );
+    }
+
+    #[test]
     fn statements_need_no_separator_and_dbrp_and_typed_vars_parse() {
         let (p, d) = parse("var a = 1 var b = 2\ndbrp \"telegraf\".\"autogen\"\nvar t float");
         assert!(d.is_empty(), "{d:?}");
@@ -1033,6 +1062,15 @@ mod tests {
         assert_eq!(
             diags("var n = 1.2.3"),
             vec!["1:9: error: multiple decimals in number"]
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        // Kapacitor says "line 2 char 10" (bytes); we count the 'é' as one column.
+        assert_eq!(
+            diags("var s = 'é'\nvar é = ]"),
+            vec!["2:9: error: unexpected ']', expected an expression"]
         );
     }
 

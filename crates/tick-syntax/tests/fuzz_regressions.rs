@@ -12,7 +12,11 @@ fn syntax_fuzz_regressions_stay_fixed() {
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     files.sort();
-    assert!(!files.is_empty(), "no regression inputs in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no regression inputs in {}",
+        dir.display()
+    );
     for f in files {
         let data = std::fs::read(&f).unwrap_or_default();
         support::invariants::parse_invariants(&data);

@@ -43,7 +43,8 @@ fn expr() -> impl Strategy<Value = String> {
             (inner.clone(), "[\" ]{0,1}").prop_map(|(a, _)| format!("({a})")),
             inner.clone().prop_map(|a| format!("-{a}")),
             inner.clone().prop_map(|a| format!("!{a}")),
-            (inner.clone(), "\"[a-z]{1,3}\"").prop_map(|(a, r)| format!("{r} =~ /[a-z]+\\/x/ AND {a}")),
+            (inner.clone(), "\"[a-z]{1,3}\"")
+                .prop_map(|(a, r)| format!("{r} =~ /[a-z]+\\/x/ AND {a}")),
             prop::collection::vec(inner, 0..3).prop_map(|args| format!("f({})", args.join(", "))),
         ]
     })
@@ -107,7 +108,9 @@ fn generated_scripts_mostly_parse() {
     let mut runner = TestRunner::deterministic();
     let mut ok = 0;
     for _ in 0..200 {
-        let Ok(tree) = script().new_tree(&mut runner) else { continue };
+        let Ok(tree) = script().new_tree(&mut runner) else {
+            continue;
+        };
         let (_, d) = tick_syntax::parse(&tree.current());
         if !d.iter().any(|d| d.is_error()) {
             ok += 1;

@@ -259,7 +259,7 @@ impl MosquittoBuilder {
         }
 
         let mut conf = String::new();
-        conf.push_str("per_listener_settings true\nuser root\nlog_type all\n");
+        conf.push_str("per_listener_settings true\nuser root\n");
         // A log file is flushed per line; stdout into a file would be block-buffered.
         conf.push_str(&format!(
             "log_dest file {}\n",
@@ -636,6 +636,28 @@ impl Subscriber {
             .filter(|r| r.topic != self.probe_topic)
             .cloned()
             .collect()
+    }
+
+    /// How many messages arrived so far (cheap; for benchmarks).
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Forgets everything received so far.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// Waits until at least `n` messages arrived or `timeout` passed; returns the count.
+    pub fn wait_count(&self, n: usize, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.count();
+            if got >= n || Instant::now() > deadline {
+                return got;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Waits until at least `n` messages arrived or `timeout` passed; returns what arrived.

@@ -7,6 +7,7 @@ mod pipeline;
 mod report;
 mod script;
 mod cmd;
+mod http;
 
 use std::process::ExitCode;
 

@@ -111,6 +111,30 @@ impl Pipeline {
     /// Converts a parsed point, hands it to every task it belongs to, and appends the
     /// resulting deliveries (in order) to `out`.
     pub(crate) fn push(&mut self, lp: &tick_lineproto::Point<'_>, out: &mut Vec<Delivery>) {
+        let (db, rp) = (self.origin_db.clone(), self.origin_rp.clone());
+        self.route(lp, db, rp, out);
+    }
+
+    /// [`Pipeline::push`] for a point written with its own `db` and `rp` (an HTTP write,
+    /// spec §7.2): it goes to every task with a matching `dbrp` and to every task without one.
+    pub(crate) fn push_with_origin(
+        &mut self,
+        lp: &tick_lineproto::Point<'_>,
+        db: &Arc<str>,
+        rp: &Arc<str>,
+        out: &mut Vec<Delivery>,
+    ) {
+        self.route(lp, Some(db.clone()), Some(rp.clone()), out);
+    }
+
+    /// Routes one point with an explicit origin (`None`: each task's first dbrp).
+    fn route(
+        &mut self,
+        lp: &tick_lineproto::Point<'_>,
+        origin_db: Option<Arc<str>>,
+        origin_rp: Option<Arc<str>>,
+        out: &mut Vec<Delivery>,
+    ) {
         self.points += 1;
         let Some(measurement) = self.accepting_measurement(lp) else {
             return;
@@ -131,9 +155,9 @@ impl Pipeline {
             (self.interner.get(&f.key), value)
         }));
         for route in &mut self.routes {
-            let db = self.origin_db.clone().unwrap_or_else(|| route.default_db.clone());
-            let rp = self.origin_rp.clone().unwrap_or_else(|| route.default_rp.clone());
-            if self.origin_db.is_some()
+            let db = origin_db.clone().unwrap_or_else(|| route.default_db.clone());
+            let rp = origin_rp.clone().unwrap_or_else(|| route.default_rp.clone());
+            if origin_db.is_some()
                 && !route.dbrps.is_empty()
                 && !route.dbrps.iter().any(|(d, r)| *d == db && *r == rp)
             {

@@ -100,11 +100,19 @@ enum Tmpl {
 
 /// Maps a byte range of a template onto the `.tick` source: `lit` is the string literal's
 /// decoded value and the span of the literal, quotes included. In `'...'` the only escape is
-/// `\'`, so each `'` before the offset adds one byte; `'''...'''` has no escapes.
+/// `\'`, so each `'` before the offset adds one byte; `'''...'''` has no escapes. When the span
+/// is not the literal itself (the value came through a `var`), the whole span is returned.
 pub fn rebase_template_span(lit: Spanned<&str>, range: std::ops::Range<usize>) -> Span {
     let value = lit.value;
     let span_len = (lit.span.end - lit.span.start) as usize;
-    let triple = span_len == value.len() + 6;
+    let quotes = value.bytes().filter(|b| *b == b'\'').count();
+    let triple = if span_len == value.len() + 2 + quotes {
+        false
+    } else if span_len == value.len() + 6 {
+        true
+    } else {
+        return lit.span;
+    };
     let at = |off: usize| -> u32 {
         let off = off.min(value.len());
         let extra = if triple {

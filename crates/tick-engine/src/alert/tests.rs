@@ -439,10 +439,10 @@ fn flapping_thresholds_above_one_are_rejected() {
 fn template_spans_are_rebased_over_escapes() {
     use crate::node::Spanned;
     use tick_syntax::Span;
-    // Source: .message('it\'s {{') with the literal at bytes 9..20.
+    // Source: .message('it\'s {{') with the literal at bytes 9..19.
     let lit = Spanned {
         value: "it's {{",
-        span: Span::new(9, 20),
+        span: Span::new(9, 19),
     };
     // Offset 5 in the value ("{{") is byte 9 + 1 (quote) + 5 + 1 (the escape) = 16.
     assert_eq!(super::rebase_template_span(lit, 5..7), Span::new(16, 18));
@@ -452,6 +452,12 @@ fn template_spans_are_rebased_over_escapes() {
         span: Span::new(0, 10),
     };
     assert_eq!(super::rebase_template_span(lit, 2..4), Span::new(5, 7));
+    // A value from a `var`: the span is the identifier, so it is kept whole.
+    let lit = Spanned {
+        value: "a {{",
+        span: Span::new(30, 33),
+    };
+    assert_eq!(super::rebase_template_span(lit, 2..4), Span::new(30, 33));
 }
 
 #[test]

@@ -116,6 +116,9 @@ impl Compiler {
                 node_name: &name,
                 lambda_options: &opts.lambda,
             };
+            if n.poisoned {
+                continue;
+            }
             match (n.spec.build)(&props, &bcx) {
                 Ok(node) => task_nodes.push(TaskNode {
                     name: name.clone(),
@@ -153,6 +156,9 @@ struct PendingNode {
     args: Vec<ArgValue>,
     settings: Vec<Setting>,
     handlers: Vec<HandlerUse>,
+    /// A property call of this node failed its check: building it would only add follow-on
+    /// errors (a rejected `.period(10)` is not "no period").
+    poisoned: bool,
 }
 
 impl PendingNode {
@@ -164,6 +170,7 @@ impl PendingNode {
             args: Vec::new(),
             settings: Vec::new(),
             handlers: Vec::new(),
+            poisoned: false,
         }
     }
 }
@@ -228,12 +235,11 @@ impl Cx<'_> {
                 }
             }
         }
-        if stream {
-            return;
-        }
-        match batch {
-            Some(span) => self.error(span, CompileError::BatchNotSupported),
-            None => self.error(Span::default(), CompileError::NoStream),
+        // A script with both roots is invalid in Kapacitor; we name the unsupported part.
+        match (batch, stream) {
+            (Some(span), _) => self.error(span, CompileError::BatchNotSupported),
+            (None, false) => self.error(Span::default(), CompileError::NoStream),
+            (None, true) => {}
         }
     }
 
@@ -410,7 +416,19 @@ impl Cx<'_> {
         }
         let mut val = self.expr(cur)?;
         for (op, call, property_read) in links.into_iter().rev() {
-            val = self.link(val, op, call, property_read)?;
+            let target = match val {
+                Val::Node(n) | Val::Handler { node: n, .. } => Some(n),
+                _ => None,
+            };
+            match self.link(val, op, call, property_read) {
+                Some(v) => val = v,
+                None => {
+                    if let (ChainOp::Dot, Some(n)) = (op, target) {
+                        self.nodes[n].poisoned = true;
+                    }
+                    return None;
+                }
+            }
         }
         Some(val)
     }
@@ -487,7 +505,7 @@ impl Cx<'_> {
                         },
                     );
                 } else {
-                    self.unknown(spec, name, nspan, on);
+                    self.unknown(spec, name, nspan, on, None);
                 }
                 None
             }
@@ -566,7 +584,8 @@ impl Cx<'_> {
                         },
                     );
                 } else {
-                    self.unknown(spec, name, nspan, on);
+                    let kind = handler.map(|h| self.nodes[node].handlers[h].kind.clone());
+                    self.unknown(spec, name, nspan, on, kind.as_deref());
                 }
                 None
             }
@@ -590,9 +609,21 @@ impl Cx<'_> {
             || (spec.handlers && self.handlers.iter().any(|h| same_method(h.kind, name)))
     }
 
-    fn unknown(&mut self, spec: &NodeSpec, name: &str, span: Span, on: &'static str) {
+    /// `handler`: the kind of the handler object the call was made on, whose properties are
+    /// candidates for the hint too.
+    fn unknown(
+        &mut self,
+        spec: &NodeSpec,
+        name: &str,
+        span: Span,
+        on: &'static str,
+        handler: Option<&str>,
+    ) {
         let mut candidates: Vec<(&str, char)> =
             spec.properties.iter().map(|p| (p.name, '.')).collect();
+        if let Some(hs) = handler.and_then(|k| self.handlers.iter().find(|s| s.kind == k)) {
+            candidates.extend(hs.properties.iter().map(|p| (p.name, '.')));
+        }
         candidates.push(("quiet", '.'));
         if spec.handlers {
             candidates.extend(self.handlers.iter().map(|h| (h.kind, '.')));

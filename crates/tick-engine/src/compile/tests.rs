@@ -474,3 +474,120 @@ fn handlers_are_not_properties_of_other_nodes() {
     let (_, errs) = compile_with_mqtt("stream|from().mqtt('a')");
     assert_eq!(errs, one("no method or property \"mqtt\" on from", "mqtt"));
 }
+
+#[test]
+fn a_window_period_must_be_a_duration() {
+    assert_eq!(
+        errors("stream|from()|window().period(10)"),
+        one(
+            "error calling func \"period\" on obj window: value of type int is not assignable to type duration",
+            "10"
+        )
+    );
+}
+
+#[test]
+fn window_validation_messages_are_prefixed_like_kapacitor() {
+    assert_eq!(
+        errors("stream|from()|window().period(10s).periodCount(5).everyCount(1)"),
+        one(
+            "invalid TICKscript: cannot specify both period and periodCount",
+            "periodCount(5)"
+        )
+    );
+    assert_eq!(
+        errors("stream|from()|window().periodCount(5).everyCount(1).align()"),
+        one(
+            "invalid TICKscript: can only align windows based off time, not count",
+            "align()"
+        )
+    );
+    assert_eq!(
+        errors("stream|from()|window().periodCount(5)"),
+        one(
+            "invalid TICKscript: everyCount must be greater than zero",
+            "periodCount(5)"
+        )
+    );
+    assert_eq!(
+        errors("stream|from()|window().every(5s)"),
+        one(
+            "window node must have either a non zero period or non zero period count",
+            "window()"
+        )
+    );
+}
+
+#[test]
+fn percentile_needs_a_float() {
+    assert_eq!(
+        errors("stream|from()|percentile('v', 50)"),
+        one(
+            "error calling func \"percentile\" on obj from: value of type int is not assignable to type float",
+            "50"
+        )
+    );
+}
+
+#[test]
+fn a_typed_var_without_a_value_is_an_error() {
+    assert_eq!(
+        errors("var x float\nstream|from()"),
+        one("missing value for var \"x\"", "x")
+    );
+}
+
+#[test]
+fn a_top_level_unary_on_the_wrong_type_is_an_error() {
+    let errs = errors("var x = -TRUE\nstream|from()");
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "invalid arugument to '-' true");
+}
+
+#[test]
+fn the_catalogue_names_nodes_like_kapacitor() {
+    let (task, errs) = compile(
+        "stream|from()|groupBy('h')|stateDuration(lambda: TRUE)|stateCount(lambda: TRUE)|httpOut('x')|window().period(1s)|mean('v')",
+    );
+    assert_eq!(errs, vec![]);
+    let names: Vec<&str> = task
+        .as_ref()
+        .unwrap()
+        .node_names()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "stream0",
+            "from1",
+            "groupby2",
+            "state_duration3",
+            "state_count4",
+            "http_out5",
+            "window6",
+            "mean7"
+        ]
+    );
+}
+
+#[test]
+fn a_batch_pipeline_beside_a_stream_one_is_still_reported() {
+    assert_eq!(
+        errors("stream|from()\nbatch|query('select 1')"),
+        one("batch tasks are not supported yet", "batch")
+    );
+}
+
+#[test]
+fn a_misspelt_handler_property_gets_a_hint_from_the_handler() {
+    let (_, errs) = compile_with_mqtt("stream|from()|alert().mqtt('a').qoss(2)");
+    assert_eq!(
+        errs,
+        one(
+            "no method or property \"qoss\" on alert (did you mean .qos?)",
+            "qoss"
+        )
+    );
+}

@@ -101,9 +101,8 @@ impl Derivative {
                 return None;
             }
         };
-        let Some((pt, pv)) = prev.replace((p.time, v)) else {
-            return None;
-        };
+        // The first point of a group only becomes the previous one.
+        let (pt, pv) = prev.replace((p.time, v))?;
         let elapsed = p.time.wrapping_sub(pt);
         if elapsed == 0 {
             ctx.error("cannot perform derivative", &"elaspsed time was 0");

@@ -152,14 +152,14 @@ impl From {
 }
 
 impl Node for From {
-    fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
-        let Message::Point(mut p) = msg else { return };
+    fn process(&mut self, ctx: &mut NodeContext<'_>, mut msg: Message, out: &mut Vec<Message>) {
+        let Message::Point(p) = &mut msg else { return };
         if !self.selects(&p.name, &p.db, &p.rp) {
             return;
         }
         // The filter sees the original time: it runs before truncate and round.
         for (lambda, state) in &mut self.wheres {
-            match lambda.eval_bool(&p, state) {
+            match lambda.eval_bool(&*p, state) {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(e) => {
@@ -170,8 +170,8 @@ impl Node for From {
         }
         p.time = crate::time::truncate(p.time, self.truncate);
         p.time = crate::time::round(p.time, self.round);
-        let dims = self.grouping.dimensions(&p, false);
-        self.groups.regroup(&mut p, dims);
-        out.push(Message::Point(p));
+        let dims = self.grouping.dimensions(p, false);
+        self.groups.regroup(p, dims);
+        out.push(msg);
     }
 }

@@ -9,7 +9,7 @@ use crate::group::{GroupInterner, Grouping};
 use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec};
 use crate::nodes::CHAIN_METHODS;
 use crate::nodes::from::grouping_args;
-use crate::point::Message;
+use crate::point::{Batch, Message, Tags};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
     method: "groupBy",
@@ -61,9 +61,27 @@ impl Node for GroupBy {
                 self.groups.regroup(&mut p, dims);
                 out.push(Message::Point(p));
             }
-            // Regrouping batches needs a batch source, which streams do not have yet
-            // (`window` output is already grouped upstream of it); pass it on unchanged.
-            Message::Batch(b) => out.push(Message::Batch(b)),
+            // Spec §4.4: a batch is regrouped: its points are split by their new group, one
+            // batch per group in order of first appearance, each with the same tmax.
+            Message::Batch(b) => {
+                let mut batches: Vec<Batch> = Vec::new();
+                for mut p in b.points {
+                    let dims = self.grouping.dimensions(&p, b.dimensions.by_name);
+                    self.groups.regroup(&mut p, dims);
+                    match batches.iter_mut().find(|x| x.group == p.group) {
+                        Some(x) => x.points.push(p),
+                        None => batches.push(Batch {
+                            name: b.name.clone(),
+                            group: p.group.clone(),
+                            tags: Tags::from_sorted(p.group_tags()),
+                            dimensions: p.dimensions.clone(),
+                            tmax: b.tmax,
+                            points: vec![p],
+                        }),
+                    }
+                }
+                out.extend(batches.into_iter().map(Message::Batch));
+            }
         }
     }
 }

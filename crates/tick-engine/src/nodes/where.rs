@@ -47,12 +47,13 @@ impl Node for Where {
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
         let lambda = &self.lambda;
         match msg {
-            Message::Point(p) => {
+            Message::Point(ref p) => {
                 let state = self
                     .states
                     .get_or_insert_with(&p.group, || lambda.new_state());
-                match lambda.eval_bool(&p, state) {
-                    Ok(true) => out.push(Message::Point(p)),
+                match lambda.eval_bool(p, state) {
+                    // Pass the message itself on: no re-wrapping copy.
+                    Ok(true) => out.push(msg),
                     Ok(false) => {}
                     Err(e) => ctx.error("error while evaluating expression", &e),
                 }

@@ -29,6 +29,11 @@ fn parse_exp(s: &str) -> Digits {
     Digits { d, dp: exp + 1 }
 }
 
+/// Beyond this many digits the exact decimal expansion of any f64 is all zeros (at most 767
+/// significant digits and 1074 fractional ones), and Rust's formatter rejects precisions above
+/// 65535: format at most this many and pad with zeros.
+const EXACT_DIGITS: usize = 1100;
+
 /// Shortest round-trip digits.
 pub(crate) fn shortest(x: f64) -> Digits {
     parse_exp(&format!("{x:e}"))
@@ -36,7 +41,7 @@ pub(crate) fn shortest(x: f64) -> Digits {
 
 /// Digits rounded (exactly, ties to even) to `n` significant digits, `n ≥ 1`.
 pub(crate) fn significant(x: f64, n: usize) -> Digits {
-    parse_exp(&format!("{:.*e}", n.saturating_sub(1), x))
+    parse_exp(&format!("{:.*e}", n.clamp(1, EXACT_DIGITS) - 1, x))
 }
 
 fn push_exp(out: &mut String, e: char, exp: i32) {
@@ -146,13 +151,15 @@ pub fn write_float(out: &mut String, x: f64) {
 
 /// `%e` with `prec` digits after the point, finite `x`, no sign.
 pub(crate) fn write_e_abs(out: &mut String, x: f64, prec: usize, upper: bool) {
-    let dg = parse_exp(&format!("{:.*e}", prec, x.abs()));
+    let dg = parse_exp(&format!("{:.*e}", prec.min(EXACT_DIGITS), x.abs()));
     fmt_e(out, &dg, prec, if upper { 'E' } else { 'e' });
 }
 
 /// `%f` with `prec` digits after the point, finite `x`, no sign (exact, ties to even).
 pub(crate) fn write_f_abs(out: &mut String, x: f64, prec: usize) {
-    let _ = write!(out, "{:.*}", prec, x.abs());
+    let exact = prec.min(EXACT_DIGITS);
+    let _ = write!(out, "{:.*}", exact, x.abs());
+    out.extend(std::iter::repeat_n('0', prec - exact));
 }
 
 /// Plain decimal with the shortest round-trip digits and never an exponent (`1e21` →

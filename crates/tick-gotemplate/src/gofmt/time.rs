@@ -117,26 +117,76 @@ fn fraction(out: &mut String, nanos: u32, sep: char, digits: usize, trim: bool) 
 
 /// A numeric zone offset: `-0700` style with optional colons and seconds.
 fn offset(out: &mut String, off: i32, colon: bool, minutes: bool, seconds: bool) {
-    let (sign, a) = if off < 0 { ('-', -off) } else { ('+', off) };
+    let sign = if off < 0 { '-' } else { '+' };
+    let a = off.unsigned_abs();
     out.push(sign);
-    two(out, (a / 3600) as u32);
+    two(out, a / 3600);
     if minutes {
         if colon {
             out.push(':');
         }
-        two(out, (a / 60 % 60) as u32);
+        two(out, a / 60 % 60);
     }
     if seconds {
         if colon {
             out.push(':');
         }
-        two(out, (a % 60) as u32);
+        two(out, a % 60);
     }
 }
 
 /// Go `Time.String()`: `2016-06-01 12:00:00.123 +0000 UTC`.
 pub fn write_time(out: &mut String, t: &GoTime) {
     let c = civil(t);
+    if !(0..10_000).contains(&c.year) {
+        write_time_slow(out, t, &c);
+        return;
+    }
+    // Hot path (every `{{ .Time }}`): assemble in a stack buffer, then append once.
+    let mut b = [0u8; 40];
+    let put2 = |b: &mut [u8; 40], at: usize, v: u32| {
+        b[at] = b'0' + (v / 10 % 10) as u8;
+        b[at + 1] = b'0' + (v % 10) as u8;
+    };
+    let y = c.year as u32;
+    put2(&mut b, 0, y / 100);
+    put2(&mut b, 2, y % 100);
+    b[4] = b'-';
+    put2(&mut b, 5, c.month);
+    b[7] = b'-';
+    put2(&mut b, 8, c.day);
+    b[10] = b' ';
+    put2(&mut b, 11, c.hour);
+    b[13] = b':';
+    put2(&mut b, 14, c.min);
+    b[16] = b':';
+    put2(&mut b, 17, c.sec);
+    let mut n = 19;
+    if c.nanos != 0 {
+        b[n] = b'.';
+        let mut v = c.nanos;
+        for i in (0..9).rev() {
+            b[n + 1 + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        n += 10;
+        while b[n - 1] == b'0' {
+            n -= 1;
+        }
+    }
+    b[n] = b' ';
+    let off = t.offset_secs;
+    let a = off.unsigned_abs();
+    b[n + 1] = if off < 0 { b'-' } else { b'+' };
+    put2(&mut b, n + 2, a / 3600);
+    put2(&mut b, n + 4, a / 60 % 60);
+    b[n + 6] = b' ';
+    n += 7;
+    out.push_str(std::str::from_utf8(&b[..n]).unwrap_or_default());
+    zone_name(out, t);
+}
+
+fn write_time_slow(out: &mut String, t: &GoTime, c: &Civil) {
     pad(out, c.year, 4);
     out.push('-');
     two(out, c.month);

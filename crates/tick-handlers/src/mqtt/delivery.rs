@@ -512,7 +512,9 @@ impl Outbox {
     /// PUBACK (QoS 1) or PUBCOMP (QoS 2) for `pkid`: completes the oldest alert of that QoS
     /// on that packet id.
     fn acknowledged(&mut self, pkid: u16, qos: rumqttc::QoS) {
-        let Some(list) = self.by_pkid.get_mut(&pkid) else { return };
+        let Some(list) = self.by_pkid.get_mut(&pkid) else {
+            return;
+        };
         let base = self.base;
         let entries = &self.entries;
         let pos = list.iter().position(|seq| {

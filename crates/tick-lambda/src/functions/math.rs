@@ -92,14 +92,24 @@ pub(crate) const OTHER: &[Func] = &[
     Func {
         name: "jn",
         sigs: &[Sig(&[I, F], F)],
-        imp: Imp::Pure(|args, _| Ok(V::Float(libm::jn(bessel_order(arg_i(args, 0)), arg_f(args, 1))))),
+        imp: Imp::Pure(|args, _| {
+            Ok(V::Float(libm::jn(
+                bessel_order(arg_i(args, 0)),
+                arg_f(args, 1),
+            )))
+        }),
         doc: "Bessel function of the first kind, order n.",
         examples: &[("jn(0, 0.0)", "1"), ("jn(2, 0.0)", "0")],
     },
     Func {
         name: "yn",
         sigs: &[Sig(&[I, F], F)],
-        imp: Imp::Pure(|args, _| Ok(V::Float(libm::yn(bessel_order(arg_i(args, 0)), arg_f(args, 1))))),
+        imp: Imp::Pure(|args, _| {
+            Ok(V::Float(libm::yn(
+                bessel_order(arg_i(args, 0)),
+                arg_f(args, 1),
+            )))
+        }),
         doc: "Bessel function of the second kind, order n.",
         examples: &[("yn(0, 0.0)", "-Inf")],
     },

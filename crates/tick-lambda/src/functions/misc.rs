@@ -9,7 +9,13 @@ use crate::value::V;
 pub(crate) const FUNCS: &[Func] = &[
     Func {
         name: "isPresent",
-        sigs: &[Sig(&[M], B), Sig(&[B], B), Sig(&[S], B), Sig(&[I], B), Sig(&[F], B)],
+        sigs: &[
+            Sig(&[M], B),
+            Sig(&[B], B),
+            Sig(&[S], B),
+            Sig(&[I], B),
+            Sig(&[F], B),
+        ],
         imp: Imp::Pure(|a, _| Ok(V::Bool(!matches!(a.first(), Some(V::Missing))))),
         doc: "False only for a reference that is neither a field nor a tag.",
         examples: &[("isPresent(1)", "true")],
@@ -34,7 +40,10 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[F], S), Sig(&[I], S)],
         imp: Imp::Pure(human_bytes_fn),
         doc: "A byte count in SI units (go-humanize Bytes): `83 MB`.",
-        examples: &[("humanBytes(1000)", "1.0 kB"), ("humanBytes(82854982.0)", "83 MB")],
+        examples: &[
+            ("humanBytes(1000)", "1.0 kB"),
+            ("humanBytes(82854982.0)", "83 MB"),
+        ],
     },
 ];
 
@@ -73,5 +82,9 @@ pub(crate) fn human_bytes(n: u64) -> String {
     let e = (x.ln() / 1000f64.ln()).floor();
     let unit = UNITS.get(e as usize).copied().unwrap_or("EB");
     let val = (x / 1000f64.powf(e) * 10.0 + 0.5).floor() / 10.0;
-    if val < 10.0 { format!("{val:.1} {unit}") } else { format!("{val:.0} {unit}") }
+    if val < 10.0 {
+        format!("{val:.1} {unit}")
+    } else {
+        format!("{val:.0} {unit}")
+    }
 }

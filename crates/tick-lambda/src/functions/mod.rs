@@ -71,7 +71,10 @@ impl Func {
         sigs.join(", ")
     }
 
-    pub(crate) fn find_sig(&self, types: impl Iterator<Item = Type> + Clone) -> Option<&'static Sig> {
+    pub(crate) fn find_sig(
+        &self,
+        types: impl Iterator<Item = Type> + Clone,
+    ) -> Option<&'static Sig> {
         self.sigs.iter().find(|s| {
             let mut it = types.clone();
             s.0.iter().all(|t| it.next() == Some(*t)) && it.next().is_none()
@@ -94,7 +97,10 @@ const FAMILIES: &[&[Func]] = &[
 /// Looks a function up by name; `match_mode` adds the event functions of topic-handler
 /// match expressions.
 pub(crate) fn lookup(name: &str, match_mode: bool) -> Option<&'static Func> {
-    let found = FAMILIES.iter().flat_map(|f| f.iter()).find(|f| f.name == name);
+    let found = FAMILIES
+        .iter()
+        .flat_map(|f| f.iter())
+        .find(|f| f.name == name);
     if found.is_some() {
         return found;
     }
@@ -107,7 +113,10 @@ pub(crate) fn lookup(name: &str, match_mode: bool) -> Option<&'static Func> {
 /// Every function (for docs and the example tests).
 #[cfg(test)]
 pub(crate) fn all() -> impl Iterator<Item = &'static Func> {
-    FAMILIES.iter().flat_map(|f| f.iter()).chain(event::FUNCS.iter())
+    FAMILIES
+        .iter()
+        .flat_map(|f| f.iter())
+        .chain(event::FUNCS.iter())
 }
 
 /// Shorthands for signature tables.
@@ -175,7 +184,8 @@ mod tests {
             for (src, want) in f.examples {
                 let (expr, diags) = tick_syntax::parse_expr(src);
                 assert!(diags.is_empty(), "{src}: {diags:?}");
-                let l = Lambda::compile(&expr.unwrap(), &Vars::new(), &CompileOptions::default()).unwrap();
+                let l = Lambda::compile(&expr.unwrap(), &Vars::new(), &CompileOptions::default())
+                    .unwrap();
                 let v = l.eval(&Empty, &mut l.new_state()).unwrap();
                 assert_eq!(v.to_string(), *want, "{src}");
                 n += 1;

@@ -16,16 +16,30 @@ pub(crate) enum Kind {
 pub(crate) enum FnState {
     Count(i64),
     /// Welford's running mean and sum of squared deviations.
-    Sigma { n: f64, mean: f64, m2: f64 },
-    Spread { min: f64, max: f64 },
+    Sigma {
+        n: f64,
+        mean: f64,
+        m2: f64,
+    },
+    Spread {
+        min: f64,
+        max: f64,
+    },
 }
 
 impl FnState {
     pub(crate) fn new(kind: Kind) -> FnState {
         match kind {
             Kind::Count => FnState::Count(0),
-            Kind::Sigma => FnState::Sigma { n: 0.0, mean: 0.0, m2: 0.0 },
-            Kind::Spread => FnState::Spread { min: f64::INFINITY, max: f64::NEG_INFINITY },
+            Kind::Sigma => FnState::Sigma {
+                n: 0.0,
+                mean: 0.0,
+                m2: 0.0,
+            },
+            Kind::Spread => FnState::Spread {
+                min: f64::INFINITY,
+                max: f64::NEG_INFINITY,
+            },
         }
     }
 
@@ -52,7 +66,11 @@ impl FnState {
                     return 0.0;
                 }
                 let stddev = (*m2 / (*n - 1.0)).sqrt();
-                if stddev == 0.0 { 0.0 } else { (x - *mean).abs() / stddev }
+                if stddev == 0.0 {
+                    0.0
+                } else {
+                    (x - *mean).abs() / stddev
+                }
             }
             _ => 0.0,
         }

@@ -22,7 +22,10 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[S, S], B)],
         imp: Imp::Pure(|a, _| Ok(V::Bool(arg_s(a, 0).contains(arg_s(a, 1))))),
         doc: "Whether s contains substr.",
-        examples: &[("strContains('seafood', 'foo')", "true"), ("strContains('abc', '')", "true")],
+        examples: &[
+            ("strContains('seafood', 'foo')", "true"),
+            ("strContains('abc', '')", "true"),
+        ],
     },
     Func {
         name: "strContainsAny",
@@ -32,7 +35,10 @@ pub(crate) const FUNCS: &[Func] = &[
             Ok(V::Bool(arg_s(a, 0).chars().any(|c| chars.contains(c))))
         }),
         doc: "Whether s contains any character of chars.",
-        examples: &[("strContainsAny('failure', 'ui')", "true"), ("strContainsAny('foo', '')", "false")],
+        examples: &[
+            ("strContainsAny('failure', 'ui')", "true"),
+            ("strContainsAny('foo', '')", "false"),
+        ],
     },
     Func {
         name: "strHasPrefix",
@@ -53,25 +59,40 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[S, S], I)],
         imp: Imp::Pure(|a, _| {
             let (s, sub) = (arg_s(a, 0), arg_s(a, 1));
-            let n = if sub.is_empty() { s.chars().count() + 1 } else { s.matches(sub).count() };
+            let n = if sub.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(sub).count()
+            };
             Ok(V::Int(n as i64))
         }),
         doc: "Non-overlapping occurrences of substr; rune count + 1 for an empty substr.",
-        examples: &[("strCount('cheese', 'e')", "3"), ("strCount('héllo', '')", "6")],
+        examples: &[
+            ("strCount('cheese', 'e')", "3"),
+            ("strCount('héllo', '')", "6"),
+        ],
     },
     Func {
         name: "strIndex",
         sigs: &[Sig(&[S, S], I)],
         imp: Imp::Pure(|a, _| Ok(index_i64(arg_s(a, 0).find(arg_s(a, 1))))),
         doc: "Byte offset of the first substr, or -1.",
-        examples: &[("strIndex('héllo', 'l')", "3"), ("strIndex('abc', 'z')", "-1")],
+        examples: &[
+            ("strIndex('héllo', 'l')", "3"),
+            ("strIndex('abc', 'z')", "-1"),
+        ],
     },
     Func {
         name: "strIndexAny",
         sigs: &[Sig(&[S, S], I)],
         imp: Imp::Pure(|a, _| {
             let chars = arg_s(a, 1);
-            Ok(index_i64(arg_s(a, 0).char_indices().find(|(_, c)| chars.contains(*c)).map(|(i, _)| i)))
+            Ok(index_i64(
+                arg_s(a, 0)
+                    .char_indices()
+                    .find(|(_, c)| chars.contains(*c))
+                    .map(|(i, _)| i),
+            ))
         }),
         doc: "Byte offset of the first character from chars, or -1.",
         examples: &[("strIndexAny('héllo', 'lo')", "3")],
@@ -88,7 +109,13 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[S, S], I)],
         imp: Imp::Pure(|a, _| {
             let chars = arg_s(a, 1);
-            Ok(index_i64(arg_s(a, 0).char_indices().rev().find(|(_, c)| chars.contains(*c)).map(|(i, _)| i)))
+            Ok(index_i64(
+                arg_s(a, 0)
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| chars.contains(*c))
+                    .map(|(i, _)| i),
+            ))
         }),
         doc: "Byte offset of the last character from chars, or -1.",
         examples: &[("strLastIndexAny('héllo', 'hé')", "1")],
@@ -105,14 +132,20 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[S, S, S, I], S)],
         imp: Imp::Pure(str_replace),
         doc: "Replaces the first n occurrences of old by new (all when n < 0).",
-        examples: &[("strReplace('abc', '', '-', -1)", "-a-b-c-"), ("strReplace('aaa', 'a', 'b', 2)", "bba")],
+        examples: &[
+            ("strReplace('abc', '', '-', -1)", "-a-b-c-"),
+            ("strReplace('aaa', 'a', 'b', 2)", "bba"),
+        ],
     },
     Func {
         name: "strSubstring",
         sigs: &[Sig(&[S, I, I], S)],
         imp: Imp::Pure(str_substring),
         doc: "Bytes [start, stop); stop must be below the length (quirk).",
-        examples: &[("strSubstring('abcdef', 0, 5)", "abcde"), ("strSubstring('abcdef', 5, 5)", "")],
+        examples: &[
+            ("strSubstring('abcdef', 0, 5)", "abcde"),
+            ("strSubstring('abcdef', 5, 5)", ""),
+        ],
     },
     Func {
         name: "strToLower",
@@ -150,7 +183,11 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[S, S], S)],
         imp: Imp::Pure(|a, _| {
             let cut = arg_s(a, 1);
-            owned(arg_s(a, 0).trim_start_matches(|c| cut.contains(c)).to_string())
+            owned(
+                arg_s(a, 0)
+                    .trim_start_matches(|c| cut.contains(c))
+                    .to_string(),
+            )
         }),
         doc: "Removes leading characters in cutset.",
         examples: &[("strTrimLeft('xxhixx', 'x')", "hixx")],
@@ -160,7 +197,11 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[S, S], S)],
         imp: Imp::Pure(|a, _| {
             let cut = arg_s(a, 1);
-            owned(arg_s(a, 0).trim_end_matches(|c| cut.contains(c)).to_string())
+            owned(
+                arg_s(a, 0)
+                    .trim_end_matches(|c| cut.contains(c))
+                    .to_string(),
+            )
         }),
         doc: "Removes trailing characters in cutset.",
         examples: &[("strTrimRight('xxhixx', 'x')", "xxhi")],
@@ -190,12 +231,39 @@ pub(crate) const FUNCS: &[Func] = &[
         sigs: &[Sig(&[R, S, S], S)],
         imp: Imp::Pure(regex_replace),
         doc: "Replaces every match; `$1`, `${name}` expand, `$$` is a literal `$`.",
-        examples: &[("regexReplace(/(\\w)l/, 'héllo', '$1-B')", "hél-Bo"), ("regexReplace(/a/, 'banana', '${0}${0}')", "baanaanaa")],
+        examples: &[
+            ("regexReplace(/(\\w)l/, 'héllo', '$1-B')", "hél-Bo"),
+            ("regexReplace(/a/, 'banana', '${0}${0}')", "baanaanaa"),
+        ],
     },
 ];
 
+/// Longest string `strReplace` and `regexReplace` build: nested replacements can grow a
+/// string exponentially, so they stop with an error instead of exhausting memory.
+const MAX_RESULT: usize = 64 << 20;
+
+fn too_large() -> String {
+    format!("result longer than {} MiB", MAX_RESULT >> 20)
+}
+
 fn str_replace<'a>(a: &mut [V<'a>], _: &FnEnv) -> Result<V<'a>, String> {
     let (s, old, new, n) = (arg_s(a, 0), arg_s(a, 1), arg_s(a, 2), arg_i(a, 3));
+    if new.len() > old.len() {
+        let matches = if old.is_empty() {
+            s.chars().count() + 1
+        } else {
+            s.matches(old).count()
+        };
+        let count = if n < 0 {
+            matches
+        } else {
+            matches.min(usize::try_from(n).unwrap_or(usize::MAX))
+        };
+        let grow = count.saturating_mul(new.len() - old.len());
+        if s.len().saturating_add(grow) > MAX_RESULT {
+            return Err(too_large());
+        }
+    }
     owned(match n {
         n if n < 0 => s.replace(old, new),
         0 => s.to_string(),
@@ -213,11 +281,15 @@ fn str_substring<'a>(a: &mut [V<'a>], _: &FnEnv) -> Result<V<'a>, String> {
     }
     // Quirk (spec §3.5): `stop == len` is rejected too, so the last byte is unreachable.
     if stop >= s.len() as i64 {
-        return Err(format!("stop index too large for string in strSubstring: {stop}"));
+        return Err(format!(
+            "stop index too large for string in strSubstring: {stop}"
+        ));
     }
     if start > stop {
         // Kapacitor panics here (caught in eval); we report Go's panic text as an error.
-        return Err(format!("runtime error: slice bounds out of range [{start}:{stop}]"));
+        return Err(format!(
+            "runtime error: slice bounds out of range [{start}:{stop}]"
+        ));
     }
     let bytes = &s.as_bytes()[start as usize..stop as usize];
     // Deviation: a slice that splits a UTF-8 character cannot be a Rust string; the broken
@@ -253,6 +325,9 @@ fn regex_replace<'a>(a: &mut [V<'a>], _: &FnEnv) -> Result<V<'a>, String> {
         // Go: an empty match right after another match is not replaced.
         if m.end() > last || m.start() == 0 {
             caps.expand(repl, &mut out);
+        }
+        if out.len() > MAX_RESULT {
+            return Err(too_large());
         }
         last = m.end();
     }

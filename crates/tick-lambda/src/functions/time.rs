@@ -38,12 +38,16 @@ pub(crate) const FUNCS: &[Func] = &[
         doc: "Nanoseconds since the Unix epoch.",
         examples: &[],
     },
-    part!("minute", "Minute of the hour, 0–59.", |t| i64::from(t.minute())),
+    part!("minute", "Minute of the hour, 0–59.", |t| i64::from(
+        t.minute()
+    )),
     part!("hour", "Hour of the day, 0–23.", |t| i64::from(t.hour())),
     part!("day", "Day of the month, 1–31.", |t| i64::from(t.day())),
     part!("month", "Month, 1–12.", |t| i64::from(t.month())),
     part!("year", "Year.", |t| i64::from(t.year())),
-    part!("weekday", "Day of the week, 0 = Sunday.", |t| i64::from(t.weekday().num_days_from_sunday())),
+    part!("weekday", "Day of the week, 0 = Sunday.", |t| i64::from(
+        t.weekday().num_days_from_sunday()
+    )),
     Func {
         name: "now",
         sigs: &[Sig(&[], T)],

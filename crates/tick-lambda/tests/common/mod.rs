@@ -1,4 +1,4 @@
-//! Shared test helpers: a simple point, and parse + compile + evaluate in one call.
+//! Shared test support: a simple point, and parse + compile + evaluate in one call.
 #![allow(dead_code)]
 
 use tick_lambda::{CompileOptions, FieldValue, Lambda, Record, Value, Vars};
@@ -15,7 +15,10 @@ pub(crate) struct Point {
 
 impl Point {
     pub(crate) fn new() -> Point {
-        Point { time: PI_DAY, ..Point::default() }
+        Point {
+            time: PI_DAY,
+            ..Point::default()
+        }
     }
     pub(crate) fn field(mut self, k: &str, v: FieldValue) -> Point {
         self.fields.push((k.to_string(), v));
@@ -48,7 +51,10 @@ impl Record for Point {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
     fn tag(&self, name: &str) -> Option<&str> {
-        self.tags.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.tags
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     fn time(&self) -> i64 {
         self.time
@@ -62,7 +68,11 @@ pub(crate) fn parse(src: &str) -> tick_syntax::ast::Expr {
 }
 
 /// Compiles with `vars` and options; compile errors as `compile: <messages>`.
-pub(crate) fn compile_with(src: &str, vars: &Vars, opts: &CompileOptions) -> Result<Lambda, String> {
+pub(crate) fn compile_with(
+    src: &str,
+    vars: &Vars,
+    opts: &CompileOptions,
+) -> Result<Lambda, String> {
     Lambda::compile(&parse(src), vars, opts).map_err(|errs| {
         let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         format!("compile: {}", msgs.join("; "))
@@ -81,7 +91,8 @@ pub(crate) fn eval(src: &str, p: &Point) -> Result<Value, String> {
 
 pub(crate) fn eval_bool(src: &str, p: &Point) -> Result<bool, String> {
     let l = compile(src)?;
-    l.eval_bool(p, &mut l.new_state()).map_err(|e| e.to_string())
+    l.eval_bool(p, &mut l.new_state())
+        .map_err(|e| e.to_string())
 }
 
 /// Evaluates with no fields.

@@ -9,25 +9,37 @@ use tick_syntax::ast::{Expr, Program, Stmt};
 /// `syntax_parse`: parsing any text never panics; every span (of the tree and of each
 /// diagnostic) is a valid range of the source; rendering a diagnostic never panics.
 pub(crate) fn parse_invariants(data: &[u8]) {
-    let Ok(src) = std::str::from_utf8(data) else { return };
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
     let (program, diags) = tick_syntax::parse(src);
     if let Err(e) = check_spans(src, &program) {
         panic!("{e}\nsource: {src:?}");
     }
     for d in &diags {
-        assert!(d.span.start <= d.span.end && d.span.end as usize <= src.len(), "diagnostic span {:?} out of bounds in {src:?}", d.span);
+        assert!(
+            d.span.start <= d.span.end && d.span.end as usize <= src.len(),
+            "diagnostic span {:?} out of bounds in {src:?}",
+            d.span
+        );
         let _ = tick_syntax::render("fuzz.tick", src, d);
     }
     let (_, diags) = tick_syntax::parse_expr(src);
     for d in &diags {
-        assert!(d.span.start <= d.span.end && d.span.end as usize <= src.len(), "parse_expr diagnostic span {:?} out of bounds in {src:?}", d.span);
+        assert!(
+            d.span.start <= d.span.end && d.span.end as usize <= src.len(),
+            "parse_expr diagnostic span {:?} out of bounds in {src:?}",
+            d.span
+        );
     }
 }
 
 /// `syntax_fmt_idempotent`: a script that parses without errors formats (the formatter never
 /// refuses), the result formats to itself, and it parses to the same program.
 pub(crate) fn fmt_idempotent(data: &[u8]) {
-    let Ok(src) = std::str::from_utf8(data) else { return };
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
     let (program, diags) = tick_syntax::parse(src);
     if diags.iter().any(|d| d.is_error()) {
         return;
@@ -37,9 +49,17 @@ pub(crate) fn fmt_idempotent(data: &[u8]) {
         Err(d) => panic!("format refused a valid script: {d:?}\nsource: {src:?}"),
     };
     let (again, _) = tick_syntax::parse(&once);
-    assert_eq!(again.without_spans(), program.without_spans(), "meaning changed\nsource: {src:?}\nformatted: {once:?}");
+    assert_eq!(
+        again.without_spans(),
+        program.without_spans(),
+        "meaning changed\nsource: {src:?}\nformatted: {once:?}"
+    );
     let twice = tick_syntax::format(&once);
-    assert_eq!(twice.as_ref().ok(), Some(&once), "not idempotent\nsource: {src:?}");
+    assert_eq!(
+        twice.as_ref().ok(),
+        Some(&once),
+        "not idempotent\nsource: {src:?}"
+    );
 }
 
 /// Checks that `span` lies in the source, on char boundaries, and inside `parent`.
@@ -112,4 +132,3 @@ pub(crate) fn check_spans(src: &str, p: &Program) -> Result<(), String> {
     }
     Ok(())
 }
-

@@ -84,6 +84,20 @@ pub(crate) struct Args {
     /// QoS 1/2 alerts kept per broker while it is unreachable before new ones are refused
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     mqtt_outbox: usize,
+    // --- HTTP ingest and httpOut (src/http.rs) ---
+    /// Also take line protocol over HTTP as kapacitord does (POST /write, /kapacitor/v1/write;
+    /// GET /kapacitor/v1/tasks/<task>/<httpOut name>). ADDR defaults to [http] bind-address of
+    /// --config, else 127.0.0.1:9092 (an empty host means loopback). Runs until SIGINT/SIGTERM;
+    /// stdin is then read only with --input - (or --input FILE)
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    http: Option<String>,
+    /// Largest HTTP write body accepted, after gzip decoding (larger ones get 413)
+    #[arg(long, default_value = "25MB", value_parser = crate::http::parse_size, value_name = "SIZE")]
+    http_max_body: usize,
+    /// At exit, write each httpOut endpoint's content to DIR/<task>/<name>.json
+    #[arg(long, value_name = "DIR")]
+    http_out: Option<PathBuf>,
+    // --- end HTTP ingest ---
 }
 
 /// Parses `500ms`, `30s`, `2m`, `1h` (a plain number is seconds).
@@ -248,11 +262,34 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     // The pipeline thread.
     let precision = Precision::parse(&args.precision);
     let input: Box<dyn Read + Send> = match &args.input {
-        Some(path) => Box::new(
+        Some(path) if path.as_os_str() != "-" => Box::new(
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
         ),
-        None => Box::new(std::io::stdin()),
+        _ => Box::new(std::io::stdin()),
     };
+    // --- HTTP ingest (src/http.rs): with --http, HTTP writes and --input share one channel ---
+    let mut ingest = match &args.http {
+        Some(addr) => {
+            match crate::http::Ingest::start(addr, args.config.as_deref(), args.http_max_body, runtime.handle()) {
+                Ok(ingest) => Some(ingest),
+                Err(e) => {
+                    report::stderr(&format!("error: {e:#}\n"));
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        None => None,
+    };
+    let (input, http_rx): (Box<dyn Read + Send>, _) = match ingest.as_mut() {
+        Some(ingest) => {
+            if args.input.is_some() {
+                ingest.read(input, precision)?;
+            }
+            (Box::new(std::io::empty()), ingest.receiver())
+        }
+        None => (input, None),
+    };
+    // --- end HTTP ingest ---
     let stop = Arc::new(AtomicBool::new(false));
     let dispatcher = Arc::new(Mutex::new(Some(dispatcher)));
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
@@ -262,15 +299,24 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         std::thread::Builder::new()
             .name("tick-pipeline".into())
             .spawn(move || {
-                let result = run_pipeline(
-                    input,
-                    precision,
-                    &mut pipeline,
-                    &alert_handlers,
-                    &topic_handlers,
-                    &dispatcher,
-                    &stop,
-                );
+                let result = match http_rx {
+                    Some(rx) => {
+                        let mut log_text = String::new();
+                        crate::http::consume(rx, &mut pipeline, |p, d| {
+                            deliver(p, d, &alert_handlers, &topic_handlers, &dispatcher, &mut log_text)
+                        });
+                        Ok(Counters { rejected: 0 })
+                    }
+                    None => run_pipeline(
+                        input,
+                        precision,
+                        &mut pipeline,
+                        &alert_handlers,
+                        &topic_handlers,
+                        &dispatcher,
+                        &stop,
+                    ),
+                };
                 let _ = done_tx.send(());
                 (pipeline, result)
             })
@@ -285,6 +331,15 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
     });
     stop.store(true, Ordering::SeqCst);
+    // --- HTTP ingest: stop serving, then the pipeline finishes what was queued ---
+    let mut http_rejected = 0;
+    let interrupted = match ingest {
+        Some(ingest) if interrupted => {
+            http_rejected = ingest.shutdown(&runtime);
+            false
+        }
+        _ => interrupted,
+    };
     let finished = if interrupted {
         report::stderr("tick: interrupted; draining handler queues\n");
         None
@@ -331,13 +386,20 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     let mut code = 0u8;
     match finished {
         Some((pipeline, result)) => {
-            let counters = match result {
+            let mut counters = match result {
                 Ok(c) => c,
                 Err(e) => {
                     report::stderr(&format!("error: reading input: {e}\n"));
                     return Ok(ExitCode::from(1));
                 }
             };
+            counters.rejected += http_rejected;
+            if let Some(dir) = &args.http_out
+                && let Err(e) = crate::http::write_http_out(dir, pipeline.tasks())
+            {
+                report::stderr(&format!("error: --http-out: {e:#}\n"));
+                code = 1;
+            }
             if args.stats {
                 for task in pipeline.tasks() {
                     for s in task.stats() {
@@ -412,34 +474,7 @@ fn run_pipeline(
         match result {
             Ok(point) => {
                 pipeline.push(point, &mut deliveries);
-                for task in pipeline.tasks_mut() {
-                    for record in task.drain_logs() {
-                        log_text.push_str(&record.line);
-                        log_text.push('\n');
-                    }
-                }
-                if !log_text.is_empty() {
-                    report::stderr(&log_text);
-                    log_text.clear();
-                }
-                if !deliveries.is_empty() {
-                    if let Ok(guard) = dispatcher.lock() {
-                        if let Some(d) = guard.as_ref() {
-                            for delivery in deliveries.drain(..) {
-                                let slot = match &delivery.handler {
-                                    HandlerRef::Alert { task, node, index } => {
-                                        alert_handlers.get(&(task.clone(), node.clone(), *index)).copied()
-                                    }
-                                    HandlerRef::Topic(i) => topic_handlers.get(*i).copied().flatten(),
-                                };
-                                if let Some(slot) = slot {
-                                    d.send(slot, delivery.event);
-                                }
-                            }
-                        }
-                    }
-                    deliveries.clear();
-                }
+                deliver(pipeline, &mut deliveries, alert_handlers, topic_handlers, dispatcher, &mut log_text);
             }
             Err(err) => {
                 counters.rejected += 1;
@@ -449,6 +484,46 @@ fn run_pipeline(
         ControlFlow::Continue(())
     })?;
     Ok(counters)
+}
+
+/// After one point: prints the `|log()` lines it produced and hands its deliveries to the
+/// dispatcher.
+fn deliver(
+    pipeline: &mut Pipeline,
+    deliveries: &mut Vec<Delivery>,
+    alert_handlers: &HashMap<(Arc<str>, Arc<str>, usize), usize>,
+    topic_handlers: &[Option<usize>],
+    dispatcher: &Mutex<Option<Dispatcher>>,
+    log_text: &mut String,
+) {
+    for task in pipeline.tasks_mut() {
+        for record in task.drain_logs() {
+            log_text.push_str(&record.line);
+            log_text.push('\n');
+        }
+    }
+    if !log_text.is_empty() {
+        report::stderr(log_text);
+        log_text.clear();
+    }
+    if !deliveries.is_empty() {
+        if let Ok(guard) = dispatcher.lock() {
+            if let Some(d) = guard.as_ref() {
+                for delivery in deliveries.drain(..) {
+                    let slot = match &delivery.handler {
+                        HandlerRef::Alert { task, node, index } => {
+                            alert_handlers.get(&(task.clone(), node.clone(), *index)).copied()
+                        }
+                        HandlerRef::Topic(i) => topic_handlers.get(*i).copied().flatten(),
+                    };
+                    if let Some(slot) = slot {
+                        d.send(slot, delivery.event);
+                    }
+                }
+            }
+        }
+        deliveries.clear();
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

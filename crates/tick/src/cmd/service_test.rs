@@ -70,8 +70,15 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         Ok(()) => (true, String::new()),
         Err(e) => (false, e),
     };
-    report::stdout(&format!("{:<20}{:<10}{}\n{:<20}{:<10}{}\n", "Service", "Success", "Message", "mqtt", ok, message));
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    report::stdout(&format!(
+        "{:<20}{:<10}{}\n{:<20}{:<10}{}\n",
+        "Service", "Success", "Message", "mqtt", ok, message
+    ));
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `Ok(Err(reason))` is a failed test; `Err` is a problem running it at all.
@@ -84,14 +91,22 @@ fn test_mqtt(config: &Config, args: &Args, qos: Qos) -> anyhow::Result<Result<()
         return Ok(Err("missing MQTT topic".to_owned()));
     }
     // Only the broker under test is connected.
-    let only = Config { mqtt: vec![tick_handlers::config::MqttConfig { default: true, ..broker }] };
+    let only = Config {
+        mqtt: vec![tick_handlers::config::MqttConfig {
+            default: true,
+            ..broker
+        }],
+    };
     let timeout = Duration::from_secs(args.timeout.max(1));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
     let outcome = runtime.block_on(async {
-        let settings = MqttSettings { connect_timeout: timeout, ..MqttSettings::default() };
+        let settings = MqttSettings {
+            connect_timeout: timeout,
+            ..MqttSettings::default()
+        };
         let svc = match MqttService::start(&only, settings) {
             Ok(s) => s,
             Err(e) => return Err(e.to_string()),
@@ -105,7 +120,10 @@ fn test_mqtt(config: &Config, args: &Args, qos: Qos) -> anyhow::Result<Result<()
             let why = report.brokers.first().and_then(|b| b.last_error.clone());
             return Err(match why {
                 Some(e) => format!("not acknowledged by the broker: {e}"),
-                None => format!("not acknowledged by the broker within {} s", timeout.as_secs()),
+                None => format!(
+                    "not acknowledged by the broker within {} s",
+                    timeout.as_secs()
+                ),
             });
         }
         Ok(())

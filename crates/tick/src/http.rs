@@ -1,0 +1,670 @@
+//! `tick run --http`: Kapacitor's data path over HTTP (spec §7.2) and its `|httpOut` endpoints
+//! (spec §4.10). Owns the server (write, ping, httpOut routes), the bounded channel that carries
+//! parsed points to the pipeline thread, the loop on that thread that consumes it, the `[http]`
+//! keys of `kapacitor.conf`, and `--http-out` files. Does not own routing (`pipeline.rs`) or
+//! alert delivery (`cmd/run.rs` passes it in).
+//!
+//! Design: each request body is parsed off the async workers (`spawn_blocking`) with
+//! `tick_lineproto::Lines`; good points are made owned and sent in chunks over one bounded
+//! channel, and the request is answered only once its last chunk is queued, so a slow pipeline
+//! slows its clients down instead of growing memory. GETs of `httpOut` endpoints travel the same
+//! channel, so a GET sees every write acknowledged before it.
+
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::BodyExt as _;
+use tick_engine::Row;
+use tick_lineproto::{Lines, ParseOptions, Point, Precision};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::pipeline::Pipeline;
+use crate::report;
+
+/// Address used when neither `--http ADDR` nor `[http] bind-address` gives one.
+pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:9092";
+
+/// Points per message on the pipeline channel.
+const CHUNK: usize = 5000;
+
+/// Messages the pipeline channel holds: with [`CHUNK`], at most 320,000 points wait.
+const QUEUE: usize = 64;
+
+/// Write requests decoded and parsed at once; others wait for a turn before their body is read,
+/// so memory stays bounded by `WRITERS × --http-max-body` whatever the number of clients.
+const WRITERS: usize = 4;
+
+/// Bad lines named one by one in a write's error; the rest are counted.
+const MAX_NAMED_ERRORS: usize = 100;
+
+/// What the pipeline thread receives.
+pub(crate) enum Input {
+    /// Parsed points, in order. `origin` is the `(db, rp)` of an HTTP write; `None` marks points
+    /// read from stdin or `--input`, routed as without `--http` (`--db/--rp` or each task's dbrp).
+    Points {
+        origin: Option<(Arc<str>, Arc<str>)>,
+        points: Vec<Point<'static>>,
+    },
+    /// A GET of `/kapacitor/v1/tasks/<task>/<name>`: the rows, or `None` if no such endpoint.
+    HttpOut {
+        task: String,
+        name: String,
+        reply: oneshot::Sender<Option<Vec<Row>>>,
+    },
+    /// Every input has ended: the pipeline thread returns.
+    Stop,
+}
+
+/// The `[http]` keys of `kapacitor.conf` that tick honours.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct HttpConfig {
+    /// `[http] bind-address`.
+    pub(crate) bind_address: Option<String>,
+    /// `[http] auth-enabled`: tick has no users, so it refuses to start rather than serve openly.
+    pub(crate) auth_enabled: bool,
+    /// The top-level `default-retention-policy`, given to writes without `rp` (spec §7.2).
+    pub(crate) default_retention_policy: String,
+}
+
+impl HttpConfig {
+    /// Reads the `[http]` keys (and `default-retention-policy`) from a `kapacitor.conf`.
+    pub(crate) fn load(path: &Path) -> anyhow::Result<HttpConfig> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        HttpConfig::parse(&text).with_context(|| format!("reading {}", path.display()))
+    }
+
+    fn parse(text: &str) -> anyhow::Result<HttpConfig> {
+        let table: toml::Table = text.parse()?;
+        let mut config = HttpConfig::default();
+        if let Some(rp) = table.get("default-retention-policy") {
+            config.default_retention_policy = rp
+                .as_str()
+                .ok_or_else(|| anyhow::anyhow!("default-retention-policy must be a string"))?
+                .to_string();
+        }
+        let Some(http) = table.get("http") else {
+            return Ok(config);
+        };
+        let http = http.as_table().ok_or_else(|| anyhow::anyhow!("[http] must be a table"))?;
+        if let Some(addr) = http.get("bind-address") {
+            let addr = addr
+                .as_str()
+                .ok_or_else(|| anyhow::anyhow!("[http] bind-address must be a string"))?;
+            config.bind_address = Some(addr.to_string());
+        }
+        if let Some(auth) = http.get("auth-enabled") {
+            config.auth_enabled = auth
+                .as_bool()
+                .ok_or_else(|| anyhow::anyhow!("[http] auth-enabled must be true or false"))?;
+        }
+        Ok(config)
+    }
+}
+
+/// Turns `host:port` into a socket address. An empty host (Kapacitor's default `:9092`) means
+/// loopback here, not every interface: listening beyond this machine must be asked for by name
+/// (`0.0.0.0:9092`).
+pub(crate) fn resolve_addr(addr: &str) -> anyhow::Result<SocketAddr> {
+    let full = if addr.starts_with(':') { format!("127.0.0.1{addr}") } else { addr.to_string() };
+    full.to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid --http address {addr:?}: expected HOST:PORT such as {DEFAULT_ADDR} \
+                 (write --http=ADDR, or put --http after the scripts)"
+            )
+        })
+}
+
+/// Parses `25MB`, `512KiB`, `1000000` (bytes) for `--http-max-body`.
+pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: usize = num.parse().map_err(|_| format!("invalid size {s:?} (e.g. 25MB, 512KiB, 1000000)"))?;
+    let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1_000,
+        "mb" | "m" => 1_000_000,
+        "gb" | "g" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return Err(format!("invalid size unit in {s:?} (use B, KB, MB, GB, KiB, MiB or GiB)")),
+    };
+    n.checked_mul(scale).filter(|&b| b > 0).ok_or_else(|| format!("invalid size {s:?}"))
+}
+
+/// The sending half of the pipeline channel and the lines rejected on it.
+#[derive(Clone)]
+pub(crate) struct Feed {
+    tx: mpsc::Sender<Input>,
+    rejected: Arc<AtomicU64>,
+}
+
+impl Feed {
+    /// A new channel to the pipeline thread.
+    pub(crate) fn channel() -> (Feed, mpsc::Receiver<Input>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        (Feed { tx, rejected: Arc::new(AtomicU64::new(0)) }, rx)
+    }
+
+    /// Lines rejected so far, over HTTP and from stdin.
+    pub(crate) fn rejected(&self) -> u64 {
+        self.rejected.load(Ordering::Relaxed)
+    }
+
+    /// Tells the pipeline thread that no input follows (after everything already queued).
+    pub(crate) fn stop(&self) {
+        let _ = self.tx.blocking_send(Input::Stop);
+    }
+
+    /// Reads line protocol from `input` on a new thread into the channel (stdin next to
+    /// `--http`). Bad lines are reported on stderr and counted, as without `--http`.
+    pub(crate) fn read_stream(
+        &self,
+        input: Box<dyn std::io::Read + Send>,
+        precision: Precision,
+    ) -> anyhow::Result<std::thread::JoinHandle<()>> {
+        let feed = self.clone();
+        std::thread::Builder::new()
+            .name("tick-input".into())
+            .spawn(move || {
+                let mut reader =
+                    tick_lineproto::Reader::new(std::io::BufReader::with_capacity(1 << 16, input))
+                        .with_precision(precision);
+                let mut chunk = Vec::with_capacity(CHUNK);
+                let result = reader.for_each(|_, result| {
+                    match result {
+                        Ok(point) => {
+                            chunk.push(point.clone().into_owned());
+                            if chunk.len() == CHUNK {
+                                let points = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                                if feed.tx.blocking_send(Input::Points { origin: None, points }).is_err() {
+                                    return std::ops::ControlFlow::Break(());
+                                }
+                            }
+                        }
+                        Err(err) => {
+                            feed.rejected.fetch_add(1, Ordering::Relaxed);
+                            report::stderr(&format!("{err}\n"));
+                        }
+                    }
+                    std::ops::ControlFlow::Continue(())
+                });
+                if !chunk.is_empty() {
+                    let _ = feed.tx.blocking_send(Input::Points { origin: None, points: chunk });
+                }
+                if let Err(e) = result {
+                    report::stderr(&format!("error: reading input: {e}\n"));
+                }
+            })
+            .context("starting the input thread")
+    }
+}
+
+/// Runs on the pipeline thread until [`Input::Stop`] (or until every sender is gone): pushes each
+/// point through `pipeline` and calls `deliver` after each one to hand its deliveries on, and
+/// answers `httpOut` reads.
+pub(crate) fn consume(
+    mut rx: mpsc::Receiver<Input>,
+    pipeline: &mut Pipeline,
+    mut deliver: impl FnMut(&mut Pipeline, &mut Vec<tick_engine::topics::Delivery>),
+) {
+    let mut deliveries = Vec::new();
+    while let Some(input) = rx.blocking_recv() {
+        match input {
+            Input::Points { origin, points } => {
+                for point in &points {
+                    match &origin {
+                        Some((db, rp)) => pipeline.push_with_origin(point, db, rp, &mut deliveries),
+                        None => pipeline.push(point, &mut deliveries),
+                    }
+                    deliver(pipeline, &mut deliveries);
+                }
+            }
+            Input::HttpOut { task, name, reply } => {
+                let rows = pipeline
+                    .tasks()
+                    .find(|t| t.name() == task)
+                    .and_then(|t| t.http_out().into_iter().find(|(n, _)| *n == name))
+                    .map(|(_, rows)| rows);
+                let _ = reply.send(rows);
+            }
+            Input::Stop => break,
+        }
+    }
+}
+
+/// `{"series":[row,...]}`, or `{"series":null}` before any data (spec §4.10), as Go's
+/// `json.Marshal` writes it (no trailing newline).
+pub(crate) fn series_json(rows: &[Row]) -> Result<String, tick_engine::json::JsonError> {
+    if rows.is_empty() {
+        return Ok("{\"series\":null}".to_string());
+    }
+    let mut out = String::from("{\"series\":[");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        tick_engine::json::write_row(&mut out, row)?;
+    }
+    out.push_str("]}");
+    Ok(out)
+}
+
+/// `--http-out DIR`: writes every `httpOut` endpoint's content to `DIR/<task>/<name>.json`.
+pub(crate) fn write_http_out<'a>(
+    dir: &Path,
+    tasks: impl Iterator<Item = &'a tick_engine::Task>,
+) -> anyhow::Result<()> {
+    for task in tasks {
+        for (name, rows) in task.http_out() {
+            let body = series_json(&rows).map_err(|e| {
+                anyhow::anyhow!("httpOut {name:?} of task {:?}: {e}", task.name())
+            })?;
+            let task_dir = dir.join(task.name());
+            std::fs::create_dir_all(&task_dir)
+                .with_context(|| format!("creating {}", task_dir.display()))?;
+            let path = task_dir.join(format!("{name}.json"));
+            std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `tick run --http`: the server, the channel to the pipeline thread and its receiving end.
+pub(crate) struct Ingest {
+    server: Server,
+    feed: Feed,
+    rx: Option<mpsc::Receiver<Input>>,
+}
+
+impl Ingest {
+    /// Resolves the address (`--http ADDR`, else `[http] bind-address` of `config`, else
+    /// [`DEFAULT_ADDR`]), refuses `[http] auth-enabled = true`, binds and starts serving.
+    /// Errors are configuration or usage errors (exit status 2).
+    pub(crate) fn start(
+        addr_flag: &str,
+        config: Option<&Path>,
+        max_body: usize,
+        runtime: &tokio::runtime::Handle,
+    ) -> anyhow::Result<Ingest> {
+        let http_config = match config {
+            Some(path) => HttpConfig::load(path)?,
+            None => HttpConfig::default(),
+        };
+        if http_config.auth_enabled {
+            anyhow::bail!(
+                "[http] auth-enabled = true: tick has no users or tokens and will not serve writes \
+                 without them; set auth-enabled = false (tick listens on loopback unless told \
+                 otherwise) or put an authenticating proxy in front of it"
+            );
+        }
+        let addr = if !addr_flag.is_empty() {
+            addr_flag
+        } else {
+            http_config.bind_address.as_deref().unwrap_or(DEFAULT_ADDR)
+        };
+        let addr = resolve_addr(addr)?;
+        let (feed, rx) = Feed::channel();
+        let server =
+            Server::start(runtime, addr, max_body, &http_config.default_retention_policy, feed.clone())?;
+        report::stderr(&format!("tick: listening on http://{}\n", server.addr));
+        Ok(Ingest { server, feed, rx: Some(rx) })
+    }
+
+    /// Also reads line protocol from `input` (`--input FILE` or `--input -`) into the pipeline.
+    pub(crate) fn read(&self, input: Box<dyn std::io::Read + Send>, precision: Precision) -> anyhow::Result<()> {
+        self.feed.read_stream(input, precision).map(drop)
+    }
+
+    /// The receiving end, for [`consume`] on the pipeline thread (once).
+    pub(crate) fn receiver(&mut self) -> Option<mpsc::Receiver<Input>> {
+        self.rx.take()
+    }
+
+    /// Stops accepting requests, waits for those in flight (up to 10 s), then tells the
+    /// pipeline thread that nothing follows what is queued. Returns the lines rejected.
+    pub(crate) fn shutdown(self, runtime: &tokio::runtime::Runtime) -> u64 {
+        report::stderr("tick: stopping; finishing queued writes and draining handler queues\n");
+        self.server.stop(runtime, Duration::from_secs(10));
+        self.feed.stop();
+        self.feed.rejected()
+    }
+}
+
+/// A running HTTP server.
+pub(crate) struct Server {
+    /// The address actually bound.
+    pub(crate) addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct AppState {
+    feed: Feed,
+    max_body: usize,
+    default_rp: Arc<str>,
+    writers: Arc<Semaphore>,
+}
+
+impl Server {
+    /// Binds `addr` now (so a taken port is an immediate error) and serves on `runtime`.
+    pub(crate) fn start(
+        runtime: &tokio::runtime::Handle,
+        addr: SocketAddr,
+        max_body: usize,
+        default_rp: &str,
+        feed: Feed,
+    ) -> anyhow::Result<Server> {
+        let std_listener =
+            std::net::TcpListener::bind(addr).with_context(|| format!("listening on {addr}"))?;
+        std_listener.set_nonblocking(true).context("listening")?;
+        let addr = std_listener.local_addr().context("listening")?;
+        let _guard = runtime.enter();
+        let listener = tokio::net::TcpListener::from_std(std_listener).context("listening")?;
+        let state = AppState {
+            feed,
+            max_body,
+            default_rp: Arc::from(default_rp),
+            writers: Arc::new(Semaphore::new(WRITERS)),
+        };
+        let app = Router::new()
+            .route("/write", post(write))
+            .route("/kapacitor/v1/write", post(write))
+            .route("/kapacitor/v1/ping", get(ping).head(ping))
+            .route("/kapacitor/v1/tasks/{task}/{name}", get(http_out))
+            .fallback(not_found)
+            .with_state(state);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = runtime.spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                report::stderr(&format!("error: http server: {e}\n"));
+            }
+        });
+        Ok(Server { addr, shutdown: Some(shutdown), task })
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to `timeout`), then closes.
+    pub(crate) fn stop(mut self, runtime: &tokio::runtime::Runtime, timeout: Duration) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let task = self.task;
+        runtime.block_on(async move {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(timeout, task).await.is_err() {
+                abort.abort();
+            }
+        });
+    }
+}
+
+fn json_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+        .into_response()
+}
+
+async fn ping() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn not_found(uri: Uri) -> Response {
+    json_error(StatusCode::NOT_FOUND, &format!("not found: {}", uri.path()))
+}
+
+async fn http_out(State(state): State<AppState>, UrlPath((task, name)): UrlPath<(String, String)>) -> Response {
+    let (reply, rows) = oneshot::channel();
+    let asked = Input::HttpOut { task: task.clone(), name: name.clone(), reply };
+    if state.feed.tx.send(asked).await.is_err() {
+        return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
+    }
+    match rows.await {
+        Ok(Some(rows)) => match series_json(&rows) {
+            Ok(body) => {
+                ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+            }
+            Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        Ok(None) => json_error(
+            StatusCode::NOT_FOUND,
+            &format!("no httpOut({name:?}) endpoint in task {task:?}"),
+        ),
+        Err(_) => json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down"),
+    }
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    TooLarge,
+    Invalid(String),
+}
+
+/// Reads the whole body, refusing more than `max` bytes (before and after gzip decoding).
+async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Vec<u8>, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut raw = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Invalid(format!("reading the request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if raw.len() + data.len() > max {
+                return Err(BodyError::TooLarge);
+            }
+            raw.extend_from_slice(&data);
+        }
+    }
+    Ok(raw)
+}
+
+/// Decodes a `Content-Encoding: gzip` body, refusing more than `max` decoded bytes.
+fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, BodyError> {
+    let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(max));
+    let mut decoder = flate2::read::MultiGzDecoder::new(raw).take(max as u64 + 1);
+    decoder
+        .read_to_end(&mut out)
+        .map_err(|e| BodyError::Invalid(format!("invalid gzip body: {e}")))?;
+    if out.len() > max {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(out)
+}
+
+/// What parsing one write produced.
+struct Parsed {
+    errors: Vec<String>,
+    bad: u64,
+}
+
+/// Parses `body` and sends its good points, in chunks, to the pipeline (blocking while the
+/// channel is full). Returns the bad lines, or `Err` if the pipeline is gone.
+fn parse_and_send(
+    body: &[u8],
+    options: ParseOptions,
+    origin: &(Arc<str>, Arc<str>),
+    tx: &mpsc::Sender<Input>,
+) -> Result<Parsed, ()> {
+    let mut parsed = Parsed { errors: Vec::new(), bad: 0 };
+    let mut chunk = Vec::with_capacity(CHUNK);
+    for (_, result) in Lines::new(body, options) {
+        match result {
+            Ok(point) => {
+                chunk.push(point.into_owned());
+                if chunk.len() == CHUNK {
+                    let points = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    tx.blocking_send(Input::Points { origin: Some(origin.clone()), points })
+                        .map_err(|_| ())?;
+                }
+            }
+            Err(err) => {
+                parsed.bad += 1;
+                if parsed.errors.len() < MAX_NAMED_ERRORS {
+                    parsed.errors.push(err.to_string());
+                }
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        tx.blocking_send(Input::Points { origin: Some(origin.clone()), points: chunk })
+            .map_err(|_| ())?;
+    }
+    Ok(parsed)
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// `POST /write` and `POST /kapacitor/v1/write` (spec §7.2).
+async fn write(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let db = match params.get("db") {
+        Some(db) if !db.is_empty() => Arc::<str>::from(db.as_str()),
+        _ => return json_error(StatusCode::BAD_REQUEST, "database is required"),
+    };
+    let rp = match params.get("rp") {
+        Some(rp) if !rp.is_empty() => Arc::<str>::from(rp.as_str()),
+        _ => state.default_rp.clone(),
+    };
+    let options = ParseOptions {
+        precision: Precision::parse(params.get("precision").map_or("n", String::as_str)),
+        now: now_ns(),
+    };
+    let gzip = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?")) {
+        None | Some("identity") => false,
+        Some(v) if v.eq_ignore_ascii_case("gzip") => true,
+        Some(v) => {
+            return json_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!("unsupported Content-Encoding {v:?} (use gzip or none)"),
+            );
+        }
+    };
+    // One permit per write being read and parsed: bounds memory whatever the number of clients.
+    let Ok(_permit) = state.writers.clone().acquire_owned().await else {
+        return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
+    };
+    let max = state.max_body;
+    let too_large = || {
+        json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("request body too large: the limit is {max} bytes (--http-max-body)"),
+        )
+    };
+    let raw = match read_body(body, &headers, max).await {
+        Ok(raw) => raw,
+        Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::Invalid(msg)) => return json_error(StatusCode::BAD_REQUEST, &msg),
+    };
+    let tx = state.feed.tx.clone();
+    let origin = (db, rp);
+    let job = tokio::task::spawn_blocking(move || {
+        let text = if gzip { gunzip(&raw, max)? } else { raw };
+        Ok::<_, BodyError>(parse_and_send(&text, options, &origin, &tx))
+    });
+    let parsed = match job.await {
+        Ok(Ok(Ok(parsed))) => parsed,
+        Ok(Ok(Err(()))) | Err(_) => {
+            return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
+        }
+        Ok(Err(BodyError::TooLarge)) => return too_large(),
+        Ok(Err(BodyError::Invalid(msg))) => return json_error(StatusCode::BAD_REQUEST, &msg),
+    };
+    if parsed.bad == 0 {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    state.feed.rejected.fetch_add(parsed.bad, Ordering::Relaxed);
+    // Deviation (spec §7.1): Kapacitor rejects the whole write; like InfluxDB 1.x we keep the
+    // good lines and name every bad one. "partial write" tells Telegraf not to retry the batch.
+    let mut message = String::from("partial write: ");
+    message.push_str(&parsed.errors.join("\n"));
+    let unnamed = parsed.bad - parsed.errors.len() as u64;
+    if unnamed > 0 {
+        message.push_str(&format!("\n... and {unnamed} more bad lines"));
+    }
+    message.push_str(&format!(" dropped={}", parsed.bad));
+    json_error(StatusCode::BAD_REQUEST, &message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_reads_bind_address_auth_and_default_rp() {
+        let text = "default-retention-policy = \"autogen\"\n[http]\n  bind-address = \":9999\"\n  auth-enabled = true\n[[mqtt]]\n  name = \"x\"\n";
+        let config = HttpConfig::parse(text).unwrap();
+        assert_eq!(
+            config,
+            HttpConfig {
+                bind_address: Some(":9999".into()),
+                auth_enabled: true,
+                default_retention_policy: "autogen".into(),
+            }
+        );
+        assert_eq!(HttpConfig::parse("").unwrap(), HttpConfig::default());
+    }
+
+    #[test]
+    fn an_empty_host_means_loopback() {
+        assert_eq!(resolve_addr(":9092").unwrap(), "127.0.0.1:9092".parse().unwrap());
+        assert_eq!(resolve_addr("0.0.0.0:1").unwrap(), "0.0.0.0:1".parse().unwrap());
+        assert!(resolve_addr("cpu.tick").unwrap_err().to_string().contains("expected HOST:PORT"));
+    }
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        assert_eq!(parse_size("25MB"), Ok(25_000_000));
+        assert_eq!(parse_size("512KiB"), Ok(524_288));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn gzip_bodies_are_limited_after_decoding() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut enc, &[b'a'; 1000]).unwrap();
+        let gz = enc.finish().unwrap();
+        assert_eq!(gunzip(&gz, 1000).ok().map(|v| v.len()), Some(1000));
+        assert!(matches!(gunzip(&gz, 999), Err(BodyError::TooLarge)));
+        assert!(matches!(gunzip(b"not gzip", 999), Err(BodyError::Invalid(_))));
+    }
+
+    #[test]
+    fn series_json_is_null_before_data() {
+        assert_eq!(series_json(&[]).unwrap(), "{\"series\":null}");
+    }
+}

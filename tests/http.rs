@@ -1,0 +1,596 @@
+//! `tick run --http` over real HTTP on a free loopback port: Kapacitor's write endpoints and
+//! parameters (spec §7.2), partial writes, body limits, ping, `|httpOut` endpoints (spec §4.10),
+//! routing by dbrp, SIGTERM draining, and InfluxDB 1.x itself as the producer through a
+//! subscription.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Case, tick_bin};
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// One HTTP/1.1 exchange over a fresh connection: `(status, body)`.
+fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method != "GET" && method != "HEAD" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("write head");
+    // The server may answer (413) before reading the whole body and close: ignore write errors.
+    let _ = stream.write_all(body);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status: u16 = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn post(port: u16, path: &str, body: &str) -> (u16, String) {
+    request(port, "POST", path, &[], body.as_bytes())
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    request(port, "GET", path, &[], b"")
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+/// A `tick run --http` process; killed if a test fails before stopping it.
+struct Tick {
+    child: Option<Child>,
+    port: u16,
+    stderr_path: std::path::PathBuf,
+}
+
+/// How a stopped `tick` ended.
+struct Stopped {
+    code: i32,
+    stderr: String,
+}
+
+impl Tick {
+    /// Starts `tick run <args> --http 127.0.0.1:PORT` in `case`'s directory and waits until it
+    /// answers a ping.
+    fn start(case: &Case, args: &[&str]) -> Tick {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut all: Vec<&str> = vec!["run"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--http", &addr]);
+        Tick::spawn(case, &all, port)
+    }
+
+    /// Starts `tick <args>` (which must listen on `port`).
+    fn spawn(case: &Case, args: &[&str], port: u16) -> Tick {
+        let stderr_path = case.dir().join(format!("tick-{port}.stderr"));
+        let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
+        let child = Command::new(tick_bin())
+            .args(args)
+            .current_dir(case.dir())
+            .env("TZ", "UTC")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn tick");
+        let mut tick = Tick { child: Some(child), port, stderr_path };
+        tick.wait_ready();
+        tick
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && request(self.port, "GET", "/kapacitor/v1/ping", &[], b"").0 == 204
+            {
+                return;
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("tick exited with {status} before listening: {}", self.stderr());
+            }
+            assert!(Instant::now() < deadline, "tick did not listen on {} in 30 s: {}", self.port, self.stderr());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits (up to 60 s) for tick to drain and exit.
+    fn stop(mut self) -> Stopped {
+        let mut child = self.child.take().expect("running");
+        let pid = child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("tick did not exit within 60 s of SIGTERM: {}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Stopped { code: status.code().unwrap_or(-1), stderr: self.stderr() }
+    }
+}
+
+impl Drop for Tick {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An alert on `measurement` whose message is `LEVEL v`, logged as JSON lines to `log`.
+fn alert_script(dbrp: &str, log: &str) -> String {
+    format!(
+        "{dbrp}stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"v\" > 10)\n        .message('{{{{ .Level }}}} {{{{ index .Fields \"v\" }}}}')\n        .log('{log}')\n"
+    )
+}
+
+/// The `message` and `time` of each alert JSON line in `path`.
+fn logged(path: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("alert json");
+            (v["message"].as_str().expect("message").to_string(), v["time"].as_str().expect("time").to_string())
+        })
+        .collect()
+}
+
+fn messages(path: &str) -> Vec<String> {
+    logged(path).into_iter().map(|(m, _)| m).collect()
+}
+
+#[test]
+fn both_write_paths_accept_line_protocol_and_answer_204() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str()]);
+    assert_eq!(post(tick.port, "/write?db=telegraf", "cpu v=20 1000000000\n"), (204, String::new()));
+    assert_eq!(
+        post(tick.port, "/kapacitor/v1/write?db=telegraf&rp=autogen", "cpu v=30 2000000000\ncpu v=5 3000000000"),
+        (204, String::new())
+    );
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(
+        logged(&log),
+        [
+            ("CRITICAL 20".to_string(), "1970-01-01T00:00:01Z".to_string()),
+            ("CRITICAL 30".to_string(), "1970-01-01T00:00:02Z".to_string()),
+            ("OK 5".to_string(), "1970-01-01T00:00:03Z".to_string()),
+        ]
+    );
+    assert!(stopped.stderr.ends_with("tick: 3 points read, 0 lines rejected\n"), "{}", stopped.stderr);
+}
+
+#[test]
+fn gzip_bodies_are_decoded() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str()]);
+    let body = gzip(b"cpu v=11 1000000000\ncpu v=12 2000000000\n");
+    let answer = request(tick.port, "POST", "/write?db=db", &[("Content-Encoding", "gzip")], &body);
+    assert_eq!(answer, (204, String::new()));
+    let bad = request(tick.port, "POST", "/write?db=db", &[("Content-Encoding", "gzip")], b"cpu v=1 1\n");
+    assert_eq!(bad.0, 400);
+    assert!(bad.1.starts_with("{\"error\":\"invalid gzip body: "), "{}", bad.1);
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(messages(&log), ["CRITICAL 11", "CRITICAL 12"]);
+}
+
+#[test]
+fn precision_sets_the_unit_of_timestamps() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str()]);
+    // Spec §7.1: 10 with s, ms, u, m, h; any other string (`us`) means nanoseconds.
+    for (precision, v) in [("s", 11), ("ms", 12), ("u", 13), ("us", 14), ("m", 15), ("h", 16)] {
+        let answer = post(tick.port, &format!("/write?db=db&precision={precision}"), &format!("cpu v={v} 10"));
+        assert_eq!(answer, (204, String::new()), "precision {precision}");
+    }
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let times: Vec<String> = logged(&log).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(
+        times,
+        [
+            "1970-01-01T00:00:10Z",
+            "1970-01-01T00:00:00.01Z",
+            "1970-01-01T00:00:00.00001Z",
+            "1970-01-01T00:00:00.00000001Z",
+            "1970-01-01T00:10:00Z",
+            "1970-01-01T10:00:00Z",
+        ]
+    );
+}
+
+#[test]
+fn a_write_without_db_is_refused_with_kapacitors_message() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str()]);
+    assert_eq!(post(tick.port, "/write", "cpu v=20 1"), (400, "{\"error\":\"database is required\"}".to_string()));
+    assert_eq!(
+        post(tick.port, "/kapacitor/v1/write?rp=autogen&db=", "cpu v=20 1"),
+        (400, "{\"error\":\"database is required\"}".to_string())
+    );
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(messages(&log), Vec::<String>::new());
+}
+
+#[test]
+fn a_partial_write_keeps_every_good_line_and_names_every_bad_one() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str()]);
+    let (status, body) =
+        post(tick.port, "/write?db=db", "cpu v=20 1000000000\ncpu v= 2000000000\ncpu v=30 3000000000\ncpu 4\ncpu v=5 5000000000\n");
+    assert_eq!(status, 400);
+    let error: serde_json::Value = serde_json::from_str(&body).expect("json error");
+    assert_eq!(
+        error["error"],
+        "partial write: line 2: unable to parse 'cpu v= 2000000000': missing field value\n\
+         line 4: unable to parse 'cpu 4': invalid field format dropped=2"
+    );
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(messages(&log), ["CRITICAL 20", "CRITICAL 30", "OK 5"]);
+    assert!(stopped.stderr.ends_with("tick: 3 points read, 2 lines rejected\n"), "{}", stopped.stderr);
+}
+
+#[test]
+fn strict_makes_a_rejected_http_line_exit_1() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str(), "--strict"]);
+    assert_eq!(post(tick.port, "/write?db=db", "cpu v=x 1").0, 400);
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 1, "{}", stopped.stderr);
+}
+
+#[test]
+fn bodies_over_the_limit_get_413_before_and_after_gzip() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str(), "--http-max-body", "100"]);
+    let big = "cpu v=20 1000000000\n".repeat(6); // 120 bytes
+    let (status, body) = post(tick.port, "/write?db=db", &big);
+    assert_eq!(status, 413);
+    assert_eq!(body, "{\"error\":\"request body too large: the limit is 100 bytes (--http-max-body)\"}");
+    // 120 bytes once decoded, far fewer on the wire.
+    let bomb = gzip(big.as_bytes());
+    assert!(bomb.len() < 100);
+    let answer = request(tick.port, "POST", "/write?db=db", &[("Content-Encoding", "gzip")], &bomb);
+    assert_eq!(answer.0, 413);
+    assert_eq!(post(tick.port, "/write?db=db", "cpu v=21 1000000000\n"), (204, String::new()));
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(messages(&log), ["CRITICAL 21"]);
+}
+
+#[test]
+fn ping_answers_204_and_unknown_paths_404_with_a_json_error() {
+    let case = Case::new();
+    let script = case.file("cpu.tick", "stream\n    |from()\n");
+    let tick = Tick::start(&case, &[script.as_str()]);
+    assert_eq!(get(tick.port, "/kapacitor/v1/ping"), (204, String::new()));
+    assert_eq!(request(tick.port, "HEAD", "/kapacitor/v1/ping", &[], b""), (204, String::new()));
+    assert_eq!(get(tick.port, "/nope"), (404, "{\"error\":\"not found: /nope\"}".to_string()));
+    assert_eq!(
+        get(tick.port, "/kapacitor/v1/tasks/cpu/missing"),
+        (404, "{\"error\":\"no httpOut(\\\"missing\\\") endpoint in task \\\"cpu\\\"\"}".to_string())
+    );
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+}
+
+const WINDOW_MEAN: &str = "stream\n    |from()\n        .measurement('cpu')\n        .groupBy('host')\n    |window()\n        .period(10s)\n        .every(10s)\n    |mean('v')\n    |httpOut('m')\n";
+
+/// Spec §4.5: host a's window opens at its first point (1 s), so `next` is 11 s; the point at
+/// 12 s emits the window [1 s, 11 s) = {1, 3} without itself; §4.6: mean 2 at tmax 11 s with the
+/// group tags; §4.10: one row per group in group-creation order. Host b's first window is not
+/// yet complete.
+const WINDOW_MEAN_SERIES: &str = "{\"series\":[{\"name\":\"cpu\",\"tags\":{\"host\":\"a\"},\"columns\":[\"time\",\"mean\"],\"values\":[[\"1970-01-01T00:00:11Z\",2]]}]}";
+const WINDOW_MEAN_POINTS: &str = "cpu,host=a v=1 1\ncpu,host=b v=7 2\ncpu,host=a v=3 5\ncpu,host=a v=100 12\n";
+
+#[test]
+fn http_out_serves_the_latest_window_of_each_group() {
+    let case = Case::new();
+    let script = case.file("win.tick", WINDOW_MEAN);
+    let out_dir = case.path("out");
+    let tick = Tick::start(&case, &[script.as_str(), "--http-out", out_dir.as_str()]);
+    assert_eq!(get(tick.port, "/kapacitor/v1/tasks/win/m"), (200, "{\"series\":null}".to_string()));
+    assert_eq!(post(tick.port, "/write?db=db&precision=s", WINDOW_MEAN_POINTS).0, 204);
+    assert_eq!(get(tick.port, "/kapacitor/v1/tasks/win/m"), (200, WINDOW_MEAN_SERIES.to_string()));
+    // Host b's window [2 s, 12 s) closes at 12 s with {7}; host a's next one at 22 s.
+    assert_eq!(post(tick.port, "/write?db=db&precision=s", "cpu,host=b v=9 13\n").0, 204);
+    let both = "{\"series\":[{\"name\":\"cpu\",\"tags\":{\"host\":\"a\"},\"columns\":[\"time\",\"mean\"],\"values\":[[\"1970-01-01T00:00:11Z\",2]]},\
+                {\"name\":\"cpu\",\"tags\":{\"host\":\"b\"},\"columns\":[\"time\",\"mean\"],\"values\":[[\"1970-01-01T00:00:12Z\",7]]}]}";
+    assert_eq!(get(tick.port, "/kapacitor/v1/tasks/win/m"), (200, both.to_string()));
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json")).expect("http-out file");
+    assert_eq!(written, both);
+}
+
+#[test]
+fn http_out_files_are_written_at_the_end_of_stdin_without_http() {
+    let case = Case::new();
+    let script = case.file("win.tick", WINDOW_MEAN);
+    let out_dir = case.path("out");
+    // The case (and so its directory) must outlive the run.
+    let case = case
+        .args(["run", script.as_str(), "--precision", "s", "--http-out", out_dir.as_str()])
+        .stdin(WINDOW_MEAN_POINTS);
+    let out = case.run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json")).expect("http-out file");
+    assert_eq!(written, WINDOW_MEAN_SERIES);
+}
+
+#[test]
+fn http_out_file_is_null_series_when_no_window_closed() {
+    let case = Case::new();
+    let script = case.file("win.tick", WINDOW_MEAN);
+    let out_dir = case.path("out");
+    let case = case.args(["run", script.as_str(), "--http-out", out_dir.as_str()]).stdin("cpu,host=a v=1 1\n");
+    let out = case.run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json")).expect("http-out file");
+    assert_eq!(written, "{\"series\":null}");
+}
+
+#[test]
+fn each_task_receives_only_the_points_of_its_dbrp() {
+    let case = Case::new();
+    let log_a = case.path("a.log");
+    let log_b = case.path("b.log");
+    let log_all = case.path("all.log");
+    let a = case.file("a.tick", &alert_script("dbrp \"db1\".\"rp1\"\n", &log_a));
+    let b = case.file("b.tick", &alert_script("dbrp \"db2\".\"autogen\"\n", &log_b));
+    let all = case.file("all.tick", &alert_script("", &log_all));
+    let tick = Tick::start(&case, &[a.as_str(), b.as_str(), all.as_str()]);
+    assert_eq!(post(tick.port, "/write?db=db1&rp=rp1", "cpu v=21 1").0, 204);
+    assert_eq!(post(tick.port, "/write?db=db2&rp=autogen", "cpu v=22 2").0, 204);
+    // Quirk (spec §7.2): without rp the point has rp "" and matches no "autogen" dbrp.
+    assert_eq!(post(tick.port, "/write?db=db2", "cpu v=23 3").0, 204);
+    assert_eq!(post(tick.port, "/write?db=db1&rp=autogen", "cpu v=24 4").0, 204);
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(messages(&log_a), ["CRITICAL 21"]);
+    assert_eq!(messages(&log_b), ["CRITICAL 22"]);
+    assert_eq!(messages(&log_all), ["CRITICAL 21", "CRITICAL 22", "CRITICAL 23", "CRITICAL 24"]);
+}
+
+#[test]
+fn stdin_is_read_next_to_http_with_input_dash() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let points = case.file("points.lp", "cpu v=31 1\ncpu v=x 2\n");
+    let tick = Tick::spawn(&case, &["run", script.as_str(), "--input", points.as_str(), "--http", addr.as_str()], port);
+    // The file's point and the HTTP point both reach the task; order between them is not fixed.
+    assert_eq!(post(tick.port, "/write?db=db", "cpu v=32 3").0, 204);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while messages(&log).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let mut got = messages(&log);
+    got.sort();
+    assert_eq!(got, ["CRITICAL 31", "CRITICAL 32"]);
+    assert!(stopped.stderr.contains("line 2: unable to parse 'cpu v=x 2': invalid boolean\n"), "{}", stopped.stderr);
+    assert!(stopped.stderr.ends_with("tick: 2 points read, 1 lines rejected\n"), "{}", stopped.stderr);
+}
+
+#[test]
+fn sigterm_finishes_every_acknowledged_write_before_exiting() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    // The log handler opens and appends per event: give its queue room for every event.
+    let tick = Tick::start(&case, &[script.as_str(), "--queue-size", "100000"]);
+    // 20,000 points in 4 writes, alternating levels: every point emits (CRITICAL or OK).
+    let mut n = 0u64;
+    for _ in 0..4 {
+        let mut body = String::new();
+        for _ in 0..5000 {
+            n += 1;
+            let v = if n % 2 == 1 { 20 } else { 1 };
+            body.push_str(&format!("cpu v={v} {n}\n"));
+        }
+        assert_eq!(post(tick.port, "/write?db=db", &body).0, 204);
+    }
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let got = messages(&log);
+    assert_eq!(got.len(), 20_000);
+    assert_eq!((got[0].as_str(), got[19_999].as_str()), ("CRITICAL 20", "OK 1"));
+    assert!(stopped.stderr.ends_with("tick: 20000 points read, 0 lines rejected\n"), "{}", stopped.stderr);
+}
+
+#[test]
+fn config_bind_address_is_used_and_auth_enabled_is_refused() {
+    let case = Case::new();
+    let script = case.file("cpu.tick", "stream\n    |from()\n");
+    let port = free_port();
+    let config = case.file("kapacitor.conf", &format!("[http]\n  bind-address = \":{port}\"\n  auth-enabled = false\n"));
+    let tick = Tick::spawn(&case, &["run", script.as_str(), "--config", config.as_str(), "--http"], port);
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert!(stopped.stderr.contains(&format!("tick: listening on http://127.0.0.1:{port}\n")), "{}", stopped.stderr);
+
+    let locked = case.file("locked.conf", "[http]\n  auth-enabled = true\n");
+    let out = Case::new().args(["run", script.as_str(), "--config", locked.as_str(), "--http"]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error: [http] auth-enabled = true: tick has no users or tokens"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// InfluxDB 1.x (Debian's `influxdb`) on free loopback ports, with its files in `dir`.
+struct Influxd {
+    child: Child,
+    port: u16,
+}
+
+impl Influxd {
+    fn start(dir: &Path) -> Influxd {
+        let influxd = Command::new("influxd").arg("version").output();
+        assert!(
+            influxd.is_ok_and(|o| o.status.success()),
+            "influxd is not installed: install Debian's packages `influxdb influxdb-client` \
+             (.ci/run does) to run the InfluxDB subscription test"
+        );
+        let port = free_port();
+        let rpc = free_port();
+        let config = dir.join("influxdb.conf");
+        let d = dir.display();
+        std::fs::write(
+            &config,
+            format!(
+                "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n\
+                 [meta]\n  dir = \"{d}/meta\"\n\
+                 [data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  query-log-enabled = false\n\
+                 [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n\
+                 [subscriber]\n  enabled = true\n\
+                 [monitor]\n  store-enabled = false\n\
+                 [continuous_queries]\n  enabled = false\n"
+            ),
+        )
+        .expect("influxdb.conf");
+        let log = std::fs::File::create(dir.join("influxd.log")).expect("log");
+        let child = Command::new("influxd")
+            .args(["run", "-config"])
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("spawn influxd");
+        let influxd = Influxd { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() || get(port, "/ping").0 != 204 {
+            assert!(Instant::now() < deadline, "influxd did not start: {}", std::fs::read_to_string(dir.join("influxd.log")).unwrap_or_default());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        influxd
+    }
+
+    /// Runs an InfluxQL statement with the `influx` command-line client.
+    fn execute(&self, statement: &str) {
+        let out = Command::new("influx")
+            .args(["-host", "127.0.0.1", "-port", &self.port.to_string(), "-execute", statement])
+            .output()
+            .expect("influx client (Debian package influxdb-client)");
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "influx -execute {statement:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Influxd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn points_written_to_influxdb_reach_tick_through_a_subscription() {
+    let case = Case::new();
+    let influx_dir = tempfile::tempdir().expect("temp dir");
+    let influxd = Influxd::start(influx_dir.path());
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("dbrp \"db\".\"autogen\"\n", &log));
+    let tick = Tick::start(&case, &[script.as_str()]);
+    influxd.execute("CREATE DATABASE db");
+    influxd.execute(&format!(
+        "CREATE SUBSCRIPTION \"s\" ON \"db\".\"autogen\" DESTINATIONS ALL 'http://127.0.0.1:{}'",
+        tick.port
+    ));
+    // InfluxDB opens its subscription writers shortly after the statement: write until one
+    // point has come through, then check what arrived.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut t = 1_000_000_000u64;
+    while messages(&log).is_empty() {
+        assert!(Instant::now() < deadline, "no point came through the subscription in 60 s: {}", tick.stderr());
+        t += 1_000_000_000;
+        assert_eq!(post(influxd.port, "/write?db=db", &format!("cpu,host=a v=42 {t}\n")).0, 204);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let last = t + 1_000_000_000;
+    assert_eq!(post(influxd.port, "/write?db=db", &format!("cpu,host=a v=3 {last}\n")).0, 204);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !messages(&log).iter().any(|m| m == "OK 3") {
+        assert!(Instant::now() < deadline, "the recovery did not come through: {:?}", messages(&log));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let got = logged(&log);
+    let (first, rest) = got.split_first().expect("alerts");
+    assert_eq!(first.0, "CRITICAL 42");
+    assert_eq!(rest.last().map(|(m, t)| (m.as_str(), t.as_str())), Some(("OK 3", rfc3339(last).as_str())));
+    assert!(rest[..rest.len() - 1].iter().all(|(m, _)| m == "CRITICAL 42"), "{got:?}");
+}
+
+/// RFC 3339 of a whole number of seconds since the epoch, given in nanoseconds.
+fn rfc3339(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    assert!(secs < 86_400, "test times stay within the first day");
+    format!("1970-01-01T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
