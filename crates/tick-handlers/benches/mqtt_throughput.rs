@@ -42,6 +42,18 @@ fn event() -> Event {
     }
 }
 
+/// `TICK_BENCH_INFLIGHT=5000` tries another in-flight window.
+fn settings() -> MqttSettings {
+    let mut s = MqttSettings::default();
+    if let Some(n) = std::env::var("TICK_BENCH_INFLIGHT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        s.inflight = n;
+    }
+    s
+}
+
 fn throughput(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -57,7 +69,7 @@ fn throughput(c: &mut Criterion) {
     )
     .unwrap();
     let svc = runtime
-        .block_on(async { MqttService::start(&cfg, MqttSettings::default()) })
+        .block_on(async { MqttService::start(&cfg, settings()) })
         .unwrap();
     runtime
         .block_on(svc.wait_connected(Duration::from_secs(5)))

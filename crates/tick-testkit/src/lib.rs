@@ -458,6 +458,26 @@ impl Mosquitto {
         Ok(())
     }
 
+    /// Freezes the broker (SIGSTOP): connections stay open but nothing is answered.
+    pub fn pause(&self) -> Result<()> {
+        self.signal("-STOP")
+    }
+
+    /// Lets a paused broker run again (SIGCONT).
+    pub fn resume(&self) -> Result<()> {
+        self.signal("-CONT")
+    }
+
+    fn signal(&self, sig: &str) -> Result<()> {
+        if let Some(c) = &self.child {
+            Command::new("kill")
+                .arg(sig)
+                .arg(c.id().to_string())
+                .status()?;
+        }
+        Ok(())
+    }
+
     /// Starts again on the same ports with the same configuration.
     pub fn restart(&mut self) -> Result<()> {
         self.stop()?;

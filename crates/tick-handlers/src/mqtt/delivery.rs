@@ -99,6 +99,9 @@ pub struct BrokerReport {
     pub pending: u64,
     /// Alerts refused because the outbox was full.
     pub dropped: u64,
+    /// QoS 2 alerts published again after a connection loss although the broker had already
+    /// answered PUBREC and been sent PUBREL: each may reach subscribers twice.
+    pub possible_duplicates: u64,
     /// The last connection error, if the broker is not connected now.
     pub last_error: Option<String>,
 }
@@ -139,6 +142,13 @@ impl fmt::Display for DrainReport {
                 "mqtt broker {:?}: {} delivered, {} sent at QoS 0, {} pending, {} dropped",
                 b.name, b.delivered, b.sent_qos0, b.pending, b.dropped
             )?;
+            if b.possible_duplicates > 0 {
+                write!(
+                    f,
+                    ", {} QoS 2 re-sent after PUBREL (may arrive twice)",
+                    b.possible_duplicates
+                )?;
+            }
             if let (Some(e), true) = (&b.last_error, b.lost() > 0) {
                 write!(f, " (last error: {e})")?;
             }
@@ -300,6 +310,7 @@ impl MqttService {
                     sent_qos0: st.sent_qos0,
                     pending: st.live as u64,
                     dropped: st.dropped,
+                    possible_duplicates: st.possible_duplicates,
                     last_error: if st.connected {
                         None
                     } else {
@@ -395,6 +406,7 @@ impl Broker {
             payload: payload.to_vec(),
             qos: qos.to_rumqttc(),
             retain: retained,
+            released: false,
         }));
         st.live += 1;
         st.feed();
@@ -407,6 +419,8 @@ struct Entry {
     payload: Vec<u8>,
     qos: rumqttc::QoS,
     retain: bool,
+    /// QoS 2: PUBREC received and PUBREL sent; the broker may already have delivered it.
+    released: bool,
 }
 
 /// Alerts not yet done, in order. `entries[i]` has sequence number `base + i`; done entries
@@ -432,6 +446,7 @@ struct Outbox {
     delivered: u64,
     sent_qos0: u64,
     dropped: u64,
+    possible_duplicates: u64,
     overflowing: bool,
     last_error: Option<String>,
     last_progress: Instant,
@@ -455,6 +470,7 @@ impl Outbox {
             delivered: 0,
             sent_qos0: 0,
             dropped: 0,
+            possible_duplicates: 0,
             overflowing: false,
             last_error: None,
             last_progress: Instant::now(),
@@ -534,6 +550,25 @@ impl Outbox {
         }
     }
 
+    /// PUBREC for `pkid`: the oldest unreleased QoS 2 alert on that packet id is released.
+    fn released(&mut self, pkid: u16) {
+        let Some(list) = self.by_pkid.get(&pkid) else {
+            return;
+        };
+        for seq in list {
+            let Some(idx) = seq.checked_sub(self.base) else {
+                continue;
+            };
+            if let Some(Some(e)) = self.entries.get_mut(idx as usize)
+                && e.qos == rumqttc::QoS::ExactlyOnce
+                && !e.released
+            {
+                e.released = true;
+                return;
+            }
+        }
+    }
+
     fn on_event(&mut self, ev: &Event) {
         match ev {
             Event::Outgoing(Outgoing::Publish(pkid)) => {
@@ -551,6 +586,11 @@ impl Outbox {
                     self.complete(seq);
                 } else {
                     self.by_pkid.entry(*pkid).or_default().push_back(seq);
+                    if self.in_flight == 0 {
+                        // The stall clock starts with the first alert in flight, not at the
+                        // last acknowledgement of an earlier, idle period.
+                        self.last_progress = Instant::now();
+                    }
                     self.in_flight += 1;
                 }
             }
@@ -567,7 +607,10 @@ impl Outbox {
                 self.last_progress = Instant::now();
                 self.acknowledged(comp.pkid, rumqttc::QoS::ExactlyOnce);
             }
-            Event::Incoming(Incoming::PubRec(_)) => self.last_progress = Instant::now(),
+            Event::Incoming(Incoming::PubRec(rec)) => {
+                self.last_progress = Instant::now();
+                self.released(rec.pkid);
+            }
             _ => {}
         }
     }
@@ -576,6 +619,14 @@ impl Outbox {
     /// be sent again, in order, on the next connection. Returns how many alerts wait.
     fn reset(&mut self) -> usize {
         self.connected = false;
+        // Released QoS 2 alerts are sent again: the broker may or may not have delivered them
+        // (clean sessions give no way to ask), so each may arrive twice. Counted, not hidden.
+        for e in self.entries.iter_mut().flatten() {
+            if e.released {
+                e.released = false;
+                self.possible_duplicates += 1;
+            }
+        }
         self.awaiting_pkid.clear();
         self.by_pkid.clear();
         self.in_flight = 0;
