@@ -6,7 +6,9 @@ use crate::support::{Case, repo_root};
 #[test]
 fn every_golden_case_in_tickscripts_passes() {
     let dir = repo_root().join("tickscripts");
-    let out = Case::new().args(["test", dir.to_str().expect("path")]).run();
+    let out = Case::new()
+        .args(["test", dir.to_str().expect("path")])
+        .run();
     let cases = std::fs::read_dir(&dir)
         .expect("tickscripts")
         .filter(|e| {
@@ -15,8 +17,15 @@ fn every_golden_case_in_tickscripts_passes() {
                 .unwrap_or(false)
         })
         .count();
-    assert!(cases >= 10, "expected at least 10 golden cases, found {cases}");
-    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(
+        cases >= 10,
+        "expected at least 10 golden cases, found {cases}"
+    );
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
     assert!(
         out.stdout.ends_with(&format!("{cases} passed, 0 failed\n")),
         "stdout:\n{}",
@@ -37,7 +46,11 @@ fn tick_test_passes_a_case_whose_expectation_is_the_kapacitor_event_json() {
     case.file("t.expected.jsonl", &format!("{CRITICAL}\n{RECOVERY}\n"));
     let out = case.args(["test", script.as_str()]).run();
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.ends_with("1 passed, 0 failed\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("1 passed, 0 failed\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -50,8 +63,17 @@ fn tick_test_fails_with_a_diff_naming_the_event_that_differs() {
     let out = case.args(["test", script.as_str()]).run();
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
-    assert!(out.stdout.contains(&format!("  event 2:\n    - {wrong}\n    + {RECOVERY}\n")), "{}", out.stdout);
-    assert!(out.stdout.ends_with("0 passed, 1 failed\n"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("  event 2:\n    - {wrong}\n    + {RECOVERY}\n")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with("0 passed, 1 failed\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -18,10 +18,19 @@ fn free_port() -> u16 {
 }
 
 /// One HTTP/1.1 exchange over a fresh connection: `(status, body)`.
-fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -40,7 +49,10 @@ fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: 
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {text:?}"));
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -79,7 +91,8 @@ impl Tick {
         let addr = format!("127.0.0.1:{port}");
         let mut all: Vec<&str> = vec!["run"];
         all.extend_from_slice(args);
-        all.extend_from_slice(&["--http", &addr]);
+        let http = format!("--http={addr}");
+        all.push(&http);
         Tick::spawn(case, &all, port)
     }
 
@@ -97,7 +110,11 @@ impl Tick {
             .stderr(stderr)
             .spawn()
             .expect("spawn tick");
-        let mut tick = Tick { child: Some(child), port, stderr_path };
+        let mut tick = Tick {
+            child: Some(child),
+            port,
+            stderr_path,
+        };
         tick.wait_ready();
         tick
     }
@@ -113,9 +130,17 @@ impl Tick {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!("tick exited with {status} before listening: {}", self.stderr());
+                panic!(
+                    "tick exited with {status} before listening: {}",
+                    self.stderr()
+                );
             }
-            assert!(Instant::now() < deadline, "tick did not listen on {} in 30 s: {}", self.port, self.stderr());
+            assert!(
+                Instant::now() < deadline,
+                "tick did not listen on {} in 30 s: {}",
+                self.port,
+                self.stderr()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -128,7 +153,10 @@ impl Tick {
     fn stop(mut self) -> Stopped {
         let mut child = self.child.take().expect("running");
         let pid = child.id().to_string();
-        let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
         assert!(killed.success());
         let deadline = Instant::now() + Duration::from_secs(60);
         let status = loop {
@@ -137,11 +165,17 @@ impl Tick {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("tick did not exit within 60 s of SIGTERM: {}", self.stderr());
+                panic!(
+                    "tick did not exit within 60 s of SIGTERM: {}",
+                    self.stderr()
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        Stopped { code: status.code().unwrap_or(-1), stderr: self.stderr() }
+        Stopped {
+            code: status.code().unwrap_or(-1),
+            stderr: self.stderr(),
+        }
     }
 }
 
@@ -167,7 +201,10 @@ fn logged(path: &str) -> Vec<(String, String)> {
     text.lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("alert json");
-            (v["message"].as_str().expect("message").to_string(), v["time"].as_str().expect("time").to_string())
+            (
+                v["message"].as_str().expect("message").to_string(),
+                v["time"].as_str().expect("time").to_string(),
+            )
         })
         .collect()
 }
@@ -182,9 +219,16 @@ fn both_write_paths_accept_line_protocol_and_answer_204() {
     let log = case.path("alerts.log");
     let script = case.file("cpu.tick", &alert_script("", &log));
     let tick = Tick::start(&case, &[script.as_str()]);
-    assert_eq!(post(tick.port, "/write?db=telegraf", "cpu v=20 1000000000\n"), (204, String::new()));
     assert_eq!(
-        post(tick.port, "/kapacitor/v1/write?db=telegraf&rp=autogen", "cpu v=30 2000000000\ncpu v=5 3000000000"),
+        post(tick.port, "/write?db=telegraf", "cpu v=20 1000000000\n"),
+        (204, String::new())
+    );
+    assert_eq!(
+        post(
+            tick.port,
+            "/kapacitor/v1/write?db=telegraf&rp=autogen",
+            "cpu v=30 2000000000\ncpu v=5 3000000000"
+        ),
         (204, String::new())
     );
     let stopped = tick.stop();
@@ -192,12 +236,24 @@ fn both_write_paths_accept_line_protocol_and_answer_204() {
     assert_eq!(
         logged(&log),
         [
-            ("CRITICAL 20".to_string(), "1970-01-01T00:00:01Z".to_string()),
-            ("CRITICAL 30".to_string(), "1970-01-01T00:00:02Z".to_string()),
+            (
+                "CRITICAL 20".to_string(),
+                "1970-01-01T00:00:01Z".to_string()
+            ),
+            (
+                "CRITICAL 30".to_string(),
+                "1970-01-01T00:00:02Z".to_string()
+            ),
             ("OK 5".to_string(), "1970-01-01T00:00:03Z".to_string()),
         ]
     );
-    assert!(stopped.stderr.ends_with("tick: 3 points read, 0 lines rejected\n"), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .ends_with("tick: 3 points read, 0 lines rejected\n"),
+        "{}",
+        stopped.stderr
+    );
 }
 
 #[test]
@@ -207,11 +263,27 @@ fn gzip_bodies_are_decoded() {
     let script = case.file("cpu.tick", &alert_script("", &log));
     let tick = Tick::start(&case, &[script.as_str()]);
     let body = gzip(b"cpu v=11 1000000000\ncpu v=12 2000000000\n");
-    let answer = request(tick.port, "POST", "/write?db=db", &[("Content-Encoding", "gzip")], &body);
+    let answer = request(
+        tick.port,
+        "POST",
+        "/write?db=db",
+        &[("Content-Encoding", "gzip")],
+        &body,
+    );
     assert_eq!(answer, (204, String::new()));
-    let bad = request(tick.port, "POST", "/write?db=db", &[("Content-Encoding", "gzip")], b"cpu v=1 1\n");
+    let bad = request(
+        tick.port,
+        "POST",
+        "/write?db=db",
+        &[("Content-Encoding", "gzip")],
+        b"cpu v=1 1\n",
+    );
     assert_eq!(bad.0, 400);
-    assert!(bad.1.starts_with("{\"error\":\"invalid gzip body: "), "{}", bad.1);
+    assert!(
+        bad.1.starts_with("{\"error\":\"invalid gzip body: "),
+        "{}",
+        bad.1
+    );
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     assert_eq!(messages(&log), ["CRITICAL 11", "CRITICAL 12"]);
@@ -224,8 +296,19 @@ fn precision_sets_the_unit_of_timestamps() {
     let script = case.file("cpu.tick", &alert_script("", &log));
     let tick = Tick::start(&case, &[script.as_str()]);
     // Spec §7.1: 10 with s, ms, u, m, h; any other string (`us`) means nanoseconds.
-    for (precision, v) in [("s", 11), ("ms", 12), ("u", 13), ("us", 14), ("m", 15), ("h", 16)] {
-        let answer = post(tick.port, &format!("/write?db=db&precision={precision}"), &format!("cpu v={v} 10"));
+    for (precision, v) in [
+        ("s", 11),
+        ("ms", 12),
+        ("u", 13),
+        ("us", 14),
+        ("m", 15),
+        ("h", 16),
+    ] {
+        let answer = post(
+            tick.port,
+            &format!("/write?db=db&precision={precision}"),
+            &format!("cpu v={v} 10"),
+        );
         assert_eq!(answer, (204, String::new()), "precision {precision}");
     }
     let stopped = tick.stop();
@@ -250,9 +333,16 @@ fn a_write_without_db_is_refused_with_kapacitors_message() {
     let log = case.path("alerts.log");
     let script = case.file("cpu.tick", &alert_script("", &log));
     let tick = Tick::start(&case, &[script.as_str()]);
-    assert_eq!(post(tick.port, "/write", "cpu v=20 1"), (400, "{\"error\":\"database is required\"}".to_string()));
     assert_eq!(
-        post(tick.port, "/kapacitor/v1/write?rp=autogen&db=", "cpu v=20 1"),
+        post(tick.port, "/write", "cpu v=20 1"),
+        (400, "{\"error\":\"database is required\"}".to_string())
+    );
+    assert_eq!(
+        post(
+            tick.port,
+            "/kapacitor/v1/write?rp=autogen&db=",
+            "cpu v=20 1"
+        ),
         (400, "{\"error\":\"database is required\"}".to_string())
     );
     let stopped = tick.stop();
@@ -266,8 +356,11 @@ fn a_partial_write_keeps_every_good_line_and_names_every_bad_one() {
     let log = case.path("alerts.log");
     let script = case.file("cpu.tick", &alert_script("", &log));
     let tick = Tick::start(&case, &[script.as_str()]);
-    let (status, body) =
-        post(tick.port, "/write?db=db", "cpu v=20 1000000000\ncpu v= 2000000000\ncpu v=30 3000000000\ncpu 4\ncpu v=5 5000000000\n");
+    let (status, body) = post(
+        tick.port,
+        "/write?db=db",
+        "cpu v=20 1000000000\ncpu v= 2000000000\ncpu v=30 3000000000\ncpu 4\ncpu v=5 5000000000\n",
+    );
     assert_eq!(status, 400);
     let error: serde_json::Value = serde_json::from_str(&body).expect("json error");
     assert_eq!(
@@ -278,7 +371,13 @@ fn a_partial_write_keeps_every_good_line_and_names_every_bad_one() {
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     assert_eq!(messages(&log), ["CRITICAL 20", "CRITICAL 30", "OK 5"]);
-    assert!(stopped.stderr.ends_with("tick: 3 points read, 2 lines rejected\n"), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .ends_with("tick: 3 points read, 2 lines rejected\n"),
+        "{}",
+        stopped.stderr
+    );
 }
 
 #[test]
@@ -301,13 +400,25 @@ fn bodies_over_the_limit_get_413_before_and_after_gzip() {
     let big = "cpu v=20 1000000000\n".repeat(6); // 120 bytes
     let (status, body) = post(tick.port, "/write?db=db", &big);
     assert_eq!(status, 413);
-    assert_eq!(body, "{\"error\":\"request body too large: the limit is 100 bytes (--http-max-body)\"}");
+    assert_eq!(
+        body,
+        "{\"error\":\"request body too large: the limit is 100 bytes (--http-max-body)\"}"
+    );
     // 120 bytes once decoded, far fewer on the wire.
     let bomb = gzip(big.as_bytes());
     assert!(bomb.len() < 100);
-    let answer = request(tick.port, "POST", "/write?db=db", &[("Content-Encoding", "gzip")], &bomb);
+    let answer = request(
+        tick.port,
+        "POST",
+        "/write?db=db",
+        &[("Content-Encoding", "gzip")],
+        &bomb,
+    );
     assert_eq!(answer.0, 413);
-    assert_eq!(post(tick.port, "/write?db=db", "cpu v=21 1000000000\n"), (204, String::new()));
+    assert_eq!(
+        post(tick.port, "/write?db=db", "cpu v=21 1000000000\n"),
+        (204, String::new())
+    );
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     assert_eq!(messages(&log), ["CRITICAL 21"]);
@@ -319,11 +430,20 @@ fn ping_answers_204_and_unknown_paths_404_with_a_json_error() {
     let script = case.file("cpu.tick", "stream\n    |from()\n");
     let tick = Tick::start(&case, &[script.as_str()]);
     assert_eq!(get(tick.port, "/kapacitor/v1/ping"), (204, String::new()));
-    assert_eq!(request(tick.port, "HEAD", "/kapacitor/v1/ping", &[], b""), (204, String::new()));
-    assert_eq!(get(tick.port, "/nope"), (404, "{\"error\":\"not found: /nope\"}".to_string()));
+    assert_eq!(
+        request(tick.port, "HEAD", "/kapacitor/v1/ping", &[], b""),
+        (204, String::new())
+    );
+    assert_eq!(
+        get(tick.port, "/nope"),
+        (404, "{\"error\":\"not found: /nope\"}".to_string())
+    );
     assert_eq!(
         get(tick.port, "/kapacitor/v1/tasks/cpu/missing"),
-        (404, "{\"error\":\"no httpOut(\\\"missing\\\") endpoint in task \\\"cpu\\\"\"}".to_string())
+        (
+            404,
+            "{\"error\":\"no httpOut(\\\"missing\\\") endpoint in task \\\"cpu\\\"\"}".to_string()
+        )
     );
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
@@ -336,7 +456,8 @@ const WINDOW_MEAN: &str = "stream\n    |from()\n        .measurement('cpu')\n   
 /// group tags; §4.10: one row per group in group-creation order. Host b's first window is not
 /// yet complete.
 const WINDOW_MEAN_SERIES: &str = "{\"series\":[{\"name\":\"cpu\",\"tags\":{\"host\":\"a\"},\"columns\":[\"time\",\"mean\"],\"values\":[[\"1970-01-01T00:00:11Z\",2]]}]}";
-const WINDOW_MEAN_POINTS: &str = "cpu,host=a v=1 1\ncpu,host=b v=7 2\ncpu,host=a v=3 5\ncpu,host=a v=100 12\n";
+const WINDOW_MEAN_POINTS: &str =
+    "cpu,host=a v=1 1\ncpu,host=b v=7 2\ncpu,host=a v=3 5\ncpu,host=a v=100 12\n";
 
 #[test]
 fn http_out_serves_the_latest_window_of_each_group() {
@@ -344,17 +465,33 @@ fn http_out_serves_the_latest_window_of_each_group() {
     let script = case.file("win.tick", WINDOW_MEAN);
     let out_dir = case.path("out");
     let tick = Tick::start(&case, &[script.as_str(), "--http-out", out_dir.as_str()]);
-    assert_eq!(get(tick.port, "/kapacitor/v1/tasks/win/m"), (200, "{\"series\":null}".to_string()));
-    assert_eq!(post(tick.port, "/write?db=db&precision=s", WINDOW_MEAN_POINTS).0, 204);
-    assert_eq!(get(tick.port, "/kapacitor/v1/tasks/win/m"), (200, WINDOW_MEAN_SERIES.to_string()));
+    assert_eq!(
+        get(tick.port, "/kapacitor/v1/tasks/win/m"),
+        (200, "{\"series\":null}".to_string())
+    );
+    assert_eq!(
+        post(tick.port, "/write?db=db&precision=s", WINDOW_MEAN_POINTS).0,
+        204
+    );
+    assert_eq!(
+        get(tick.port, "/kapacitor/v1/tasks/win/m"),
+        (200, WINDOW_MEAN_SERIES.to_string())
+    );
     // Host b's window [2 s, 12 s) closes at 12 s with {7}; host a's next one at 22 s.
-    assert_eq!(post(tick.port, "/write?db=db&precision=s", "cpu,host=b v=9 13\n").0, 204);
+    assert_eq!(
+        post(tick.port, "/write?db=db&precision=s", "cpu,host=b v=9 13\n").0,
+        204
+    );
     let both = "{\"series\":[{\"name\":\"cpu\",\"tags\":{\"host\":\"a\"},\"columns\":[\"time\",\"mean\"],\"values\":[[\"1970-01-01T00:00:11Z\",2]]},\
                 {\"name\":\"cpu\",\"tags\":{\"host\":\"b\"},\"columns\":[\"time\",\"mean\"],\"values\":[[\"1970-01-01T00:00:12Z\",7]]}]}";
-    assert_eq!(get(tick.port, "/kapacitor/v1/tasks/win/m"), (200, both.to_string()));
+    assert_eq!(
+        get(tick.port, "/kapacitor/v1/tasks/win/m"),
+        (200, both.to_string())
+    );
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
-    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json")).expect("http-out file");
+    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json"))
+        .expect("http-out file");
     assert_eq!(written, both);
 }
 
@@ -365,11 +502,19 @@ fn http_out_files_are_written_at_the_end_of_stdin_without_http() {
     let out_dir = case.path("out");
     // The case (and so its directory) must outlive the run.
     let case = case
-        .args(["run", script.as_str(), "--precision", "s", "--http-out", out_dir.as_str()])
+        .args([
+            "run",
+            script.as_str(),
+            "--precision",
+            "s",
+            "--http-out",
+            out_dir.as_str(),
+        ])
         .stdin(WINDOW_MEAN_POINTS);
     let out = case.run();
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json")).expect("http-out file");
+    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json"))
+        .expect("http-out file");
     assert_eq!(written, WINDOW_MEAN_SERIES);
 }
 
@@ -378,10 +523,13 @@ fn http_out_file_is_null_series_when_no_window_closed() {
     let case = Case::new();
     let script = case.file("win.tick", WINDOW_MEAN);
     let out_dir = case.path("out");
-    let case = case.args(["run", script.as_str(), "--http-out", out_dir.as_str()]).stdin("cpu,host=a v=1 1\n");
+    let case = case
+        .args(["run", script.as_str(), "--http-out", out_dir.as_str()])
+        .stdin("cpu,host=a v=1 1\n");
     let out = case.run();
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json")).expect("http-out file");
+    let written = std::fs::read_to_string(Path::new(&out_dir).join("win").join("m.json"))
+        .expect("http-out file");
     assert_eq!(written, "{\"series\":null}");
 }
 
@@ -392,30 +540,52 @@ fn each_task_receives_only_the_points_of_its_dbrp() {
     let log_b = case.path("b.log");
     let log_all = case.path("all.log");
     let a = case.file("a.tick", &alert_script("dbrp \"db1\".\"rp1\"\n", &log_a));
-    let b = case.file("b.tick", &alert_script("dbrp \"db2\".\"autogen\"\n", &log_b));
+    let b = case.file(
+        "b.tick",
+        &alert_script("dbrp \"db2\".\"autogen\"\n", &log_b),
+    );
     let all = case.file("all.tick", &alert_script("", &log_all));
     let tick = Tick::start(&case, &[a.as_str(), b.as_str(), all.as_str()]);
     assert_eq!(post(tick.port, "/write?db=db1&rp=rp1", "cpu v=21 1").0, 204);
-    assert_eq!(post(tick.port, "/write?db=db2&rp=autogen", "cpu v=22 2").0, 204);
+    assert_eq!(
+        post(tick.port, "/write?db=db2&rp=autogen", "cpu v=22 2").0,
+        204
+    );
     // Quirk (spec §7.2): without rp the point has rp "" and matches no "autogen" dbrp.
     assert_eq!(post(tick.port, "/write?db=db2", "cpu v=23 3").0, 204);
-    assert_eq!(post(tick.port, "/write?db=db1&rp=autogen", "cpu v=24 4").0, 204);
+    assert_eq!(
+        post(tick.port, "/write?db=db1&rp=autogen", "cpu v=24 4").0,
+        204
+    );
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     assert_eq!(messages(&log_a), ["CRITICAL 21"]);
     assert_eq!(messages(&log_b), ["CRITICAL 22"]);
-    assert_eq!(messages(&log_all), ["CRITICAL 21", "CRITICAL 22", "CRITICAL 23", "CRITICAL 24"]);
+    assert_eq!(
+        messages(&log_all),
+        ["CRITICAL 21", "CRITICAL 22", "CRITICAL 23", "CRITICAL 24"]
+    );
 }
 
 #[test]
-fn stdin_is_read_next_to_http_with_input_dash() {
+fn an_input_file_is_read_next_to_http() {
     let case = Case::new();
     let log = case.path("alerts.log");
     let script = case.file("cpu.tick", &alert_script("", &log));
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let points = case.file("points.lp", "cpu v=31 1\ncpu v=x 2\n");
-    let tick = Tick::spawn(&case, &["run", script.as_str(), "--input", points.as_str(), "--http", addr.as_str()], port);
+    let tick = Tick::spawn(
+        &case,
+        &[
+            "run",
+            script.as_str(),
+            "--input",
+            points.as_str(),
+            &format!("--http={addr}"),
+        ],
+        port,
+    );
     // The file's point and the HTTP point both reach the task; order between them is not fixed.
     assert_eq!(post(tick.port, "/write?db=db", "cpu v=32 3").0, 204);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -427,8 +597,20 @@ fn stdin_is_read_next_to_http_with_input_dash() {
     let mut got = messages(&log);
     got.sort();
     assert_eq!(got, ["CRITICAL 31", "CRITICAL 32"]);
-    assert!(stopped.stderr.contains("line 2: unable to parse 'cpu v=x 2': invalid boolean\n"), "{}", stopped.stderr);
-    assert!(stopped.stderr.ends_with("tick: 2 points read, 1 lines rejected\n"), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .contains("line 2: unable to parse 'cpu v=x 2': invalid boolean\n"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped
+            .stderr
+            .ends_with("tick: 2 points read, 1 lines rejected\n"),
+        "{}",
+        stopped.stderr
+    );
 }
 
 #[test]
@@ -453,8 +635,17 @@ fn sigterm_finishes_every_acknowledged_write_before_exiting() {
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     let got = messages(&log);
     assert_eq!(got.len(), 20_000);
-    assert_eq!((got[0].as_str(), got[19_999].as_str()), ("CRITICAL 20", "OK 1"));
-    assert!(stopped.stderr.ends_with("tick: 20000 points read, 0 lines rejected\n"), "{}", stopped.stderr);
+    assert_eq!(
+        (got[0].as_str(), got[19_999].as_str()),
+        ("CRITICAL 20", "OK 1")
+    );
+    assert!(
+        stopped
+            .stderr
+            .ends_with("tick: 20000 points read, 0 lines rejected\n"),
+        "{}",
+        stopped.stderr
+    );
 }
 
 #[test]
@@ -462,17 +653,45 @@ fn config_bind_address_is_used_and_auth_enabled_is_refused() {
     let case = Case::new();
     let script = case.file("cpu.tick", "stream\n    |from()\n");
     let port = free_port();
-    let config = case.file("kapacitor.conf", &format!("[http]\n  bind-address = \":{port}\"\n  auth-enabled = false\n"));
-    let tick = Tick::spawn(&case, &["run", script.as_str(), "--config", config.as_str(), "--http"], port);
+    let config = case.file(
+        "kapacitor.conf",
+        &format!("[http]\n  bind-address = \":{port}\"\n  auth-enabled = false\n"),
+    );
+    let tick = Tick::spawn(
+        &case,
+        &[
+            "run",
+            script.as_str(),
+            "--config",
+            config.as_str(),
+            "--http",
+        ],
+        port,
+    );
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
-    assert!(stopped.stderr.contains(&format!("tick: listening on http://127.0.0.1:{port}\n")), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .contains(&format!("tick: listening on http://127.0.0.1:{port}\n")),
+        "{}",
+        stopped.stderr
+    );
 
     let locked = case.file("locked.conf", "[http]\n  auth-enabled = true\n");
-    let out = Case::new().args(["run", script.as_str(), "--config", locked.as_str(), "--http"]).run();
+    let out = Case::new()
+        .args([
+            "run",
+            script.as_str(),
+            "--config",
+            locked.as_str(),
+            "--http",
+        ])
+        .run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("error: [http] auth-enabled = true: tick has no users or tokens"),
+        out.stderr
+            .contains("error: [http] auth-enabled = true: tick has no users or tokens"),
         "{}",
         out.stderr
     );
@@ -521,7 +740,11 @@ impl Influxd {
         let influxd = Influxd { child, port };
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() || get(port, "/ping").0 != 204 {
-            assert!(Instant::now() < deadline, "influxd did not start: {}", std::fs::read_to_string(dir.join("influxd.log")).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "influxd did not start: {}",
+                std::fs::read_to_string(dir.join("influxd.log")).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         influxd
@@ -530,7 +753,14 @@ impl Influxd {
     /// Runs an InfluxQL statement with the `influx` command-line client.
     fn execute(&self, statement: &str) {
         let out = Command::new("influx")
-            .args(["-host", "127.0.0.1", "-port", &self.port.to_string(), "-execute", statement])
+            .args([
+                "-host",
+                "127.0.0.1",
+                "-port",
+                &self.port.to_string(),
+                "-execute",
+                statement,
+            ])
             .output()
             .expect("influx client (Debian package influxdb-client)");
         assert!(
@@ -567,16 +797,40 @@ fn points_written_to_influxdb_reach_tick_through_a_subscription() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut t = 1_000_000_000u64;
     while messages(&log).is_empty() {
-        assert!(Instant::now() < deadline, "no point came through the subscription in 60 s: {}", tick.stderr());
+        assert!(
+            Instant::now() < deadline,
+            "no point came through the subscription in 60 s: {}",
+            tick.stderr()
+        );
         t += 1_000_000_000;
-        assert_eq!(post(influxd.port, "/write?db=db", &format!("cpu,host=a v=42 {t}\n")).0, 204);
+        assert_eq!(
+            post(
+                influxd.port,
+                "/write?db=db",
+                &format!("cpu,host=a v=42 {t}\n")
+            )
+            .0,
+            204
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let last = t + 1_000_000_000;
-    assert_eq!(post(influxd.port, "/write?db=db", &format!("cpu,host=a v=3 {last}\n")).0, 204);
+    assert_eq!(
+        post(
+            influxd.port,
+            "/write?db=db",
+            &format!("cpu,host=a v=3 {last}\n")
+        )
+        .0,
+        204
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while !messages(&log).iter().any(|m| m == "OK 3") {
-        assert!(Instant::now() < deadline, "the recovery did not come through: {:?}", messages(&log));
+        assert!(
+            Instant::now() < deadline,
+            "the recovery did not come through: {:?}",
+            messages(&log)
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let stopped = tick.stop();
@@ -584,13 +838,26 @@ fn points_written_to_influxdb_reach_tick_through_a_subscription() {
     let got = logged(&log);
     let (first, rest) = got.split_first().expect("alerts");
     assert_eq!(first.0, "CRITICAL 42");
-    assert_eq!(rest.last().map(|(m, t)| (m.as_str(), t.as_str())), Some(("OK 3", rfc3339(last).as_str())));
-    assert!(rest[..rest.len() - 1].iter().all(|(m, _)| m == "CRITICAL 42"), "{got:?}");
+    assert_eq!(
+        rest.last().map(|(m, t)| (m.as_str(), t.as_str())),
+        Some(("OK 3", rfc3339(last).as_str()))
+    );
+    assert!(
+        rest[..rest.len() - 1]
+            .iter()
+            .all(|(m, _)| m == "CRITICAL 42"),
+        "{got:?}"
+    );
 }
 
 /// RFC 3339 of a whole number of seconds since the epoch, given in nanoseconds.
 fn rfc3339(ns: u64) -> String {
     let secs = ns / 1_000_000_000;
     assert!(secs < 86_400, "test times stay within the first day");
-    format!("1970-01-01T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "1970-01-01T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }

@@ -7,7 +7,8 @@ use crate::support::{Case, repo_root};
 fn readme_example_writes_kapacitor_alert_json_to_stdout() {
     let root = repo_root().join("tickscripts");
     let input = std::fs::read(root.join("cpu_stdout.lp")).expect("points");
-    let expected = std::fs::read_to_string(root.join("cpu_stdout.expected.jsonl")).expect("expected");
+    let expected =
+        std::fs::read_to_string(root.join("cpu_stdout.expected.jsonl")).expect("expected");
     let out = Case::new()
         .args(["run", root.join("cpu_stdout.tick").to_str().expect("path")])
         .stdin(input)
@@ -30,7 +31,12 @@ fn bad_lines_are_reported_with_their_number_and_the_good_lines_still_alert() {
     let messages: Vec<String> = out
         .stdout
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["message"].as_str().expect("message").to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["message"]
+                .as_str()
+                .expect("message")
+                .to_string()
+        })
         .collect();
     assert_eq!(messages, ["CRITICAL 20", "CRITICAL 30", "OK 5"]);
     assert_eq!(
@@ -46,7 +52,15 @@ fn strict_makes_a_rejected_line_exit_1() {
     let script = "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 10)\n        .log('/dev/stdout')\n";
     let case = Case::new();
     let path = case.file("s.tick", script);
-    let out = case.args(["run", path.as_str(), "--strict"]).stdin("cpu v=1 1\ncpu v=x 2\n").run();
+    let out = case
+        .args(["run", path.as_str(), "--strict"])
+        .stdin("cpu v=1 1\ncpu v=x 2\n")
+        .run();
     assert_eq!(out.code, 1, "stderr: {}", out.stderr);
-    assert!(out.stderr.contains("line 2: unable to parse 'cpu v=x 2': invalid boolean\n"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("line 2: unable to parse 'cpu v=x 2': invalid boolean\n"),
+        "{}",
+        out.stderr
+    );
 }

@@ -9,7 +9,9 @@ use crate::support::{Case, repo_root};
 
 /// A kapacitor.conf with one default broker at `url`.
 fn conf(url: &str) -> String {
-    format!("[[mqtt]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  url = \"{url}\"\n")
+    format!(
+        "[[mqtt]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  url = \"{url}\"\n"
+    )
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -21,8 +23,12 @@ struct Message {
 }
 
 fn expected(name: &str) -> Vec<Message> {
-    let text = std::fs::read_to_string(repo_root().join("tickscripts").join(format!("{name}.expected.mqtt.jsonl")))
-        .expect("expected file");
+    let text = std::fs::read_to_string(
+        repo_root()
+            .join("tickscripts")
+            .join(format!("{name}.expected.mqtt.jsonl")),
+    )
+    .expect("expected file");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -47,14 +53,24 @@ fn run_golden(name: &str) -> (Vec<Message>, crate::support::Output) {
     let root = repo_root().join("tickscripts");
     let input = std::fs::read(root.join(format!("{name}.lp"))).expect("points");
     let out = case
-        .args(["run", root.join(format!("{name}.tick")).to_str().expect("path"), "--config", &config])
+        .args([
+            "run",
+            root.join(format!("{name}.tick")).to_str().expect("path"),
+            "--config",
+            &config,
+        ])
         .stdin(input)
         .run();
     let want = expected(name).len();
     let got = sub
         .wait_for(want, Duration::from_secs(10))
         .into_iter()
-        .map(|r| Message { topic: r.topic.clone(), qos: r.qos, retained: r.retained, payload: r.text() })
+        .map(|r| Message {
+            topic: r.topic.clone(),
+            qos: r.qos,
+            retained: r.retained,
+            payload: r.text(),
+        })
         .collect();
     (got, out)
 }
@@ -64,7 +80,11 @@ fn canonical_example_publishes_each_critical_alert_and_the_recovery_with_qos_2()
     let (got, out) = run_golden("cpu");
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     assert_eq!(got, expected("cpu"), "stderr: {}", out.stderr);
-    assert!(out.stderr.contains("tick: 6 points read, 0 lines rejected"), "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("tick: 6 points read, 0 lines rejected"),
+        "stderr: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -104,13 +124,22 @@ fn docs_topic_handler_example_publishes_retained_qos_2_over_tls_with_client_cert
         .stdin(input)
         .run();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    assert!(!out.stderr.contains("s3cret-pw"), "password leaked: {}", out.stderr);
+    assert!(
+        !out.stderr.contains("s3cret-pw"),
+        "password leaked: {}",
+        out.stderr
+    );
 
     let want = expected("cpu_topic");
     let got: Vec<Message> = live
         .wait_for(want.len(), Duration::from_secs(10))
         .into_iter()
-        .map(|r| Message { topic: r.topic.clone(), qos: r.qos, retained: r.retained, payload: r.text() })
+        .map(|r| Message {
+            topic: r.topic.clone(),
+            qos: r.qos,
+            retained: r.retained,
+            payload: r.text(),
+        })
         .collect();
     assert_eq!(got, want);
 
@@ -119,11 +148,21 @@ fn docs_topic_handler_example_publishes_retained_qos_2_over_tls_with_client_cert
     let retained: Vec<Message> = late
         .wait_for(1, Duration::from_secs(10))
         .into_iter()
-        .map(|r| Message { topic: r.topic.clone(), qos: r.qos, retained: r.retained, payload: r.text() })
+        .map(|r| Message {
+            topic: r.topic.clone(),
+            qos: r.qos,
+            retained: r.retained,
+            payload: r.text(),
+        })
         .collect();
     assert_eq!(
         retained,
-        [Message { topic: "alerts".into(), qos: 2, retained: true, payload: "Hey, check your CPU".into() }]
+        [Message {
+            topic: "alerts".into(),
+            qos: 2,
+            retained: true,
+            payload: "Hey, check your CPU".into()
+        }]
     );
 
     // The broker saw our client id and user name, a clean session and keep-alive 30 s.

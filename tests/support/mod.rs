@@ -1,7 +1,7 @@
 //! The end-to-end harness: runs the real `tick` binary the way a user does, with files in a
 //! temp directory, stdin, and arguments, and returns what it printed and its exit code.
 
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -101,7 +101,11 @@ impl Case {
             .current_dir(self.dir.path())
             .env("TZ", "UTC")
             .env_remove("RUST_LOG")
-            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in &self.env {
@@ -134,7 +138,10 @@ impl Case {
             }
             if std::time::Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("tick {:?} did not finish within {:?}", self.args, self.timeout);
+                panic!(
+                    "tick {:?} did not finish within {:?}",
+                    self.args, self.timeout
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         };

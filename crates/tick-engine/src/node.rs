@@ -344,6 +344,10 @@ pub trait Node: Send {
     /// Handles one incoming message; pushes what it emits, in order, to `out`.
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>);
 
+    /// Emits what the node still holds at end of input ([`crate::Task::flush`]); most nodes
+    /// hold nothing.
+    fn flush(&mut self, _ctx: &mut NodeContext<'_>, _out: &mut Vec<Message>) {}
+
     /// For `httpOut`: the endpoint name and the cached rows, one per group in creation order.
     fn http_out(&self) -> Option<(&str, Vec<crate::event::Row>)> {
         None

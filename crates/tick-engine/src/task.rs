@@ -2,11 +2,15 @@
 //! task"), depth-first delivery, per-node counters, `httpOut` rows and the DOT view for
 //! `tick show`. Owns execution order; what each node does is `nodes/*.rs`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
+
+use tick_lambda::FieldValue;
 
 use crate::handler_use::HandlerUse;
 use crate::node::{Emission, LogRecord, Node, NodeContext, NodeStats};
-use crate::point::{Message, Point};
+use crate::point::{Dimensions, Fields, GroupId, Message, Point, Tags};
 
 /// A `dbrp "db"."rp"` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +26,76 @@ pub(crate) struct TaskNode {
     pub(crate) node: Box<dyn Node>,
     pub(crate) quiet: bool,
     pub(crate) stats: NodeStats,
+    /// Per-group emitted counters, kept only for nodes a `deadman` watches.
+    pub(crate) group_counts: Option<GroupCounts>,
+}
+
+/// The most ticks one [`Task::advance_clock`] call fires per deadman.
+pub const MAX_TICKS_PER_ADVANCE: i64 = 10_000;
+
+/// One `|deadman()`: its `stats` node, the node it watches, its interval and next tick.
+#[derive(Debug, Clone)]
+pub(crate) struct Deadman {
+    pub(crate) stats: usize,
+    pub(crate) watched: usize,
+    pub(crate) interval: i64,
+    pub(crate) next_tick: Option<i64>,
+}
+
+/// Cumulative emitted messages per group of one node, groups in creation order (spec §4.9
+/// `nodeStatsByGroup`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GroupCounts {
+    index: HashMap<GroupId, usize>,
+    groups: Vec<(GroupId, Tags, Dimensions, i64)>,
+}
+
+impl GroupCounts {
+    fn count(&mut self, m: &Message) {
+        let group = match m {
+            Message::Point(p) => &p.group,
+            Message::Batch(b) => &b.group,
+        };
+        if let Some(&i) = self.index.get(group) {
+            if let Some(g) = self.groups.get_mut(i) {
+                g.3 = g.3.saturating_add(1);
+            }
+            return;
+        }
+        let (tags, dims) = match m {
+            Message::Point(p) => (Tags::from_sorted(p.group_tags()), p.dimensions.clone()),
+            Message::Batch(b) => (b.tags.clone(), b.dimensions.clone()),
+        };
+        self.index.insert(group.clone(), self.groups.len());
+        self.groups.push((group.clone(), tags, dims, 1));
+    }
+
+    /// The `stats` points of one tick at time `t`: one per group, or one for the nil group
+    /// with `emitted` 0 while the node has no group yet.
+    fn stats_points(&self, t: i64) -> Vec<Point> {
+        let stats = |group: &GroupId, tags: &Tags, dims: &Dimensions, n: i64| Point {
+            name: Arc::from("stats"),
+            db: Arc::from(""),
+            rp: Arc::from(""),
+            tags: tags.clone(),
+            fields: Fields::from_pairs([("emitted", FieldValue::Int(n))]),
+            time: t,
+            dimensions: dims.clone(),
+            group: group.clone(),
+        };
+        if self.groups.is_empty() {
+            return vec![stats(
+                &GroupId::nil(),
+                &Tags::default(),
+                &Dimensions::none(),
+                0,
+            )];
+        }
+        self.groups
+            .iter()
+            .map(|(g, tags, dims, n)| stats(g, tags, dims, *n))
+            .collect()
+    }
 }
 
 /// A runnable task. Node 0 is `stream`.
@@ -33,6 +107,7 @@ pub struct Task {
     pub(crate) measurements: Option<Vec<String>>,
     pub(crate) handler_uses: Vec<(String, HandlerUse)>,
     pub(crate) logs: Vec<LogRecord>,
+    pub(crate) deadmen: Vec<Deadman>,
     /// Reused work stack of (node index, message).
     stack: Vec<(usize, Message)>,
     out: Vec<Message>,
@@ -62,6 +137,7 @@ impl Task {
             measurements,
             handler_uses,
             logs: Vec::new(),
+            deadmen: Vec::new(),
             stack: Vec::new(),
             out: Vec::new(),
         }
@@ -134,10 +210,7 @@ impl Task {
         if self.nodes.is_empty() {
             return;
         }
-        self.stack.clear();
-        // Fast path: a node with one child that emitted one message hands it straight on.
         let mut idx = 0;
-        let mut msg = Message::Point(point);
         // Node 0 is `stream`, a pass-through: with one child, count it and skip the hop.
         if let Some(stream) = self.nodes.first_mut()
             && let [child] = stream.children[..]
@@ -146,6 +219,12 @@ impl Task {
             stream.stats.emitted += 1;
             idx = child;
         }
+        self.deliver(idx, Message::Point(point), emissions);
+    }
+
+    /// Runs `msg` through node `idx` and, depth-first, through its subtree.
+    fn deliver(&mut self, mut idx: usize, mut msg: Message, emissions: &mut Vec<Emission>) {
+        self.stack.clear();
         loop {
             if let Some(tn) = self.nodes.get_mut(idx) {
                 tn.stats.received += 1;
@@ -160,6 +239,12 @@ impl Task {
                 };
                 tn.node.process(&mut ctx, msg, &mut self.out);
                 tn.stats.emitted += self.out.len() as u64;
+                if let Some(gc) = tn.group_counts.as_mut() {
+                    for m in &self.out {
+                        gc.count(m);
+                    }
+                }
+                // Fast path: a node with one child that emitted one message hands it straight on.
                 let children = &tn.children;
                 match (children.len(), self.out.len()) {
                     (0, _) | (_, 0) => {}
@@ -189,6 +274,106 @@ impl Task {
                     msg = m;
                 }
                 None => break,
+            }
+        }
+    }
+
+    /// Emits what nodes still hold at end of input: every partial window of every group (time
+    /// windows with the pending emit time as `tmax`, count windows with the points since the
+    /// last emission) and the pending same-timestamp points of aggregates on a stream. Nodes
+    /// are flushed in creation order, so a flushed window reaches its aggregate before the
+    /// aggregate is flushed; groups in creation order.
+    ///
+    /// **Deviation** (spec §4.0: Kapacitor never flushes at end of input): used only when the
+    /// user asks for it (`tick run --flush-windows`), for replaying a finished file. Call it
+    /// once, after the last [`Task::push`].
+    pub fn flush(&mut self, emissions: &mut Vec<Emission>) {
+        for i in 0..self.nodes.len() {
+            let mut flushed = Vec::new();
+            if let Some(tn) = self.nodes.get_mut(i) {
+                let mut ctx = NodeContext {
+                    task_name: &self.name,
+                    node_name: &tn.name,
+                    emissions,
+                    logs: &mut self.logs,
+                    stats: &mut tn.stats,
+                    quiet: tn.quiet,
+                };
+                tn.node.flush(&mut ctx, &mut flushed);
+                tn.stats.emitted += flushed.len() as u64;
+                if let Some(gc) = tn.group_counts.as_mut() {
+                    for m in &flushed {
+                        gc.count(m);
+                    }
+                }
+            }
+            let children = self
+                .nodes
+                .get(i)
+                .map(|n| n.children.clone())
+                .unwrap_or_default();
+            for m in flushed {
+                for &c in &children {
+                    self.deliver(c, m.clone(), emissions);
+                }
+            }
+        }
+    }
+
+    /// Advances the task's clock to `now_ns` (nanoseconds since the epoch) and fires every
+    /// `deadman` tick due up to and including it (spec §4.9): each tick sends, per group of the
+    /// watched node, a `stats` point with its cumulative `emitted` count through the deadman's
+    /// `derivative` and `alert`; alert emissions are appended to `emissions`.
+    ///
+    /// The caller owns the clock: with `--clock points` call it with each point's time
+    /// **before** pushing the point; with `--clock wall` call it from a timer with the wall
+    /// clock. The first call starts the clock: ticks are the multiples of the interval after
+    /// it (Kapacitor's `.align()`). A clock that goes back fires nothing. Deviation: when the
+    /// clock jumps over more than [`MAX_TICKS_PER_ADVANCE`] ticks of a deadman, only the last
+    /// that many fire (the derivative still divides by the real elapsed time).
+    pub fn advance_clock(&mut self, now_ns: i64, emissions: &mut Vec<Emission>) {
+        if self.deadmen.is_empty() {
+            return;
+        }
+        for d in &mut self.deadmen {
+            let first = crate::time::truncate(now_ns, d.interval).saturating_add(d.interval);
+            let next = *d.next_tick.get_or_insert(first);
+            if now_ns >= next {
+                let due = (now_ns - next) / d.interval + 1;
+                if due > MAX_TICKS_PER_ADVANCE {
+                    d.next_tick =
+                        Some(next.saturating_add(
+                            (due - MAX_TICKS_PER_ADVANCE).saturating_mul(d.interval),
+                        ));
+                }
+            }
+        }
+        // Fire due ticks in time order across deadmen (ties: script order).
+        // A tick at i64::MAX never fires (the clock cannot pass it).
+        while let Some((k, t)) = self
+            .deadmen
+            .iter()
+            .enumerate()
+            .filter_map(|(k, d)| {
+                d.next_tick
+                    .filter(|&t| t <= now_ns && t < i64::MAX)
+                    .map(|t| (k, t))
+            })
+            .min_by_key(|&(k, t)| (t, k))
+        {
+            let Some(d) = self.deadmen.get_mut(k) else {
+                break;
+            };
+            d.next_tick = Some(t.saturating_add(d.interval));
+            let (stats, watched) = (d.stats, d.watched);
+            let points = self
+                .nodes
+                .get(watched)
+                .and_then(|n| n.group_counts.as_ref())
+                .map(|gc| gc.stats_points(t))
+                .unwrap_or_default();
+            for p in points {
+                self.deliver(stats, Message::Point(p), emissions);
             }
         }
     }

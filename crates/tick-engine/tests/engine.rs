@@ -751,3 +751,17 @@ fn group_by_after_a_window_regroups_the_batch() {
         ]
     );
 }
+
+#[test]
+fn regex_variables_use_go_semantics_where_word_characters_are_ascii() {
+    // Spec §3: regexes follow Go RE2, where `\w` is [0-9A-Za-z_] only: `é` is not a word
+    // character, so only host=ab passes.
+    let out = run(
+        "var r = /^\\w+$/\nstream|from()|where(lambda: \"host\" =~ r)|log()",
+        "cpu,host=é v=1 1\ncpu,host=ab v=2 2",
+    );
+    assert_eq!(
+        out,
+        vec!["group= tag_host=ab field_v=2 time=1970-01-01T00:00:00.000000002Z"]
+    );
+}

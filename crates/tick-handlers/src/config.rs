@@ -259,6 +259,14 @@ pub struct MqttConfig {
     pub client_id: String,
     pub username: String,
     pub password: Secret,
+    /// tick extension `persistent-session` (default false, Kapacitor's clean session): connect
+    /// with clean session off so that a broker that keeps sessions (mosquitto `persistence
+    /// true`) resumes this client's unfinished QoS 1/2 publishes after it restarts, and QoS 2
+    /// alerts arrive exactly once across the restart. The client id ([`effective_client_id`],
+    /// never empty) names the broker-side state, so it must be unique per `tick` process.
+    ///
+    /// [`effective_client_id`]: MqttConfig::effective_client_id
+    pub persistent_session: bool,
 }
 
 impl fmt::Debug for MqttConfig {
@@ -280,6 +288,7 @@ impl fmt::Debug for MqttConfig {
             .field("client_id", &self.client_id)
             .field("username", &self.username)
             .field("password", &self.password)
+            .field("persistent_session", &self.persistent_session)
             .finish()
     }
 }
@@ -298,6 +307,7 @@ impl Default for MqttConfig {
             client_id: String::new(),
             username: String::new(),
             password: Secret::default(),
+            persistent_session: false,
         }
     }
 }
@@ -376,6 +386,8 @@ const MQTT_KEYS: &[&str] = &[
     "client-id",
     "username",
     "password",
+    // tick extension, not in Kapacitor: see `MqttConfig::persistent_session`.
+    "persistent-session",
 ];
 
 impl Config {
@@ -536,6 +548,13 @@ impl Config {
             if m.enabled && m.url.trim().is_empty() {
                 return Err(sec_err("must specify a url for mqtt service".to_owned()));
             }
+            // The broker keeps a persistent session under the client id. The id is never empty
+            // today (it defaults to the non-empty `name`), but the rule belongs to the key.
+            if m.persistent_session && m.effective_client_id().is_empty() {
+                return Err(sec_err(
+                    "persistent-session = true needs a client-id (or a name)".to_owned(),
+                ));
+            }
             match (&m.ssl_cert, &m.ssl_key) {
                 (Some(_), None) => {
                     return Err(sec_err(
@@ -625,7 +644,7 @@ fn apply_env(tables: &mut Vec<Table>, env: &[(String, String)], warnings: &mut V
             tables.push(Table::new());
         }
         let value = match key.as_str() {
-            "enabled" | "default" | "insecure-skip-verify" => {
+            "enabled" | "default" | "insecure-skip-verify" | "persistent-session" => {
                 match raw.to_ascii_lowercase().as_str() {
                     "true" | "1" => Value::Boolean(true),
                     "false" | "0" | "" => Value::Boolean(false),
@@ -711,5 +730,6 @@ fn parse_mqtt(
         client_id: get_str("client-id")?,
         username: get_str("username")?,
         password: Secret::new(get_str("password")?),
+        persistent_session: get_bool("persistent-session")?,
     })
 }

@@ -42,6 +42,7 @@ fn print(src: &str, program: &Program) -> String {
         at_line_start: true,
         indent: String::new(),
         last_end: 0,
+        after_comment: false,
     };
     for (i, stmt) in program.stmts.iter().enumerate() {
         if i > 0 {
@@ -68,24 +69,44 @@ struct Printer<'a> {
     indent: String,
     /// Source end of the last token written, to recognise end-of-line comments.
     last_end: u32,
+    /// The last thing written was a comment line.
+    after_comment: bool,
 }
 
 impl Printer<'_> {
     /// Ends the line (keeping an end-of-line comment on it) and sets the next line's indent.
     /// `next` is the source offset of the next token to be written.
     fn newline(&mut self, indent: &str, next: u32) {
-        self.trailing_comments(next);
-        if !self.at_line_start {
-            self.out.push('\n');
-            self.at_line_start = true;
-        }
+        // Set first: continuation lines of an end-of-line comment take the next line's indent.
         self.indent.clear();
         self.indent.push_str(indent);
+        self.trailing_comments(next);
+        if !self.at_line_start {
+            self.end_line();
+        }
+    }
+
+    /// Ends the current line without trailing blanks.
+    fn end_line(&mut self) {
+        let kept = self.out.trim_end_matches(' ').len();
+        self.out.truncate(kept);
+        self.out.push('\n');
+        self.at_line_start = true;
     }
 
     /// Writes `text`, the token found at source offset `pos`, after any comment before it.
     fn write(&mut self, pos: u32, text: &str) {
         self.flush_comments(pos);
+        // Quirk (spec §1.1): a line starting with '/' right after a comment line continues the
+        // comment. A blank line ends a comment, so keep one before a regex on the next line.
+        if self.after_comment
+            && self.at_line_start
+            && text.starts_with('/')
+            && !self.out.ends_with("\n\n")
+        {
+            self.out.push('\n');
+        }
+        self.after_comment = false;
         if self.at_line_start {
             self.out.push_str(&self.indent);
             self.at_line_start = false;
@@ -127,7 +148,15 @@ impl Printer<'_> {
             if self.blank_line_between(self.last_end, start) && !self.out.is_empty() {
                 self.blank_line();
             }
-            self.comment(self.next_comment, false);
+            // A comment that followed code on its source line stays at the end of the line.
+            let trailing = !self.at_line_start
+                && start >= self.last_end
+                && !self
+                    .src
+                    .get(self.last_end as usize..start as usize)
+                    .unwrap_or("\n")
+                    .contains('\n');
+            self.comment(self.next_comment, trailing);
             let next = self
                 .program
                 .comments
@@ -169,10 +198,12 @@ impl Printer<'_> {
         };
         for (n, line) in c.lines.iter().enumerate() {
             if n == 0 && trailing {
+                let kept = self.out.trim_end_matches(' ').len();
+                self.out.truncate(kept);
                 self.out.push(' ');
             } else {
                 if !self.at_line_start {
-                    self.out.push('\n');
+                    self.end_line();
                 }
                 self.out.push_str(&self.indent);
             }
@@ -185,6 +216,7 @@ impl Printer<'_> {
         }
         self.out.push('\n');
         self.at_line_start = true;
+        self.after_comment = true;
         self.last_end = self.last_end.max(c.span.end);
     }
 
@@ -240,10 +272,9 @@ impl Printer<'_> {
         match e {
             Expr::Ident(i) => self.token(i.span, &i.name),
             Expr::Reference(r) => self.token(r.span, &quote_reference(&r.name)),
-            // Numbers keep their source text: `0644` stays octal, `1.` stays `1.`.
-            Expr::Int { span, .. } | Expr::Float { span, .. }
-                if !self.src_text(*span).is_empty() =>
-            {
+            // Integers keep their source text so `0644` stays octal; floats are written the
+            // way tickfmt writes them (`1.` → `1.0`, `.5` → `0.5`).
+            Expr::Int { span, .. } if !self.src_text(*span).is_empty() => {
                 let text = self.src_text(*span).to_string();
                 self.token(*span, &text);
             }
@@ -462,6 +493,7 @@ mod tests {
     #[test]
     fn literals_keep_their_spelling_and_escapes() {
         assert_eq!(fmt("var m = 0644"), "var m = 0644\n");
+        assert_eq!(fmt("var f = 1. + .5 + 00.25"), "var f = 1.0 + 0.5 + 0.25\n");
         assert_eq!(fmt("var s = 'it\\'s'"), "var s = 'it\\'s'\n");
         assert_eq!(fmt("var r = /a\\/b/"), "var r = /a\\/b/\n");
         assert_eq!(fmt("var t = '''it's'''"), "var t = '''it's'''\n");
@@ -488,6 +520,40 @@ mod tests {
         let src = "// a\nstream\n|from() // trailing\n.where(lambda: \"a\" > 1 AND // why\n \"b\" < 2)\n// end\n";
         let once = fmt(src);
         assert_eq!(fmt(&once), once);
+    }
+
+    #[test]
+    fn a_comment_inside_an_expression_stays_at_the_end_of_its_line() {
+        assert_eq!(
+            fmt("stream|where(lambda: // why\n\"x\" > 1)"),
+            "stream\n    |where(lambda: // why\n    \"x\" > 1)\n"
+        );
+        assert_eq!(
+            fmt("var x = (1 + // c\n\n 2)"),
+            "var x = (1 + // c\n    2)\n"
+        );
+    }
+
+    #[test]
+    fn comments_on_both_sides_of_an_operator_format_idempotently() {
+        // Found by the round-trip property test.
+        let once = fmt("var va = !f(!\"a\" // note\n  AND // note\n  \"a\")\n");
+        assert_eq!(
+            once,
+            "var va = !f(!\"a\" AND // note\n    // note\n    \"a\")\n"
+        );
+        assert_eq!(fmt(&once), once);
+    }
+
+    #[test]
+    fn a_regex_after_a_comment_keeps_the_blank_line_that_ends_the_comment() {
+        // Found by the syntax_fmt_idempotent fuzz target: without the blank line the regex
+        // line would continue the comment (spec §1.1).
+        assert_eq!(fmt("/a/ AND // c\n\n/b/\n"), "/a/ AND // c\n\n/b/\n");
+        assert_eq!(
+            fmt("var x = \"a\" =~ /x/ OR // c\n\n  /b/\n"),
+            "var x = \"a\" =~ /x/ OR // c\n\n/b/\n"
+        );
     }
 
     #[test]

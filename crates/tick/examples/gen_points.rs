@@ -9,8 +9,15 @@ use std::io::{BufWriter, Write};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let points: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000_000);
-    let groups: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000).max(1);
+    let points: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000_000);
+    let groups: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000)
+        .max(1);
     let out = std::io::stdout();
     let mut w = BufWriter::with_capacity(1 << 20, out.lock());
     let start: i64 = 1_464_782_400_000_000_000;

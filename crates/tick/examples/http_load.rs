@@ -25,13 +25,30 @@ use std::time::{Duration, Instant};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let points: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000_000);
-    let batch: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(5000).max(1);
-    let groups: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000).max(1);
-    let script = args.next().unwrap_or_else(|| "crates/tick/benches/e2e/read_only.tick".into());
+    let points: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000_000);
+    let batch: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5000)
+        .max(1);
+    let groups: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000)
+        .max(1);
+    let script = args
+        .next()
+        .unwrap_or_else(|| "crates/tick/benches/e2e/read_only.tick".into());
     let tick = match std::env::var_os("TICK_BIN") {
         Some(p) => PathBuf::from(p),
-        None => std::env::current_exe()?.parent().and_then(|p| p.parent()).ok_or("no exe dir")?.join("tick"),
+        None => std::env::current_exe()?
+            .parent()
+            .and_then(|p| p.parent())
+            .ok_or("no exe dir")?
+            .join("tick"),
     };
 
     // The input, once, in memory, with the offset where each write starts.
@@ -49,12 +66,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let host = i % groups;
         let idle = (x % 1000) as f64 / 10.0;
         let t = start + (i / groups) as i64 * 1_000_000_000 + host as i64;
-        writeln!(data, "cpu,host=host{host:05},region=r{} usage_idle={idle},usage_user={}i {t}", host % 4, x % 100)?;
+        writeln!(
+            data,
+            "cpu,host=host{host:05},region=r{} usage_idle={idle},usage_user={}i {t}",
+            host % 4,
+            x % 100
+        )?;
     }
     starts.push(data.len());
     let file = std::env::temp_dir().join(format!("tick-http-load-{}.lp", std::process::id()));
     std::fs::write(&file, &data)?;
-    println!("input: {points} lines, {groups} groups, {} MB, writes of {batch} lines", data.len() / 1_000_000);
+    println!(
+        "input: {points} lines, {groups} groups, {} MB, writes of {batch} lines",
+        data.len() / 1_000_000
+    );
 
     // 1. stdin path.
     let t0 = Instant::now();
@@ -67,13 +92,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stdin_secs = t0.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&file);
     if !out.status.success() {
-        return Err(format!("tick run --input failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        return Err(format!(
+            "tick run --input failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
 
     // 2. HTTP path.
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut child = Command::new(&tick)
-        .args(["run", &script, "--http", &format!("127.0.0.1:{port}")])
+        .args(["run", &script, &format!("--http=127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;
@@ -107,9 +136,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let acked_secs = t0.elapsed().as_secs_f64();
+    // Peak resident memory of the HTTP tick so far (Linux).
+    let peak_mb = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or_else(|| "?".to_string(), |kb| (kb / 1024).to_string());
     drop(writer);
     drop(reader);
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()?;
     if !killed.success() {
         return Err("kill -TERM failed".into());
     }
@@ -128,9 +168,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let rate = |secs: f64| points as f64 / secs;
-    println!("stdin  {stdin_secs:7.2} s  {:>10.0} points/s", rate(stdin_secs));
     println!(
-        "http   {http_secs:7.2} s  {:>10.0} points/s  (last write acknowledged after {acked_secs:.2} s)",
+        "stdin  {stdin_secs:7.2} s  {:>10.0} points/s",
+        rate(stdin_secs)
+    );
+    println!(
+        "http   {http_secs:7.2} s  {:>10.0} points/s  (last write acknowledged after {acked_secs:.2} s; peak RSS {peak_mb} MB)",
         rate(http_secs)
     );
     println!("cost http vs stdin: {:.2}x", http_secs / stdin_secs);

@@ -4,11 +4,13 @@
 //! keys of `kapacitor.conf`, and `--http-out` files. Does not own routing (`pipeline.rs`) or
 //! alert delivery (`cmd/run.rs` passes it in).
 //!
-//! Design: each request body is parsed off the async workers (`spawn_blocking`) with
-//! `tick_lineproto::Lines`; good points are made owned and sent in chunks over one bounded
-//! channel, and the request is answered only once its last chunk is queued, so a slow pipeline
-//! slows its clients down instead of growing memory. GETs of `httpOut` endpoints travel the same
-//! channel, so a GET sees every write acknowledged before it.
+//! Design: each request body is checked off the async workers (`spawn_blocking`) with
+//! `tick_lineproto::Lines`, which finds every bad line for the answer; the (decoded) body then
+//! goes whole over one bounded channel to the pipeline thread, which parses it again, borrowing
+//! from it (no owned copy of any point: the second parse costs less than copying would, and runs
+//! in parallel with the next check). The request is answered only once its body is queued, so a
+//! slow pipeline slows its clients down instead of growing memory. GETs of `httpOut` endpoints
+//! travel the same channel, so a GET sees every write acknowledged before it.
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -36,14 +38,15 @@ use crate::report;
 /// Address used when neither `--http ADDR` nor `[http] bind-address` gives one.
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:9092";
 
-/// Points per message on the pipeline channel.
+/// Points per message when reading `--input` next to `--http`.
 const CHUNK: usize = 5000;
 
-/// Messages the pipeline channel holds: with [`CHUNK`], at most 320,000 points wait.
-const QUEUE: usize = 64;
+/// Messages the pipeline channel holds: at most this many write bodies (or chunks) wait.
+const QUEUE: usize = 16;
 
-/// Write requests decoded and parsed at once; others wait for a turn before their body is read,
-/// so memory stays bounded by `WRITERS × --http-max-body` whatever the number of clients.
+/// Write requests read and checked at once; others wait for a turn before their body is read.
+/// With [`QUEUE`], memory stays below `(QUEUE + WRITERS) × --http-max-body` whatever the
+/// number of clients.
 const WRITERS: usize = 4;
 
 /// Bad lines named one by one in a write's error; the rest are counted.
@@ -51,12 +54,16 @@ const MAX_NAMED_ERRORS: usize = 100;
 
 /// What the pipeline thread receives.
 pub(crate) enum Input {
-    /// Parsed points, in order. `origin` is the `(db, rp)` of an HTTP write; `None` marks points
-    /// read from stdin or `--input`, routed as without `--http` (`--db/--rp` or each task's dbrp).
-    Points {
-        origin: Option<(Arc<str>, Arc<str>)>,
-        points: Vec<Point<'static>>,
+    /// The decoded body of one HTTP write, its `(db, rp)` and parse options (bad lines, already
+    /// answered, are skipped).
+    Write {
+        origin: (Arc<str>, Arc<str>),
+        body: Vec<u8>,
+        options: ParseOptions,
     },
+    /// Points read from stdin or `--input`, in order, routed as without `--http` (`--db/--rp`
+    /// or each task's dbrp).
+    Points(Vec<Point<'static>>),
     /// A GET of `/kapacitor/v1/tasks/<task>/<name>`: the rows, or `None` if no such endpoint.
     HttpOut {
         task: String,
@@ -98,7 +105,9 @@ impl HttpConfig {
         let Some(http) = table.get("http") else {
             return Ok(config);
         };
-        let http = http.as_table().ok_or_else(|| anyhow::anyhow!("[http] must be a table"))?;
+        let http = http
+            .as_table()
+            .ok_or_else(|| anyhow::anyhow!("[http] must be a table"))?;
         if let Some(addr) = http.get("bind-address") {
             let addr = addr
                 .as_str()
@@ -118,7 +127,11 @@ impl HttpConfig {
 /// loopback here, not every interface: listening beyond this machine must be asked for by name
 /// (`0.0.0.0:9092`).
 pub(crate) fn resolve_addr(addr: &str) -> anyhow::Result<SocketAddr> {
-    let full = if addr.starts_with(':') { format!("127.0.0.1{addr}") } else { addr.to_string() };
+    let full = if addr.starts_with(':') {
+        format!("127.0.0.1{addr}")
+    } else {
+        addr.to_string()
+    };
     full.to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
@@ -135,7 +148,9 @@ pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: usize = num.parse().map_err(|_| format!("invalid size {s:?} (e.g. 25MB, 512KiB, 1000000)"))?;
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("invalid size {s:?} (e.g. 25MB, 512KiB, 1000000)"))?;
     let scale: usize = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" | "k" => 1_000,
@@ -144,9 +159,15 @@ pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
         "kib" => 1 << 10,
         "mib" => 1 << 20,
         "gib" => 1 << 30,
-        _ => return Err(format!("invalid size unit in {s:?} (use B, KB, MB, GB, KiB, MiB or GiB)")),
+        _ => {
+            return Err(format!(
+                "invalid size unit in {s:?} (use B, KB, MB, GB, KiB, MiB or GiB)"
+            ));
+        }
     };
-    n.checked_mul(scale).filter(|&b| b > 0).ok_or_else(|| format!("invalid size {s:?}"))
+    n.checked_mul(scale)
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("invalid size {s:?}"))
 }
 
 /// The sending half of the pipeline channel and the lines rejected on it.
@@ -160,7 +181,13 @@ impl Feed {
     /// A new channel to the pipeline thread.
     pub(crate) fn channel() -> (Feed, mpsc::Receiver<Input>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        (Feed { tx, rejected: Arc::new(AtomicU64::new(0)) }, rx)
+        (
+            Feed {
+                tx,
+                rejected: Arc::new(AtomicU64::new(0)),
+            },
+            rx,
+        )
     }
 
     /// Lines rejected so far, over HTTP and from stdin.
@@ -193,8 +220,9 @@ impl Feed {
                         Ok(point) => {
                             chunk.push(point.clone().into_owned());
                             if chunk.len() == CHUNK {
-                                let points = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                                if feed.tx.blocking_send(Input::Points { origin: None, points }).is_err() {
+                                let points =
+                                    std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                                if feed.tx.blocking_send(Input::Points(points)).is_err() {
                                     return std::ops::ControlFlow::Break(());
                                 }
                             }
@@ -207,7 +235,7 @@ impl Feed {
                     std::ops::ControlFlow::Continue(())
                 });
                 if !chunk.is_empty() {
-                    let _ = feed.tx.blocking_send(Input::Points { origin: None, points: chunk });
+                    let _ = feed.tx.blocking_send(Input::Points(chunk));
                 }
                 if let Err(e) = result {
                     report::stderr(&format!("error: reading input: {e}\n"));
@@ -228,12 +256,21 @@ pub(crate) fn consume(
     let mut deliveries = Vec::new();
     while let Some(input) = rx.blocking_recv() {
         match input {
-            Input::Points { origin, points } => {
-                for point in &points {
-                    match &origin {
-                        Some((db, rp)) => pipeline.push_with_origin(point, db, rp, &mut deliveries),
-                        None => pipeline.push(point, &mut deliveries),
+            Input::Write {
+                origin: (db, rp),
+                body,
+                options,
+            } => {
+                for (_, result) in Lines::new(&body, options) {
+                    if let Ok(point) = result {
+                        pipeline.push_with_origin(&point, &db, &rp, &mut deliveries);
+                        deliver(pipeline, &mut deliveries);
                     }
+                }
+            }
+            Input::Points(points) => {
+                for point in &points {
+                    pipeline.push(point, &mut deliveries);
                     deliver(pipeline, &mut deliveries);
                 }
             }
@@ -274,9 +311,8 @@ pub(crate) fn write_http_out<'a>(
 ) -> anyhow::Result<()> {
     for task in tasks {
         for (name, rows) in task.http_out() {
-            let body = series_json(&rows).map_err(|e| {
-                anyhow::anyhow!("httpOut {name:?} of task {:?}: {e}", task.name())
-            })?;
+            let body = series_json(&rows)
+                .map_err(|e| anyhow::anyhow!("httpOut {name:?} of task {:?}: {e}", task.name()))?;
             let task_dir = dir.join(task.name());
             std::fs::create_dir_all(&task_dir)
                 .with_context(|| format!("creating {}", task_dir.display()))?;
@@ -322,14 +358,27 @@ impl Ingest {
         };
         let addr = resolve_addr(addr)?;
         let (feed, rx) = Feed::channel();
-        let server =
-            Server::start(runtime, addr, max_body, &http_config.default_retention_policy, feed.clone())?;
+        let server = Server::start(
+            runtime,
+            addr,
+            max_body,
+            &http_config.default_retention_policy,
+            feed.clone(),
+        )?;
         report::stderr(&format!("tick: listening on http://{}\n", server.addr));
-        Ok(Ingest { server, feed, rx: Some(rx) })
+        Ok(Ingest {
+            server,
+            feed,
+            rx: Some(rx),
+        })
     }
 
     /// Also reads line protocol from `input` (`--input FILE` or `--input -`) into the pipeline.
-    pub(crate) fn read(&self, input: Box<dyn std::io::Read + Send>, precision: Precision) -> anyhow::Result<()> {
+    pub(crate) fn read(
+        &self,
+        input: Box<dyn std::io::Read + Send>,
+        precision: Precision,
+    ) -> anyhow::Result<()> {
         self.feed.read_stream(input, precision).map(drop)
     }
 
@@ -401,7 +450,11 @@ impl Server {
                 report::stderr(&format!("error: http server: {e}\n"));
             }
         });
-        Ok(Server { addr, shutdown: Some(shutdown), task })
+        Ok(Server {
+            addr,
+            shutdown: Some(shutdown),
+            task,
+        })
     }
 
     /// Stops accepting, lets requests in flight finish (up to `timeout`), then closes.
@@ -421,7 +474,14 @@ impl Server {
 
 fn json_error(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({ "error": message }).to_string();
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
         .into_response()
 }
 
@@ -433,17 +493,29 @@ async fn not_found(uri: Uri) -> Response {
     json_error(StatusCode::NOT_FOUND, &format!("not found: {}", uri.path()))
 }
 
-async fn http_out(State(state): State<AppState>, UrlPath((task, name)): UrlPath<(String, String)>) -> Response {
+async fn http_out(
+    State(state): State<AppState>,
+    UrlPath((task, name)): UrlPath<(String, String)>,
+) -> Response {
     let (reply, rows) = oneshot::channel();
-    let asked = Input::HttpOut { task: task.clone(), name: name.clone(), reply };
+    let asked = Input::HttpOut {
+        task: task.clone(),
+        name: name.clone(),
+        reply,
+    };
     if state.feed.tx.send(asked).await.is_err() {
         return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
     }
     match rows.await {
         Ok(Some(rows)) => match series_json(&rows) {
-            Ok(body) => {
-                ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
-            }
+            Ok(body) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
             Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
         Ok(None) => json_error(
@@ -472,7 +544,8 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Vec<u8
     let mut raw = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     let mut body = body;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| BodyError::Invalid(format!("reading the request body: {e}")))?;
+        let frame =
+            frame.map_err(|e| BodyError::Invalid(format!("reading the request body: {e}")))?;
         if let Ok(data) = frame.into_data() {
             if raw.len() + data.len() > max {
                 return Err(BodyError::TooLarge);
@@ -502,26 +575,22 @@ struct Parsed {
     bad: u64,
 }
 
-/// Parses `body` and sends its good points, in chunks, to the pipeline (blocking while the
-/// channel is full). Returns the bad lines, or `Err` if the pipeline is gone.
-fn parse_and_send(
-    body: &[u8],
+/// Checks every line of `body`, then queues it for the pipeline (blocking while the channel is
+/// full). Returns the bad lines, or `Err` if the pipeline is gone.
+fn check_and_send(
+    body: Vec<u8>,
     options: ParseOptions,
-    origin: &(Arc<str>, Arc<str>),
+    origin: (Arc<str>, Arc<str>),
     tx: &mpsc::Sender<Input>,
 ) -> Result<Parsed, ()> {
-    let mut parsed = Parsed { errors: Vec::new(), bad: 0 };
-    let mut chunk = Vec::with_capacity(CHUNK);
-    for (_, result) in Lines::new(body, options) {
+    let mut parsed = Parsed {
+        errors: Vec::new(),
+        bad: 0,
+    };
+    let mut good = false;
+    for (_, result) in Lines::new(&body, options) {
         match result {
-            Ok(point) => {
-                chunk.push(point.into_owned());
-                if chunk.len() == CHUNK {
-                    let points = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    tx.blocking_send(Input::Points { origin: Some(origin.clone()), points })
-                        .map_err(|_| ())?;
-                }
-            }
+            Ok(_) => good = true,
             Err(err) => {
                 parsed.bad += 1;
                 if parsed.errors.len() < MAX_NAMED_ERRORS {
@@ -530,9 +599,13 @@ fn parse_and_send(
             }
         }
     }
-    if !chunk.is_empty() {
-        tx.blocking_send(Input::Points { origin: Some(origin.clone()), points: chunk })
-            .map_err(|_| ())?;
+    if good {
+        tx.blocking_send(Input::Write {
+            origin,
+            body,
+            options,
+        })
+        .map_err(|_| ())?;
     }
     Ok(parsed)
 }
@@ -562,7 +635,10 @@ async fn write(
         precision: Precision::parse(params.get("precision").map_or("n", String::as_str)),
         now: now_ns(),
     };
-    let gzip = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?")) {
+    let gzip = match headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?"))
+    {
         None | Some("identity") => false,
         Some(v) if v.eq_ignore_ascii_case("gzip") => true,
         Some(v) => {
@@ -592,7 +668,7 @@ async fn write(
     let origin = (db, rp);
     let job = tokio::task::spawn_blocking(move || {
         let text = if gzip { gunzip(&raw, max)? } else { raw };
-        Ok::<_, BodyError>(parse_and_send(&text, options, &origin, &tx))
+        Ok::<_, BodyError>(check_and_send(text, options, origin, &tx))
     });
     let parsed = match job.await {
         Ok(Ok(Ok(parsed))) => parsed,
@@ -639,9 +715,20 @@ mod tests {
 
     #[test]
     fn an_empty_host_means_loopback() {
-        assert_eq!(resolve_addr(":9092").unwrap(), "127.0.0.1:9092".parse().unwrap());
-        assert_eq!(resolve_addr("0.0.0.0:1").unwrap(), "0.0.0.0:1".parse().unwrap());
-        assert!(resolve_addr("cpu.tick").unwrap_err().to_string().contains("expected HOST:PORT"));
+        assert_eq!(
+            resolve_addr(":9092").unwrap(),
+            "127.0.0.1:9092".parse().unwrap()
+        );
+        assert_eq!(
+            resolve_addr("0.0.0.0:1").unwrap(),
+            "0.0.0.0:1".parse().unwrap()
+        );
+        assert!(
+            resolve_addr("cpu.tick")
+                .unwrap_err()
+                .to_string()
+                .contains("expected HOST:PORT")
+        );
     }
 
     #[test]
@@ -660,7 +747,10 @@ mod tests {
         let gz = enc.finish().unwrap();
         assert_eq!(gunzip(&gz, 1000).ok().map(|v| v.len()), Some(1000));
         assert!(matches!(gunzip(&gz, 999), Err(BodyError::TooLarge)));
-        assert!(matches!(gunzip(b"not gzip", 999), Err(BodyError::Invalid(_))));
+        assert!(matches!(
+            gunzip(b"not gzip", 999),
+            Err(BodyError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! Owns exit codes (0 ok, 1 a check failed, 2 invalid script/config/usage); no engine logic here.
 
 mod cli;
+mod cmd;
+mod http;
 mod logging;
 mod pipeline;
 mod report;
 mod script;
-mod cmd;
-mod http;
 
 use std::process::ExitCode;
 

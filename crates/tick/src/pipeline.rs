@@ -79,7 +79,12 @@ impl Pipeline {
                     .first()
                     .cloned()
                     .unwrap_or_else(|| (Arc::from(""), Arc::from("")));
-                Route { task, dbrps, default_db, default_rp }
+                Route {
+                    task,
+                    dbrps,
+                    default_db,
+                    default_rp,
+                }
             })
             .collect();
         Pipeline {
@@ -155,8 +160,12 @@ impl Pipeline {
             (self.interner.get(&f.key), value)
         }));
         for route in &mut self.routes {
-            let db = origin_db.clone().unwrap_or_else(|| route.default_db.clone());
-            let rp = origin_rp.clone().unwrap_or_else(|| route.default_rp.clone());
+            let db = origin_db
+                .clone()
+                .unwrap_or_else(|| route.default_db.clone());
+            let rp = origin_rp
+                .clone()
+                .unwrap_or_else(|| route.default_rp.clone());
             if origin_db.is_some()
                 && !route.dbrps.is_empty()
                 && !route.dbrps.iter().any(|(d, r)| *d == db && *r == rp)
@@ -174,7 +183,7 @@ impl Pipeline {
                 fields.clone(),
                 lp.time,
             );
-            route.task.push(&point, &mut self.emissions);
+            route.task.push_owned(point, &mut self.emissions);
             for mut emission in self.emissions.drain(..) {
                 if self.observe_alerts
                     && let Emission::Event(e) = &mut emission

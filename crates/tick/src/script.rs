@@ -52,7 +52,11 @@ pub(crate) fn diagnose(
         }
     }
     diags.sort_by_key(|d| d.span.start);
-    let task = if diags.iter().any(Diagnostic::is_error) { None } else { task };
+    let task = if diags.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        task
+    };
     (task, diags)
 }
 
@@ -81,8 +85,8 @@ pub(crate) fn load_all(
     let mut failed = false;
     let mut stderr = String::new();
     for path in paths {
-        let src = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let src =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let name = match id {
             Some(id) => id.to_string(),
             None => task_name(path),
@@ -90,7 +94,10 @@ pub(crate) fn load_all(
         let (task, diags) = diagnose(&name, &src, opts, config);
         stderr.push_str(&render_all(path, &src, &diags));
         match task {
-            Some(task) => tasks.push(LoadedTask { path: path.clone(), task }),
+            Some(task) => tasks.push(LoadedTask {
+                path: path.clone(),
+                task,
+            }),
             None => failed = true,
         }
     }

@@ -18,7 +18,7 @@ use crate::node::{
     same_method,
 };
 use crate::nodes;
-use crate::task::{Dbrp, Task, TaskNode};
+use crate::task::{Dbrp, Deadman, GroupCounts, Task, TaskNode};
 
 pub use messages::CompileError;
 
@@ -83,6 +83,7 @@ impl Compiler {
         let mut task_nodes: Vec<TaskNode> = Vec::with_capacity(pending.len());
         let mut measurements: Option<Vec<String>> = Some(Vec::new());
         let mut handler_uses = Vec::new();
+        let mut deadmen: Vec<Deadman> = Vec::new();
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); pending.len()];
         for (i, n) in pending.iter().enumerate() {
             if let Some(p) = n.parent {
@@ -119,6 +120,16 @@ impl Compiler {
             if n.poisoned {
                 continue;
             }
+            if let (Some(watched), Some(interval)) =
+                (n.watches, nodes::stats::interval(&props.args))
+            {
+                deadmen.push(Deadman {
+                    stats: i,
+                    watched,
+                    interval,
+                    next_tick: None,
+                });
+            }
             match (n.spec.build)(&props, &bcx) {
                 Ok(node) => task_nodes.push(TaskNode {
                     name: name.clone(),
@@ -130,6 +141,7 @@ impl Compiler {
                         name,
                         ..NodeStats::default()
                     },
+                    group_counts: None,
                 }),
                 Err(mut es) => diags.append(&mut es),
             }
@@ -137,13 +149,19 @@ impl Compiler {
         if diags.iter().any(Diagnostic::is_error) {
             return (None, diags);
         }
-        let task = Task::new(
+        for d in &deadmen {
+            if let Some(n) = task_nodes.get_mut(d.watched) {
+                n.group_counts = Some(GroupCounts::default());
+            }
+        }
+        let mut task = Task::new(
             task_name.to_string(),
             task_nodes,
             dbrps,
             measurements,
             handler_uses,
         );
+        task.deadmen = deadmen;
         (Some(task), diags)
     }
 }
@@ -156,6 +174,8 @@ struct PendingNode {
     args: Vec<ArgValue>,
     settings: Vec<Setting>,
     handlers: Vec<HandlerUse>,
+    /// For the `stats` node of a `deadman`: the node it watches.
+    watches: Option<usize>,
     /// A property call of this node failed its check: building it would only add follow-on
     /// errors (a rejected `.period(10)` is not "no period").
     poisoned: bool,
@@ -170,6 +190,7 @@ impl PendingNode {
             args: Vec::new(),
             settings: Vec::new(),
             handlers: Vec::new(),
+            watches: None,
             poisoned: false,
         }
     }
@@ -346,7 +367,7 @@ impl Cx<'_> {
             Expr::Bool { value, .. } => {
                 Some(Val::Data(VarValue::Value(tick_lambda::Value::Bool(*value))))
             }
-            Expr::Regex { pattern, span } => match regex::Regex::new(pattern) {
+            Expr::Regex { pattern, span } => match tick_lambda::compile_regex(pattern) {
                 Ok(re) => Some(Val::Data(VarValue::Value(tick_lambda::Value::Regex(
                     Arc::new(re),
                 )))),
@@ -474,6 +495,9 @@ impl Cx<'_> {
         }
         match op {
             ChainOp::Pipe => {
+                if spec.has_chain(name) && same_method("deadman", name) {
+                    return self.deadman(node, call, on);
+                }
                 if spec.has_chain(name) {
                     let Some(child) = nodes::by_method(name) else {
                         self.error(
@@ -601,6 +625,115 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// `|deadman(threshold, interval[, lambda...])` (spec §4.9): sugar for a `stats` source
+    /// watching `node`, then `derivative('emitted').unit(interval).nonNegative()`, then an
+    /// alert with crit `"emitted" <= threshold AND ...`, the deadman id and message. Returns
+    /// the alert, so that its properties can follow.
+    fn deadman(&mut self, node: usize, call: &ast::Call, on: &'static str) -> Option<Val> {
+        let site = CallSite::Node {
+            method: "deadman",
+            on,
+        };
+        let args = self.call_args(
+            call,
+            &[Arg::FLOAT, Arg::DURATION],
+            &[],
+            Some(Arg::LAMBDA),
+            site,
+        )?;
+        let (threshold, interval) = match (args.first(), args.get(1)) {
+            (Some(t), Some(i)) => (t.clone(), i.clone()),
+            _ => return None,
+        };
+        let (Value::Float(th), Value::Duration(every)) = (&threshold.value, &interval.value) else {
+            return None;
+        };
+        let span = call.span;
+        let mut crit = Expr::Binary {
+            op: ast::BinaryOp::LessEq,
+            lhs: Box::new(Expr::Reference(ast::Reference {
+                name: "emitted".to_string(),
+                span,
+            })),
+            rhs: Box::new(Expr::Float { value: *th, span }),
+            parenthesised: false,
+            span,
+        };
+        for a in call.args.iter().skip(2) {
+            if let Some(Val::Data(VarValue::Lambda(Expr::Lambda { body, .. }))) = self.expr(a) {
+                crit = Expr::Binary {
+                    op: ast::BinaryOp::And,
+                    lhs: Box::new(crit),
+                    rhs: body,
+                    parenthesised: false,
+                    span,
+                };
+            }
+        }
+        let crit = match Lambda::compile(
+            &Expr::Lambda {
+                body: Box::new(crit),
+                span,
+            },
+            &self.vars,
+            &self.opts.lambda,
+        ) {
+            Ok(l) => l,
+            Err(errs) => {
+                for e in errs {
+                    self.diags
+                        .push(Diagnostic::error(e.span, e.error.to_string()));
+                }
+                return None;
+            }
+        };
+        let watched = format!("{}{}", self.nodes[node].spec.kind, node);
+        let every_text = tick_lambda::Value::Duration(*every).to_string();
+        let setting = |name: &'static str, value: Value| Setting {
+            name,
+            args: vec![ArgValue { value, span }],
+            span,
+        };
+        let stats_idx = self.nodes.len();
+        let mut stats = PendingNode::new(&nodes::stats::SPEC, None, span);
+        stats.args = vec![interval.clone()];
+        stats.watches = Some(node);
+        self.nodes.push(stats);
+        let mut derivative = PendingNode::new(&nodes::derivative::SPEC, Some(stats_idx), span);
+        derivative.args = vec![ArgValue {
+            value: Value::String("emitted".to_string()),
+            span,
+        }];
+        derivative.settings = vec![
+            setting("unit", interval.value.clone()),
+            Setting {
+                name: "nonNegative",
+                args: Vec::new(),
+                span,
+            },
+        ];
+        self.nodes.push(derivative);
+        let alert_idx = self.nodes.len();
+        let mut alert = PendingNode::new(&crate::alert::SPEC, Some(stats_idx + 1), span);
+        alert.settings = vec![
+            setting("crit", Value::Lambda(crit)),
+            setting(
+                "id",
+                Value::String(format!(
+                    "{{{{ .Group }}}}:{watched} for task '{{{{ .TaskName }}}}'"
+                )),
+            ),
+            setting(
+                "message",
+                Value::String(format!(
+                    "{{{{ .ID }}}} is {{{{ if eq .Level \"OK\" }}}}alive{{{{ else }}}}dead{{{{ end }}}}: {{{{ index .Fields \"emitted\" | printf \"%0.3f\" }}}} points/{every_text}."
+                )),
+            ),
+        ];
+        self.nodes.push(alert);
+        Some(Val::Node(alert_idx))
     }
 
     fn is_property(&self, spec: &NodeSpec, name: &str) -> bool {

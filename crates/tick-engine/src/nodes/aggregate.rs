@@ -131,6 +131,7 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
         as_name,
         use_point_times: props.flag("usePointTimes").is_some(),
         pending: HashMap::new(),
+        order: Vec::new(),
     }))
 }
 
@@ -142,6 +143,8 @@ struct Aggregate {
     use_point_times: bool,
     /// Stream input: the points of the current timestamp, per group.
     pending: HashMap<GroupId, Vec<Point>>,
+    /// Groups of `pending` in creation order.
+    order: Vec<GroupId>,
 }
 
 fn go_type(v: &FieldValue) -> &'static str {
@@ -431,27 +434,50 @@ fn as_i64(v: &FieldValue) -> i64 {
     }
 }
 
+impl Aggregate {
+    /// Reduces the pending same-timestamp points of one group (stream input).
+    fn reduce_run(&self, ctx: &mut NodeContext<'_>, points: &[Point], out: &mut Vec<Message>) {
+        let Some(first) = points.first() else {
+            return;
+        };
+        let g = GroupInfo {
+            name: &first.name,
+            group: &first.group,
+            tags: Tags::from_sorted(first.group_tags()),
+            dims: &first.dimensions,
+        };
+        if let Some(r) = self.reduce(ctx, points, first.time, g) {
+            out.push(Message::Point(r));
+        }
+    }
+}
+
 impl Node for Aggregate {
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
         match msg {
             Message::Batch(b) => self.batch(ctx, b, out),
             Message::Point(p) => {
+                if !self.pending.contains_key(p.group.as_str()) {
+                    self.order.push(p.group.clone());
+                }
                 let pending = self.pending.entry(p.group.clone()).or_default();
                 if pending.first().is_some_and(|q| q.time != p.time) {
                     let points = std::mem::take(pending);
-                    let first = &points[0];
-                    let g = GroupInfo {
-                        name: &first.name,
-                        group: &first.group,
-                        tags: Tags::from_sorted(first.group_tags()),
-                        dims: &first.dimensions,
-                    };
-                    let t = first.time;
-                    if let Some(r) = self.reduce(ctx, &points, t, g) {
-                        out.push(Message::Point(r));
-                    }
+                    pending.push(p);
+                    self.reduce_run(ctx, &points, out);
+                } else {
+                    pending.push(p);
                 }
-                self.pending.entry(p.group.clone()).or_default().push(p);
+            }
+        }
+    }
+
+    /// End of input (`Task::flush`, a deviation): reduces each group's pending timestamp, in
+    /// group creation order.
+    fn flush(&mut self, ctx: &mut NodeContext<'_>, out: &mut Vec<Message>) {
+        for g in std::mem::take(&mut self.order) {
+            if let Some(points) = self.pending.remove(g.as_str()) {
+                self.reduce_run(ctx, &points, out);
             }
         }
     }

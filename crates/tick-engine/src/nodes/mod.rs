@@ -14,6 +14,7 @@ pub(crate) mod group_by;
 pub(crate) mod http_out;
 pub(crate) mod log;
 pub(crate) mod state_tracking;
+pub(crate) mod stats;
 pub(crate) mod stream;
 #[path = "where.rs"]
 pub(crate) mod where_;
@@ -51,7 +52,8 @@ pub(crate) const NODES: &[&NodeSpec] = &[
 
 /// The chain methods (`|x()`) of every processing node in Kapacitor (`pipeline/node.go`
 /// `chainnode`). A method here without a `NODES` entry is reported as
-/// `node "x" is not supported yet`, never ignored.
+/// `node "x" is not supported yet`, never ignored, except `deadman`, which the compiler expands
+/// into `stats`, `derivative` and `alert` nodes (spec §4.9).
 pub const CHAIN_METHODS: &[&str] = &[
     "alert",
     "barrier",

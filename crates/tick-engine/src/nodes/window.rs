@@ -114,6 +114,10 @@ struct GroupWindow {
     /// Points seen (count windows).
     count: usize,
     first: Point,
+    /// Creation order of the group, for a deterministic flush.
+    seq: usize,
+    /// The latest point is in no emitted batch yet.
+    pending: bool,
 }
 
 struct Window {
@@ -137,6 +141,7 @@ impl Window {
     fn point(&mut self, p: Point, out: &mut Vec<Message>) {
         let mode = self.mode;
         let fill = self.fill;
+        let seq = self.groups.len();
         let g = match self.groups.get_mut(p.group.as_str()) {
             Some(g) => g,
             None => self
@@ -147,6 +152,8 @@ impl Window {
                     next: None,
                     count: 0,
                     first: p.clone(),
+                    seq,
+                    pending: false,
                 }),
         };
         match mode {
@@ -195,6 +202,7 @@ impl Window {
                     });
                 }
                 g.buf.push_back(p);
+                g.pending = true;
             }
             Mode::Time { period, .. } => {
                 let start = *g.next.get_or_insert(if fill {
@@ -208,7 +216,8 @@ impl Window {
                 while g.buf.front().is_some_and(|b| b.time <= tmin) {
                     g.buf.pop_front();
                 }
-                if t >= start {
+                g.pending = t < start;
+                if !g.pending {
                     out.push(Message::Batch(batch(
                         &g.first,
                         t,
@@ -228,6 +237,7 @@ impl Window {
                 } else {
                     g.count % every == 0
                 };
+                g.pending = !emit;
                 if emit {
                     out.push(Message::Batch(batch(
                         &g.first,
@@ -236,6 +246,31 @@ impl Window {
                     )));
                 }
             }
+        }
+    }
+}
+
+impl Window {
+    /// End of input (a deviation, `Task::flush`): each group whose latest point is in no
+    /// emitted batch yet emits the window it would emit next. For `every` > 0 that is the
+    /// window ending at the pending emit time, as if a point arrived exactly then; otherwise
+    /// (fillPeriod not reached, count windows between emissions) the buffered points with the
+    /// latest point's time as `tmax`. Groups in creation order.
+    fn flush_all(&mut self, out: &mut Vec<Message>) {
+        let mut groups: Vec<&mut GroupWindow> =
+            self.groups.values_mut().filter(|g| g.pending).collect();
+        groups.sort_by_key(|g| g.seq);
+        for g in groups {
+            g.pending = false;
+            let last = g.buf.back().map_or(g.first.time, |p| p.time);
+            let (tmax, tmin) = match (self.mode, g.next) {
+                (Mode::Time { period, every, .. }, Some(next)) if every > 0 => {
+                    (next, next.saturating_sub(period))
+                }
+                _ => (last, i64::MIN),
+            };
+            let points = g.buf.iter().filter(|p| p.time >= tmin).cloned().collect();
+            out.push(Message::Batch(batch(&g.first, tmax, points)));
         }
     }
 }
@@ -250,6 +285,10 @@ impl Node for Window {
                 }
             }
         }
+    }
+
+    fn flush(&mut self, _: &mut NodeContext<'_>, out: &mut Vec<Message>) {
+        self.flush_all(out);
     }
 }
 

@@ -88,8 +88,9 @@ pub(crate) struct Args {
     /// Also take line protocol over HTTP as kapacitord does (POST /write, /kapacitor/v1/write;
     /// GET /kapacitor/v1/tasks/<task>/<httpOut name>). ADDR defaults to [http] bind-address of
     /// --config, else 127.0.0.1:9092 (an empty host means loopback). Runs until SIGINT/SIGTERM;
-    /// stdin is then read only with --input - (or --input FILE)
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    /// stdin is then read only with --input - (or --input FILE). Write the address with `=`:
+    /// --http=127.0.0.1:9092
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     http: Option<String>,
     /// Largest HTTP write body accepted, after gzip decoding (larger ones get 413)
     #[arg(long, default_value = "25MB", value_parser = crate::http::parse_size, value_name = "SIZE")]
@@ -103,15 +104,23 @@ pub(crate) struct Args {
 /// Parses `500ms`, `30s`, `2m`, `1h` (a plain number is seconds).
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (e.g. 30s, 500ms, 2m)"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?} (e.g. 30s, 500ms, 2m)"))?;
     let secs = match unit {
         "" | "s" => n,
         "ms" => n / 1000.0,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("invalid duration unit in {s:?} (use ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {s:?} (use ms, s, m or h)"
+            ));
+        }
     };
     Duration::try_from_secs_f64(secs).map_err(|e| format!("invalid duration {s:?}: {e}"))
 }
@@ -120,9 +129,9 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
 pub(crate) fn compile_options(tz: Option<&str>) -> anyhow::Result<tick_engine::CompileOptions> {
     let mut opts = tick_engine::CompileOptions::default();
     if let Some(zone) = tz {
-        opts.lambda.tz = zone
-            .parse()
-            .map_err(|_| anyhow::anyhow!("unknown time zone {zone:?} (use an IANA name such as Europe/Berlin)"))?;
+        opts.lambda.tz = zone.parse().map_err(|_| {
+            anyhow::anyhow!("unknown time zone {zone:?} (use an IANA name such as Europe/Berlin)")
+        })?;
     }
     Ok(opts)
 }
@@ -151,7 +160,11 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let opts = compile_options(args.tz.as_deref())?;
-    let id = if args.scripts.len() == 1 { args.id.as_deref() } else { None };
+    let id = if args.scripts.len() == 1 {
+        args.id.as_deref()
+    } else {
+        None
+    };
     if args.id.is_some() && args.scripts.len() > 1 {
         report::stderr("error: --id needs exactly one script\n");
         return Ok(ExitCode::from(2));
@@ -176,15 +189,22 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         .context("starting the handler runtime")?;
 
     // Handlers: one dispatcher queue per script handler use and per topic-handler file.
-    let needs_mqtt = loaded.iter().any(|t| t.task.handler_uses().iter().any(|(_, u)| u.kind == "mqtt"))
+    let needs_mqtt = loaded
+        .iter()
+        .any(|t| t.task.handler_uses().iter().any(|(_, u)| u.kind == "mqtt"))
         || file_specs.iter().any(|s| s.kind == "mqtt");
     let mut services = Services::default();
     if needs_mqtt {
         let Some(cfg) = config.as_ref() else {
-            report::stderr("error: a script or handler file uses .mqtt(), but no --config with [[mqtt]] brokers was given\n");
+            report::stderr(
+                "error: a script or handler file uses .mqtt(), but no --config with [[mqtt]] brokers was given\n",
+            );
             return Ok(ExitCode::from(2));
         };
-        let settings = MqttSettings { outbox_limit: args.mqtt_outbox, ..MqttSettings::default() };
+        let settings = MqttSettings {
+            outbox_limit: args.mqtt_outbox,
+            ..MqttSettings::default()
+        };
         let svc = runtime.block_on(async { MqttService::start(cfg, settings) });
         match svc {
             Ok(svc) => services.mqtt = Some(svc),
@@ -197,7 +217,9 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
 
     let mut dispatcher = Dispatcher::new(
         runtime.handle().clone(),
-        DispatchOptions { queue_capacity: args.queue_size.max(1) },
+        DispatchOptions {
+            queue_capacity: args.queue_size.max(1),
+        },
     );
     let mut alert_handlers: HashMap<(Arc<str>, Arc<str>, usize), usize> = HashMap::new();
     let mut build_errors = String::new();
@@ -211,7 +233,10 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                 Ok(handler) => {
                     let label = format!("{}:{}:{}", task.name(), node, handler_use.kind);
                     let slot = dispatcher.add(label, handler);
-                    alert_handlers.insert((Arc::from(task.name()), Arc::from(node.as_str()), *index), slot);
+                    alert_handlers.insert(
+                        (Arc::from(task.name()), Arc::from(node.as_str()), *index),
+                        slot,
+                    );
                 }
                 Err(e) => build_errors.push_str(&format!(
                     "{}: error: {} handler of {node}: {e}\n",
@@ -224,7 +249,10 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut pipeline = Pipeline::new(
         loaded.into_iter().map(|t| t.task).collect(),
-        &Origin { db: args.db.clone(), rp: args.rp.clone() },
+        &Origin {
+            db: args.db.clone(),
+            rp: args.rp.clone(),
+        },
     );
     let mut topic_handlers: Vec<Option<usize>> = Vec::new();
     for spec in &file_specs {
@@ -232,10 +260,8 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
             Some(src) => match compile_match(src, &opts) {
                 Ok(l) => Some(l),
                 Err(msg) => {
-                    build_errors.push_str(&format!(
-                        "{}: error: match: {msg}\n",
-                        spec.path.display()
-                    ));
+                    build_errors
+                        .push_str(&format!("{}: error: match: {msg}\n", spec.path.display()));
                     continue;
                 }
             },
@@ -270,7 +296,12 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     // --- HTTP ingest (src/http.rs): with --http, HTTP writes and --input share one channel ---
     let mut ingest = match &args.http {
         Some(addr) => {
-            match crate::http::Ingest::start(addr, args.config.as_deref(), args.http_max_body, runtime.handle()) {
+            match crate::http::Ingest::start(
+                addr,
+                args.config.as_deref(),
+                args.http_max_body,
+                runtime.handle(),
+            ) {
                 Ok(ingest) => Some(ingest),
                 Err(e) => {
                     report::stderr(&format!("error: {e:#}\n"));
@@ -303,7 +334,14 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                     Some(rx) => {
                         let mut log_text = String::new();
                         crate::http::consume(rx, &mut pipeline, |p, d| {
-                            deliver(p, d, &alert_handlers, &topic_handlers, &dispatcher, &mut log_text)
+                            deliver(
+                                p,
+                                d,
+                                &alert_handlers,
+                                &topic_handlers,
+                                &dispatcher,
+                                &mut log_text,
+                            )
                         });
                         Ok(Counters { rejected: 0 })
                     }
@@ -353,7 +391,11 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     let mut stats_text = String::new();
     if let Some(mut d) = taken {
         let report = runtime.block_on(d.drain(args.drain_timeout));
-        lost += report.handlers.iter().map(|h| h.dropped + h.abandoned).sum::<u64>();
+        lost += report
+            .handlers
+            .iter()
+            .map(|h| h.dropped + h.abandoned)
+            .sum::<u64>();
         let failed: u64 = report.handlers.iter().map(|h| h.failed).sum();
         lost += failed;
         if args.stats {
@@ -434,22 +476,35 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         None => report::stderr(&stats_text),
     }
     if lost > 0 {
-        report::stderr(&format!("tick: {lost} alert deliveries failed or were lost\n"));
+        report::stderr(&format!(
+            "tick: {lost} alert deliveries failed or were lost\n"
+        ));
         code = 1;
     }
     runtime.shutdown_timeout(Duration::from_millis(250));
     Ok(ExitCode::from(code))
 }
 
-fn compile_match(src: &str, opts: &tick_engine::CompileOptions) -> Result<tick_lambda::Lambda, String> {
+fn compile_match(
+    src: &str,
+    opts: &tick_engine::CompileOptions,
+) -> Result<tick_lambda::Lambda, String> {
     let (expr, diags) = tick_syntax::parse_expr(src);
-    let errors: Vec<String> = diags.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
     if !errors.is_empty() {
         return Err(errors.join("; "));
     }
     let expr = expr.ok_or_else(|| "empty match expression".to_string())?;
-    tick_lambda::Lambda::compile_match(&expr, &opts.lambda)
-        .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+    tick_lambda::Lambda::compile_match(&expr, &opts.lambda).map_err(|errs| {
+        errs.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }
 
 /// Reads every line, pushes points through the pipeline and hands deliveries to the
@@ -463,7 +518,7 @@ fn run_pipeline(
     dispatcher: &Mutex<Option<Dispatcher>>,
     stop: &AtomicBool,
 ) -> std::io::Result<Counters> {
-    let mut reader = Reader::new(std::io::BufReader::with_capacity(1 << 16, input)).with_precision(precision);
+    let mut reader = Reader::new(input).with_precision(precision);
     let mut counters = Counters { rejected: 0 };
     let mut deliveries: Vec<Delivery> = Vec::new();
     let mut log_text = String::new();
@@ -474,7 +529,14 @@ fn run_pipeline(
         match result {
             Ok(point) => {
                 pipeline.push(point, &mut deliveries);
-                deliver(pipeline, &mut deliveries, alert_handlers, topic_handlers, dispatcher, &mut log_text);
+                deliver(
+                    pipeline,
+                    &mut deliveries,
+                    alert_handlers,
+                    topic_handlers,
+                    dispatcher,
+                    &mut log_text,
+                );
             }
             Err(err) => {
                 counters.rejected += 1;
@@ -507,18 +569,18 @@ fn deliver(
         log_text.clear();
     }
     if !deliveries.is_empty() {
-        if let Ok(guard) = dispatcher.lock() {
-            if let Some(d) = guard.as_ref() {
-                for delivery in deliveries.drain(..) {
-                    let slot = match &delivery.handler {
-                        HandlerRef::Alert { task, node, index } => {
-                            alert_handlers.get(&(task.clone(), node.clone(), *index)).copied()
-                        }
-                        HandlerRef::Topic(i) => topic_handlers.get(*i).copied().flatten(),
-                    };
-                    if let Some(slot) = slot {
-                        d.send(slot, delivery.event);
-                    }
+        if let Ok(guard) = dispatcher.lock()
+            && let Some(d) = guard.as_ref()
+        {
+            for delivery in deliveries.drain(..) {
+                let slot = match &delivery.handler {
+                    HandlerRef::Alert { task, node, index } => alert_handlers
+                        .get(&(task.clone(), node.clone(), *index))
+                        .copied(),
+                    HandlerRef::Topic(i) => topic_handlers.get(*i).copied().flatten(),
+                };
+                if let Some(slot) = slot {
+                    d.send(slot, delivery.event);
                 }
             }
         }

@@ -19,7 +19,8 @@ pub(crate) struct Args {
 
 pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     let opts = tick_engine::CompileOptions::default();
-    let Some(tasks) = script::load_all(std::slice::from_ref(&args.script), None, &opts, None)? else {
+    let Some(tasks) = script::load_all(std::slice::from_ref(&args.script), None, &opts, None)?
+    else {
         return Ok(ExitCode::from(2));
     };
     for t in &tasks {

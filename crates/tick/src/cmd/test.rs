@@ -103,7 +103,11 @@ fn collect_cases(path: &Path, cases: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_case(case: &Path, args: &Args, opts: &tick_engine::CompileOptions) -> anyhow::Result<Outcome> {
+fn run_case(
+    case: &Path,
+    args: &Args,
+    opts: &tick_engine::CompileOptions,
+) -> anyhow::Result<Outcome> {
     let src = std::fs::read_to_string(case)?;
     let (task, diags) = script::diagnose(&script::task_name(case), &src, opts, None);
     let Some(task) = task else {
@@ -117,7 +121,11 @@ fn run_case(case: &Path, args: &Args, opts: &tick_engine::CompileOptions) -> any
         return Ok(Outcome::Pass);
     }
     let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-    Ok(if expected == actual { Outcome::Pass } else { Outcome::Fail(diff(&expected, &actual)) })
+    Ok(if expected == actual {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(diff(&expected, &actual))
+    })
 }
 
 /// Runs the points and returns the events as JSON lines.
@@ -126,20 +134,26 @@ fn events(task: tick_engine::Task, input: &[u8], precision: Precision) -> anyhow
     let mut deliveries: Vec<Delivery> = Vec::new();
     let mut out = String::new();
     let mut errors = String::new();
-    Reader::new(input).with_precision(precision).with_now(|| 0).for_each(|_, result| {
-        match result {
-            Ok(point) => pipeline.push(point, &mut deliveries),
-            Err(e) => errors.push_str(&format!("{e}\n")),
-        }
-        for d in deliveries.drain(..) {
-            if matches!(d.handler, HandlerRef::Alert { index: 0, .. }) {
-                if let Err(e) = tick_engine::json::encode_event(&d.event, &mut out) {
-                    errors.push_str(&format!("event {}: failed to marshal alert data json: {e}\n", d.event.state.id));
+    Reader::new(input)
+        .with_precision(precision)
+        .with_now(|| 0)
+        .for_each(|_, result| {
+            match result {
+                Ok(point) => pipeline.push(point, &mut deliveries),
+                Err(e) => errors.push_str(&format!("{e}\n")),
+            }
+            for d in deliveries.drain(..) {
+                if matches!(d.handler, HandlerRef::Alert { index: 0, .. })
+                    && let Err(e) = tick_engine::json::encode_event(&d.event, &mut out)
+                {
+                    errors.push_str(&format!(
+                        "event {}: failed to marshal alert data json: {e}\n",
+                        d.event.state.id
+                    ));
                 }
             }
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    })?;
+            std::ops::ControlFlow::<()>::Continue(())
+        })?;
     if !errors.is_empty() {
         report::stderr(&errors);
     }
