@@ -75,3 +75,59 @@ fn no_file_is_a_usage_error() {
     assert!(out.stderr.contains("<FILE>..."), "{}", out.stderr);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn semantic_errors_of_every_chain_are_reported_at_once() {
+    let case = Case::new();
+    case.file(
+        "bad.tick",
+        "var period = 10\nstream\n    |from()\n        .measurement('cpu')\n    |window()\n        .period(period)\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n        .critt(lambda: TRUE)\n",
+    );
+    let out = case.args(["check", "bad.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "bad.tick:6:17: error: error calling func \"period\" on obj window: value of type int is not assignable to type duration\n  \
+         6 |         .period(period)\n    |                 ^^^^^^\n\
+         bad.tick:9:10: error: no method or property \"critt\" on alert (did you mean .crit?)\n  \
+         9 |         .critt(lambda: TRUE)\n    |          ^^^^^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn mqtt_qos_outside_0_to_2_is_an_error_without_a_config() {
+    let case = Case::new();
+    case.file(
+        "q.tick",
+        "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 1)\n        .mqtt('alerts')\n        .qos(3)\n",
+    );
+    let out = case.args(["check", "q.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "q.tick:6:10: error: invalid QoS 3: must be 0, 1 or 2\n  6 |         .qos(3)\n    |          ^^^^^^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn an_unknown_broker_is_an_error_with_the_config() {
+    let case = Case::new();
+    case.file(
+        "b.tick",
+        "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 1)\n        .mqtt('alerts')\n        .brokerName('nope')\n",
+    );
+    case.file(
+        "kapacitor.conf",
+        "[[mqtt]]\n  enabled = true\n  name = \"localhost\"\n  url = \"tcp://localhost:1883\"\n",
+    );
+    let out = case
+        .args(["check", "--config", "kapacitor.conf", "b.tick"])
+        .run();
+    assert!(
+        out.stderr
+            .starts_with("b.tick:6:10: error: unknown MQTT broker \"nope\""),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, 2);
+}

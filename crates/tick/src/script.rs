@@ -43,9 +43,13 @@ pub(crate) fn diagnose(
             for (span, message) in tick_handlers::check_use(handler) {
                 diags.push(Diagnostic::error(span, message));
             }
-            // Broker names can only be checked against a configuration.
-            if let (true, Some(cfg)) = (handler.kind == "mqtt", config) {
-                for (span, message) in tick_handlers::mqtt::validate(handler, cfg) {
+            if handler.kind == "mqtt" {
+                // Broker names can only be checked against a configuration.
+                let problems = match config {
+                    Some(cfg) => tick_handlers::mqtt::validate(handler, cfg),
+                    None => tick_handlers::mqtt::validate_options(handler),
+                };
+                for (span, message) in problems {
                     diags.push(Diagnostic::error(span, message));
                 }
             }

@@ -441,11 +441,14 @@ impl Cx<'_> {
                 Val::Node(n) | Val::Handler { node: n, .. } => Some(n),
                 _ => None,
             };
-            match self.link(val, op, call, property_read) {
+            match self.link(val.clone(), op, call, property_read) {
                 Some(v) => val = v,
                 None => {
                     if let (ChainOp::Dot, Some(n)) = (op, target) {
+                        // The node will not be built, but the rest of its chain is still
+                        // checked, so that every error of the script is reported at once.
                         self.nodes[n].poisoned = true;
+                        continue;
                     }
                     return None;
                 }

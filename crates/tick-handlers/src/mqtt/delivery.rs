@@ -7,7 +7,22 @@
 //!   the in-order `Outgoing::Publish(pkid)` events. After any connection error everything not
 //!   done is re-published in order on the next connection (our sessions are clean, so the
 //!   broker never resumes them). The request channel is drained and rumqttc's own pending list
-//!   is dropped under the outbox lock, so nothing is sent twice by both.
+//!   is dropped under the outbox lock, so nothing is sent twice by both. With a clean session a
+//!   QoS 2 alert may arrive twice only when the link broke after its PUBREL and before its
+//!   PUBCOMP: counted as `possible_duplicates`.
+//! * **Persistent session** (`persistent-session = true`, a tick extension; off by default as
+//!   in Kapacitor). The first connection of the process is made with a clean session and
+//!   dropped at once, which discards whatever an earlier run left at the broker under the same
+//!   client id (its packet ids would otherwise clash with ours); every later connection has
+//!   clean session off. After a connection loss the outbox keeps its packet-id map. If the
+//!   next CONNACK says `session_present = 1`, the in-flight alerts are resumed in sequence order
+//!   with their original packet ids: PUBREL for the QoS 2 alerts whose PUBREC had arrived,
+//!   PUBLISH with DUP for the others; alerts rumqttc had not written yet are handed to it again.
+//!   The broker then completes each QoS 2 alert exactly once. If the session is gone
+//!   (`session_present = 0`: no broker persistence, `kill -9`), everything not done is
+//!   re-published as with a clean session. rumqttc's own replay is not used: it sends PUBRELs
+//!   after all publishes and in packet-id order, not in the order the alerts were sent, and
+//!   without DUP.
 //! * **Backoff.** Reconnects wait with capped exponential backoff plus jitter; an outage is
 //!   logged once when it starts and once when it ends.
 //! * **Watchdog.** If the broker keeps the link up but acknowledges nothing for
@@ -28,7 +43,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rumqttc::{
-    AsyncClient, Event, EventLoop, Incoming, MqttOptions, Outgoing, TlsConfiguration, Transport,
+    AsyncClient, Event, EventLoop, Incoming, MqttOptions, Outgoing, PubRel, Publish, Request,
+    TlsConfiguration, Transport,
 };
 use tokio::task::JoinHandle;
 
@@ -202,7 +218,15 @@ impl MqttService {
             };
             let url = m.broker_url().map_err(err)?;
             let options = mqtt_options(m, &url, &settings).map_err(err)?;
-            let (client, eventloop) = new_connection(&options, &settings);
+            let (client, mut eventloop) = new_connection(&options, &settings);
+            let mut outbox = Outbox::new(client);
+            if m.persistent_session {
+                // First a clean connection that discards an earlier run's session (see the
+                // module docs); `run_connection` drops it at its CONNACK.
+                eventloop.mqtt_options.set_clean_session(true);
+                outbox.persistent = true;
+                outbox.discard_old_session = true;
+            }
             let broker = Arc::new(Broker {
                 name: m.name.clone(),
                 is_default: default_name.as_deref() == Some(m.name.as_str()),
@@ -210,7 +234,7 @@ impl MqttService {
                 url,
                 options,
                 settings: settings.clone(),
-                state: Mutex::new(Outbox::new(client)),
+                state: Mutex::new(outbox),
                 task: Mutex::new(None),
             });
             let task = runtime.spawn(run_connection(Arc::clone(&broker), eventloop));
@@ -450,6 +474,16 @@ struct Outbox {
     overflowing: bool,
     last_error: Option<String>,
     last_progress: Instant,
+    /// `persistent-session = true`: connection losses keep the packet-id map (see `suspend`).
+    persistent: bool,
+    /// The next CONNACK is the clean connection that discards an earlier run's session.
+    discard_old_session: bool,
+    /// The connection was lost with the packet-id map kept; the next CONNACK decides between
+    /// resuming (`session_present`) and re-publishing everything.
+    resume_pending: bool,
+    /// Packet ids of PUBLISHes handed back to rumqttc for a resumed session, in order: their
+    /// `Outgoing::Publish` events are retransmissions, not new alerts.
+    replayed: VecDeque<u16>,
 }
 
 impl Outbox {
@@ -474,6 +508,10 @@ impl Outbox {
             overflowing: false,
             last_error: None,
             last_progress: Instant::now(),
+            persistent: false,
+            discard_old_session: false,
+            resume_pending: false,
+            replayed: VecDeque::new(),
         }
     }
 
@@ -571,6 +609,10 @@ impl Outbox {
 
     fn on_event(&mut self, ev: &Event) {
         match ev {
+            Event::Outgoing(Outgoing::Publish(pkid)) if self.replayed.front() == Some(pkid) => {
+                // A resumed alert written again under its own packet id: already mapped.
+                self.replayed.pop_front();
+            }
             Event::Outgoing(Outgoing::Publish(pkid)) => {
                 let seq = match self.collided {
                     Some((p, s)) if p == *pkid => {
@@ -632,7 +674,67 @@ impl Outbox {
         self.in_flight = 0;
         self.collided = None;
         self.cursor = self.base;
+        self.resume_pending = false;
+        self.replayed.clear();
         self.live
+    }
+
+    /// After the connection is gone, with a persistent session: alerts already written keep
+    /// their packet ids (the broker may resume them); alerts rumqttc took but had not written
+    /// (still in its channel, or held back by a packet-id collision) are handed to it again.
+    /// The next CONNACK calls [`Outbox::resume`] or [`Outbox::reset`]. Returns how many alerts
+    /// wait.
+    fn suspend(&mut self) -> usize {
+        self.connected = false;
+        let unsent = self
+            .collided
+            .take()
+            .map(|(_, seq)| seq)
+            .into_iter()
+            .chain(self.awaiting_pkid.drain(..))
+            .min();
+        if let Some(first) = unsent {
+            self.cursor = self.cursor.min(first).max(self.base);
+        }
+        self.replayed.clear();
+        self.resume_pending = true;
+        self.live
+    }
+
+    /// CONNACK with `session_present = 1` after [`Outbox::suspend`]: the alerts in flight,
+    /// oldest first, as rumqttc requests under their original packet ids — PUBREL for QoS 2
+    /// alerts whose PUBREC arrived, PUBLISH with DUP for the rest.
+    fn resume(&mut self) -> Vec<Request> {
+        self.resume_pending = false;
+        let mut flying: Vec<(u64, u16)> = self
+            .by_pkid
+            .iter()
+            .flat_map(|(pkid, seqs)| seqs.iter().map(move |seq| (*seq, *pkid)))
+            .collect();
+        flying.sort_unstable();
+        let mut requests = Vec::with_capacity(flying.len());
+        for (seq, pkid) in flying {
+            let Some(Some(e)) = seq
+                .checked_sub(self.base)
+                .and_then(|i| self.entries.get(i as usize))
+            else {
+                continue;
+            };
+            if e.released {
+                requests.push(Request::PubRel(PubRel::new(pkid)));
+            } else {
+                let mut p = Publish::new(e.topic.clone(), e.qos, e.payload.clone());
+                p.retain = e.retain;
+                p.pkid = pkid;
+                p.dup = true;
+                self.replayed.push_back(pkid);
+                requests.push(Request::Publish(p));
+            }
+        }
+        if !requests.is_empty() {
+            self.last_progress = Instant::now();
+        }
+        requests
     }
 }
 
@@ -646,14 +748,17 @@ fn new_connection(options: &MqttOptions, settings: &MqttSettings) -> (AsyncClien
     (client, eventloop)
 }
 
-/// rumqttc options for one broker: MQTT 3.1.1, clean session, our TLS configuration.
-/// Never log the result: its `Debug` shows the password.
+/// rumqttc options for one broker: MQTT 3.1.1, clean session unless `persistent-session`, our
+/// TLS configuration. Never log the result: its `Debug` shows the password.
 fn mqtt_options(
     cfg: &MqttConfig,
     url: &BrokerUrl,
     settings: &MqttSettings,
 ) -> Result<MqttOptions, String> {
     let client_id = cfg.effective_client_id().to_owned();
+    if cfg.persistent_session && client_id.is_empty() {
+        return Err("persistent-session = true needs a client-id (or a name)".to_owned());
+    }
     let mut o = match url.scheme {
         Scheme::Tcp | Scheme::Tls => MqttOptions::new(client_id, url.host.clone(), url.port),
         Scheme::Ws | Scheme::Wss => {
@@ -680,7 +785,7 @@ fn mqtt_options(
     }
     let keep_alive = settings.keep_alive.max(Duration::from_secs(1));
     o.set_keep_alive(keep_alive);
-    o.set_clean_session(true);
+    o.set_clean_session(!cfg.persistent_session);
     o.set_max_packet_size(settings.max_packet_size, settings.max_packet_size);
     o.set_inflight(settings.inflight.max(1));
     if let Some((user, pass)) = cfg.credentials() {
@@ -709,7 +814,37 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                     if st.stopping && matches!(ev, Event::Outgoing(Outgoing::Disconnect)) {
                         return;
                     }
-                    if let Event::Incoming(Incoming::ConnAck(_)) = ev {
+                    if let Event::Incoming(Incoming::ConnAck(_)) = ev
+                        && st.discard_old_session
+                    {
+                        // The clean connection has discarded any earlier session: reconnect at
+                        // once with clean session off, before anything is sent.
+                        st.discard_old_session = false;
+                        eventloop.mqtt_options.set_clean_session(false);
+                        eventloop.network = None;
+                        continue;
+                    }
+                    if let Event::Incoming(Incoming::ConnAck(ack)) = &ev {
+                        if st.resume_pending {
+                            if ack.session_present {
+                                let requests = st.resume();
+                                let releases = requests
+                                    .iter()
+                                    .filter(|r| matches!(r, Request::PubRel(_)))
+                                    .count();
+                                tracing::debug!(
+                                    broker = %broker.name,
+                                    releases,
+                                    republished = requests.len() - releases,
+                                    "MQTT broker {:?} resumed the session",
+                                    broker.name
+                                );
+                                eventloop.pending.extend(requests);
+                            } else {
+                                tracing::debug!(broker = %broker.name, "MQTT broker {:?} lost the session; re-publishing", broker.name);
+                                st.reset();
+                            }
+                        }
                         st.connected = true;
                         st.ever_connected = true;
                         st.last_error = None;
@@ -748,7 +883,11 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                     st.feed();
                     let stalled = st.in_flight > 0 && st.last_progress.elapsed() > stall;
                     if stalled {
-                        let waiting = st.reset();
+                        let waiting = if st.persistent {
+                            st.suspend()
+                        } else {
+                            st.reset()
+                        };
                         let message = format!(
                             "{} acknowledged nothing for {} s with alerts in flight",
                             broker.url,
@@ -784,7 +923,11 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                     eventloop.state.collision = None;
                     eventloop.state.events.clear();
                     let was_connected = st.connected;
-                    let waiting = st.reset();
+                    let waiting = if st.persistent {
+                        st.suspend()
+                    } else {
+                        st.reset()
+                    };
                     st.last_error = Some(message.clone());
                     if st.stopping {
                         return;

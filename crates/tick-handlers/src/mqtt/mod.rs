@@ -67,29 +67,39 @@ pub const SPEC: HandlerSpec = HandlerSpec {
     doc: "Publish the alert message to an MQTT topic. Example: .mqtt('alerts/{{ .Name }}').qos(1)",
 };
 
+/// The span of the last setting of property `name`, else of the handler call.
+fn property_span(u: &HandlerUse, name: &str) -> Span {
+    u.properties
+        .iter()
+        .rev()
+        .find(|p| p.name == name)
+        .map_or(u.span, |p| p.span)
+}
+
+/// The checks of [`validate`] that need no configuration: QoS outside 0–2 and a topic
+/// template that does not parse. `tick check` without `--config` runs only these.
+pub fn validate_options(u: &HandlerUse) -> Vec<(Span, String)> {
+    let mut problems = Vec::new();
+    if let Some([Literal::Int(q)]) = u.property("qos")
+        && !(0..=2).contains(q)
+    {
+        problems.push((property_span(u, "qos"), options::qos_range_message(*q)));
+    }
+    let opts = Options::from_use_lenient(u);
+    if let Err(e) = topic::TopicTemplate::parse(&opts.topic) {
+        problems.push((property_span(u, "topic"), e));
+    }
+    problems
+}
+
 /// Checks one `.mqtt()` use against the configuration, for `tick check` and task start:
 /// QoS outside 0–2 (Deviation from Kapacitor, which sends a malformed packet), a topic template
 /// that does not parse, and a broker that is unknown or disabled (Kapacitor only notices at
 /// the first event). Returns every problem with the span it points at.
 pub fn validate(u: &HandlerUse, cfg: &Config) -> Vec<(Span, String)> {
-    let mut problems = Vec::new();
-    let span_of = |name: &str| {
-        u.properties
-            .iter()
-            .rev()
-            .find(|p| p.name == name)
-            .map(|p| p.span)
-            .unwrap_or(u.span)
-    };
-    if let Some([Literal::Int(q)]) = u.property("qos")
-        && !(0..=2).contains(q)
-    {
-        problems.push((span_of("qos"), options::qos_range_message(*q)));
-    }
+    let mut problems = validate_options(u);
+    let span_of = |name: &str| property_span(u, name);
     let opts = Options::from_use_lenient(u);
-    if let Err(e) = topic::TopicTemplate::parse(&opts.topic) {
-        problems.push((span_of("topic"), e));
-    }
     if let Err(e) = cfg.mqtt_broker(&opts.broker_name) {
         let message = if cfg.mqtt.iter().all(|m| !m.enabled) && opts.broker_name.is_empty() {
             "no MQTT broker is configured: add an [[mqtt]] section with enabled = true and a url \

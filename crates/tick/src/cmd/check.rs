@@ -17,15 +17,25 @@ use tick_syntax::{Diagnostic, LineIndex};
         Warnings point at scripts that Kapacitor accepts but reads differently than it looks \
         (for example `1h30m`, which Kapacitor reads as 1h). Exit status: 0 when no file has \
         an error, 2 otherwise.",
-    after_help = "Examples:\n  tick check cpu.tick\n  tick check tickscripts/*.tick"
+    after_help = "Examples:\n  tick check cpu.tick\n  tick check --config kapacitor.conf tickscripts/*.tick"
 )]
 pub(crate) struct Args {
     /// TICKscript files to check.
     #[arg(required = true, value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
+    /// kapacitor.conf: also check that every .mqtt() names a configured, enabled broker
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
 }
 
 pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
+    let config = match crate::cmd::run::load_config(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(e) => {
+            crate::report::stderr(&format!("error: {e:#}\n"));
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut stderr = std::io::stderr().lock();
     let mut failed = false;
     for path in &args.files {
@@ -38,7 +48,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let diags = check_source(path, &src);
+        let diags = check_source(path, &src, config.as_ref());
         failed |= diags.iter().any(Diagnostic::is_error);
         let index = LineIndex::new(&src);
         for d in &diags {
@@ -52,17 +62,13 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Every diagnostic for one script, sorted by position: syntax first; the semantic pass runs
-/// only on a script that parsed.
-pub(crate) fn check_source(path: &Path, src: &str) -> Vec<Diagnostic> {
-    let _ = path;
-    let (program, diags) = tick_syntax::parse(src);
-    if diags.iter().any(Diagnostic::is_error) {
-        return diags;
-    }
-    // Semantic pass goes here: add the diagnostics of `tick_engine`'s compile of `program`
-    // (unknown nodes and properties, argument types, undefined names), then keep the list
-    // sorted by `span.start`.
-    let _ = program;
-    diags
+/// Every diagnostic for one script, sorted by position: syntax first; the semantic pass
+/// (catalogue, types, lambdas, templates, handler options) runs only on a script that parsed.
+pub(crate) fn check_source(
+    path: &Path,
+    src: &str,
+    config: Option<&tick_handlers::config::Config>,
+) -> Vec<Diagnostic> {
+    let options = tick_engine::CompileOptions::default();
+    crate::script::diagnose(&crate::script::task_name(path), src, &options, config).1
 }
