@@ -174,6 +174,125 @@ pub struct Spanned<T> {
 pub struct ArgValue {
     pub value: Value,
     pub span: Span,
+    /// For a lambda of the form `"field" OP number`: the same predicate in a form nodes can
+    /// evaluate without the general evaluator (see [`FieldCmp`]).
+    pub cmp: Option<FieldCmp>,
+}
+
+impl ArgValue {
+    /// An argument without a [`FieldCmp`].
+    pub fn new(value: Value, span: Span) -> ArgValue {
+        ArgValue {
+            value,
+            span,
+            cmp: None,
+        }
+    }
+}
+
+/// A comparison operator of a [`FieldCmp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+/// A number literal of a [`FieldCmp`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num {
+    Float(f64),
+    Int(i64),
+}
+
+/// The lambda `"field" OP number` (spec §3.3: comparisons convert an int to float when the
+/// other side is a float), evaluated straight on a point's fields: the hot path of `where`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldCmp {
+    pub field: std::sync::Arc<str>,
+    pub op: CmpOp,
+    pub k: Num,
+}
+
+impl FieldCmp {
+    /// The predicate's value when the point has the field (and no tag of that name) with a
+    /// float or int value; `None` otherwise (missing, a tag, a clash, another type), where
+    /// the general evaluator must run to give the exact result or error.
+    #[inline]
+    pub fn eval(&self, p: &crate::point::Point) -> Option<bool> {
+        use tick_lambda::FieldValue;
+        let v = p.fields.get(&self.field)?;
+        if !p.tags.is_empty() && p.tags.contains(&self.field) {
+            return None;
+        }
+        fn cmp<T: PartialOrd>(op: CmpOp, a: T, b: T) -> bool {
+            match op {
+                CmpOp::Lt => a < b,
+                CmpOp::Le => a <= b,
+                CmpOp::Gt => a > b,
+                CmpOp::Ge => a >= b,
+                CmpOp::Eq => a == b,
+                CmpOp::Ne => a != b,
+            }
+        }
+        Some(match (v, self.k) {
+            (FieldValue::Float(x), Num::Float(k)) => cmp(self.op, *x, k),
+            (FieldValue::Float(x), Num::Int(k)) => cmp(self.op, *x, k as f64),
+            (FieldValue::Int(x), Num::Float(k)) => cmp(self.op, *x as f64, k),
+            (FieldValue::Int(x), Num::Int(k)) => cmp(self.op, *x, k),
+            _ => return None,
+        })
+    }
+
+    /// Recognises `lambda: "field" OP number` (a literal number, possibly negated); `"time"`
+    /// is not a field and is left to the general evaluator.
+    pub fn from_lambda(expr: &tick_syntax::ast::Expr) -> Option<FieldCmp> {
+        use tick_syntax::ast::{BinaryOp, Expr, UnaryOp};
+        let body = match expr {
+            Expr::Lambda { body, .. } => body,
+            other => other,
+        };
+        let Expr::Binary { op, lhs, rhs, .. } = body else {
+            return None;
+        };
+        let op = match op {
+            BinaryOp::Less => CmpOp::Lt,
+            BinaryOp::LessEq => CmpOp::Le,
+            BinaryOp::Greater => CmpOp::Gt,
+            BinaryOp::GreaterEq => CmpOp::Ge,
+            BinaryOp::Eq => CmpOp::Eq,
+            BinaryOp::NotEq => CmpOp::Ne,
+            _ => return None,
+        };
+        let Expr::Reference(r) = &**lhs else {
+            return None;
+        };
+        if r.name == "time" {
+            return None;
+        }
+        let k = match &**rhs {
+            Expr::Float { value, .. } => Num::Float(*value),
+            Expr::Int { value, .. } => Num::Int(*value),
+            Expr::Unary {
+                op: UnaryOp::Neg,
+                operand,
+                ..
+            } => match &**operand {
+                Expr::Float { value, .. } => Num::Float(-*value),
+                Expr::Int { value, .. } => Num::Int(value.checked_neg()?),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(FieldCmp {
+            field: std::sync::Arc::from(r.name.as_str()),
+            op,
+            k,
+        })
+    }
 }
 
 /// One property call: `.period(5m)`.
@@ -232,6 +351,7 @@ impl NodeProps {
             ArgValue {
                 value: Value::String(s),
                 span,
+                ..
             } => Some(Spanned {
                 value: s,
                 span: *span,
@@ -244,6 +364,7 @@ impl NodeProps {
             ArgValue {
                 value: Value::Int(v),
                 span,
+                ..
             } => Some(Spanned {
                 value: *v,
                 span: *span,
@@ -256,6 +377,7 @@ impl NodeProps {
             ArgValue {
                 value: Value::Float(v),
                 span,
+                ..
             } => Some(Spanned {
                 value: *v,
                 span: *span,
@@ -268,6 +390,7 @@ impl NodeProps {
             ArgValue {
                 value: Value::Bool(v),
                 span,
+                ..
             } => Some(Spanned {
                 value: *v,
                 span: *span,
@@ -281,6 +404,7 @@ impl NodeProps {
             ArgValue {
                 value: Value::Duration(v),
                 span,
+                ..
             } => Some(Spanned {
                 value: *v,
                 span: *span,
@@ -293,6 +417,7 @@ impl NodeProps {
             ArgValue {
                 value: Value::Lambda(l),
                 span,
+                ..
             } => Some(Spanned {
                 value: l,
                 span: *span,
@@ -439,6 +564,137 @@ impl NodeContext<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lambda_expr(src: &str) -> tick_syntax::ast::Expr {
+        let (program, diags) = tick_syntax::parse(&format!("var l = lambda: {src}"));
+        assert!(diags.is_empty(), "{diags:?}");
+        match &program.stmts[0] {
+            tick_syntax::ast::Stmt::Var { value, .. } => value.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn field_comparisons_are_recognised_only_in_the_simple_form() {
+        let cmp = |src: &str| FieldCmp::from_lambda(&lambda_expr(src));
+        assert_eq!(
+            cmp("\"v\" < 10.0"),
+            Some(FieldCmp {
+                field: "v".into(),
+                op: CmpOp::Lt,
+                k: Num::Float(10.0)
+            })
+        );
+        assert_eq!(cmp("\"v\" >= -3").map(|c| c.k), Some(Num::Int(-3)));
+        assert_eq!(cmp("\"time\" < 10"), None);
+        assert_eq!(cmp("10.0 > \"v\""), None);
+        assert_eq!(cmp("\"v\" + 1.0 < 10.0"), None);
+        assert_eq!(cmp("\"v\" < \"w\""), None);
+        assert_eq!(cmp("\"v\" == 'a'"), None);
+    }
+
+    #[test]
+    fn field_comparisons_agree_with_the_lambda_or_defer_to_it() {
+        use crate::point::{Fields, Point, Tags};
+        use tick_lambda::{FieldValue, Lambda};
+        let points = [
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::default(),
+                Fields::from_pairs([("v", FieldValue::Float(9.5))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::default(),
+                Fields::from_pairs([("v", FieldValue::Float(10.0))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::default(),
+                Fields::from_pairs([("v", FieldValue::Float(f64::NAN))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::default(),
+                Fields::from_pairs([("v", FieldValue::Int(10))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::default(),
+                Fields::from_pairs([("v", FieldValue::Int(-4))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::default(),
+                Fields::from_pairs([("v", FieldValue::String("x".into()))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::default(),
+                Fields::from_pairs([("w", FieldValue::Float(1.0))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::from_pairs([("v", "a")]),
+                Fields::from_pairs([("w", FieldValue::Float(1.0))]),
+                0,
+            ),
+            Point::new(
+                "m",
+                "",
+                "",
+                Tags::from_pairs([("v", "a")]),
+                Fields::from_pairs([("v", FieldValue::Float(1.0))]),
+                0,
+            ),
+        ];
+        let mut fast = 0;
+        for op in ["<", "<=", ">", ">=", "==", "!="] {
+            for k in ["10.0", "10", "-4", "-4.0"] {
+                let src = format!("\"v\" {op} {k}");
+                let expr = lambda_expr(&src);
+                let c = FieldCmp::from_lambda(&expr).unwrap();
+                let l =
+                    Lambda::compile(&expr, &tick_lambda::Vars::new(), &Default::default()).unwrap();
+                for (i, p) in points.iter().enumerate() {
+                    let general = l.eval_bool(p, &mut l.new_state());
+                    match c.eval(p) {
+                        Some(b) => {
+                            fast += 1;
+                            assert_eq!(general.ok(), Some(b), "{src} on point {i}");
+                        }
+                        // Only the points the fast path cannot decide: string, missing, tag,
+                        // clash.
+                        None => assert!(i >= 5, "{src} on point {i}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(fast, 6 * 4 * 5);
+    }
 
     #[test]
     fn method_names_match_with_either_case_of_the_first_letter() {

@@ -15,6 +15,7 @@ use tick_lambda::FieldValue;
 
 type TagList = Vec<(Arc<str>, Arc<str>)>;
 type FieldList = Vec<(Arc<str>, FieldValue)>;
+type FieldSlice = [(Arc<str>, FieldValue)];
 
 /// Sorted `(key, value)` tag pairs. Cloning shares the storage.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -90,9 +91,10 @@ impl Tags {
     }
 }
 
-/// Sorted `(key, value)` field pairs. Cloning shares the storage.
+/// Sorted `(key, value)` field pairs. Cloning shares the storage, which is one allocation
+/// (windows buffer millions of these).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Fields(Option<Arc<FieldList>>);
+pub struct Fields(Option<Arc<FieldSlice>>);
 
 impl Fields {
     /// Builds the set from pairs in any order. A repeated key keeps the last value.
@@ -105,11 +107,11 @@ impl Fields {
         if v.is_empty() {
             Fields(None)
         } else {
-            Fields(Some(Arc::new(v)))
+            Fields(Some(Arc::from(v)))
         }
     }
     pub fn as_slice(&self) -> &[(Arc<str>, FieldValue)] {
-        self.0.as_deref().map(Vec::as_slice).unwrap_or(&[])
+        self.0.as_deref().unwrap_or(&[])
     }
     pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
         self.as_slice().iter().map(|(k, v)| (&**k, v))
@@ -130,11 +132,19 @@ impl Fields {
     /// Sets `key` to `value`, replacing any earlier value.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: FieldValue) {
         let key = key.into();
-        let v = Arc::make_mut(self.0.get_or_insert_with(Default::default));
-        match v.binary_search_by(|(k, _)| (**k).cmp(&*key)) {
+        let pos = self.as_slice().binary_search_by(|(k, _)| (**k).cmp(&*key));
+        if let (Ok(i), Some(arc)) = (pos, self.0.as_mut())
+            && let Some(slot) = Arc::get_mut(arc).and_then(|s| s.get_mut(i))
+        {
+            slot.1 = value;
+            return;
+        }
+        let mut v: FieldList = self.as_slice().to_vec();
+        match pos {
             Ok(i) => v[i].1 = value,
             Err(i) => v.insert(i, (key, value)),
         }
+        self.0 = Some(Arc::from(v));
     }
     /// Removes `key`; returns whether it was present.
     pub fn remove(&mut self, key: &str) -> bool {
@@ -144,10 +154,13 @@ impl Fields {
         let Ok(i) = arc.binary_search_by(|(k, _)| (**k).cmp(key)) else {
             return false;
         };
-        Arc::make_mut(arc).remove(i);
-        if arc.is_empty() {
-            self.0 = None;
-        }
+        let mut v: FieldList = arc.to_vec();
+        v.remove(i);
+        self.0 = if v.is_empty() {
+            None
+        } else {
+            Some(Arc::from(v))
+        };
         true
     }
 }

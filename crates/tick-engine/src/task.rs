@@ -1,6 +1,8 @@
 //! A compiled, runnable task: the node graph, routing (spec §4.1 "which points reach the
 //! task"), depth-first delivery, per-node counters, `httpOut` rows and the DOT view for
-//! `tick show`. Owns execution order; what each node does is `nodes/*.rs`.
+//! `tick show`; the caller-driven clock of `deadman` ([`Task::advance_clock`]) and the
+//! end-of-input flush ([`Task::flush`]). Owns execution order; what each node does is
+//! `nodes/*.rs`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

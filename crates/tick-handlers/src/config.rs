@@ -3,6 +3,9 @@
 //! warning for every other section of a real Kapacitor file. Owns parsing and validation only;
 //! connecting is `mqtt::delivery`'s job.
 //!
+//! One key is a tick extension that Kapacitor does not know: `persistent-session = true`
+//! (default false, Kapacitor's clean session), see [`MqttConfig::persistent_session`].
+//!
 //! Secrets never leave this module in clear text except through [`Secret::expose`]: the
 //! `Debug` and `Display` of a [`Secret`] print `***`, and [`BrokerUrl`] redacts the URL password.
 

@@ -288,6 +288,36 @@ fn unknown_keys_in_mqtt_are_warned_about() {
 }
 
 #[test]
+fn persistent_session_is_off_by_default_and_a_known_key_when_set() {
+    let (cfg, warnings) = load("[[mqtt]]\nname = \"a\"\n").unwrap();
+    assert!(!cfg.mqtt[0].persistent_session);
+    assert!(warnings.is_empty());
+    let (cfg, warnings) = load("[[mqtt]]\nname = \"a\"\npersistent-session = true\n").unwrap();
+    assert!(cfg.mqtt[0].persistent_session);
+    assert_eq!(warnings, Vec::<String>::new());
+}
+
+#[test]
+fn persistent_session_must_be_a_boolean() {
+    assert_eq!(
+        err("[[mqtt]]\nname = \"a\"\npersistent-session = \"yes\"\n"),
+        "kapacitor.conf: [[mqtt]] #1 \"a\": persistent-session: expected a boolean, found string"
+    );
+}
+
+#[test]
+fn persistent_session_can_be_set_from_the_environment() {
+    let env = vec![(
+        "KAPACITOR_MQTT_0_PERSISTENT_SESSION".to_owned(),
+        "true".to_owned(),
+    )];
+    let (cfg, warnings) =
+        Config::from_toml_str_with_env("[[mqtt]]\nname = \"a\"\n", "kapacitor.conf", &env).unwrap();
+    assert!(cfg.mqtt[0].persistent_session);
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
 fn environment_overrides_set_keys_by_index() {
     let env = vec![
         (

@@ -63,6 +63,23 @@ pub(crate) struct Pipeline {
     /// `tick test`: route every alert event to its node's anonymous topic, as if the node
     /// had one handler, so that the events can be observed.
     observe_alerts: bool,
+    /// `--clock points`.
+    point_clock: bool,
+}
+
+/// Routes a task's emissions through the topics, in order.
+fn collect(
+    emissions: &mut Vec<Emission>,
+    topics: &mut Topics,
+    observe_alerts: bool,
+    out: &mut Vec<Delivery>,
+) {
+    for mut emission in emissions.drain(..) {
+        if observe_alerts && let Emission::Event(e) = &mut emission {
+            e.handlers = e.handlers.max(1);
+        }
+        topics.collect(emission, out);
+    }
 }
 
 impl Pipeline {
@@ -96,7 +113,15 @@ impl Pipeline {
             emissions: Vec::new(),
             points: 0,
             observe_alerts: false,
+            point_clock: false,
         }
+    }
+
+    /// `--clock points`: every input point first advances the tasks' clocks (deadman) to its
+    /// time, so a replayed file behaves as it did live.
+    pub(crate) fn with_point_clock(mut self, on: bool) -> Pipeline {
+        self.point_clock = on;
+        self
     }
 
     /// Makes every alert node's events visible as deliveries to handler 0 of its node.
@@ -141,6 +166,9 @@ impl Pipeline {
         out: &mut Vec<Delivery>,
     ) {
         self.points += 1;
+        if self.point_clock {
+            self.advance_clock(lp.time, out);
+        }
         let Some(measurement) = self.accepting_measurement(lp) else {
             return;
         };
@@ -184,14 +212,39 @@ impl Pipeline {
                 lp.time,
             );
             route.task.push_owned(point, &mut self.emissions);
-            for mut emission in self.emissions.drain(..) {
-                if self.observe_alerts
-                    && let Emission::Event(e) = &mut emission
-                {
-                    e.handlers = e.handlers.max(1);
-                }
-                self.topics.collect(emission, out);
-            }
+            collect(
+                &mut self.emissions,
+                &mut self.topics,
+                self.observe_alerts,
+                out,
+            );
+        }
+    }
+
+    /// Advances every task's clock (deadman) to `now` ns and routes what fires.
+    pub(crate) fn advance_clock(&mut self, now: i64, out: &mut Vec<Delivery>) {
+        for route in &mut self.routes {
+            route.task.advance_clock(now, &mut self.emissions);
+            collect(
+                &mut self.emissions,
+                &mut self.topics,
+                self.observe_alerts,
+                out,
+            );
+        }
+    }
+
+    /// End of input with `--flush-windows`: emits every partial window (a deliberate
+    /// difference from Kapacitor, which never flushes) and routes the results.
+    pub(crate) fn flush(&mut self, out: &mut Vec<Delivery>) {
+        for route in &mut self.routes {
+            route.task.flush(&mut self.emissions);
+            collect(
+                &mut self.emissions,
+                &mut self.topics,
+                self.observe_alerts,
+                out,
+            );
         }
     }
 

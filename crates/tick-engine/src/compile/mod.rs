@@ -696,7 +696,7 @@ impl Cx<'_> {
         let every_text = tick_lambda::Value::Duration(*every).to_string();
         let setting = |name: &'static str, value: Value| Setting {
             name,
-            args: vec![ArgValue { value, span }],
+            args: vec![ArgValue::new(value, span)],
             span,
         };
         let stats_idx = self.nodes.len();
@@ -705,10 +705,7 @@ impl Cx<'_> {
         stats.watches = Some(node);
         self.nodes.push(stats);
         let mut derivative = PendingNode::new(&nodes::derivative::SPEC, Some(stats_idx), span);
-        derivative.args = vec![ArgValue {
-            value: Value::String("emitted".to_string()),
-            span,
-        }];
+        derivative.args = vec![ArgValue::new(Value::String("emitted".to_string()), span)];
         derivative.settings = vec![
             setting("unit", interval.value.clone()),
             Setting {
@@ -821,8 +818,14 @@ impl Cx<'_> {
             let Some(want) = want_arg(args, optional, variadic, i) else {
                 continue;
             };
+            let cmp = match (&v, want) {
+                (Val::Data(VarValue::Lambda(body)), Arg::T(ArgType::Lambda)) => {
+                    crate::node::FieldCmp::from_lambda(body)
+                }
+                _ => None,
+            };
             match self.convert(v, want, span, site) {
-                Some(value) => out.push(ArgValue { value, span }),
+                Some(value) => out.push(ArgValue { value, span, cmp }),
                 None => ok = false,
             }
         }

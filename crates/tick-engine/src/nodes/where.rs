@@ -5,7 +5,9 @@ use tick_lambda::{Lambda, State};
 use tick_syntax::Diagnostic;
 
 use crate::group::PerGroup;
-use crate::node::{Arg, ArgValue, BuildContext, Node, NodeContext, NodeProps, NodeSpec, Value};
+use crate::node::{
+    Arg, ArgValue, BuildContext, FieldCmp, Node, NodeContext, NodeProps, NodeSpec, Value,
+};
 use crate::nodes::CHAIN_METHODS;
 use crate::point::Message;
 
@@ -26,9 +28,11 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
     match props.args.first() {
         Some(ArgValue {
             value: Value::Lambda(l),
+            cmp,
             ..
         }) => Ok(Box::new(Where {
             lambda: l.clone(),
+            cmp: cmp.clone(),
             states: PerGroup::default(),
         })),
         _ => Err(vec![Diagnostic::error(
@@ -40,6 +44,9 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
 
 struct Where {
     lambda: Lambda,
+    /// `"field" OP number`: evaluated directly when the point has the numeric field; the
+    /// lambda (and its per-group state) is used otherwise. Such a lambda has no state.
+    cmp: Option<FieldCmp>,
     states: PerGroup<State>,
 }
 
@@ -48,6 +55,12 @@ impl Node for Where {
         let lambda = &self.lambda;
         match msg {
             Message::Point(ref p) => {
+                if let Some(keep) = self.cmp.as_ref().and_then(|c| c.eval(p)) {
+                    if keep {
+                        out.push(msg);
+                    }
+                    return;
+                }
                 let state = self
                     .states
                     .get_or_insert_with(&p.group, || lambda.new_state());

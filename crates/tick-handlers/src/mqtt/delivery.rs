@@ -841,7 +841,14 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                                 );
                                 eventloop.pending.extend(requests);
                             } else {
-                                tracing::debug!(broker = %broker.name, "MQTT broker {:?} lost the session; re-publishing", broker.name);
+                                if st.in_flight > 0 {
+                                    tracing::warn!(
+                                        broker = %broker.name,
+                                        "MQTT broker {:?} did not keep the session (broker without persistence, or killed); \
+                                         re-publishing every alert not acknowledged, QoS 2 alerts already released may arrive twice",
+                                        broker.name
+                                    );
+                                }
                                 st.reset();
                             }
                         }
@@ -957,5 +964,101 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                 backoff = (backoff * 2).min(settings.reconnect_max);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use rumqttc::{PubAck, PubComp, PubRec, QoS};
+
+    /// An outbox on a connection that is never polled: `feed` only fills rumqttc's channel,
+    /// and the test plays rumqttc's events by hand.
+    fn outbox(alerts: &[(&str, QoS)]) -> (Outbox, EventLoop) {
+        let options = MqttOptions::new("t", "127.0.0.1", 1);
+        let (client, eventloop) = AsyncClient::new(options, 100);
+        let mut o = Outbox::new(client);
+        o.persistent = true;
+        o.connected = true;
+        for (payload, qos) in alerts {
+            o.entries.push_back(Some(Entry {
+                topic: "t".into(),
+                payload: payload.as_bytes().to_vec(),
+                qos: *qos,
+                retain: false,
+                released: false,
+            }));
+            o.live += 1;
+        }
+        o.feed();
+        (o, eventloop)
+    }
+
+    fn publish(topic: &str, payload: &str, qos: QoS, pkid: u16) -> Request {
+        let mut p = Publish::new(topic, qos, payload.as_bytes().to_vec());
+        p.pkid = pkid;
+        p.dup = true;
+        Request::Publish(p)
+    }
+
+    #[test]
+    fn a_resumed_session_gets_pubrel_for_released_alerts_and_dup_publishes_in_send_order() {
+        let (mut o, _eventloop) = outbox(&[
+            ("a", QoS::ExactlyOnce),
+            ("b", QoS::AtLeastOnce),
+            ("c", QoS::ExactlyOnce),
+            ("d", QoS::AtLeastOnce),
+            ("e", QoS::ExactlyOnce),
+        ]);
+        for pkid in 1..=4 {
+            o.on_event(&Event::Outgoing(Outgoing::Publish(pkid)));
+        }
+        // "a" released, "b" acknowledged, "c" and "d" on the wire, "e" still in the channel.
+        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(1))));
+        o.on_event(&Event::Incoming(Incoming::PubAck(PubAck::new(2))));
+        assert_eq!(o.suspend(), 4);
+        assert_eq!(
+            o.resume(),
+            vec![
+                Request::PubRel(PubRel::new(1)),
+                publish("t", "c", QoS::ExactlyOnce, 3),
+                publish("t", "d", QoS::AtLeastOnce, 4),
+            ]
+        );
+        // rumqttc writes the resumed publishes (no new mapping), then the next alert.
+        o.on_event(&Event::Outgoing(Outgoing::Publish(3)));
+        o.on_event(&Event::Outgoing(Outgoing::Publish(4)));
+        o.connected = true;
+        o.feed();
+        o.on_event(&Event::Outgoing(Outgoing::Publish(5)));
+        assert_eq!(o.by_pkid.get(&5).map(|l| l.len()), Some(1));
+        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(1))));
+        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(3))));
+        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(3))));
+        o.on_event(&Event::Incoming(Incoming::PubAck(PubAck::new(4))));
+        assert_eq!((o.live, o.delivered), (1, 4));
+        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(5))));
+        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(5))));
+        assert_eq!(
+            (o.live, o.delivered, o.possible_duplicates, o.in_flight),
+            (0, 5, 0, 0)
+        );
+    }
+
+    #[test]
+    fn a_lost_session_after_suspend_re_publishes_everything_and_counts_released_alerts() {
+        let (mut o, _eventloop) = outbox(&[("a", QoS::ExactlyOnce), ("b", QoS::ExactlyOnce)]);
+        o.on_event(&Event::Outgoing(Outgoing::Publish(1)));
+        o.on_event(&Event::Outgoing(Outgoing::Publish(2)));
+        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(1))));
+        o.suspend();
+        assert_eq!(o.reset(), 2);
+        assert_eq!(
+            (o.cursor, o.base, o.possible_duplicates, o.resume_pending),
+            (0, 0, 1, false)
+        );
+        assert!(o.by_pkid.is_empty());
     }
 }

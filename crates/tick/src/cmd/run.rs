@@ -84,6 +84,14 @@ pub(crate) struct Args {
     /// QoS 1/2 alerts kept per broker while it is unreachable before new ones are refused
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     mqtt_outbox: usize,
+    /// At end of input, emit every partial window (Kapacitor never does; for replaying a
+    /// finished file)
+    #[arg(long)]
+    flush_windows: bool,
+    /// What drives deadman's clock: `points` (each point's time, the default, for replays) or
+    /// `wall` (the system clock, for live streams)
+    #[arg(long, value_enum, default_value_t = Clock::Points)]
+    clock: Clock,
     // --- HTTP ingest and httpOut (src/http.rs) ---
     /// Also take line protocol over HTTP as kapacitord does (POST /write, /kapacitor/v1/write;
     /// GET /kapacitor/v1/tasks/<task>/<httpOut name>). ADDR defaults to [http] bind-address of
@@ -99,6 +107,15 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DIR")]
     http_out: Option<PathBuf>,
     // --- end HTTP ingest ---
+}
+
+/// What advances time for `|deadman()` (spec §4.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Clock {
+    /// Each input point's timestamp, before the point is processed.
+    Points,
+    /// The system clock, checked ten times a second.
+    Wall,
 }
 
 /// Parses `500ms`, `30s`, `2m`, `1h` (a plain number is seconds).
@@ -253,7 +270,8 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
             db: args.db.clone(),
             rp: args.rp.clone(),
         },
-    );
+    )
+    .with_point_clock(args.clock == Clock::Points);
     let mut topic_handlers: Vec<Option<usize>> = Vec::new();
     for spec in &file_specs {
         let matcher = match &spec.match_src {
@@ -322,6 +340,12 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     };
     // --- end HTTP ingest ---
     let stop = Arc::new(AtomicBool::new(false));
+    let flush_windows = args.flush_windows;
+    let wall_clock = args.clock == Clock::Wall;
+    if wall_clock && args.http.is_some() {
+        report::stderr("error: --clock wall cannot be combined with --http yet\n");
+        return Ok(ExitCode::from(2));
+    }
     let dispatcher = Arc::new(Mutex::new(Some(dispatcher)));
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     let pipeline_thread = {
@@ -345,6 +369,15 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                         });
                         Ok(Counters { rejected: 0 })
                     }
+                    None if wall_clock => run_pipeline_wall_clock(
+                        input,
+                        precision,
+                        &mut pipeline,
+                        &alert_handlers,
+                        &topic_handlers,
+                        &dispatcher,
+                        &stop,
+                    ),
                     None => run_pipeline(
                         input,
                         precision,
@@ -355,6 +388,19 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                         &stop,
                     ),
                 };
+                if flush_windows {
+                    let mut deliveries = Vec::new();
+                    pipeline.flush(&mut deliveries);
+                    let mut log_text = String::new();
+                    deliver(
+                        &mut pipeline,
+                        &mut deliveries,
+                        &alert_handlers,
+                        &topic_handlers,
+                        &dispatcher,
+                        &mut log_text,
+                    );
+                }
                 let _ = done_tx.send(());
                 (pipeline, result)
             })
@@ -546,6 +592,71 @@ fn run_pipeline(
         ControlFlow::Continue(())
     })?;
     Ok(counters)
+}
+
+/// [`run_pipeline`] with `--clock wall`: a reader thread parses the input, and the pipeline
+/// thread advances the tasks' clocks (deadman) to the system time at least ten times a
+/// second, also while no input arrives.
+fn run_pipeline_wall_clock(
+    input: Box<dyn Read + Send>,
+    precision: Precision,
+    pipeline: &mut Pipeline,
+    alert_handlers: &HashMap<(Arc<str>, Arc<str>, usize), usize>,
+    topic_handlers: &[Option<usize>],
+    dispatcher: &Mutex<Option<Dispatcher>>,
+    stop: &AtomicBool,
+) -> std::io::Result<Counters> {
+    use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+    type Item = Result<tick_lineproto::Point<'static>, tick_lineproto::LineError>;
+    let (tx, rx) = sync_channel::<Item>(4096);
+    let reader = std::thread::Builder::new()
+        .name("tick-reader".into())
+        .spawn(move || {
+            Reader::new(input)
+                .with_precision(precision)
+                .for_each(|_, result| {
+                    let item = result.map(|p| p.clone().into_owned());
+                    match tx.send(item) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(_) => ControlFlow::Break(()),
+                    }
+                })
+                .map(|_| ())
+        })?;
+    let mut counters = Counters { rejected: 0 };
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut log_text = String::new();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(Ok(point)) => pipeline.push(&point, &mut deliveries),
+            Ok(Err(err)) => {
+                counters.rejected += 1;
+                report::stderr(&format!("{err}\n"));
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        pipeline.advance_clock(now, &mut deliveries);
+        deliver(
+            pipeline,
+            &mut deliveries,
+            alert_handlers,
+            topic_handlers,
+            dispatcher,
+            &mut log_text,
+        );
+    }
+    drop(rx);
+    match reader.join() {
+        Ok(result) => result.map(|()| counters),
+        Err(_) => Err(std::io::Error::other("the input reader failed")),
+    }
 }
 
 /// After one point: prints the `|log()` lines it produced and hands its deliveries to the
