@@ -64,3 +64,35 @@ fn strict_makes_a_rejected_line_exit_1() {
         out.stderr
     );
 }
+
+const WINDOW_SCRIPT: &str = "stream\n    |from()\n        .measurement('cpu')\n    |window()\n        .period(10s)\n        .every(10s)\n    |count('v')\n    |alert()\n        .crit(lambda: TRUE)\n        .message('{{ index .Fields \"count\" }} at {{ .Time }}')\n        .details('')\n        .log('/dev/stdout')\n";
+
+fn messages(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["message"].as_str().expect("message").to_string())
+        .collect()
+}
+
+#[test]
+fn a_partial_window_is_not_emitted_at_end_of_input_as_in_kapacitor() {
+    let case = Case::new();
+    let path = case.file("w.tick", WINDOW_SCRIPT);
+    let out = case.args(["run", path.as_str()]).stdin("cpu v=1 1000000000\ncpu v=2 2000000000\ncpu v=3 3000000000\n").run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn flush_windows_emits_the_partial_window_at_its_end_time() {
+    let case = Case::new();
+    let path = case.file("w.tick", WINDOW_SCRIPT);
+    let out = case
+        .args(["run", path.as_str(), "--flush-windows"])
+        .stdin("cpu v=1 1000000000\ncpu v=2 2000000000\ncpu v=3 3000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // spec §4.5: the first point at 1 s sets the next emit time to 1 s + every = 11 s; the
+    // flushed window [1 s, 11 s) holds the three points and carries tmax = 11 s.
+    assert_eq!(messages(&out.stdout), ["3 at 1970-01-01 00:00:11 +0000 UTC"]);
+}

@@ -486,6 +486,8 @@ impl Config {
                         message: "mqtt must be a list of [[mqtt]] sections".to_owned(),
                     });
                 }
+                // `tick run --http` reads [http] and default-retention-policy itself.
+                ("http", Value::Table(_)) | ("default-retention-policy", _) => {}
                 (k, Value::Table(_)) => {
                     warnings.push(format!("section [{k}] is not used by tick; ignored"))
                 }

@@ -266,14 +266,13 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
             "section [[influxdb]] is not used by tick; ignored",
             "section [config-override] is not used by tick; ignored",
             "section [deadman] is not used by tick; ignored",
-            "section [http] is not used by tick; ignored",
             "section [load] is not used by tick; ignored",
             "section [logging] is not used by tick; ignored",
             "section [replay] is not used by tick; ignored",
             "section [smtp] is not used by tick; ignored",
             "section [storage] is not used by tick; ignored",
-            "top-level settings data_dir, default-retention-policy, hostname, \
-             skip-config-overrides are not used by tick; ignored",
+            "top-level settings data_dir, hostname, skip-config-overrides are not used by \
+             tick; ignored",
         ]
     );
 }
