@@ -28,16 +28,7 @@ fn bad_lines_are_reported_with_their_number_and_the_good_lines_still_alert() {
         .stdin("cpu v=20 1000000000\ncpu v= 2000000000\ncpu,host=a v=30 3000000000\ncpu v=1u2 4000000000\ncpu v=5 5000000000\n")
         .run();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    let messages: Vec<String> = out
-        .stdout
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("json")["message"]
-                .as_str()
-                .expect("message")
-                .to_string()
-        })
-        .collect();
+    let messages = messages(&out.stdout);
     assert_eq!(messages, ["CRITICAL 20", "CRITICAL 30", "OK 5"]);
     assert_eq!(
         out.stderr,
@@ -70,7 +61,12 @@ const WINDOW_SCRIPT: &str = "stream\n    |from()\n        .measurement('cpu')\n 
 fn messages(stdout: &str) -> Vec<String> {
     stdout
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["message"].as_str().expect("message").to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["message"]
+                .as_str()
+                .expect("message")
+                .to_string()
+        })
         .collect()
 }
 
@@ -78,7 +74,10 @@ fn messages(stdout: &str) -> Vec<String> {
 fn a_partial_window_is_not_emitted_at_end_of_input_as_in_kapacitor() {
     let case = Case::new();
     let path = case.file("w.tick", WINDOW_SCRIPT);
-    let out = case.args(["run", path.as_str()]).stdin("cpu v=1 1000000000\ncpu v=2 2000000000\ncpu v=3 3000000000\n").run();
+    let out = case
+        .args(["run", path.as_str()])
+        .stdin("cpu v=1 1000000000\ncpu v=2 2000000000\ncpu v=3 3000000000\n")
+        .run();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     assert_eq!(out.stdout, "");
 }
@@ -94,5 +93,8 @@ fn flush_windows_emits_the_partial_window_at_its_end_time() {
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     // spec §4.5: the first point at 1 s sets the next emit time to 1 s + every = 11 s; the
     // flushed window [1 s, 11 s) holds the three points and carries tmax = 11 s.
-    assert_eq!(messages(&out.stdout), ["3 at 1970-01-01 00:00:11 +0000 UTC"]);
+    assert_eq!(
+        messages(&out.stdout),
+        ["3 at 1970-01-01 00:00:11 +0000 UTC"]
+    );
 }
