@@ -179,6 +179,9 @@ impl Dispatcher {
                             tracing::error!(handler = %label, kind, event = %event.state.id, "{error}");
                         }
                     }
+                    if rx.is_empty() {
+                        handler.idle();
+                    }
                 }
             })
         };
@@ -282,9 +285,14 @@ impl Dispatcher {
 
 impl Queue {
     fn dropped(&self, event: &Event, reason: &str) -> bool {
-        self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(handler = %self.label, %reason,
-            "failed to deliver event {:?} to handler {}", event.state.id, self.kind);
+        let dropped = self.counters.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        // Every drop is counted; only the 1st, 2nd, 4th, 8th, ... is logged, so that a
+        // handler that cannot keep up does not flood stderr with one line per event.
+        if dropped.is_power_of_two() {
+            tracing::error!(handler = %self.label, %reason, dropped,
+                "failed to deliver event {:?} to handler {} ({dropped} dropped so far; logged again at {})",
+                event.state.id, self.kind, dropped * 2);
+        }
         false
     }
 

@@ -52,10 +52,12 @@ impl Options {
 }
 
 /// A validated log handler.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct LogHandler {
     path: String,
     mode: u32,
+    /// Open while events keep coming; closed whenever the queue runs empty (see `idle`).
+    file: Option<std::fs::File>,
 }
 
 impl LogHandler {
@@ -74,6 +76,7 @@ impl LogHandler {
         Ok(LogHandler {
             path: options.path,
             mode: mode & 0o777,
+            file: None,
         })
     }
 
@@ -83,27 +86,43 @@ impl LogHandler {
     }
 
     /// Appends the event's JSON line. Nothing is written when the event cannot be encoded.
+    ///
+    /// Kapacitor opens and closes the file for every event; we keep it open while events are
+    /// queued and close it as soon as the queue runs empty ([`LogHandler::idle`]), which writes
+    /// the same bytes, keeps up with bursts, and still lets log rotation take effect between
+    /// bursts.
     pub async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
-        use tokio::io::AsyncWriteExt;
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
         let line = alert_json(event)?;
-        let mut file = tokio::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(self.mode)
-            .open(&self.path)
-            .await
-            .map_err(|source| HandlerError::LogOpen {
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => {
+                let file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .mode(self.mode)
+                    .open(&self.path)
+                    .map_err(|source| HandlerError::LogOpen {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+                self.file.insert(file)
+            }
+        };
+        let written = file.write_all(line.as_bytes());
+        written.map_err(|source| {
+            self.file = None;
+            HandlerError::LogWrite {
                 path: self.path.clone(),
                 source,
-            })?;
-        let write = async {
-            file.write_all(line.as_bytes()).await?;
-            file.flush().await
-        };
-        write.await.map_err(|source| HandlerError::LogWrite {
-            path: self.path.clone(),
-            source,
+            }
         })
+    }
+
+    /// The queue is empty: close the file until the next event.
+    pub fn idle(&mut self) {
+        self.file = None;
     }
 }
 

@@ -160,6 +160,14 @@ impl Handler {
             Handler::Mqtt(h) => h.handle(event).await,
         }
     }
+
+    /// Called when the handler's queue has run empty: a handler may release what it keeps
+    /// open between events of a burst (the log handler closes its file).
+    pub fn idle(&mut self) {
+        if let Handler::Log(h) = self {
+            h.idle();
+        }
+    }
 }
 
 /// Checks a script's handler use without building anything that does IO, for `tick check`

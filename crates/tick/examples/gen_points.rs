@@ -1,7 +1,7 @@
 //! Deterministic line-protocol generator for the end-to-end benchmarks:
 //! `gen_points POINTS GROUPS` writes POINTS `cpu` lines spread round-robin over GROUPS hosts,
-//! one second apart per host, with `usage_idle` values that cross 10 now and then, so alert
-//! pipelines change state. Never commit big inputs: generate them.
+//! one second apart per host, with `usage_idle` below 10 for about 2% of the points, so alert
+//! pipelines change state now and then. Never commit big inputs: generate them.
 
 #![allow(clippy::print_stderr)]
 
@@ -28,7 +28,12 @@ fn main() -> std::io::Result<()> {
         x ^= x >> 7;
         x ^= x << 17;
         let host = i % groups;
-        let idle = (x % 1000) as f64 / 10.0;
+        // About 2% of points dip below 10 (CRITICAL for the canonical alert).
+        let idle = if x % 50 == 0 {
+            ((x >> 8) % 100) as f64 / 10.0
+        } else {
+            10.0 + ((x >> 8) % 900) as f64 / 10.0
+        };
         let t = start + (i / groups) as i64 * 1_000_000_000 + host as i64;
         writeln!(
             w,
