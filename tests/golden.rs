@@ -9,12 +9,20 @@ fn every_golden_case_in_tickscripts_passes() {
     let out = Case::new()
         .args(["test", dir.to_str().expect("path")])
         .run();
-    let cases = std::fs::read_dir(&dir)
+    let names: Vec<String> = std::fs::read_dir(&dir)
         .expect("tickscripts")
-        .filter(|e| {
-            e.as_ref()
-                .map(|e| e.file_name().to_string_lossy().ends_with(".expected.jsonl"))
-                .unwrap_or(false)
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    // A case: NAME.tick with NAME.lp and NAME.expected.jsonl or NAME.<endpoint>.expected.json.
+    let cases = names
+        .iter()
+        .filter_map(|n| n.strip_suffix(".tick"))
+        .filter(|stem| {
+            names.contains(&format!("{stem}.lp"))
+                && names.iter().any(|n| {
+                    n == &format!("{stem}.expected.jsonl")
+                        || (n.starts_with(&format!("{stem}.")) && n.ends_with(".expected.json"))
+                })
         })
         .count();
     assert!(
@@ -87,4 +95,29 @@ fn tick_test_update_writes_the_events_it_produced() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let written = std::fs::read_to_string(expected_path).expect("written");
     assert_eq!(written, format!("{CRITICAL}\n{RECOVERY}\n"));
+}
+
+#[test]
+fn tick_test_compares_an_http_out_endpoint_with_its_expected_json() {
+    let case = Case::new();
+    let script = case.file(
+        "w.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |window()\n        .period(10s)\n        .every(10s)\n    |count('v')\n    |httpOut('c')\n",
+    );
+    case.file(
+        "w.lp",
+        "cpu v=1 1000000000\ncpu v=2 2000000000\ncpu v=3 12000000000\n",
+    );
+    // spec §4.5/§4.6: the window [1 s, 11 s) closes at 12 s with 2 points; count is an int.
+    let right = r#"{"series":[{"name":"cpu","columns":["time","count"],"values":[["1970-01-01T00:00:11Z",2]]}]}"#;
+    let wrong = right.replace(",2]", ",3]");
+    case.file("w.c.expected.json", &format!("{wrong}\n"));
+    let out = case.args(["test", script.as_str()]).run();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("  httpOut('c'):\n    - {wrong}\n    + {right}\n")),
+        "{}",
+        out.stdout
+    );
 }

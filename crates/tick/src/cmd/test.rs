@@ -16,11 +16,14 @@ use crate::script;
 #[command(
     about = "Run golden cases: NAME.tick over NAME.lp, compared with NAME.expected.jsonl",
     long_about = "Run golden cases offline: each NAME.tick is run over the points in NAME.lp \
+        (deadman's clock follows the points' time) \
         (line protocol, nanosecond timestamps unless --precision), and the alert events it \
         produces are compared line by line with NAME.expected.jsonl — the JSON lines \
         Kapacitor's .log() handler writes for each event (every alert node is observed as if \
         it had one log handler). Handlers named in the script are not run. As in Kapacitor, an \
-        alert node with neither a handler nor a .topic() emits no events.\n\n\
+        alert node with neither a handler nor a .topic() emits no events. Each \
+        |httpOut('NAME') endpoint is compared with CASE.NAME.expected.json when that file \
+        exists, so window and aggregate scripts can be tested without an alert.\n\n\
         Exit status: 0 all cases pass; 1 a case differs; 2 a script is invalid.",
     after_help = "Examples:\n  tick test tickscripts/\n  tick test cpu_alert.tick --update"
 )]
@@ -83,14 +86,16 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// Every `*.tick` under `path` (or `path` itself) that has a `.lp` beside it.
+/// Every `*.tick` under `path` (or `path` itself) that has a `.lp` beside it and at least one
+/// expectation: `NAME.expected.jsonl` (alert events) or `NAME.<endpoint>.expected.json`
+/// (an `|httpOut('<endpoint>')`).
 fn collect_cases(path: &Path, cases: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     if path.is_dir() {
         for entry in std::fs::read_dir(path)? {
             let p = entry?.path();
             if p.extension().is_some_and(|e| e == "tick")
                 && p.with_extension("lp").exists()
-                && p.with_extension("expected.jsonl").exists()
+                && (p.with_extension("expected.jsonl").exists() || !endpoint_files(&p)?.is_empty())
             {
                 cases.push(p);
             }
@@ -101,6 +106,34 @@ fn collect_cases(path: &Path, cases: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         anyhow::bail!("{}: no such file or directory", path.display());
     }
     Ok(())
+}
+
+/// The `NAME.<endpoint>.expected.json` files beside `case`, as (endpoint, path).
+fn endpoint_files(case: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let (Some(dir), Some(stem)) = (case.parent(), case.file_stem().and_then(|s| s.to_str())) else {
+        return Ok(Vec::new());
+    };
+    let prefix = format!("{stem}.");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    })? {
+        let p = entry?.path();
+        let Some(file) = p.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
+        if let Some(endpoint) = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".expected.json"))
+            .filter(|e| !e.is_empty() && !e.contains('.'))
+        {
+            found.push((endpoint.to_string(), p.clone()));
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 fn run_case(
@@ -114,23 +147,66 @@ fn run_case(
         return Ok(Outcome::Invalid(script::render_all(case, &src, &diags)));
     };
     let input = std::fs::read(case.with_extension("lp"))?;
-    let actual = events(task, &input, Precision::parse(&args.precision))?;
-    let expected_path = case.with_extension("expected.jsonl");
+    let run = run_points(task, &input, Precision::parse(&args.precision))?;
+    let events_path = case.with_extension("expected.jsonl");
+    let endpoint_paths = endpoint_files(case)?;
     if args.update {
-        std::fs::write(&expected_path, &actual)?;
+        if events_path.exists() || endpoint_paths.is_empty() {
+            std::fs::write(&events_path, &run.events)?;
+        }
+        let stem = case.with_extension("");
+        for (endpoint, body) in &run.endpoints {
+            std::fs::write(
+                format!("{}.{endpoint}.expected.json", stem.display()),
+                format!("{body}\n"),
+            )?;
+        }
         return Ok(Outcome::Pass);
     }
-    let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-    Ok(if expected == actual {
+    let mut report = String::new();
+    if events_path.exists() {
+        let expected = std::fs::read_to_string(&events_path)?;
+        if expected != run.events {
+            report.push_str(&diff(&expected, &run.events));
+        }
+    }
+    for (endpoint, path) in &endpoint_paths {
+        let expected = std::fs::read_to_string(path)?;
+        let expected = expected.trim_end_matches('\n');
+        let actual = run
+            .endpoints
+            .iter()
+            .find(|(name, _)| name == endpoint)
+            .map_or("(no such httpOut endpoint)", |(_, body)| body.as_str());
+        if expected != actual {
+            report.push_str(&format!(
+                "  httpOut('{endpoint}'):\n    - {expected}\n    + {actual}\n"
+            ));
+        }
+    }
+    Ok(if report.is_empty() {
         Outcome::Pass
     } else {
-        Outcome::Fail(diff(&expected, &actual))
+        Outcome::Fail(report)
     })
 }
 
-/// Runs the points and returns the events as JSON lines.
-fn events(task: tick_engine::Task, input: &[u8], precision: Precision) -> anyhow::Result<String> {
-    let mut pipeline = Pipeline::new(vec![task], &Origin::default()).observing_alerts();
+/// What a case produced: the alert events as JSON lines, and each `|httpOut` endpoint's final
+/// content as Kapacitor serves it.
+struct CaseRun {
+    events: String,
+    endpoints: Vec<(String, String)>,
+}
+
+/// Runs the points through the task.
+fn run_points(
+    task: tick_engine::Task,
+    input: &[u8],
+    precision: Precision,
+) -> anyhow::Result<CaseRun> {
+    let mut pipeline = Pipeline::new(vec![task], &Origin::default())
+        .observing_alerts()
+        .with_point_clock(true);
     let mut deliveries: Vec<Delivery> = Vec::new();
     let mut out = String::new();
     let mut errors = String::new();
@@ -157,7 +233,18 @@ fn events(task: tick_engine::Task, input: &[u8], precision: Precision) -> anyhow
     if !errors.is_empty() {
         report::stderr(&errors);
     }
-    Ok(out)
+    let mut endpoints = Vec::new();
+    for task in pipeline.tasks() {
+        for (name, rows) in task.http_out() {
+            let body = crate::http::series_json(&rows)
+                .map_err(|e| anyhow::anyhow!("httpOut {name:?}: {e}"))?;
+            endpoints.push((name, body));
+        }
+    }
+    Ok(CaseRun {
+        events: out,
+        endpoints,
+    })
 }
 
 /// A line-by-line diff: `-` expected, `+` actual, with line numbers.
