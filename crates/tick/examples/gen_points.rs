@@ -29,7 +29,7 @@ fn main() -> std::io::Result<()> {
         x ^= x << 17;
         let host = i % groups;
         // About 2% of points dip below 10 (CRITICAL for the canonical alert).
-        let idle = if x % 50 == 0 {
+        let idle = if x.is_multiple_of(50) {
             ((x >> 8) % 100) as f64 / 10.0
         } else {
             10.0 + ((x >> 8) % 900) as f64 / 10.0
