@@ -34,10 +34,6 @@ impl Default for DispatchOptions {
     }
 }
 
-/// A `match` filter of a topic handler (spec §6.5), compiled by the caller. `Ok(false)` skips
-/// the event; `Err(reason)` skips it and logs `failed to evaluate match expression`.
-pub type MatchFilter = Box<dyn FnMut(&Event) -> Result<bool, String> + Send>;
-
 /// Counters of one handler, for `tick run --stats` and the drain report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandlerStats {
@@ -51,8 +47,6 @@ pub struct HandlerStats {
     pub failed: u64,
     /// Events refused at [`Dispatcher::send`] because the queue was full or closed.
     pub dropped: u64,
-    /// Events the `match` filter skipped (false or error).
-    pub skipped: u64,
     /// Events queued but never processed because the drain grace period ran out.
     pub abandoned: u64,
 }
@@ -81,7 +75,6 @@ struct Counters {
     delivered: AtomicU64,
     failed: AtomicU64,
     dropped: AtomicU64,
-    skipped: AtomicU64,
     abandoned: AtomicU64,
 }
 
@@ -123,51 +116,18 @@ impl Dispatcher {
         }
     }
 
-    /// Starts `handler` on its own task; returns the index [`Dispatcher::send`] takes.
-    pub fn add(&mut self, label: impl Into<String>, handler: Handler) -> usize {
-        self.start(label.into(), handler, None)
-    }
-
-    /// Like [`Dispatcher::add`], with a topic handler's `match` filter run before each event.
-    pub fn add_filtered(
-        &mut self,
-        label: impl Into<String>,
-        handler: Handler,
-        filter: MatchFilter,
-    ) -> usize {
-        self.start(label.into(), handler, Some(filter))
-    }
-
-    fn start(
-        &mut self,
-        label: String,
-        mut handler: Handler,
-        mut filter: Option<MatchFilter>,
-    ) -> usize {
+    /// Starts `handler` on its own task; returns the index [`Dispatcher::send`] takes. Topic
+    /// handlers' `match` expressions are evaluated before this, by the engine's topics.
+    pub fn add(&mut self, label: impl Into<String>, mut handler: Handler) -> usize {
         let (tx, mut rx) = mpsc::channel::<Arc<Event>>(self.options.queue_capacity.max(1));
         let counters = Arc::new(Counters::default());
-        let label: Arc<str> = Arc::from(label);
+        let label: Arc<str> = Arc::from(label.into());
         let kind = handler.kind();
         let task = {
             let counters = Arc::clone(&counters);
             let label = Arc::clone(&label);
             self.runtime.spawn(async move {
                 while let Some(event) = rx.recv().await {
-                    if let Some(filter) = filter.as_mut() {
-                        match filter(&event) {
-                            Ok(true) => {}
-                            Ok(false) => {
-                                counters.skipped.fetch_add(1, Ordering::Relaxed);
-                                continue;
-                            }
-                            Err(reason) => {
-                                tracing::error!(handler = %label, event = %event.state.id, %reason,
-                                    "failed to evaluate match expression");
-                                counters.skipped.fetch_add(1, Ordering::Relaxed);
-                                continue;
-                            }
-                        }
-                    }
                     match handler.handle(&event).await {
                         Ok(()) => {
                             counters.delivered.fetch_add(1, Ordering::Relaxed);
@@ -265,9 +225,7 @@ impl Dispatcher {
             };
             if !finished {
                 let c = &queue.counters;
-                let done = c.delivered.load(Ordering::Relaxed)
-                    + c.failed.load(Ordering::Relaxed)
-                    + c.skipped.load(Ordering::Relaxed);
+                let done = c.delivered.load(Ordering::Relaxed) + c.failed.load(Ordering::Relaxed);
                 let left = c.accepted.load(Ordering::Relaxed).saturating_sub(done);
                 c.abandoned.fetch_add(left, Ordering::Relaxed);
                 if left > 0 {
@@ -304,7 +262,6 @@ impl Queue {
             delivered: c.delivered.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
             dropped: c.dropped.load(Ordering::Relaxed),
-            skipped: c.skipped.load(Ordering::Relaxed),
             abandoned: c.abandoned.load(Ordering::Relaxed),
         }
     }

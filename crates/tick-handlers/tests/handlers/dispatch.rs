@@ -200,28 +200,3 @@ async fn drain_gives_up_after_the_grace_period_and_counts_what_was_left() {
     assert!(!d.send(i, Arc::new(numbered_event(9))));
     assert_eq!(d.stats()[0].dropped, 1);
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_match_filter_skips_events_it_rejects_or_cannot_evaluate() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("matched.log");
-    let mut d = Dispatcher::new(Handle::current(), DispatchOptions::default());
-    let i = d.add_filtered(
-        "filtered",
-        log_to(&path),
-        Box::new(|e| match e.state.id.as_str() {
-            "e1" => Ok(false),
-            "e2" => Err("no tag exists for dc".to_string()),
-            _ => Ok(true),
-        }),
-    );
-    for n in 0..4 {
-        d.send(i, Arc::new(numbered_event(n)));
-    }
-    let report = d.drain(Duration::from_secs(20)).await;
-    assert_eq!(ids_in(&path), ["e0", "e3"]);
-    assert_eq!(
-        (report.handlers[0].delivered, report.handlers[0].skipped),
-        (2, 2)
-    );
-}

@@ -447,8 +447,8 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         if args.stats {
             for h in &report.handlers {
                 stats_text.push_str(&format!(
-                    "handler {} ({}): delivered={} failed={} dropped={} skipped={} abandoned={}\n",
-                    h.label, h.kind, h.delivered, h.failed, h.dropped, h.skipped, h.abandoned
+                    "handler {} ({}): delivered={} failed={} dropped={} abandoned={}\n",
+                    h.label, h.kind, h.delivered, h.failed, h.dropped, h.abandoned
                 ));
             }
         }
