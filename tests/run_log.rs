@@ -98,3 +98,61 @@ fn flush_windows_emits_the_partial_window_at_its_end_time() {
         ["3 at 1970-01-01 00:00:11 +0000 UTC"]
     );
 }
+
+#[test]
+fn topic_handler_file_with_a_match_expression_gets_only_matching_events() {
+    // spec §6.5 (verified with Kapacitor 1.5.7): grouped by host, warn > 70, crit > 80; with
+    // `changed() == TRUE AND "host" == 'serverA'` only serverA's CRITICAL, WARNING and OK pass.
+    let case = Case::new();
+    let script = case.file(
+        "cpu.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n        .groupBy('host')\n    |alert()\n        .warn(lambda: \"v\" > 70)\n        .crit(lambda: \"v\" > 80)\n        .topic('cpu')\n",
+    );
+    let log = case.path("matched.log");
+    let handler = case.file(
+        "handler.yaml",
+        &format!(
+            "topic: cpu\nid: log-cpu\nkind: log\nmatch: changed() == TRUE AND \"host\" == 'serverA'\noptions:\n  path: {log}\n"
+        ),
+    );
+    let case = case.args(["run", script.as_str(), "--handler", handler.as_str()]).stdin(
+        "cpu,host=serverA v=85 1000000000\ncpu,host=serverB v=85 2000000000\ncpu,host=serverA v=90 3000000000\n\
+         cpu,host=serverA v=75 4000000000\ncpu,host=serverA v=50 5000000000\ncpu,host=serverB v=50 6000000000\n",
+    );
+    let out = case.run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let written = std::fs::read_to_string(&log).expect("log file");
+    let events: Vec<(String, String)> = written
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            (
+                v["id"].as_str().expect("id").to_string(),
+                v["level"].as_str().expect("level").to_string(),
+            )
+        })
+        .collect();
+    let a = |level: &str| ("cpu:host=serverA".to_string(), level.to_string());
+    assert_eq!(events, [a("CRITICAL"), a("WARNING"), a("OK")]);
+}
+
+#[test]
+fn a_bad_topic_handler_file_stops_the_start_with_file_and_reason() {
+    let case = Case::new();
+    let script = case.file(
+        "cpu.tick",
+        "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 80)\n        .topic('cpu')\n",
+    );
+    let handler = case.file("bad.yaml", "topic: cpu\nid: h1\nkind: nosuch\n");
+    let case = case
+        .args(["run", script.as_str(), "--handler", handler.as_str()])
+        .stdin("cpu v=90 1\n");
+    let out = case.run();
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    assert!(out.stderr.contains(&handler), "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("unsupported action kind \"nosuch\""),
+        "stderr: {}",
+        out.stderr
+    );
+}
