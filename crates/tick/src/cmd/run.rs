@@ -142,7 +142,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("invalid duration {s:?}: {e}"))
 }
 
-/// Parses `--tz`, or `TZ` from the environment, into lambda compile options.
+/// Parses `--tz` (default UTC, whatever the host zone) into lambda compile options.
 pub(crate) fn compile_options(tz: Option<&str>) -> anyhow::Result<tick_engine::CompileOptions> {
     let mut opts = tick_engine::CompileOptions::default();
     if let Some(zone) = tz {
