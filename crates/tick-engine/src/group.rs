@@ -2,7 +2,7 @@
 //! allocation-free in steady state. Owns the id text format; which nodes set dimensions is up to
 //! the nodes.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt as _, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 

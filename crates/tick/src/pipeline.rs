@@ -3,7 +3,7 @@
 //! task's alert emissions go through the topics into deliveries. Shared by `tick run` and
 //! `tick test`; owns no handler and does no IO.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use tick_engine::topics::{Delivery, Topics};
