@@ -1,5 +1,6 @@
-//! Go's text renderings that lambda results and messages depend on: `FormatFloat(x,'f',-1)`,
-//! `%v` of values, `time.Duration.String()`, influxql duration literals, `strconv.Quote`.
+//! Go's text renderings that lambda results and messages depend on: `%v` of values, influxql
+//! duration literals, `strconv.Quote`. Float and `time.Duration` formatting come from
+//! `tick_gotemplate::gofmt`, the one place that reproduces Go's number formatting.
 
 use chrono::TimeZone;
 
@@ -7,94 +8,23 @@ use crate::value::V;
 
 /// `strconv.FormatFloat(x, 'f', -1, 64)`: shortest round-trip digits, never an exponent.
 pub(crate) fn float_f(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".to_string()
-    } else if x == f64::INFINITY {
-        "+Inf".to_string()
-    } else if x == f64::NEG_INFINITY {
-        "-Inf".to_string()
-    } else {
-        // Rust's Display prints the shortest round-trip digits without an exponent.
-        format!("{x}")
-    }
+    let mut out = String::new();
+    tick_gotemplate::gofmt::write_decimal_float(&mut out, x);
+    out
 }
 
-/// Go's `%v` of a float64: `strconv` `'g'` with shortest digits, which switches to the
-/// exponent form when the decimal exponent is below -4 or at least 6 (`1e6` → `1e+06`).
+/// Go's `%v` of a float64 (`1e6` → `1e+06`), as templates print it.
 pub(crate) fn float_v(x: f64) -> String {
-    if !x.is_finite() {
-        return float_f(x);
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // `{:e}` gives the shortest digits: "-1.2345e6".
-    let e = format!("{x:e}");
-    let (mantissa, exp) = match e.split_once('e') {
-        Some((m, ex)) => (m, ex.parse::<i32>().unwrap_or(0)),
-        None => return e,
-    };
-    if !(-4..6).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.abs())
-    } else {
-        format!("{x}")
-    }
+    let mut out = String::new();
+    tick_gotemplate::gofmt::write_float(&mut out, x);
+    out
 }
 
 /// Go's `time.Duration.String()`: `1h0m0s`, `1.5s`, `500ms`, `0s`.
 pub(crate) fn duration_go(d: i64) -> String {
-    if d == 0 {
-        return "0s".into();
-    }
-    let neg = d < 0;
-    let u = d.unsigned_abs();
     let mut out = String::new();
-    if u < 1_000_000_000 {
-        // Sub-second: one unit with a fraction.
-        let (unit, scale) = if u < 1_000 {
-            ("ns", 1)
-        } else if u < 1_000_000 {
-            ("µs", 1_000)
-        } else {
-            ("ms", 1_000_000)
-        };
-        out.push_str(&frac(u, scale));
-        out.push_str(unit);
-    } else {
-        let h = u / 3_600_000_000_000;
-        let rem = u % 3_600_000_000_000;
-        let m = rem / 60_000_000_000;
-        let s_ns = rem % 60_000_000_000;
-        if h > 0 {
-            out.push_str(&format!("{h}h"));
-        }
-        if h > 0 || m > 0 {
-            out.push_str(&format!("{m}m"));
-        }
-        out.push_str(&frac(s_ns, 1_000_000_000));
-        out.push('s');
-    }
-    if neg { format!("-{out}") } else { out }
-}
-
-/// `v / scale` with the fraction's trailing zeros removed.
-fn frac(v: u64, scale: u64) -> String {
-    let int = v / scale;
-    let mut f = v % scale;
-    if f == 0 {
-        return int.to_string();
-    }
-    let mut width = scale.ilog10() as usize;
-    while f.is_multiple_of(10) {
-        f /= 10;
-        width -= 1;
-    }
-    format!("{int}.{f:0width$}")
+    tick_gotemplate::gofmt::write_duration(&mut out, d);
+    out
 }
 
 /// influxql `FormatDuration`: the largest unit that divides the value exactly.
@@ -157,10 +87,10 @@ pub(crate) fn time_v(ns: i64, tz: chrono_tz::Tz) -> String {
     let mut out = t.format("%Y-%m-%d %H:%M:%S").to_string();
     let sub = t.timestamp_subsec_nanos() as u64;
     if sub != 0 {
-        let f = frac(sub, 1_000_000_000);
-        if let Some(rest) = f.strip_prefix('0') {
-            out.push_str(rest);
-        }
+        // `.123` etc.: nine digits with the trailing zeros trimmed.
+        let digits = format!("{sub:09}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
     }
     out.push_str(&t.format(" %z %Z").to_string());
     out
