@@ -8,4 +8,5 @@ mod http;
 mod run_log;
 mod run_mqtt;
 mod run_mqtt_outage;
+mod run_publish;
 mod support;

@@ -1,9 +1,11 @@
 //! Topics, routing and inhibition (spec §5.8): what happens to an event after the alert node
 //! built it. Owns the inhibitor table, each topic's stored level per event id (which becomes
-//! `previousLevel`) and the fan-out to handler references, with topic-handler `match`
-//! filters. Owns no handler instance and no queue: deliveries are handed to `tick-handlers`.
+//! `previousLevel`), the fan-out to handler references with topic-handler `match` filters,
+//! and `kind: publish` topic handlers (spec §6.5), which collect the event again into other
+//! topics here, synchronously, with a guard against publish cycles. Owns no handler instance
+//! and no queue: deliveries are handed to `tick-handlers`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use tick_lambda::{Lambda, MatchEvent};
@@ -87,7 +89,17 @@ pub struct TopicStats {
     pub collected: u64,
     /// Events a topic handler skipped because its match expression was false or failed.
     pub unmatched: u64,
+    /// Events a publish handler collected into another topic, counted once per target topic
+    /// (each is also counted in `collected`).
+    pub republished: u64,
+    /// Republications not made because the event was going round a publish cycle or its
+    /// publish chain exceeded [`MAX_REPUBLISH`] collections.
+    pub publish_dropped: u64,
 }
+
+/// The most collections publish handlers may make for one alert event, over all hops: a bound
+/// on the work one event can cause (a chain of many fan-outs grows exponentially).
+pub const MAX_REPUBLISH: usize = 1000;
 
 /// A topic-handler file's handler (spec §6.5) as routing sees it.
 #[derive(Debug)]
@@ -95,6 +107,19 @@ struct TopicHandler {
     topic: Arc<str>,
     id: String,
     matcher: Option<(Lambda, tick_lambda::State)>,
+    /// `kind: publish`: the topics a matching event is collected into, in order. `None` for
+    /// every other kind, whose events become deliveries.
+    publish: Option<Vec<Arc<str>>>,
+    /// A publish cycle through this handler was already logged.
+    cycle_reported: bool,
+}
+
+/// An event a publish handler hands to `topic`. `path` holds the topics it went through,
+/// starting with the one the alert node collected it on.
+struct Hop {
+    topic: Arc<str>,
+    event: Event,
+    path: Vec<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -110,6 +135,10 @@ pub struct Topics {
     /// topic → event id → level of the last event stored under that id.
     states: HashMap<Arc<str>, HashMap<String, Level>>,
     handlers: Vec<TopicHandler>,
+    /// Whether any handler is a publish handler.
+    has_publish: bool,
+    /// The [`MAX_REPUBLISH`] limit was already logged.
+    limit_reported: bool,
     /// Only the active inhibitors.
     active: HashMap<InhibitorKey, Inhibitor>,
     stats: TopicStats,
@@ -130,24 +159,74 @@ impl Topics {
     /// replaces the earlier handler and keeps its index. Returns the index used in
     /// [`HandlerRef::Topic`].
     pub fn add_handler(&mut self, topic: &str, id: &str, matcher: Option<Lambda>) -> usize {
+        self.register(topic, id, matcher, None)
+    }
+
+    /// Registers a `kind: publish` topic handler (spec §6.5): every event collected on `topic`
+    /// that passes `matcher` is collected again into each of `targets`, in order, as
+    /// Kapacitor's publish handler does. The event keeps its data, its topic becomes the
+    /// target, and the target topic stores its level (its handlers see the target's
+    /// `previousLevel`; on a target that never stored the id, the one the event brought
+    /// along). No [`Delivery`] is ever made for this handler. Replaces a handler with the same
+    /// topic and id, like [`Topics::add_handler`], and returns its index.
+    ///
+    /// An event that would enter a topic a third time on one publish path is going round a
+    /// cycle for ever (from its second round on nothing it carries changes), so it is not
+    /// collected there: the first time per handler this is logged as an error.
+    pub fn add_publish_handler(
+        &mut self,
+        topic: &str,
+        id: &str,
+        matcher: Option<Lambda>,
+        targets: &[String],
+    ) -> usize {
+        let targets: Vec<Arc<str>> = targets.iter().map(|t| Arc::from(t.as_str())).collect();
+        self.register(topic, id, matcher, Some(targets))
+    }
+
+    fn register(
+        &mut self,
+        topic: &str,
+        id: &str,
+        matcher: Option<Lambda>,
+        publish: Option<Vec<Arc<str>>>,
+    ) -> usize {
         let matcher = matcher.map(|l| {
             let s = l.new_state();
             (l, s)
         });
-        if let Some(i) = self
+        let index = match self
             .handlers
             .iter()
             .position(|h| &*h.topic == topic && h.id == id)
         {
-            self.handlers[i].matcher = matcher;
-            return i;
-        }
-        self.handlers.push(TopicHandler {
-            topic: Arc::from(topic),
-            id: id.to_string(),
-            matcher,
-        });
-        self.handlers.len() - 1
+            Some(i) => {
+                let h = &mut self.handlers[i];
+                h.matcher = matcher;
+                h.publish = publish;
+                h.cycle_reported = false;
+                i
+            }
+            None => {
+                self.handlers.push(TopicHandler {
+                    topic: Arc::from(topic),
+                    id: id.to_string(),
+                    matcher,
+                    publish,
+                    cycle_reported: false,
+                });
+                self.handlers.len() - 1
+            }
+        };
+        self.has_publish = self.handlers.iter().any(|h| h.publish.is_some());
+        index
+    }
+
+    /// The target topics of the publish handler with `index`, or `None` when that handler
+    /// is not a publish handler (or does not exist).
+    pub fn publish_targets(&self, index: usize) -> Option<Vec<&str>> {
+        let targets = self.handlers.get(index)?.publish.as_ref()?;
+        Some(targets.iter().map(|t| &**t).collect())
     }
 
     pub fn stats(&self) -> TopicStats {
@@ -211,7 +290,7 @@ impl Topics {
             topic,
         } = alert;
         if handlers > 0 {
-            let ev = self.store(anonymous_topic, event.clone());
+            let ev = self.store(anonymous_topic.clone(), event.clone());
             for index in 0..handlers {
                 let handler = HandlerRef::Alert {
                     task: task.clone(),
@@ -223,55 +302,148 @@ impl Topics {
                     event: ev.clone(),
                 });
             }
+            // Topic-handler files may also subscribe to the anonymous topic.
+            if !self.handlers.is_empty() {
+                self.handle_collected(anonymous_topic, ev, out);
+            }
         }
         if let Some(name) = topic {
             let ev = self.store(name.clone(), event);
-            for (i, h) in self.handlers.iter_mut().enumerate() {
-                if h.topic != name {
-                    continue;
+            self.handle_collected(name, ev, out);
+        }
+    }
+
+    /// Hands an event just stored on `topic` to the topic's file handlers, then follows the
+    /// publish handlers breadth first: every topic an event is published to first hands it
+    /// to all its own handlers, in registration order.
+    fn handle_collected(&mut self, topic: Arc<str>, ev: Arc<Event>, out: &mut Vec<Delivery>) {
+        if !self.has_publish {
+            self.fan_out(&topic, &ev, &[], out, None);
+            return;
+        }
+        let mut pending: VecDeque<Hop> = VecDeque::new();
+        self.fan_out(&topic, &ev, &[], out, Some(&mut pending));
+        let mut collections = 0usize;
+        while let Some(hop) = pending.pop_front() {
+            if collections == MAX_REPUBLISH {
+                let dropped = 1 + pending.len() as u64;
+                self.stats.publish_dropped += dropped;
+                if !self.limit_reported {
+                    self.limit_reported = true;
+                    tracing::error!(
+                        event = hop.event.state.id.as_str(),
+                        topic = &*topic,
+                        limit = MAX_REPUBLISH,
+                        dropped,
+                        "publish handlers collected one event into more topics than the limit; the rest are dropped"
+                    );
                 }
-                if let Some((lambda, state)) = h.matcher.as_mut() {
-                    match lambda.eval_match(&*ev, state) {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            self.stats.unmatched += 1;
-                            continue;
-                        }
-                        Err(err) => {
-                            tracing::error!(
-                                topic = &*h.topic,
-                                handler = h.id.as_str(),
-                                %err,
-                                "failed to evaluate match expression"
-                            );
-                            self.stats.unmatched += 1;
-                            continue;
-                        }
-                    }
-                }
+                return;
+            }
+            collections += 1;
+            self.stats.republished += 1;
+            let Hop { topic, event, path } = hop;
+            let ev = self.store(topic.clone(), event);
+            self.fan_out(&topic, &ev, &path, out, Some(&mut pending));
+        }
+    }
+
+    /// One topic's file handlers for one event: a delivery for each matching handler, and for
+    /// each matching publish handler a [`Hop`] per target (only when `pending` is given).
+    /// `path` is the topics the event went through before `topic`.
+    fn fan_out(
+        &mut self,
+        topic: &Arc<str>,
+        ev: &Arc<Event>,
+        path: &[Arc<str>],
+        out: &mut Vec<Delivery>,
+        mut pending: Option<&mut VecDeque<Hop>>,
+    ) {
+        for (i, h) in self.handlers.iter_mut().enumerate() {
+            if h.topic != *topic || !passes(h, ev, &mut self.stats) {
+                continue;
+            }
+            let Some(targets) = &h.publish else {
                 out.push(Delivery {
                     handler: HandlerRef::Topic(i),
                     event: ev.clone(),
+                });
+                continue;
+            };
+            let Some(pending) = pending.as_deref_mut() else {
+                continue;
+            };
+            let mut next_path = Vec::with_capacity(path.len() + 1);
+            next_path.extend_from_slice(path);
+            next_path.push(topic.clone());
+            for target in targets {
+                let seen = next_path.iter().filter(|t| **t == *target).count();
+                if seen >= 2 {
+                    self.stats.publish_dropped += 1;
+                    if !h.cycle_reported {
+                        h.cycle_reported = true;
+                        let mut route: Vec<&str> = next_path.iter().map(|t| &**t).collect();
+                        route.push(target);
+                        tracing::error!(
+                            topic = &*h.topic,
+                            handler = h.id.as_str(),
+                            event = ev.state.id.as_str(),
+                            path = route.join(" -> ").as_str(),
+                            "publish cycle: the event would enter topic {:?} a third time and go round for ever; it is not published there",
+                            &**target
+                        );
+                    }
+                    continue;
+                }
+                pending.push_back(Hop {
+                    topic: target.clone(),
+                    event: (**ev).clone(),
+                    path: next_path.clone(),
                 });
             }
         }
     }
 
-    /// Stores the event's level under its id; the previous stored level becomes
-    /// `previous_level` (OK when there was none).
+    /// Stores the event's level under its id on `topic` and sets the event's topic. The level
+    /// stored before becomes `previous_level`; when the topic never stored this id, the
+    /// event's own `previous_level` stays (OK from an alert node; the source topic's from a
+    /// publish handler, as in Kapacitor).
     fn store(&mut self, topic: Arc<str>, mut event: Event) -> Arc<Event> {
         self.stats.collected += 1;
         let states = self.states.entry(topic.clone()).or_default();
-        let previous = match states.get_mut(event.state.id.as_str()) {
-            Some(l) => std::mem::replace(l, event.state.level),
+        match states.get_mut(event.state.id.as_str()) {
+            Some(l) => event.previous_level = std::mem::replace(l, event.state.level),
             None => {
                 states.insert(event.state.id.clone(), event.state.level);
-                Level::Ok
             }
-        };
+        }
         event.topic = topic;
-        event.previous_level = previous;
         Arc::new(event)
+    }
+}
+
+/// Whether a topic handler takes the event: no `match`, or a `match` that is true. A false
+/// or failing match is counted in `unmatched`; a failure is also logged.
+fn passes(h: &mut TopicHandler, ev: &Event, stats: &mut TopicStats) -> bool {
+    let Some((lambda, state)) = h.matcher.as_mut() else {
+        return true;
+    };
+    match lambda.eval_match(ev, state) {
+        Ok(true) => true,
+        Ok(false) => {
+            stats.unmatched += 1;
+            false
+        }
+        Err(err) => {
+            tracing::error!(
+                topic = &*h.topic,
+                handler = h.id.as_str(),
+                %err,
+                "failed to evaluate match expression"
+            );
+            stats.unmatched += 1;
+            false
+        }
     }
 }
 
@@ -578,5 +750,259 @@ mod match_tests {
         t.collect(emit("a", Level::Critical), &mut out);
         assert!(out.is_empty());
         assert_eq!(t.stats().unmatched, 1);
+    }
+}
+
+#[cfg(test)]
+mod publish_tests {
+    use super::*;
+    use crate::event::{EventData, EventState};
+    use Level::{Critical as C, Ok as O};
+
+    fn compile(expr: &str) -> Lambda {
+        let (e, diags) = tick_syntax::parse_expr(expr);
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+        Lambda::compile_match(&e.unwrap(), &tick_lambda::CompileOptions::default()).unwrap()
+    }
+
+    /// An event of alert node `alert2` of task `t` with only `.topic(topic)`.
+    fn emit(level: Level, topic: &str) -> Emission {
+        Emission::Event(Box::new(AlertEvent {
+            event: Event {
+                topic: Arc::from(""),
+                state: EventState {
+                    id: "cpu:nil".into(),
+                    message: format!("cpu:nil is {}", level.as_str()),
+                    details: String::new(),
+                    time: 0,
+                    duration: 0,
+                    level,
+                },
+                data: EventData {
+                    name: "cpu".into(),
+                    task_name: "t".into(),
+                    category: String::new(),
+                    group: String::new(),
+                    tags: vec![],
+                    fields: vec![],
+                    recoverable: true,
+                    result: None,
+                },
+                previous_level: Level::Ok,
+            },
+            task: Arc::from("t"),
+            node: Arc::from("alert2"),
+            handlers: 0,
+            anonymous_topic: Arc::from("main:t:alert2"),
+            topic: Some(Arc::from(topic)),
+        }))
+    }
+
+    /// (handler index, event topic, level, previous level) of each delivery.
+    fn seen(out: &[Delivery]) -> Vec<(usize, String, Level, Level)> {
+        out.iter()
+            .map(|d| {
+                let HandlerRef::Topic(i) = d.handler else {
+                    panic!("not a topic handler: {:?}", d.handler)
+                };
+                (
+                    i,
+                    d.event.topic.to_string(),
+                    d.event.state.level,
+                    d.event.previous_level,
+                )
+            })
+            .collect()
+    }
+
+    fn targets(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_publish_handler_collects_the_event_into_each_target_topic_in_order() {
+        let mut t = Topics::new();
+        let fwd = t.add_publish_handler("cpu", "fwd", None, &targets(&["ops", "audit"]));
+        let ops = t.add_handler("ops", "log-ops", None);
+        let audit = t.add_handler("audit", "log-audit", None);
+        let mut out = Vec::new();
+        t.collect(emit(C, "cpu"), &mut out);
+        t.collect(emit(O, "cpu"), &mut out);
+        // No delivery for the publish handler itself; each target's handler gets the event
+        // with the target as its topic and the target's previous level.
+        assert_eq!(
+            seen(&out),
+            vec![
+                (ops, "ops".into(), C, O),
+                (audit, "audit".into(), C, O),
+                (ops, "ops".into(), O, C),
+                (audit, "audit".into(), O, C),
+            ]
+        );
+        assert_eq!(t.stored_level("ops", "cpu:nil"), Some(O));
+        assert_eq!(t.stored_level("audit", "cpu:nil"), Some(O));
+        assert_eq!(t.publish_targets(fwd), Some(vec!["ops", "audit"]));
+        assert_eq!(t.publish_targets(ops), None);
+        let stats = t.stats();
+        assert_eq!((stats.collected, stats.republished), (6, 4));
+        assert_eq!(stats.publish_dropped, 0);
+    }
+
+    #[test]
+    fn a_target_that_never_stored_the_id_keeps_the_previous_level_the_event_brought() {
+        // Kapacitor's topic only replaces the event's previous state when it has one stored.
+        let mut t = Topics::new();
+        t.add_publish_handler(
+            "cpu",
+            "fwd-ok",
+            Some(compile("level() == OK")),
+            &targets(&["ops"]),
+        );
+        let ops = t.add_handler("ops", "log-ops", None);
+        let mut out = Vec::new();
+        t.collect(emit(C, "cpu"), &mut out);
+        t.collect(emit(O, "cpu"), &mut out);
+        assert_eq!(seen(&out), vec![(ops, "ops".into(), O, C)]);
+        assert_eq!(t.stats().unmatched, 1);
+    }
+
+    #[test]
+    fn a_publish_match_sees_the_source_topic_and_filters_republication() {
+        let mut t = Topics::new();
+        t.add_publish_handler("cpu", "fwd", Some(compile("changed()")), &targets(&["ops"]));
+        let ops = t.add_handler("ops", "log-ops", None);
+        let mut out = Vec::new();
+        for level in [C, C, O] {
+            t.collect(emit(level, "cpu"), &mut out);
+        }
+        assert_eq!(
+            seen(&out),
+            vec![(ops, "ops".into(), C, O), (ops, "ops".into(), O, C)]
+        );
+    }
+
+    #[test]
+    fn an_endless_publish_cycle_stops_when_the_event_would_enter_a_topic_a_third_time() {
+        let mut t = Topics::new();
+        let cpu = t.add_handler("cpu", "log-cpu", None);
+        t.add_publish_handler("cpu", "to-ops", None, &targets(&["ops"]));
+        let ops = t.add_handler("ops", "log-ops", None);
+        t.add_publish_handler("ops", "to-cpu", None, &targets(&["cpu"]));
+        let mut out = Vec::new();
+        t.collect(emit(C, "cpu"), &mut out);
+        assert_eq!(
+            seen(&out),
+            vec![
+                (cpu, "cpu".into(), C, O),
+                (ops, "ops".into(), C, O),
+                (cpu, "cpu".into(), C, C),
+                (ops, "ops".into(), C, C),
+            ]
+        );
+        assert_eq!(t.stats().publish_dropped, 1);
+        out.clear();
+        t.collect(emit(O, "cpu"), &mut out);
+        assert_eq!(out.len(), 4);
+        assert_eq!(t.stats().publish_dropped, 2);
+    }
+
+    #[test]
+    fn a_cycle_that_a_changed_match_ends_runs_as_in_kapacitor() {
+        // cpu -> ops only on a change; ops -> cpu always. The event comes back to cpu once
+        // (cpu's log handler sees it again, unchanged), and cpu's publish match stops it.
+        let mut t = Topics::new();
+        let cpu = t.add_handler("cpu", "log-cpu", None);
+        t.add_publish_handler(
+            "cpu",
+            "to-ops",
+            Some(compile("changed()")),
+            &targets(&["ops"]),
+        );
+        let ops = t.add_handler("ops", "log-ops", None);
+        t.add_publish_handler("ops", "to-cpu", None, &targets(&["cpu"]));
+        let mut out = Vec::new();
+        t.collect(emit(C, "cpu"), &mut out);
+        assert_eq!(
+            seen(&out),
+            vec![
+                (cpu, "cpu".into(), C, O),
+                (ops, "ops".into(), C, O),
+                (cpu, "cpu".into(), C, C),
+            ]
+        );
+        assert_eq!(t.stats().publish_dropped, 0);
+    }
+
+    #[test]
+    fn two_publish_paths_to_one_topic_are_not_a_cycle() {
+        let mut t = Topics::new();
+        t.add_publish_handler("cpu", "fan", None, &targets(&["ops", "audit"]));
+        t.add_publish_handler("ops", "fwd", None, &targets(&["audit"]));
+        let audit = t.add_handler("audit", "log-audit", None);
+        let mut out = Vec::new();
+        t.collect(emit(C, "cpu"), &mut out);
+        assert_eq!(
+            seen(&out),
+            vec![(audit, "audit".into(), C, O), (audit, "audit".into(), C, C)]
+        );
+        assert_eq!(t.stats().publish_dropped, 0);
+    }
+
+    #[test]
+    fn redefining_a_publish_handler_as_another_kind_stops_republishing() {
+        let mut t = Topics::new();
+        let fwd = t.add_publish_handler("cpu", "h", None, &targets(&["ops"]));
+        t.add_handler("ops", "log-ops", None);
+        assert_eq!(t.add_handler("cpu", "h", None), fwd);
+        let mut out = Vec::new();
+        t.collect(emit(C, "cpu"), &mut out);
+        assert_eq!(seen(&out), vec![(fwd, "cpu".into(), C, O)]);
+        assert_eq!(t.stats().republished, 0);
+    }
+
+    #[test]
+    fn a_publish_handler_without_targets_delivers_nothing() {
+        let mut t = Topics::new();
+        let h = t.add_publish_handler("cpu", "none", None, &[]);
+        let mut out = Vec::new();
+        t.collect(emit(C, "cpu"), &mut out);
+        assert!(out.is_empty());
+        assert_eq!(t.publish_targets(h), Some(vec![]));
+        assert_eq!(t.stats().republished, 0);
+    }
+
+    #[test]
+    fn topic_handler_files_also_receive_events_on_the_anonymous_topic() {
+        let mut t = Topics::new();
+        t.add_publish_handler("main:t:alert2", "fwd", None, &targets(&["ops"]));
+        let ops = t.add_handler("ops", "log-ops", None);
+        let mut out = Vec::new();
+        let Emission::Event(mut e) = emit(C, "cpu") else {
+            unreachable!()
+        };
+        e.handlers = 1;
+        e.topic = None;
+        t.collect(Emission::Event(e), &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(&*out[0].event.topic, "main:t:alert2");
+        assert_eq!(seen(&out[1..]), vec![(ops, "ops".into(), C, O)]);
+    }
+
+    #[test]
+    fn one_event_may_cause_at_most_max_republish_collections() {
+        // t0..t9 each publish twice to the next topic: level k holds 2^k hops, and levels
+        // 1..8 make 510 collections. The limit falls after 490 of level 9's 512 hops; those
+        // 490 queued 980 level-10 hops, so 1 + 21 + 980 = 1002 hops are dropped.
+        let mut t = Topics::new();
+        for k in 0..10 {
+            let next = format!("t{}", k + 1);
+            t.add_publish_handler(&format!("t{k}"), "fan", None, &[next.clone(), next.clone()]);
+        }
+        t.add_handler("t10", "log", None);
+        let mut out = Vec::new();
+        t.collect(emit(C, "t0"), &mut out);
+        assert!(out.is_empty());
+        assert_eq!(t.stats().republished, MAX_REPUBLISH as u64);
+        assert_eq!(t.stats().publish_dropped, 1002);
     }
 }

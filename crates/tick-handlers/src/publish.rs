@@ -1,7 +1,12 @@
 //! The `publish` handler (spec §6.5, handler files only): `kind: publish` with `topics: [..]`
-//! hands every event it receives to other topics. The topics belong to the engine, so the
-//! caller supplies a [`Republish`] callback in [`crate::Services`]; without one, building a
-//! publish handler fails with a clear "not supported yet" error.
+//! hands every event it receives to other topics. Owns its options and their checks.
+//!
+//! `tick run` does not build a [`PublishHandler`]: it registers publish files with
+//! `tick_engine::topics::Topics::add_publish_handler`, which collects the event into the
+//! targets synchronously (no queue, so nothing races the end-of-input drain, and cycles are
+//! caught). [`PublishHandler`] is for callers with topics of their own: they supply a
+//! [`Republish`] callback in [`crate::Services`]; without one, building it fails with a clear
+//! error.
 
 use serde::Deserialize;
 use tick_engine::Event;
@@ -16,7 +21,25 @@ pub struct Options {
     pub topics: Vec<String>,
 }
 
-/// A publish handler.
+impl Options {
+    /// Checks the options of a publish handler subscribed to `own_topic`: at least one
+    /// topic, and not `own_topic` itself (every event would come straight back).
+    pub fn validate(&self, own_topic: &str) -> Result<(), BuildError> {
+        if self.topics.is_empty() {
+            return Err(BuildError::InvalidPublish(
+                "at least one topic is required".to_string(),
+            ));
+        }
+        if let Some(t) = self.topics.iter().find(|t| t.as_str() == own_topic) {
+            return Err(BuildError::InvalidPublish(format!(
+                "cannot publish topic {t:?} to itself"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A publish handler that hands events to a [`Republish`] callback.
 pub struct PublishHandler {
     topics: Vec<String>,
     republish: Republish,
@@ -37,16 +60,7 @@ impl PublishHandler {
         own_topic: &str,
         republish: Option<&Republish>,
     ) -> Result<PublishHandler, BuildError> {
-        if options.topics.is_empty() {
-            return Err(BuildError::InvalidPublish(
-                "at least one topic is required".to_string(),
-            ));
-        }
-        if let Some(t) = options.topics.iter().find(|t| t.as_str() == own_topic) {
-            return Err(BuildError::InvalidPublish(format!(
-                "cannot publish topic {t:?} to itself"
-            )));
-        }
+        options.validate(own_topic)?;
         let republish = republish.ok_or(BuildError::PublishNotSupported)?.clone();
         Ok(PublishHandler {
             topics: options.topics,
@@ -71,5 +85,32 @@ impl PublishHandler {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(topics: &[&str]) -> Options {
+        Options {
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn publish_options_need_a_topic_other_than_their_own() {
+        assert!(options(&["ops", "audit"]).validate("cpu").is_ok());
+        assert_eq!(
+            options(&[]).validate("cpu").unwrap_err().to_string(),
+            "invalid publish: at least one topic is required"
+        );
+        assert_eq!(
+            options(&["ops", "cpu"])
+                .validate("cpu")
+                .unwrap_err()
+                .to_string(),
+            "invalid publish: cannot publish topic \"cpu\" to itself"
+        );
     }
 }

@@ -27,7 +27,9 @@ pub type Republish = Arc<dyn Fn(&str, &Event) -> Result<(), String> + Send + Syn
 pub struct Services {
     /// The configured MQTT brokers; `None` when no MQTT handler can be built.
     pub mqtt: Option<mqtt::MqttService>,
-    /// Where `kind: publish` handlers send events; `None` makes them a build error.
+    /// Where a built [`publish::PublishHandler`] sends events; `None` makes building one an
+    /// error. `tick run` leaves it `None`: it registers publish files with the engine's
+    /// `Topics::add_publish_handler` instead of building a handler.
     pub republish: Option<Republish>,
 }
 

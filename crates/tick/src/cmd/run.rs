@@ -205,7 +205,8 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the handler runtime")?;
 
-    // Handlers: one dispatcher queue per script handler use and per topic-handler file.
+    // Handlers: one dispatcher queue per script handler use and per topic-handler file
+    // (publish files excepted: the topics route those themselves).
     let needs_mqtt = loaded
         .iter()
         .any(|t| t.task.handler_uses().iter().any(|(_, u)| u.kind == "mqtt"))
@@ -285,6 +286,20 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
             },
             None => None,
         };
+        // `kind: publish` is routed by the topics themselves (spec §6.5): no queue.
+        if let tick_handlers::HandlerOptions::Publish(o) = &spec.options {
+            match o.validate(&spec.topic) {
+                Ok(()) => {
+                    pipeline
+                        .topics
+                        .add_publish_handler(&spec.topic, &spec.id, matcher, &o.topics);
+                }
+                Err(e) => {
+                    build_errors.push_str(&format!("{}: error: {e}\n", spec.path.display()));
+                }
+            }
+            continue;
+        }
         let _guard = runtime.enter();
         match Handler::from_file_spec(spec, &services) {
             Ok(handler) => {
