@@ -2,8 +2,7 @@
 //! allocation-free in steady state. Owns the id text format; which nodes set dimensions is up to
 //! the nodes.
 
-use foldhash::{HashMap, HashMapExt as _, HashSet};
-use std::fmt::Write as _;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use crate::point::{Dimensions, GroupId, Point, Tags};
@@ -28,7 +27,9 @@ pub fn write_group_id(buf: &mut String, name: &str, tags: &Tags, dims: &Dimensio
         if i > 0 {
             buf.push(',');
         }
-        let _ = write!(buf, "{}={}", k, tags.get(k).unwrap_or(""));
+        buf.push_str(k);
+        buf.push('=');
+        buf.push_str(tags.get(k).unwrap_or(""));
     }
 }
 
@@ -40,10 +41,30 @@ pub fn group_id(name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
 }
 
 /// Interns group ids so that each distinct id is allocated once per node.
+///
+/// [`GroupInterner::regroup`] first looks the id up by the identity (address) of what it is
+/// made of: the dimensions, the measurement and the dimension tags' values, which the reader
+/// interns, so a repeated group costs one small-key lookup instead of writing and hashing its
+/// text. The cache holds those values, so an address cannot be reused while it is a key; two
+/// equal texts at different addresses get two entries and the same id.
 #[derive(Debug, Default)]
 pub struct GroupInterner {
     buf: String,
-    ids: HashSet<GroupId>,
+    ids: HashMap<Box<str>, GroupId>,
+    by_parts: HashMap<PartsKey, (GroupId, Parts)>,
+}
+
+/// Up to this many dimension tags use the identity cache.
+const MAX_CACHED_DIMS: usize = 4;
+/// Addresses of the dimensions' tag list, the measurement (or 0) and each dimension tag's value
+/// (or 0 when the tag is missing).
+type PartsKey = [usize; 2 + MAX_CACHED_DIMS];
+/// What a [`PartsKey`] points at, kept alive while it is a key.
+#[derive(Debug)]
+struct Parts {
+    _dims: Dimensions,
+    _name: Option<Arc<str>>,
+    _values: Vec<Arc<str>>,
 }
 
 impl GroupInterner {
@@ -57,7 +78,7 @@ impl GroupInterner {
             return id.clone();
         }
         let id = GroupId::new(Arc::<str>::from(self.buf.as_str()));
-        self.ids.insert(id.clone());
+        self.ids.insert(Box::from(self.buf.as_str()), id.clone());
         id
     }
 
@@ -66,9 +87,45 @@ impl GroupInterner {
         p.group = if dims.is_empty() {
             GroupId::nil()
         } else {
-            self.id(&p.name, &p.tags, &dims)
+            self.cached_id(p, &dims)
         };
         p.dimensions = dims;
+    }
+
+    fn cached_id(&mut self, p: &Point, dims: &Dimensions) -> GroupId {
+        let names = dims.tag_names();
+        if names.len() > MAX_CACHED_DIMS {
+            return self.id(&p.name, &p.tags, dims);
+        }
+        let mut key: PartsKey = [0; 2 + MAX_CACHED_DIMS];
+        key[0] = names.as_ptr() as usize;
+        if dims.by_name {
+            key[1] = p.name.as_ptr() as usize;
+        }
+        for (slot, name) in key[2..].iter_mut().zip(names) {
+            if let Some(v) = p.tags.get_shared(name) {
+                *slot = v.as_ptr() as usize;
+            }
+        }
+        if let Some((id, _)) = self.by_parts.get(&key) {
+            return id.clone();
+        }
+        let id = self.id(&p.name, &p.tags, dims);
+        // Stale addresses (values the reader no longer interns) must not pile up.
+        if self.by_parts.len() >= 2 * self.ids.len() + 1024 {
+            self.by_parts.clear();
+        }
+        let values = names
+            .iter()
+            .filter_map(|n| p.tags.get_shared(n).cloned())
+            .collect();
+        let parts = Parts {
+            _dims: dims.clone(),
+            _name: dims.by_name.then(|| p.name.clone()),
+            _values: values,
+        };
+        self.by_parts.insert(key, (id.clone(), parts));
+        id
     }
 }
 
@@ -166,7 +223,7 @@ impl<S> PerGroup<S> {
         let i = match &self.last {
             Some((g, i)) if g == group => *i,
             _ => {
-                let i = match self.index.get(group.as_str()) {
+                let i = match self.index.get(group) {
                     Some(&i) => i,
                     None => {
                         self.states.push(init());

@@ -193,19 +193,48 @@ pub fn write_rfc3339_nano(out: &mut String, nanos: i64) {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    );
+    if (0..=9999).contains(&y) {
+        // The common case without the formatting machinery (every event JSON has two times).
+        push_padded(out, y as u64, 4);
+        out.push('-');
+        push_padded(out, u64::from(m), 2);
+        out.push('-');
+        push_padded(out, u64::from(d), 2);
+        out.push('T');
+        push_padded(out, (sod / 3600) as u64, 2);
+        out.push(':');
+        push_padded(out, (sod / 60 % 60) as u64, 2);
+        out.push(':');
+        push_padded(out, (sod % 60) as u64, 2);
+    } else {
+        let _ = write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            sod / 3600,
+            sod / 60 % 60,
+            sod % 60
+        );
+    }
     if frac != 0 {
-        let _ = write!(out, ".{frac:09}");
+        out.push('.');
+        push_padded(out, frac as u64, 9);
         let trimmed = out.trim_end_matches('0').len();
         out.truncate(trimmed);
     }
     out.push('Z');
+}
+
+/// Appends `v` in decimal, zero-padded to `width` digits (`v` must fit in `width`, at most 20).
+fn push_padded(out: &mut String, mut v: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let width = width.min(digits.len());
+    for slot in digits[..width].iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    for &b in &digits[..width] {
+        out.push(char::from(b));
+    }
 }
 
 /// Days since 1970-01-01 → proleptic Gregorian (year, month, day).

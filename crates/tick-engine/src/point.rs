@@ -4,22 +4,22 @@
 //!
 //! Design: names, keys and the tag/field sets are reference counted, so cloning a point for a
 //! fan-out or a child node is a handful of counter increments, never an allocation. A node that
-//! changes tags or fields copies the set once (`Arc::make_mut`).
+//! changes tags or fields copies the set once.
 
-use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use tick_lambda::FieldValue;
 
-type TagList = Vec<(Arc<str>, Arc<str>)>;
-type FieldList = Vec<(Arc<str>, FieldValue)>;
+type TagSlice = [(Arc<str>, Arc<str>)];
+/// The storage of a tag or field set: `None` when empty.
+type SharedSet<V> = Option<Arc<[(Arc<str>, V)]>>;
 type FieldSlice = [(Arc<str>, FieldValue)];
 
-/// Sorted `(key, value)` tag pairs. Cloning shares the storage.
+/// Sorted `(key, value)` tag pairs. Cloning shares the storage, which is one allocation.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Tags(Option<Arc<TagList>>);
+pub struct Tags(Option<Arc<TagSlice>>);
 
 impl Tags {
     /// Builds the set from pairs in any order. A repeated key keeps the last value.
@@ -30,25 +30,21 @@ impl Tags {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        sort_dedup_last(&mut v);
-        if v.is_empty() {
-            Tags(None)
-        } else {
-            Tags(Some(Arc::new(v)))
-        }
+        Tags(build(&mut v))
     }
     /// Builds the set from pairs already sorted by key without duplicates (not checked in
     /// release builds).
-    pub fn from_sorted(v: Vec<(Arc<str>, Arc<str>)>) -> Tags {
+    pub fn from_sorted(mut v: Vec<(Arc<str>, Arc<str>)>) -> Tags {
         debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
-        if v.is_empty() {
-            Tags(None)
-        } else {
-            Tags(Some(Arc::new(v)))
-        }
+        Tags(build(&mut v))
+    }
+    /// Builds the set from pairs in any order, emptying `scratch` but keeping its capacity
+    /// (the per-point path: one allocation for the set, none for the scratch).
+    pub fn from_scratch(scratch: &mut Vec<(Arc<str>, Arc<str>)>) -> Tags {
+        Tags(build(scratch))
     }
     pub fn as_slice(&self) -> &[(Arc<str>, Arc<str>)] {
-        self.0.as_deref().map(Vec::as_slice).unwrap_or(&[])
+        self.0.as_deref().unwrap_or(&[])
     }
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.as_slice().iter().map(|(k, v)| (&**k, &**v))
@@ -59,35 +55,26 @@ impl Tags {
     pub fn is_empty(&self) -> bool {
         self.as_slice().is_empty()
     }
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&str> {
         let s = self.as_slice();
         find(s, key).map(|i| &*s[i].1)
+    }
+    /// The shared value of `key`.
+    pub fn get_shared(&self, key: &str) -> Option<&Arc<str>> {
+        let s = self.as_slice();
+        find(s, key).map(|i| &s[i].1)
     }
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
     /// Sets `key` to `value`, replacing any earlier value.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: impl Into<Arc<str>>) {
-        let key = key.into();
-        let v = Arc::make_mut(self.0.get_or_insert_with(Default::default));
-        match v.binary_search_by(|(k, _)| (**k).cmp(&*key)) {
-            Ok(i) => v[i].1 = value.into(),
-            Err(i) => v.insert(i, (key, value.into())),
-        }
+        set_insert(&mut self.0, key.into(), value.into());
     }
     /// Removes `key`; returns whether it was present.
     pub fn remove(&mut self, key: &str) -> bool {
-        let Some(arc) = self.0.as_mut() else {
-            return false;
-        };
-        let Ok(i) = arc.binary_search_by(|(k, _)| (**k).cmp(key)) else {
-            return false;
-        };
-        Arc::make_mut(arc).remove(i);
-        if arc.is_empty() {
-            self.0 = None;
-        }
-        true
+        set_remove(&mut self.0, key)
     }
 }
 
@@ -103,12 +90,11 @@ impl Fields {
     ) -> Fields {
         let mut v: Vec<(Arc<str>, FieldValue)> =
             pairs.into_iter().map(|(k, v)| (k.into(), v)).collect();
-        sort_dedup_last(&mut v);
-        if v.is_empty() {
-            Fields(None)
-        } else {
-            Fields(Some(Arc::from(v)))
-        }
+        Fields(build(&mut v))
+    }
+    /// Builds the set from pairs in any order, emptying `scratch` but keeping its capacity.
+    pub fn from_scratch(scratch: &mut Vec<(Arc<str>, FieldValue)>) -> Fields {
+        Fields(build(scratch))
     }
     pub fn as_slice(&self) -> &[(Arc<str>, FieldValue)] {
         self.0.as_deref().unwrap_or(&[])
@@ -122,6 +108,7 @@ impl Fields {
     pub fn is_empty(&self) -> bool {
         self.as_slice().is_empty()
     }
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&FieldValue> {
         let s = self.as_slice();
         find(s, key).map(|i| &s[i].1)
@@ -131,38 +118,67 @@ impl Fields {
     }
     /// Sets `key` to `value`, replacing any earlier value.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: FieldValue) {
-        let key = key.into();
-        let pos = self.as_slice().binary_search_by(|(k, _)| (**k).cmp(&*key));
-        if let (Ok(i), Some(arc)) = (pos, self.0.as_mut())
-            && let Some(slot) = Arc::get_mut(arc).and_then(|s| s.get_mut(i))
-        {
-            slot.1 = value;
-            return;
-        }
-        let mut v: FieldList = self.as_slice().to_vec();
-        match pos {
-            Ok(i) => v[i].1 = value,
-            Err(i) => v.insert(i, (key, value)),
-        }
-        self.0 = Some(Arc::from(v));
+        set_insert(&mut self.0, key.into(), value);
     }
     /// Removes `key`; returns whether it was present.
     pub fn remove(&mut self, key: &str) -> bool {
-        let Some(arc) = self.0.as_mut() else {
-            return false;
-        };
-        let Ok(i) = arc.binary_search_by(|(k, _)| (**k).cmp(key)) else {
-            return false;
-        };
-        let mut v: FieldList = arc.to_vec();
-        v.remove(i);
-        self.0 = if v.is_empty() {
-            None
-        } else {
-            Some(Arc::from(v))
-        };
-        true
+        set_remove(&mut self.0, key)
     }
+}
+
+/// Sorts `v` by key (keeping the last of repeated keys) and moves it into one shared
+/// allocation; `v` is left empty with its capacity.
+fn build<V>(v: &mut Vec<(Arc<str>, V)>) -> SharedSet<V> {
+    if v.is_empty() {
+        return None;
+    }
+    if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+        sort_dedup_last(v);
+    }
+    // `Drain` has an exact length: the shared slice is allocated once, without a copy of `v`.
+    Some(v.drain(..).collect())
+}
+
+fn set_insert<V: Clone>(set: &mut SharedSet<V>, key: Arc<str>, value: V) {
+    let pos = set
+        .as_deref()
+        .unwrap_or(&[])
+        .binary_search_by(|(k, _)| (**k).cmp(&*key));
+    if let (Ok(i), Some(arc)) = (pos, set.as_mut())
+        && let Some(slot) = Arc::get_mut(arc).and_then(|s| s.get_mut(i))
+    {
+        slot.1 = value;
+        return;
+    }
+    let slice: &[(Arc<str>, V)] = set.as_deref().unwrap_or(&[]);
+    let mut v: Vec<(Arc<str>, V)> = Vec::with_capacity(slice.len() + 1);
+    v.extend_from_slice(slice);
+    match pos {
+        Ok(i) => v[i].1 = value,
+        Err(i) => v.insert(i, (key, value)),
+    }
+    *set = Some(v.into_iter().collect());
+}
+
+fn set_remove<V: Clone>(set: &mut SharedSet<V>, key: &str) -> bool {
+    let Some(arc) = set.as_ref() else {
+        return false;
+    };
+    let Ok(i) = arc.binary_search_by(|(k, _)| (**k).cmp(key)) else {
+        return false;
+    };
+    *set = if arc.len() == 1 {
+        None
+    } else {
+        Some(
+            arc.iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, kv)| kv.clone())
+                .collect(),
+        )
+    };
+    true
 }
 
 /// The index of `key` in a sorted set. Small sets (the common case) are scanned, comparing
@@ -180,16 +196,18 @@ fn find<V>(s: &[(Arc<str>, V)], key: &str) -> Option<usize> {
 }
 
 fn sort_dedup_last<V>(v: &mut Vec<(Arc<str>, V)>) {
-    // Stable sort keeps input order among equal keys; keep the last of each run.
+    // Stable sort keeps input order among equal keys; keep the last of each run, in place.
     v.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out: Vec<(Arc<str>, V)> = Vec::with_capacity(v.len());
-    for item in v.drain(..) {
-        match out.last_mut() {
-            Some(last) if last.0 == item.0 => *last = item,
-            _ => out.push(item),
+    let mut kept = 0;
+    for i in 0..v.len() {
+        if kept > 0 && v[kept - 1].0 == v[i].0 {
+            v.swap(kept - 1, i);
+        } else {
+            v.swap(kept, i);
+            kept += 1;
         }
     }
-    *v = out;
+    v.truncate(kept);
 }
 
 /// How a point is grouped (spec §4.0): by measurement name and/or by a sorted list of tag names.
@@ -223,37 +241,54 @@ impl Dimensions {
 }
 
 /// A group id (spec §4.0 `ToGroupID`): `""` for the nil group, else e.g. `host=a,region=us` or
-/// `cpu\nhost=a`. Cheap to clone; hashes and compares as its text.
+/// `cpu\nhost=a`. Cheap to clone; compares as its text. Its hash is computed once, when the id
+/// is made, so that per-group tables hash eight bytes per point rather than the text.
 #[derive(Clone, Default)]
-pub struct GroupId(Option<Arc<str>>);
+pub struct GroupId {
+    text: Option<Arc<str>>,
+    hash: u64,
+}
+
+/// The per-process seeded hasher of group id texts (random, so crafted tag values cannot
+/// force collisions).
+fn text_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    static STATE: std::sync::OnceLock<foldhash::fast::RandomState> = std::sync::OnceLock::new();
+    STATE
+        .get_or_init(foldhash::fast::RandomState::default)
+        .hash_one(text)
+}
 
 impl GroupId {
     /// The nil group, `""`.
     pub fn nil() -> GroupId {
-        GroupId(None)
+        GroupId::default()
     }
     pub fn new(id: impl Into<Arc<str>>) -> GroupId {
         let id: Arc<str> = id.into();
         if id.is_empty() {
-            GroupId(None)
+            GroupId::nil()
         } else {
-            GroupId(Some(id))
+            GroupId {
+                hash: text_hash(&id),
+                text: Some(id),
+            }
         }
     }
     pub fn as_str(&self) -> &str {
-        self.0.as_deref().unwrap_or("")
+        self.text.as_deref().unwrap_or("")
     }
     pub fn is_nil(&self) -> bool {
-        self.0.is_none()
+        self.text.is_none()
     }
 }
 
 impl PartialEq for GroupId {
     fn eq(&self, other: &GroupId) -> bool {
         // Interned ids share their storage: compare pointers before text.
-        match (&self.0, &other.0) {
+        match (&self.text, &other.text) {
             (None, None) => true,
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || **a == **b,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || (self.hash == other.hash && **a == **b),
             _ => false,
         }
     }
@@ -261,12 +296,7 @@ impl PartialEq for GroupId {
 impl Eq for GroupId {}
 impl Hash for GroupId {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
-    }
-}
-impl Borrow<str> for GroupId {
-    fn borrow(&self) -> &str {
-        self.as_str()
+        state.write_u64(self.hash);
     }
 }
 impl fmt::Debug for GroupId {
@@ -347,6 +377,10 @@ impl tick_lambda::Record for Point {
     fn tag(&self, name: &str) -> Option<&str> {
         self.tags.get(name)
     }
+    #[inline]
+    fn field_and_tag(&self, name: &str) -> (Option<&FieldValue>, Option<&str>) {
+        (self.fields.get(name), self.tags.get(name))
+    }
     fn time(&self) -> i64 {
         self.time
     }
@@ -412,7 +446,8 @@ mod tests {
         use std::collections::HashSet;
         let mut s = HashSet::new();
         s.insert(GroupId::new("host=a"));
-        assert!(s.contains("host=a"));
+        assert!(s.contains(&GroupId::new(String::from("host=a"))));
+        assert!(!s.contains(&GroupId::new("host=b")));
         assert_eq!(GroupId::new(""), GroupId::nil());
         assert_eq!(GroupId::nil().as_str(), "");
     }

@@ -5,7 +5,8 @@
 //! topics here, synchronously, with a guard against publish cycles. Owns no handler instance
 //! and no queue: deliveries are handed to `tick-handlers`.
 
-use std::collections::{HashMap, VecDeque};
+use foldhash::HashMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tick_lambda::{Lambda, MatchEvent};

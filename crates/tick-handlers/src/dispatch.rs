@@ -4,9 +4,14 @@
 //! [`Dispatcher::drain`] closes the queues and waits, within a grace period, for each
 //! handler to finish (used at end of input and on Ctrl-C/SIGTERM). Owns queues and counters,
 //! not the handlers' behaviour.
+//!
+//! Events travel in batches: [`Dispatcher::queue`] collects a caller's events and
+//! [`Dispatcher::flush`] hands each handler its batch at once, so a burst of alerts wakes a
+//! handler task once rather than once per event (on a busy or single core, each wake-up is a
+//! context switch). The capacity still counts events.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tick_engine::Event;
@@ -81,7 +86,12 @@ struct Counters {
 struct Queue {
     label: Arc<str>,
     kind: &'static str,
-    tx: Option<mpsc::Sender<Arc<Event>>>,
+    tx: Option<mpsc::Sender<Vec<Arc<Event>>>>,
+    /// Events queued by [`Dispatcher::queue`] and not yet flushed.
+    pending: Vec<Arc<Event>>,
+    /// Events sent to the handler task and not yet taken up by it.
+    in_flight: Arc<AtomicUsize>,
+    capacity: usize,
     counters: Arc<Counters>,
     task: Option<JoinHandle<()>>,
 }
@@ -119,24 +129,34 @@ impl Dispatcher {
     /// Starts `handler` on its own task; returns the index [`Dispatcher::send`] takes. Topic
     /// handlers' `match` expressions are evaluated before this, by the engine's topics.
     pub fn add(&mut self, label: impl Into<String>, mut handler: Handler) -> usize {
-        let (tx, mut rx) = mpsc::channel::<Arc<Event>>(self.options.queue_capacity.max(1));
+        let capacity = self.options.queue_capacity.max(1);
+        // Every batch holds at least one event, so `capacity` batches are never refused while
+        // the event count is within bounds.
+        let (tx, mut rx) = mpsc::channel::<Vec<Arc<Event>>>(capacity);
         let counters = Arc::new(Counters::default());
+        let in_flight = Arc::new(AtomicUsize::new(0));
         let label: Arc<str> = Arc::from(label.into());
         let kind = handler.kind();
         let task = {
             let counters = Arc::clone(&counters);
+            let in_flight = Arc::clone(&in_flight);
             let label = Arc::clone(&label);
             self.runtime.spawn(async move {
-                while let Some(event) = rx.recv().await {
-                    match handler.handle(&event).await {
-                        Ok(()) => {
-                            counters.delivered.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(error) => {
-                            counters.failed.fetch_add(1, Ordering::Relaxed);
-                            // The message is the error itself (`tcp handler failed to connect
-                            // ...`, `exec command failed ...`): the words users search for.
-                            tracing::error!(handler = %label, kind, event = %event.state.id, "{error}");
+                while let Some(batch) = rx.recv().await {
+                    for event in batch {
+                        // Like an event taken from the queue: the capacity counts waiting events.
+                        in_flight.fetch_sub(1, Ordering::Relaxed);
+                        match handler.handle(&event).await {
+                            Ok(()) => {
+                                counters.delivered.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(error) => {
+                                counters.failed.fetch_add(1, Ordering::Relaxed);
+                                // The message is the error itself (`tcp handler failed to
+                                // connect ...`, `exec command failed ...`): the words users
+                                // search for.
+                                tracing::error!(handler = %label, kind, event = %event.state.id, "{error}");
+                            }
                         }
                     }
                     if rx.is_empty() {
@@ -149,6 +169,9 @@ impl Dispatcher {
             label,
             kind,
             tx: Some(tx),
+            pending: Vec::new(),
+            in_flight,
+            capacity,
             counters,
             task: Some(task),
         });
@@ -165,30 +188,38 @@ impl Dispatcher {
         self.queues.is_empty()
     }
 
-    /// Queues `event` for handler `index` without waiting. Returns false when the event was
-    /// dropped (queue full, handler stopped, or no such handler); the drop is logged as
-    /// `failed to deliver event "<id>" to handler <kind>` and counted.
-    pub fn send(&self, index: usize, event: Arc<Event>) -> bool {
-        let Some(queue) = self.queues.get(index) else {
+    /// Queues `event` for handler `index` without waiting and hands it on at once. Returns
+    /// false when the event was dropped (queue full, handler stopped, or no such handler); the
+    /// drop is logged as `failed to deliver event "<id>" to handler <kind>` and counted.
+    pub fn send(&mut self, index: usize, event: Arc<Event>) -> bool {
+        let queued = self.queue(index, event);
+        self.flush();
+        queued
+    }
+
+    /// Queues `event` for handler `index` without waiting; it is handed on at the next
+    /// [`Dispatcher::flush`]. Returns false when the event was dropped, as [`Dispatcher::send`].
+    pub fn queue(&mut self, index: usize, event: Arc<Event>) -> bool {
+        let Some(queue) = self.queues.get_mut(index) else {
             tracing::error!(index, event = %event.state.id, "failed to deliver event to unknown handler");
             return false;
         };
-        let reason = match &queue.tx {
-            None => "the handler queues are closed",
-            Some(tx) => match tx.try_send(event) {
-                Ok(()) => {
-                    queue.counters.accepted.fetch_add(1, Ordering::Relaxed);
-                    return true;
-                }
-                Err(TrySendError::Full(event)) => {
-                    return queue.dropped(&event, "the handler queue is full");
-                }
-                Err(TrySendError::Closed(event)) => {
-                    return queue.dropped(&event, "the handler has stopped");
-                }
-            },
-        };
-        queue.dropped(&event, reason)
+        if queue.tx.is_none() {
+            return queue.dropped(&event, "the handler queues are closed");
+        }
+        if queue.in_flight.load(Ordering::Relaxed) + queue.pending.len() >= queue.capacity {
+            return queue.dropped(&event, "the handler queue is full");
+        }
+        queue.counters.accepted.fetch_add(1, Ordering::Relaxed);
+        queue.pending.push(event);
+        true
+    }
+
+    /// Hands every handler the events queued for it since the last flush, in one batch.
+    pub fn flush(&mut self) {
+        for queue in &mut self.queues {
+            queue.flush();
+        }
     }
 
     /// Counters of every handler, in the order they were added.
@@ -201,6 +232,7 @@ impl Dispatcher {
     /// counted as abandoned. Later [`Dispatcher::send`] calls drop (and report) their events.
     pub async fn drain(&mut self, grace: Duration) -> DrainReport {
         for queue in &mut self.queues {
+            queue.flush();
             queue.tx = None;
         }
         let deadline = tokio::time::Instant::now() + grace;
@@ -242,6 +274,37 @@ impl Dispatcher {
 }
 
 impl Queue {
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.pending);
+        let Some(tx) = &self.tx else {
+            for event in &batch {
+                self.unaccept(event, "the handler queues are closed");
+            }
+            return;
+        };
+        let n = batch.len();
+        self.in_flight.fetch_add(n, Ordering::Relaxed);
+        if let Err(err) = tx.try_send(batch) {
+            self.in_flight.fetch_sub(n, Ordering::Relaxed);
+            let (batch, reason) = match err {
+                TrySendError::Full(b) => (b, "the handler queue is full"),
+                TrySendError::Closed(b) => (b, "the handler has stopped"),
+            };
+            for event in &batch {
+                self.unaccept(event, reason);
+            }
+        }
+    }
+
+    /// An accepted event that could not be handed on after all: counted as dropped instead.
+    fn unaccept(&self, event: &Event, reason: &str) {
+        self.counters.accepted.fetch_sub(1, Ordering::Relaxed);
+        self.dropped(event, reason);
+    }
+
     fn dropped(&self, event: &Event, reason: &str) -> bool {
         let dropped = self.counters.dropped.fetch_add(1, Ordering::Relaxed) + 1;
         // Every drop is counted; only the 1st, 2nd, 4th, 8th, ... is logged, so that a

@@ -126,7 +126,7 @@ fn clash<'a>(name: &str) -> Res<'a> {
 #[inline]
 fn lookup<'a>(name: &'a str, input: Input<'a>) -> Res<'a> {
     match input {
-        Input::Point(rec) => match (rec.field(name), rec.tag(name)) {
+        Input::Point(rec) => match rec.field_and_tag(name) {
             (Some(f), None) => Ok(V::from_field(f)),
             (None, Some(t)) => Ok(V::Str(Cow::Borrowed(t))),
             (None, None) => Ok(V::Missing),

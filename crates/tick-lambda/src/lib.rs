@@ -61,6 +61,11 @@ pub enum FieldValue {
 pub trait Record {
     fn field(&self, name: &str) -> Option<&FieldValue>;
     fn tag(&self, name: &str) -> Option<&str>;
+    /// Both [`Record::field`] and [`Record::tag`] of `name`, in one call (what a reference
+    /// reads on every evaluation).
+    fn field_and_tag(&self, name: &str) -> (Option<&FieldValue>, Option<&str>) {
+        (self.field(name), self.tag(name))
+    }
     /// Nanoseconds since the Unix epoch, UTC.
     fn time(&self) -> i64;
 }

@@ -20,4 +20,4 @@ mod write;
 
 pub use error::{LineError, LineErrorKind};
 pub use point::{Field, FieldValue, Point, Precision, Tag};
-pub use reader::{DEFAULT_MAX_LINE_LEN, Lines, ParseOptions, Reader};
+pub use reader::{DEFAULT_MAX_LINE_LEN, Item, Lines, ParseOptions, Reader};

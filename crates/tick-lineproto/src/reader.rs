@@ -173,6 +173,15 @@ impl<'b> Recyclable<'b> for Field<'_> {
     type Target = Field<'b>;
 }
 
+/// What [`Reader::for_each_item`] hands out.
+#[derive(Debug)]
+pub enum Item<'p, 'a> {
+    /// A line: its number and its point or error.
+    Line(u64, Result<&'p Point<'a>, LineError>),
+    /// Every buffered line has been handed out; the reader is about to read more input.
+    Reading,
+}
+
 impl<R: Read> Reader<R> {
     /// A reader with nanosecond precision, the system clock for points without a timestamp, and a
     /// 64 MiB line limit.
@@ -224,6 +233,19 @@ impl<R: Read> Reader<R> {
     where
         F: FnMut(u64, Result<&Point<'_>, LineError>) -> ControlFlow<B>,
     {
+        self.for_each_item(|item| match item {
+            Item::Line(number, result) => f(number, result),
+            Item::Reading => ControlFlow::Continue(()),
+        })
+    }
+
+    /// [`Reader::for_each`] that also tells `f` when every buffered line has been handed out
+    /// and the reader is about to read (and may wait for) more input: the moment to flush
+    /// whatever `f` batches, so that nothing waits on input that may be slow to come.
+    pub fn for_each_item<B, F>(&mut self, mut f: F) -> io::Result<Option<B>>
+    where
+        F: FnMut(Item<'_, '_>) -> ControlFlow<B>,
+    {
         loop {
             if self.discarding {
                 self.discard()?;
@@ -260,9 +282,12 @@ impl<R: Read> Reader<R> {
                             Ok(time) => {
                                 point.time =
                                     time.unwrap_or_else(|| self.precision.truncate((self.now)()));
-                                f(number, Ok(&point))
+                                f(Item::Line(number, Ok(&point)))
                             }
-                            Err(kind) => f(number, Err(LineError::new(number, text, kind))),
+                            Err(kind) => f(Item::Line(
+                                number,
+                                Err(LineError::new(number, text, kind)),
+                            )),
                         };
                         if let ControlFlow::Break(b) = flow {
                             break Stop::Break(b);
@@ -280,7 +305,12 @@ impl<R: Read> Reader<R> {
                         return Ok(Some(b));
                     }
                 }
-                Stop::NeedMore(_) => self.refill()?,
+                Stop::NeedMore(_) => {
+                    if let ControlFlow::Break(b) = f(Item::Reading) {
+                        return Ok(Some(b));
+                    }
+                    self.refill()?;
+                }
             }
         }
     }
@@ -288,7 +318,7 @@ impl<R: Read> Reader<R> {
     /// Reports the line at the start of the buffer as too long and starts discarding it.
     fn too_long<B, F>(&mut self, f: &mut F) -> ControlFlow<B>
     where
-        F: FnMut(u64, Result<&Point<'_>, LineError>) -> ControlFlow<B>,
+        F: FnMut(Item<'_, '_>) -> ControlFlow<B>,
     {
         let data = &self.buf[self.start..self.end];
         let examined = self.cursor.examined(data.len()).min(data.len());
@@ -306,7 +336,7 @@ impl<R: Read> Reader<R> {
         self.start += examined;
         self.cursor = Cursor::default();
         self.discarding = true;
-        f(number, Err(error))
+        f(Item::Line(number, Err(error)))
     }
 
     /// Drops input up to and including the next `\n`.

@@ -22,6 +22,10 @@ pub(crate) struct Origin {
 #[derive(Default)]
 struct Interner {
     map: HashMap<Box<str>, Arc<str>>,
+    /// The last name seen at each position of a point (measurement, each tag key and value,
+    /// each field key): consecutive points mostly repeat them, and comparing with the last one
+    /// is cheaper than hashing.
+    recent: Vec<Arc<str>>,
 }
 
 impl Interner {
@@ -40,6 +44,44 @@ impl Interner {
         self.map.insert(Box::from(s), a.clone());
         a
     }
+
+    /// [`Interner::get`] for the name at `slot` of a point.
+    #[inline]
+    fn get_at(&mut self, slot: usize, s: &str) -> Arc<str> {
+        if let Some(a) = self.recent.get(slot)
+            && same_text(a.as_bytes(), s.as_bytes())
+        {
+            return a.clone();
+        }
+        let a = self.get(s);
+        if slot < self.recent.len() {
+            self.recent[slot] = a.clone();
+        } else if slot == self.recent.len() {
+            self.recent.push(a.clone());
+        }
+        a
+    }
+}
+
+/// Byte equality, inline for the short names points are made of (a library `memcmp` call
+/// costs more than the comparison).
+#[inline]
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    match n {
+        0 => true,
+        1..=7 => a.iter().zip(b).all(|(x, y)| x == y),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
 }
 
 struct Route {
@@ -56,6 +98,9 @@ pub(crate) struct Pipeline {
     routes: Vec<Route>,
     pub(crate) topics: Topics,
     interner: Interner,
+    /// Scratch sets for converting a point, reused so that only the shared sets allocate.
+    tag_buf: Vec<(Arc<str>, Arc<str>)>,
+    field_buf: Vec<(Arc<str>, FieldValue)>,
     origin_db: Option<Arc<str>>,
     origin_rp: Option<Arc<str>>,
     emissions: Vec<Emission>,
@@ -108,6 +153,8 @@ impl Pipeline {
             routes,
             topics: Topics::new(),
             interner: Interner::default(),
+            tag_buf: Vec::new(),
+            field_buf: Vec::new(),
             origin_db: origin.db.as_deref().map(Arc::from),
             origin_rp: origin.rp.as_deref().map(Arc::from),
             emissions: Vec::new(),
@@ -172,21 +219,27 @@ impl Pipeline {
         let Some(measurement) = self.accepting_measurement(lp) else {
             return;
         };
-        let tags: Vec<(Arc<str>, Arc<str>)> = lp
-            .tags
-            .iter()
-            .map(|t| (self.interner.get(&t.key), self.interner.get(&t.value)))
-            .collect();
-        let tags = Tags::from_sorted(tags);
-        let fields = Fields::from_pairs(lp.fields.iter().map(|f| {
-            let value = match &f.value {
-                LpValue::Float(x) => FieldValue::Float(*x),
-                LpValue::Int(i) => FieldValue::Int(*i),
-                LpValue::String(s) => FieldValue::String(s.to_string()),
-                LpValue::Bool(b) => FieldValue::Bool(*b),
-            };
-            (self.interner.get(&f.key), value)
-        }));
+        let interner = &mut self.interner;
+        self.tag_buf
+            .extend(lp.tags.iter().enumerate().map(|(i, t)| {
+                (
+                    interner.get_at(1 + 2 * i, &t.key),
+                    interner.get_at(2 + 2 * i, &t.value),
+                )
+            }));
+        let tags = Tags::from_scratch(&mut self.tag_buf);
+        let first_field = 1 + 2 * lp.tags.len();
+        self.field_buf
+            .extend(lp.fields.iter().enumerate().map(|(i, f)| {
+                let value = match &f.value {
+                    LpValue::Float(x) => FieldValue::Float(*x),
+                    LpValue::Int(i) => FieldValue::Int(*i),
+                    LpValue::String(s) => FieldValue::String(s.to_string()),
+                    LpValue::Bool(b) => FieldValue::Bool(*b),
+                };
+                (interner.get_at(first_field + i, &f.key), value)
+            }));
+        let fields = Fields::from_scratch(&mut self.field_buf);
         for route in &mut self.routes {
             let db = origin_db
                 .clone()
@@ -251,9 +304,44 @@ impl Pipeline {
     /// The interned measurement if at least one task takes points of it.
     fn accepting_measurement(&mut self, lp: &tick_lineproto::Point<'_>) -> Option<Arc<str>> {
         if self.routes.iter().any(|r| r.task.accepts(&lp.measurement)) {
-            Some(self.interner.get(&lp.measurement))
+            Some(self.interner.get_at(0, &lp.measurement))
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_text_agrees_with_slice_equality_at_every_length() {
+        let base = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..=base.len() {
+            let a = &base.as_bytes()[..n];
+            assert!(same_text(a, a), "length {n}");
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] = b'#';
+                assert!(!same_text(a, &b), "length {n}, byte {i}");
+            }
+            assert!(!same_text(a, &base.as_bytes()[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
+
+    #[test]
+    fn the_interner_reuses_names_by_position_and_by_table() {
+        let mut i = Interner::default();
+        let a = i.get_at(0, "cpu");
+        let b = i.get_at(0, "cpu");
+        assert!(Arc::ptr_eq(&a, &b));
+        let c = i.get_at(1, "mem");
+        let d = i.get_at(1, "cpu");
+        assert!(
+            Arc::ptr_eq(&a, &d),
+            "a name seen at another position comes from the table"
+        );
+        assert_eq!(&*c, "mem");
     }
 }

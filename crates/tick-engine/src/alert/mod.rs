@@ -6,7 +6,7 @@
 pub mod level;
 pub mod state;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use tick_gotemplate::{Escape, ExecError, Map, Template};
@@ -559,10 +559,19 @@ impl AlertNode {
             resets,
             ..
         } = self;
-        let g = groups.entry(p.group.clone()).or_insert_with(|| Group {
-            state: AlertState::new(options),
-            inhibiting: false,
-        });
+        // Look up before inserting: the entry API would clone the id on every point.
+        if !groups.contains_key(&p.group) {
+            groups.insert(
+                p.group.clone(),
+                Group {
+                    state: AlertState::new(options),
+                    inhibiting: false,
+                },
+            );
+        }
+        let Some(g) = groups.get_mut(&p.group) else {
+            return;
+        };
         let current = g.state.current();
         let level = select_level(
             current,
@@ -653,7 +662,7 @@ impl AlertNode {
         let options = &self.options;
         let Some(tr) = self
             .groups
-            .get_mut(b.group.as_str())
+            .get_mut(&b.group)
             .and_then(|g| g.state.batch(options, levels))
         else {
             return;

@@ -457,7 +457,7 @@ impl Node for Aggregate {
         match msg {
             Message::Batch(b) => self.batch(ctx, b, out),
             Message::Point(p) => {
-                if !self.pending.contains_key(p.group.as_str()) {
+                if !self.pending.contains_key(&p.group) {
                     self.order.push(p.group.clone());
                 }
                 let pending = self.pending.entry(p.group.clone()).or_default();
@@ -476,7 +476,7 @@ impl Node for Aggregate {
     /// group creation order.
     fn flush(&mut self, ctx: &mut NodeContext<'_>, out: &mut Vec<Message>) {
         for g in std::mem::take(&mut self.order) {
-            if let Some(points) = self.pending.remove(g.as_str()) {
+            if let Some(points) = self.pending.remove(&g) {
                 self.reduce_run(ctx, &points, out);
             }
         }

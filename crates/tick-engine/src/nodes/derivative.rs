@@ -2,7 +2,7 @@
 //! points of a group, per `.unit()` (default 1s). The first point and invalid points are
 //! dropped; see the spec for which dropped points still become the previous one.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use tick_lambda::FieldValue;
@@ -122,7 +122,7 @@ impl Node for Derivative {
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
         match msg {
             Message::Point(p) => {
-                let mut prev = self.prev.get(p.group.as_str()).copied();
+                let mut prev = self.prev.get(&p.group).copied();
                 let group = p.group.clone();
                 if let Some(r) = self.step(ctx, &mut prev, p) {
                     out.push(Message::Point(r));

@@ -2,7 +2,7 @@
 //! points, the predicate has held in a group; -1 when it does not. Expression and tracker state
 //! are per group; an evaluation error drops the point and leaves the state alone.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use tick_lambda::{FieldValue, Lambda, State};
@@ -146,7 +146,7 @@ impl Node for StateTracking {
         };
         let (mut state, mut tr) = self
             .groups
-            .remove(group.as_str())
+            .remove(&group)
             .unwrap_or_else(|| (self.lambda.new_state(), Tracker::default()));
         match msg {
             Message::Point(p) => {

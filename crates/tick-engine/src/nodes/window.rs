@@ -186,7 +186,7 @@ impl Window {
         let mode = self.mode;
         let fill = self.fill;
         let seq = self.groups.len();
-        let g = match self.groups.get_mut(p.group.as_str()) {
+        let g = match self.groups.get_mut(&p.group) {
             Some(g) => g,
             None => self
                 .groups

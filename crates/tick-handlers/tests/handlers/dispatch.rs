@@ -200,3 +200,27 @@ async fn drain_gives_up_after_the_grace_period_and_counts_what_was_left() {
     assert!(!d.send(i, Arc::new(numbered_event(9))));
     assert_eq!(d.stats()[0].dropped, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_events_wait_for_flush_and_keep_their_order_and_capacity() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("batch.log");
+    let mut d = Dispatcher::new(Handle::current(), DispatchOptions { queue_capacity: 3 });
+    let i = d.add("batch", log_to(&path));
+    let queued: Vec<bool> = (0..5)
+        .map(|n| d.queue(i, Arc::new(numbered_event(n))))
+        .collect();
+    // The capacity counts queued events too: the 4th and 5th are dropped at once.
+    assert_eq!(queued, [true, true, true, false, false]);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(ids_in(&path), Vec::<String>::new(), "nothing before flush");
+    d.flush();
+    wait_until("the batch", || ids_in(&path).len() == 3);
+    assert_eq!(ids_in(&path), ["e0", "e1", "e2"]);
+    // Queued but not flushed: drain hands them on before closing.
+    assert!(d.queue(i, Arc::new(numbered_event(5))));
+    let report = d.drain(Duration::from_secs(20)).await;
+    assert_eq!(ids_in(&path), ["e0", "e1", "e2", "e5"]);
+    assert_eq!(report.handlers[0].delivered, 4);
+    assert_eq!(report.handlers[0].dropped, 2);
+}

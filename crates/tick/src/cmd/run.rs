@@ -6,7 +6,7 @@
 //! handlers and MQTT connections run on a small tokio runtime. The main thread waits for the
 //! end of input or a signal, then drains.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ use tick_engine::topics::{Delivery, HandlerRef};
 use tick_handlers::config::Config;
 use tick_handlers::mqtt::{MqttService, MqttSettings};
 use tick_handlers::{DispatchOptions, Dispatcher, Handler, Services};
-use tick_lineproto::{Precision, Reader};
+use tick_lineproto::{Item, Precision, Reader};
 
 use crate::pipeline::{Origin, Pipeline};
 use crate::report;
@@ -583,13 +583,36 @@ fn run_pipeline(
     let mut counters = Counters { rejected: 0 };
     let mut deliveries: Vec<Delivery> = Vec::new();
     let mut log_text = String::new();
-    reader.for_each(|_line, result| {
+    // Deliveries and `|log()` lines are handed on in batches: when the reader has used up what
+    // it buffered (before it reads, and maybe waits, again) or after a bounded number of
+    // points. One wake-up of the handlers per batch instead of per alert.
+    let mut unflushed = 0usize;
+    let result = reader.for_each_item(|item| {
         if stop.load(Ordering::Relaxed) {
             return ControlFlow::Break(());
         }
-        match result {
-            Ok(point) => {
+        match item {
+            Item::Line(_, Ok(point)) => {
                 pipeline.push(point, &mut deliveries);
+                unflushed += 1;
+                if unflushed >= FLUSH_POINTS || deliveries.len() >= FLUSH_DELIVERIES {
+                    unflushed = 0;
+                    deliver(
+                        pipeline,
+                        &mut deliveries,
+                        alert_handlers,
+                        topic_handlers,
+                        dispatcher,
+                        &mut log_text,
+                    );
+                }
+            }
+            Item::Line(_, Err(err)) => {
+                counters.rejected += 1;
+                report::stderr(&format!("{err}\n"));
+            }
+            Item::Reading => {
+                unflushed = 0;
                 deliver(
                     pipeline,
                     &mut deliveries,
@@ -599,15 +622,26 @@ fn run_pipeline(
                     &mut log_text,
                 );
             }
-            Err(err) => {
-                counters.rejected += 1;
-                report::stderr(&format!("{err}\n"));
-            }
         }
         ControlFlow::Continue(())
-    })?;
+    });
+    deliver(
+        pipeline,
+        &mut deliveries,
+        alert_handlers,
+        topic_handlers,
+        dispatcher,
+        &mut log_text,
+    );
+    result?;
     Ok(counters)
 }
+
+/// At most this many points go through the pipeline before their deliveries and log lines are
+/// handed on; fewer when the input pauses ([`Item::Reading`]).
+const FLUSH_POINTS: usize = 4096;
+/// At most this many deliveries wait for a batch.
+const FLUSH_DELIVERIES: usize = 256;
 
 /// [`run_pipeline`] with `--clock wall`: a reader thread parses the input, and the pipeline
 /// thread advances the tasks' clocks (deadman) to the system time at least ten times a
@@ -695,8 +729,8 @@ fn deliver(
         log_text.clear();
     }
     if !deliveries.is_empty() {
-        if let Ok(guard) = dispatcher.lock()
-            && let Some(d) = guard.as_ref()
+        if let Ok(mut guard) = dispatcher.lock()
+            && let Some(d) = guard.as_mut()
         {
             for delivery in deliveries.drain(..) {
                 let slot = match &delivery.handler {
@@ -706,9 +740,10 @@ fn deliver(
                     HandlerRef::Topic(i) => topic_handlers.get(*i).copied().flatten(),
                 };
                 if let Some(slot) = slot {
-                    d.send(slot, delivery.event);
+                    d.queue(slot, delivery.event);
                 }
             }
+            d.flush();
         }
         deliveries.clear();
     }
