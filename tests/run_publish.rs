@@ -83,6 +83,31 @@ fn the_cpu_publish_example_forwards_every_event_to_the_ops_log() {
 }
 
 #[test]
+fn stats_count_the_events_each_topic_collected_and_republished() {
+    let root = repo_root().join("tickscripts");
+    let input = std::fs::read(root.join("cpu_publish.lp")).expect("points");
+    let out = Case::new()
+        .args([
+            "run",
+            root.join("cpu_publish.tick").to_str().expect("path"),
+            "--handler",
+            root.join("cpu_publish.handlers").to_str().expect("path"),
+            "--stats",
+        ])
+        .stdin(input)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Three events (WARNING, CRITICAL, OK) on `cpu`, each forwarded once to `ops`.
+    assert!(
+        out.stderr.contains(
+            "topics: collected=6 inhibited=0 unmatched=0 republished=3 publish_dropped=0\n"
+        ),
+        "stderr: {}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_publish_cycle_is_reported_once_and_does_not_loop() {
     // cpu -> ops -> cpu: the event passes each topic twice, as in Kapacitor's first two
     // rounds; entering `cpu` a third time would repeat for ever, so it stops there.

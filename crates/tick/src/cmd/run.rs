@@ -521,8 +521,8 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 let t = pipeline.topics.stats();
                 stats_text.push_str(&format!(
-                    "topics: collected={} inhibited={} unmatched={}\n",
-                    t.collected, t.inhibited, t.unmatched
+                    "topics: collected={} inhibited={} unmatched={} republished={} publish_dropped={}\n",
+                    t.collected, t.inhibited, t.unmatched, t.republished, t.publish_dropped
                 ));
             }
             report::stderr(&stats_text);
