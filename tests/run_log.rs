@@ -156,3 +156,25 @@ fn a_bad_topic_handler_file_stops_the_start_with_file_and_reason() {
         out.stderr
     );
 }
+
+#[test]
+fn the_config_hostname_is_the_server_info_hostname_of_ids_and_messages() {
+    let script = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('{{ .ServerInfo.Hostname }}:{{ .Name }}')\n        .crit(lambda: \"v\" > 10)\n        .message('{{ .ID }} on {{ .ServerInfo.Hostname }}')\n        .details('')\n        .log('/dev/stdout')\n";
+    let case = Case::new();
+    let path = case.file("host.tick", script);
+    let config = case.file("kapacitor.conf", "hostname = \"edge-7\"\n");
+    let out = case
+        .args(["run", path.as_str(), "--config", config.as_str()])
+        .stdin("cpu v=20 1000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(messages(&out.stdout), ["edge-7:cpu on edge-7"]);
+    // Without a config, Kapacitor's default hostname.
+    let case = Case::new();
+    let path = case.file("host.tick", script);
+    let out = case
+        .args(["run", path.as_str()])
+        .stdin("cpu v=20 1000000000\n")
+        .run();
+    assert_eq!(messages(&out.stdout), ["localhost:cpu on localhost"]);
+}

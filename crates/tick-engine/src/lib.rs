@@ -26,4 +26,5 @@ pub use handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec, P
 pub use node::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
 pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
 pub use task::{Dbrp, Task};
+pub use template_data::ServerInfo;
 pub use tick_lambda::FieldValue;

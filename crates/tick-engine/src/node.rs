@@ -457,6 +457,8 @@ pub struct BuildContext<'a> {
     /// The node name (`alert2`), as in `NodeProps::name`.
     pub node_name: &'a str,
     pub lambda_options: &'a tick_lambda::CompileOptions,
+    /// `.ServerInfo` of the alert templates.
+    pub server: &'a crate::template_data::ServerInfo,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -189,10 +189,28 @@ fn find<V>(s: &[(Arc<str>, V)], key: &str) -> Option<usize> {
         return s.binary_search_by(|(k, _)| (**k).cmp(key)).ok();
     }
     let kb = key.as_bytes();
-    s.iter().position(|(k, _)| {
-        let b = k.as_bytes();
-        b.len() == kb.len() && b.last() == kb.last() && b == kb
-    })
+    s.iter().position(|(k, _)| same_text(k.as_bytes(), kb))
+}
+
+/// Byte equality, inline for the short names points are made of (a library `memcmp` call
+/// costs more than the comparison itself).
+#[inline]
+pub fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    match n {
+        0 => true,
+        1..=7 => a.last() == b.last() && a.iter().zip(b).all(|(x, y)| x == y),
+        8..=16 => word(a, n - 8) == word(b, n - 8) && word(a, 0) == word(b, 0),
+        _ => a == b,
+    }
 }
 
 fn sort_dedup_last<V>(v: &mut Vec<(Arc<str>, V)>) {
@@ -411,6 +429,23 @@ pub enum Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_text_agrees_with_slice_equality_at_every_length() {
+        let base = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..=base.len() {
+            let a = &base[..n];
+            assert!(same_text(a, a), "length {n}");
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] = b'#';
+                assert!(!same_text(a, &b), "length {n}, byte {i}");
+            }
+            if n > 0 {
+                assert!(!same_text(a, &base[..n - 1]), "length {n}");
+            }
+        }
+    }
 
     #[test]
     fn tags_are_sorted_and_last_duplicate_wins() {

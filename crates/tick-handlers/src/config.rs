@@ -50,6 +50,9 @@ impl fmt::Display for Secret {
 pub struct Config {
     /// The `[[mqtt]]` sections in file order (enabled or not).
     pub mqtt: Vec<MqttConfig>,
+    /// The top-level `hostname` (`.ServerInfo.Hostname` in alert templates; Kapacitor's
+    /// default is `localhost`).
+    pub hostname: Option<String>,
 }
 
 /// How a broker is reached, from the `url` key (spec §6.1).
@@ -456,6 +459,7 @@ impl Config {
             })?;
         let mut warnings = Vec::new();
         let mut top_level_keys = Vec::new();
+        let mut hostname = None;
         let mut mqtt_tables: Vec<Table> = Vec::new();
         for (key, value) in &table {
             match (key.as_str(), value) {
@@ -488,6 +492,13 @@ impl Config {
                 }
                 // `tick run --http` reads [http] and default-retention-policy itself.
                 ("http", Value::Table(_)) | ("default-retention-policy", _) => {}
+                ("hostname", Value::String(h)) => hostname = Some(h.clone()),
+                ("hostname", _) => {
+                    return Err(ConfigError::List {
+                        path: path.to_owned(),
+                        message: "hostname must be a string".to_owned(),
+                    });
+                }
                 (k, Value::Table(_)) => {
                     warnings.push(format!("section [{k}] is not used by tick; ignored"))
                 }
@@ -511,7 +522,7 @@ impl Config {
         for (i, t) in mqtt_tables.iter().enumerate() {
             mqtt.push(parse_mqtt(t, i, path, &mut warnings)?);
         }
-        let config = Config { mqtt };
+        let config = Config { mqtt, hostname };
         config.validate(path)?;
         Ok((config, warnings))
     }

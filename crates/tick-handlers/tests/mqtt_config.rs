@@ -242,6 +242,7 @@ default-retention-policy = ""
 fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
     let (cfg, warnings) = load(REAL_CONF).unwrap();
     assert_eq!(cfg.mqtt.len(), 2);
+    assert_eq!(cfg.hostname.as_deref(), Some("localhost"));
     let m = &cfg.mqtt[0];
     assert_eq!(
         (m.name.as_str(), m.enabled, m.default),
@@ -271,7 +272,7 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
             "section [replay] is not used by tick; ignored",
             "section [smtp] is not used by tick; ignored",
             "section [storage] is not used by tick; ignored",
-            "top-level settings data_dir, hostname, skip-config-overrides are not used by \
+            "top-level settings data_dir, skip-config-overrides are not used by \
              tick; ignored",
         ]
     );

@@ -284,10 +284,9 @@ impl<R: Read> Reader<R> {
                                     time.unwrap_or_else(|| self.precision.truncate((self.now)()));
                                 f(Item::Line(number, Ok(&point)))
                             }
-                            Err(kind) => f(Item::Line(
-                                number,
-                                Err(LineError::new(number, text, kind)),
-                            )),
+                            Err(kind) => {
+                                f(Item::Line(number, Err(LineError::new(number, text, kind))))
+                            }
                         };
                         if let ControlFlow::Break(b) = flow {
                             break Stop::Break(b);

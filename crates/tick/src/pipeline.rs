@@ -6,6 +6,7 @@
 use foldhash::HashMap;
 use std::sync::Arc;
 
+use tick_engine::point::same_text;
 use tick_engine::topics::{Delivery, Topics};
 use tick_engine::{Emission, FieldValue, Fields, Point, Tags, Task};
 use tick_lineproto::FieldValue as LpValue;
@@ -60,27 +61,6 @@ impl Interner {
             self.recent.push(a.clone());
         }
         a
-    }
-}
-
-/// Byte equality, inline for the short names points are made of (a library `memcmp` call
-/// costs more than the comparison).
-#[inline]
-fn same_text(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_ne_bytes(w)
-    };
-    match n {
-        0 => true,
-        1..=7 => a.iter().zip(b).all(|(x, y)| x == y),
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        _ => a == b,
     }
 }
 
@@ -314,21 +294,6 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn same_text_agrees_with_slice_equality_at_every_length() {
-        let base = "abcdefghijklmnopqrstuvwxyz0123456789";
-        for n in 0..=base.len() {
-            let a = &base.as_bytes()[..n];
-            assert!(same_text(a, a), "length {n}");
-            for i in 0..n {
-                let mut b = a.to_vec();
-                b[i] = b'#';
-                assert!(!same_text(a, &b), "length {n}, byte {i}");
-            }
-            assert!(!same_text(a, &base.as_bytes()[..n.saturating_sub(1)]) || n == 0);
-        }
-    }
 
     #[test]
     fn the_interner_reuses_names_by_position_and_by_table() {

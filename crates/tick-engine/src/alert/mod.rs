@@ -245,7 +245,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         id_field: opt_str("idField"),
         message_field: opt_str("messageField"),
         duration_field: opt_str("durationField"),
-        server: ServerInfo::default(),
+        server: ctx.server.clone(),
         id_buf: String::new(),
     }))
 }

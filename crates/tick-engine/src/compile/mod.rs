@@ -27,6 +27,8 @@ pub use messages::CompileError;
 pub struct CompileOptions {
     /// Options for every lambda of the script (time zone of `"time"`).
     pub lambda: tick_lambda::CompileOptions,
+    /// `.ServerInfo` of the alert templates (`hostname` of kapacitor.conf).
+    pub server: crate::template_data::ServerInfo,
 }
 
 /// Compiles scripts into tasks. Handler methods of the alert node (`.mqtt('t')`, ...) come from
@@ -116,6 +118,7 @@ impl Compiler {
                 task_name,
                 node_name: &name,
                 lambda_options: &opts.lambda,
+                server: &opts.server,
             };
             if n.poisoned {
                 continue;

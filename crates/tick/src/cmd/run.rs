@@ -176,7 +176,10 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let opts = compile_options(args.tz.as_deref())?;
+    let mut opts = compile_options(args.tz.as_deref())?;
+    if let Some(hostname) = config.as_ref().and_then(|c| c.hostname.clone()) {
+        opts.server.hostname = hostname;
+    }
     let id = if args.scripts.len() == 1 {
         args.id.as_deref()
     } else {
