@@ -5,7 +5,9 @@
 use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
-use crate::point::{Dimensions, GroupId, Point, Tags};
+use hashbrown::HashTable;
+
+use crate::point::{Dimensions, GroupId, Point, Tags, text_hash};
 
 /// Writes the group id of a point with measurement `name`, `tags` and `dims` into `buf`
 /// (cleared first):
@@ -40,31 +42,13 @@ pub fn group_id(name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
     GroupId::new(buf)
 }
 
-/// Interns group ids so that each distinct id is allocated once per node.
-///
-/// [`GroupInterner::regroup`] first looks the id up by the identity (address) of what it is
-/// made of: the dimensions, the measurement and the dimension tags' values, which the reader
-/// interns, so a repeated group costs one small-key lookup instead of writing and hashing its
-/// text. The cache holds those values, so an address cannot be reused while it is a key; two
-/// equal texts at different addresses get two entries and the same id.
+/// Interns group ids so that each distinct id is allocated once per node. The table holds
+/// the ids themselves (text pointer and hash side by side), so a lookup compares stored hashes
+/// before it reads any text: one probe and one text comparison per point.
 #[derive(Debug, Default)]
 pub struct GroupInterner {
     buf: String,
-    ids: HashMap<Box<str>, GroupId>,
-    by_parts: HashMap<PartsKey, (GroupId, Parts)>,
-}
-
-/// Up to this many dimension tags use the identity cache.
-const MAX_CACHED_DIMS: usize = 4;
-/// Addresses of the dimensions' tag list, the measurement (or 0) and each dimension tag's value
-/// (or 0 when the tag is missing).
-type PartsKey = [usize; 2 + MAX_CACHED_DIMS];
-/// What a [`PartsKey`] points at, kept alive while it is a key.
-#[derive(Debug)]
-struct Parts {
-    _dims: Dimensions,
-    _name: Option<Arc<str>>,
-    _values: Vec<Arc<str>>,
+    ids: HashTable<GroupId>,
 }
 
 impl GroupInterner {
@@ -74,11 +58,16 @@ impl GroupInterner {
         if self.buf.is_empty() {
             return GroupId::nil();
         }
-        if let Some(id) = self.ids.get(self.buf.as_str()) {
+        let hash = text_hash(&self.buf);
+        let text = self.buf.as_str();
+        if let Some(id) = self
+            .ids
+            .find(hash, |g| g.text_hash() == hash && g.as_str() == text)
+        {
             return id.clone();
         }
-        let id = GroupId::new(Arc::<str>::from(self.buf.as_str()));
-        self.ids.insert(Box::from(self.buf.as_str()), id.clone());
+        let id = GroupId::with_hash(Arc::from(text), hash);
+        self.ids.insert_unique(hash, id.clone(), GroupId::text_hash);
         id
     }
 
@@ -87,45 +76,9 @@ impl GroupInterner {
         p.group = if dims.is_empty() {
             GroupId::nil()
         } else {
-            self.cached_id(p, &dims)
+            self.id(&p.name, &p.tags, &dims)
         };
         p.dimensions = dims;
-    }
-
-    fn cached_id(&mut self, p: &Point, dims: &Dimensions) -> GroupId {
-        let names = dims.tag_names();
-        if names.len() > MAX_CACHED_DIMS {
-            return self.id(&p.name, &p.tags, dims);
-        }
-        let mut key: PartsKey = [0; 2 + MAX_CACHED_DIMS];
-        key[0] = names.as_ptr() as usize;
-        if dims.by_name {
-            key[1] = p.name.as_ptr() as usize;
-        }
-        for (slot, name) in key[2..].iter_mut().zip(names) {
-            if let Some(v) = p.tags.get_shared(name) {
-                *slot = v.as_ptr() as usize;
-            }
-        }
-        if let Some((id, _)) = self.by_parts.get(&key) {
-            return id.clone();
-        }
-        let id = self.id(&p.name, &p.tags, dims);
-        // Stale addresses (values the reader no longer interns) must not pile up.
-        if self.by_parts.len() >= 2 * self.ids.len() + 1024 {
-            self.by_parts.clear();
-        }
-        let values = names
-            .iter()
-            .filter_map(|n| p.tags.get_shared(n).cloned())
-            .collect();
-        let parts = Parts {
-            _dims: dims.clone(),
-            _name: dims.by_name.then(|| p.name.clone()),
-            _values: values,
-        };
-        self.by_parts.insert(key, (id.clone(), parts));
-        id
     }
 }
 
@@ -195,6 +148,41 @@ impl Grouping {
         let d = Dimensions::new(by_name, names);
         self.cache = Some(d.clone());
         d
+    }
+}
+
+/// State per group id in one table, looked up by the id's stored hash (no hashing per point)
+/// and pointer before text; the id is cloned only when a group is created.
+#[derive(Debug)]
+pub struct GroupMap<S> {
+    table: HashTable<(GroupId, S)>,
+}
+
+impl<S> Default for GroupMap<S> {
+    fn default() -> GroupMap<S> {
+        GroupMap {
+            table: HashTable::new(),
+        }
+    }
+}
+
+impl<S> GroupMap<S> {
+    /// The state of `group`, created with `init` at its first use.
+    pub fn get_or_insert_with(&mut self, group: &GroupId, init: impl FnOnce() -> S) -> &mut S {
+        let hash = group.text_hash();
+        let entry = self
+            .table
+            .entry(hash, |(g, _)| g == group, |(g, _)| g.text_hash());
+        &mut entry
+            .or_insert_with(|| (group.clone(), init()))
+            .into_mut()
+            .1
+    }
+
+    pub fn get_mut(&mut self, group: &GroupId) -> Option<&mut S> {
+        self.table
+            .find_mut(group.text_hash(), |(g, _)| g == group)
+            .map(|(_, s)| s)
     }
 }
 

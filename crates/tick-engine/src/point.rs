@@ -269,7 +269,7 @@ pub struct GroupId {
 
 /// The per-process seeded hasher of group id texts (random, so crafted tag values cannot
 /// force collisions).
-fn text_hash(text: &str) -> u64 {
+pub(crate) fn text_hash(text: &str) -> u64 {
     use std::hash::BuildHasher as _;
     static STATE: std::sync::OnceLock<foldhash::fast::RandomState> = std::sync::OnceLock::new();
     STATE
@@ -292,6 +292,18 @@ impl GroupId {
                 text: Some(id),
             }
         }
+    }
+    /// A non-empty id whose [`text_hash`] is already known.
+    pub(crate) fn with_hash(id: Arc<str>, hash: u64) -> GroupId {
+        debug_assert!(!id.is_empty() && hash == text_hash(&id));
+        GroupId {
+            text: Some(id),
+            hash,
+        }
+    }
+    /// The hash of the text, computed when the id was made.
+    pub(crate) fn text_hash(&self) -> u64 {
+        self.hash
     }
     pub fn as_str(&self) -> &str {
         self.text.as_deref().unwrap_or("")

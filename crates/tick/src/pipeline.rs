@@ -3,7 +3,8 @@
 //! task's alert emissions go through the topics into deliveries. Shared by `tick run` and
 //! `tick test`; owns no handler and does no IO.
 
-use foldhash::HashMap;
+use hashbrown::HashTable;
+use std::hash::BuildHasher as _;
 use std::sync::Arc;
 
 use tick_engine::point::same_text;
@@ -22,7 +23,10 @@ pub(crate) struct Origin {
 /// converting a point allocates nothing for names seen before.
 #[derive(Default)]
 struct Interner {
-    map: HashMap<Box<str>, Arc<str>>,
+    /// The names themselves: a lookup reads the table and then one allocation, which holds
+    /// both the text it compares and the count it increments.
+    table: HashTable<Arc<str>>,
+    hasher: foldhash::fast::RandomState,
     /// The last name seen at each position of a point (measurement, each tag key and value,
     /// each field key): consecutive points mostly repeat them, and comparing with the last one
     /// is cheaper than hashing.
@@ -35,14 +39,20 @@ impl Interner {
     const LIMIT: usize = 200_000;
 
     fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.map.get(s) {
+        let hash = self.hasher.hash_one(s);
+        if let Some(a) = self
+            .table
+            .find(hash, |a| same_text(a.as_bytes(), s.as_bytes()))
+        {
             return a.clone();
         }
-        if self.map.len() >= Self::LIMIT {
-            self.map.clear();
+        if self.table.len() >= Self::LIMIT {
+            self.table.clear();
         }
         let a: Arc<str> = Arc::from(s);
-        self.map.insert(Box::from(s), a.clone());
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(hash, a.clone(), |a| hasher.hash_one(&**a));
         a
     }
 

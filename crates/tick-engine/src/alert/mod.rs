@@ -6,7 +6,7 @@
 pub mod level;
 pub mod state;
 
-use foldhash::{HashMap, HashMapExt as _};
+use crate::group::GroupMap;
 use std::sync::Arc;
 
 use tick_gotemplate::{Escape, ExecError, Map, Template};
@@ -234,7 +234,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         message,
         details,
         options,
-        groups: HashMap::new(),
+        groups: GroupMap::default(),
         handlers: props.handlers().len(),
         topic: opt_str("topic"),
         category: opt_str("category").unwrap_or_else(|| Arc::from("")),
@@ -269,7 +269,7 @@ struct AlertNode {
     message: Tmpl,
     details: Tmpl,
     options: StateOptions,
-    groups: HashMap<GroupId, Group>,
+    groups: GroupMap<Group>,
     handlers: usize,
     topic: Option<Arc<str>>,
     category: Arc<str>,
@@ -388,7 +388,7 @@ impl AlertNode {
 
     fn group(&mut self, group: &GroupId) -> &mut Group {
         let options = &self.options;
-        self.groups.entry(group.clone()).or_insert_with(|| Group {
+        self.groups.get_or_insert_with(group, || Group {
             state: AlertState::new(options),
             inhibiting: false,
         })
@@ -559,19 +559,10 @@ impl AlertNode {
             resets,
             ..
         } = self;
-        // Look up before inserting: the entry API would clone the id on every point.
-        if !groups.contains_key(&p.group) {
-            groups.insert(
-                p.group.clone(),
-                Group {
-                    state: AlertState::new(options),
-                    inhibiting: false,
-                },
-            );
-        }
-        let Some(g) = groups.get_mut(&p.group) else {
-            return;
-        };
+        let g = groups.get_or_insert_with(&p.group, || Group {
+            state: AlertState::new(options),
+            inhibiting: false,
+        });
         let current = g.state.current();
         let level = select_level(
             current,
