@@ -2,12 +2,17 @@
 //! `window().period(1m).every(10s)|mean|alert`, over 10,000 groups sending one point a second
 //! for two minutes (issue 7 target: at least 1.5 M points/s on one core).
 //! Run: `cargo bench -p tick-engine --bench window`.
+//!
+//! For instruction counts, which stay exact on a busy machine: `WINDOW_BENCH_ONCE=1` makes the
+//! binary push the points once through the task without criterion, inside `run_once`
+//! (`WINDOW_BENCH_SECONDS=N` for N seconds of points instead of 120):
+//! `WINDOW_BENCH_ONCE=1 valgrind --tool=callgrind --toggle-collect='*run_once*' <bench binary>`.
 
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use tick_engine::{CompileOptions, Compiler, FieldValue, Fields, Point, Tags, Task};
 
 const GROUPS: usize = 10_000;
@@ -58,10 +63,10 @@ impl Strings {
     }
 }
 
-/// One point per host per second.
-fn points(strings: &Strings) -> Vec<Point> {
-    let mut out = Vec::with_capacity(GROUPS * SECONDS as usize);
-    for s in 0..SECONDS {
+/// One point per host per second for `seconds`.
+fn points(strings: &Strings, seconds: i64) -> Vec<Point> {
+    let mut out = Vec::with_capacity(GROUPS * seconds as usize);
+    for s in 0..seconds {
         for i in 0..GROUPS {
             out.push(strings.point(s, i));
         }
@@ -81,20 +86,14 @@ const SCRIPT: &str = "stream|from().measurement('cpu').groupBy('host')\
 
 fn bench(c: &mut Criterion) {
     let strings = Strings::new();
-    let pts = points(&strings);
+    let pts = points(&strings, SECONDS);
     let mut g = c.benchmark_group("window");
     g.sample_size(10);
     g.throughput(Throughput::Elements(pts.len() as u64));
     g.bench_function("window_1m_every_10s_mean_alert_10k_groups", |b| {
         b.iter_batched(
             || (task(SCRIPT), pts.clone()),
-            |(mut t, owned)| {
-                let mut em = Vec::new();
-                for p in owned {
-                    t.push_owned(p, &mut em);
-                }
-                t
-            },
+            |(t, owned)| run_once(t, owned),
             BatchSize::PerIteration,
         )
     });
@@ -121,5 +120,29 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// One pass over the points (see the module docs).
+#[inline(never)]
+fn run_once(mut t: Task, owned: Vec<Point>) -> Task {
+    let mut em = Vec::new();
+    for p in owned {
+        t.push_owned(p, &mut em);
+    }
+    t
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("WINDOW_BENCH_ONCE").is_some() {
+        let seconds = std::env::var("WINDOW_BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(SECONDS);
+        let strings = Strings::new();
+        let t = run_once(task(SCRIPT), points(&strings, seconds));
+        std::hint::black_box(t.stats());
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -193,7 +193,117 @@ struct GroupInfo<'a> {
     dims: &'a crate::point::Dimensions,
 }
 
+/// Looks one field up in a run of points. Points of one series share their field keys (the
+/// same interned `Arc`), so once the field was found at index `i`, the next point is checked
+/// at `i` by pointer before any string is compared.
+struct FieldCursor<'a> {
+    field: &'a str,
+    hint: Option<(usize, &'a Arc<str>)>,
+}
+
+impl<'a> FieldCursor<'a> {
+    fn new(field: &'a str) -> FieldCursor<'a> {
+        FieldCursor { field, hint: None }
+    }
+
+    #[inline(always)]
+    fn get(&mut self, fields: &'a Fields) -> Option<&'a FieldValue> {
+        let s = fields.as_slice();
+        if let Some((i, key)) = self.hint
+            && let Some((k, v)) = s.get(i)
+            && Arc::ptr_eq(k, key)
+        {
+            return Some(v);
+        }
+        let field = self.field;
+        let i = if s.len() > 8 {
+            s.binary_search_by(|(k, _)| (**k).cmp(field)).ok()?
+        } else {
+            s.iter().position(|(k, _)| **k == *field)?
+        };
+        let (k, v) = &s[i];
+        self.hint = Some((i, k));
+        Some(v)
+    }
+}
+
+/// The sum of a float or an int field over a batch (see [`Aggregate::fast`]).
+enum Total {
+    Float(f64),
+    Int(i64),
+}
+
 impl Aggregate {
+    /// `count`, `sum` and `mean` when every point has the field and all its values are floats
+    /// or all are ints (the usual case): one pass over the points, no copies. `None` leaves the
+    /// points to the general path, which also reports any error.
+    fn fast(&self, points: &[Point]) -> Option<FieldValue> {
+        if !matches!(self.func, Func::Count | Func::Sum | Func::Mean) {
+            return None;
+        }
+        let first = points.first()?;
+        let mut cur = FieldCursor::new(&self.field);
+        let total = match cur.get(&first.fields)? {
+            FieldValue::Float(_) => {
+                // The value `Sum` starts from, so that the result is the general path's to
+                // the bit (it adds in the same order).
+                let mut sum: f64 = std::iter::empty::<f64>().sum();
+                for p in points {
+                    match cur.get(&p.fields) {
+                        Some(FieldValue::Float(x)) => sum += *x,
+                        _ => return None,
+                    }
+                }
+                Total::Float(sum)
+            }
+            FieldValue::Int(_) => {
+                let mut sum = 0i64;
+                for p in points {
+                    match cur.get(&p.fields) {
+                        Some(FieldValue::Int(x)) => sum = sum.wrapping_add(*x),
+                        _ => return None,
+                    }
+                }
+                Total::Int(sum)
+            }
+            _ => return None,
+        };
+        let n = points.len();
+        Some(match (self.func, total) {
+            (Func::Count, _) => FieldValue::Int(n as i64),
+            (Func::Sum, Total::Float(x)) => FieldValue::Float(x),
+            (Func::Sum, Total::Int(x)) => FieldValue::Int(x),
+            (_, Total::Float(x)) => FieldValue::Float(x / n as f64),
+            (_, Total::Int(x)) => FieldValue::Float(x as f64 / n as f64),
+        })
+    }
+
+    /// The output point of an aggregate (not a selector): the group tags and `{as: result}`
+    /// at `tmax`, with the db and rp of the first point.
+    fn aggregate_point(
+        &self,
+        points: &[Point],
+        tmax: i64,
+        g: GroupInfo<'_>,
+        result: FieldValue,
+    ) -> Point {
+        let (db, rp) = points.first().map_or((Arc::from(""), Arc::from("")), |p| {
+            (p.db.clone(), p.rp.clone())
+        });
+        let mut fields = Fields::default();
+        fields.insert(self.as_name.clone(), result);
+        Point {
+            name: g.name.clone(),
+            db,
+            rp,
+            tags: g.tags,
+            fields,
+            time: tmax,
+            dimensions: g.dims.clone(),
+            group: g.group.clone(),
+        }
+    }
+
     fn reduce(
         &self,
         ctx: &mut NodeContext<'_>,
@@ -201,10 +311,14 @@ impl Aggregate {
         tmax: i64,
         g: GroupInfo<'_>,
     ) -> Option<Point> {
+        if let Some(result) = self.fast(points) {
+            return Some(self.aggregate_point(points, tmax, g, result));
+        }
+        let mut cur = FieldCursor::new(&self.field);
         // (value, point index)
         let mut vals: Vec<(FieldValue, usize)> = Vec::with_capacity(points.len());
         for (i, p) in points.iter().enumerate() {
-            let v = p.fields.get(&self.field);
+            let v = cur.get(&p.fields);
             match (v, vals.first()) {
                 (None, None) => ctx.error(
                     "failed to realize reduce context from fields",
@@ -373,21 +487,7 @@ impl Aggregate {
                 out.dimensions = g.dims.clone();
                 Some(out)
             }
-            _ => {
-                let (db, rp) = points.first().map_or((Arc::from(""), Arc::from("")), |p| {
-                    (p.db.clone(), p.rp.clone())
-                });
-                Some(Point {
-                    name: g.name.clone(),
-                    db,
-                    rp,
-                    tags: g.tags,
-                    fields: Fields::from_pairs([(self.as_name.clone(), result)]),
-                    time: tmax,
-                    dimensions: g.dims.clone(),
-                    group: g.group.clone(),
-                })
-            }
+            _ => Some(self.aggregate_point(points, tmax, g, result)),
         }
     }
 
@@ -414,15 +514,24 @@ impl Aggregate {
     }
 
     fn batch(&mut self, ctx: &mut NodeContext<'_>, b: Batch, out: &mut Vec<Message>) {
+        let Batch {
+            name,
+            group,
+            tags,
+            dimensions,
+            tmax,
+            points,
+        } = b;
         let g = GroupInfo {
-            name: &b.name,
-            group: &b.group,
-            tags: b.tags.clone(),
-            dims: &b.dimensions,
+            name: &name,
+            group: &group,
+            tags,
+            dims: &dimensions,
         };
-        if let Some(p) = self.reduce(ctx, &b.points, b.tmax, g) {
+        if let Some(p) = self.reduce(ctx, &points, tmax, g) {
             out.push(Message::Point(p));
         }
+        crate::nodes::window::recycle(points);
     }
 }
 
@@ -480,5 +589,186 @@ impl Node for Aggregate {
                 self.reduce_run(ctx, &points, out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::NodeStats;
+
+    fn aggregate(func: Func, name: &'static str) -> Aggregate {
+        Aggregate {
+            func,
+            name,
+            field: Arc::from("v"),
+            as_name: Arc::from(name),
+            use_point_times: false,
+            pending: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+
+    /// Runs one batch of points with these fields at times 1, 2, ... through `a`: the output
+    /// fields and the distinct error messages.
+    fn reduce(a: &mut Aggregate, fields: Vec<Fields>) -> (Vec<Fields>, Vec<String>) {
+        let points = fields
+            .into_iter()
+            .zip(1..)
+            .map(|(f, t)| Point::new("m", "db", "rp", Tags::default(), f, t))
+            .collect();
+        let batch = Batch {
+            name: Arc::from("m"),
+            group: GroupId::nil(),
+            tags: Tags::default(),
+            dimensions: crate::point::Dimensions::none(),
+            tmax: 10,
+            points,
+        };
+        let (mut emissions, mut logs, mut stats) = (Vec::new(), Vec::new(), NodeStats::default());
+        let mut ctx = NodeContext {
+            task_name: "t",
+            node_name: "n",
+            emissions: &mut emissions,
+            logs: &mut logs,
+            stats: &mut stats,
+            quiet: true,
+        };
+        let mut out = Vec::new();
+        a.process(&mut ctx, Message::Batch(batch), &mut out);
+        let fields = out
+            .into_iter()
+            .map(|m| match m {
+                Message::Point(p) => {
+                    assert_eq!((p.time, &*p.db), (10, "db"));
+                    p.fields
+                }
+                Message::Batch(_) => panic!("an aggregate emits points"),
+            })
+            .collect();
+        let errors = stats
+            .error_summaries
+            .iter()
+            .map(|s| s.message.clone())
+            .collect();
+        (fields, errors)
+    }
+
+    /// Fields whose keys are shared between points, as the line-protocol reader interns them.
+    struct Keys {
+        a: Arc<str>,
+        v: Arc<str>,
+    }
+
+    impl Keys {
+        fn new() -> Keys {
+            Keys {
+                a: Arc::from("a"),
+                v: Arc::from("v"),
+            }
+        }
+        fn v(&self, v: FieldValue) -> Fields {
+            Fields::from_pairs([(self.v.clone(), v)])
+        }
+        fn av(&self, v: FieldValue) -> Fields {
+            Fields::from_pairs([(self.a.clone(), FieldValue::Int(7)), (self.v.clone(), v)])
+        }
+    }
+
+    fn out(name: &str, v: FieldValue) -> Vec<Fields> {
+        vec![Fields::from_pairs([(name, v)])]
+    }
+
+    #[test]
+    fn mean_reads_the_field_wherever_each_point_has_it() {
+        // `v` is the second field of the first and last points and the only one of the
+        // second: (2 + 4 + 9) / 3.
+        let k = Keys::new();
+        let f = FieldValue::Float;
+        let got = reduce(
+            &mut aggregate(Func::Mean, "mean"),
+            vec![k.av(f(2.0)), k.v(f(4.0)), k.av(f(9.0))],
+        );
+        assert_eq!(got, (out("mean", f(5.0)), vec![]));
+    }
+
+    #[test]
+    fn sum_and_mean_of_ints_and_count_of_floats() {
+        let k = Keys::new();
+        let ints = || vec![k.v(FieldValue::Int(1)), k.v(FieldValue::Int(2))];
+        let got = reduce(&mut aggregate(Func::Sum, "sum"), ints());
+        assert_eq!(got, (out("sum", FieldValue::Int(3)), vec![]));
+        let got = reduce(&mut aggregate(Func::Mean, "mean"), ints());
+        assert_eq!(got, (out("mean", FieldValue::Float(1.5)), vec![]));
+        let floats = vec![k.v(FieldValue::Float(0.5)), k.av(FieldValue::Float(0.5))];
+        let got = reduce(&mut aggregate(Func::Count, "count"), floats);
+        assert_eq!(got, (out("count", FieldValue::Int(2)), vec![]));
+    }
+
+    #[test]
+    fn a_point_of_the_other_type_is_skipped_and_reported() {
+        // Spec §4.6: int 1, float 2.5, int 3 → sum int 4, with the type error.
+        let k = Keys::new();
+        let got = reduce(
+            &mut aggregate(Func::Sum, "sum"),
+            vec![
+                k.v(FieldValue::Int(1)),
+                k.v(FieldValue::Float(2.5)),
+                k.v(FieldValue::Int(3)),
+            ],
+        );
+        assert_eq!(
+            got,
+            (
+                out("sum", FieldValue::Int(4)),
+                vec![
+                    "failed to aggregate point in batch: field v has wrong type: got float64 exp int64"
+                        .to_string()
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn a_point_without_the_field_is_not_counted_and_is_reported() {
+        let k = Keys::new();
+        let only_a = Fields::from_pairs([(k.a.clone(), FieldValue::Float(1.0))]);
+        let got = reduce(
+            &mut aggregate(Func::Count, "count"),
+            vec![
+                k.v(FieldValue::Float(1.0)),
+                only_a,
+                k.v(FieldValue::Float(2.0)),
+            ],
+        );
+        assert_eq!(
+            got,
+            (
+                out("count", FieldValue::Int(2)),
+                vec![
+                    "failed to aggregate point in batch: field v missing from point cannot aggregate"
+                        .to_string()
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn mean_of_a_string_field_emits_nothing() {
+        let k = Keys::new();
+        let got = reduce(
+            &mut aggregate(Func::Mean, "mean"),
+            vec![k.v(FieldValue::String("x".into()))],
+        );
+        assert_eq!(
+            got,
+            (
+                vec![],
+                vec![
+                    "failed to aggregate: invalid influxql func mean with field v: cannot apply mean to string field"
+                        .to_string()
+                ]
+            )
+        );
     }
 }
