@@ -66,7 +66,7 @@ impl GroupInterner {
         {
             return id.clone();
         }
-        let id = GroupId::with_hash(Arc::from(text), hash);
+        let id = GroupId::with_hash(text, hash);
         self.ids.insert_unique(hash, id.clone(), GroupId::text_hash);
         id
     }

@@ -259,12 +259,15 @@ impl Dimensions {
 }
 
 /// A group id (spec §4.0 `ToGroupID`): `""` for the nil group, else e.g. `host=a,region=us` or
-/// `cpu\nhost=a`. Cheap to clone; compares as its text. Its hash is computed once, when the id
-/// is made, so that per-group tables hash eight bytes per point rather than the text.
+/// `cpu\nhost=a`. Cheap to clone (one pointer); compares as its text. Its hash is computed once,
+/// when the id is made, so that per-group tables never hash the text per point.
 #[derive(Clone, Default)]
-pub struct GroupId {
-    text: Option<Arc<str>>,
+pub struct GroupId(Option<Arc<GroupText>>);
+
+/// The text of a non-nil group id and its hash.
+struct GroupText {
     hash: u64,
+    text: Box<str>,
 }
 
 /// The per-process seeded hasher of group id texts (random, so crafted tag values cannot
@@ -282,43 +285,40 @@ impl GroupId {
     pub fn nil() -> GroupId {
         GroupId::default()
     }
-    pub fn new(id: impl Into<Arc<str>>) -> GroupId {
-        let id: Arc<str> = id.into();
+    pub fn new(id: impl AsRef<str>) -> GroupId {
+        let id = id.as_ref();
         if id.is_empty() {
             GroupId::nil()
         } else {
-            GroupId {
-                hash: text_hash(&id),
-                text: Some(id),
-            }
+            GroupId::with_hash(id, text_hash(id))
         }
     }
     /// A non-empty id whose [`text_hash`] is already known.
-    pub(crate) fn with_hash(id: Arc<str>, hash: u64) -> GroupId {
-        debug_assert!(!id.is_empty() && hash == text_hash(&id));
-        GroupId {
-            text: Some(id),
+    pub(crate) fn with_hash(id: &str, hash: u64) -> GroupId {
+        debug_assert!(!id.is_empty() && hash == text_hash(id));
+        GroupId(Some(Arc::new(GroupText {
             hash,
-        }
+            text: Box::from(id),
+        })))
     }
-    /// The hash of the text, computed when the id was made.
+    /// The hash of the text, computed when the id was made (0 for the nil group).
     pub(crate) fn text_hash(&self) -> u64 {
-        self.hash
+        self.0.as_ref().map_or(0, |g| g.hash)
     }
     pub fn as_str(&self) -> &str {
-        self.text.as_deref().unwrap_or("")
+        self.0.as_ref().map_or("", |g| &g.text)
     }
     pub fn is_nil(&self) -> bool {
-        self.text.is_none()
+        self.0.is_none()
     }
 }
 
 impl PartialEq for GroupId {
     fn eq(&self, other: &GroupId) -> bool {
         // Interned ids share their storage: compare pointers before text.
-        match (&self.text, &other.text) {
+        match (&self.0, &other.0) {
             (None, None) => true,
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || (self.hash == other.hash && **a == **b),
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || (a.hash == b.hash && a.text == b.text),
             _ => false,
         }
     }
@@ -326,7 +326,7 @@ impl PartialEq for GroupId {
 impl Eq for GroupId {}
 impl Hash for GroupId {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
+        state.write_u64(self.text_hash());
     }
 }
 impl fmt::Debug for GroupId {
