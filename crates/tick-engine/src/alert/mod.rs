@@ -549,7 +549,10 @@ impl AlertNode {
 
     fn point(&mut self, ctx: &mut NodeContext<'_>, p: Point, out: &mut Vec<Message>) {
         let tags = TagMap(p.tags.as_slice());
-        if !self.render_id(ctx, &p.name, &p.group, &tags) {
+        // Kapacitor renders the id of every point, and a failing id template drops the point.
+        // The default id cannot fail, so it is rendered only when an event needs it.
+        let lazy_id = matches!(self.id, Tmpl::Default);
+        if !lazy_id && !self.render_id(ctx, &p.name, &p.group, &tags) {
             return;
         }
         let AlertNode {
@@ -579,6 +582,9 @@ impl AlertNode {
         self.update_inhibitors(ctx, &p.group, || p.group_tags(), tr.level);
         if !tr.emit {
             return;
+        }
+        if lazy_id {
+            self.render_id(ctx, &p.name, &p.group, &tags);
         }
         let mut columns = Vec::with_capacity(p.fields.len() + 1);
         columns.push("time".to_string());
