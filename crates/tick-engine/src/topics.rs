@@ -290,8 +290,15 @@ impl Topics {
             anonymous_topic,
             topic,
         } = alert;
-        if handlers > 0 {
-            let ev = self.store(anonymous_topic.clone(), event.clone());
+        // The event is copied only when it goes to both the node's own topic and a named one.
+        let (own, named) = match (handlers > 0, topic) {
+            (true, Some(name)) => (Some(event.clone()), Some((name, event))),
+            (true, None) => (Some(event), None),
+            (false, Some(name)) => (None, Some((name, event))),
+            (false, None) => (None, None),
+        };
+        if let Some(event) = own {
+            let ev = self.store(anonymous_topic.clone(), event);
             for index in 0..handlers {
                 let handler = HandlerRef::Alert {
                     task: task.clone(),
@@ -308,7 +315,7 @@ impl Topics {
                 self.handle_collected(anonymous_topic, ev, out);
             }
         }
-        if let Some(name) = topic {
+        if let Some((name, event)) = named {
             let ev = self.store(name.clone(), event);
             self.handle_collected(name, ev, out);
         }
