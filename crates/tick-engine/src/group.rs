@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use hashbrown::HashTable;
 
-use crate::point::{Dimensions, GroupId, Point, Tags, text_hash};
+use crate::point::{Dimensions, GroupId, Point, Tags, same_text, text_hash};
 
 /// Writes the group id of a point with measurement `name`, `tags` and `dims` into `buf`
 /// (cleared first):
@@ -48,7 +48,8 @@ pub fn group_id(name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
 #[derive(Debug, Default)]
 pub struct GroupInterner {
     buf: String,
-    ids: HashTable<GroupId>,
+    /// Each id with its hash alongside, so that a probe reads no id text but the one it finds.
+    ids: HashTable<(u64, GroupId)>,
 }
 
 impl GroupInterner {
@@ -60,14 +61,14 @@ impl GroupInterner {
         }
         let hash = text_hash(&self.buf);
         let text = self.buf.as_str();
-        if let Some(id) = self
-            .ids
-            .find(hash, |g| g.text_hash() == hash && g.as_str() == text)
-        {
+        if let Some((_, id)) = self.ids.find(hash, |(h, g)| {
+            *h == hash && same_text(g.as_str().as_bytes(), text.as_bytes())
+        }) {
             return id.clone();
         }
         let id = GroupId::with_hash(text, hash);
-        self.ids.insert_unique(hash, id.clone(), GroupId::text_hash);
+        self.ids
+            .insert_unique(hash, (hash, id.clone()), |(h, _)| *h);
         id
     }
 
@@ -151,17 +152,21 @@ impl Grouping {
     }
 }
 
-/// State per group id in one table, looked up by the id's stored hash (no hashing per point)
-/// and pointer before text; the id is cloned only when a group is created.
+/// State per group id: a small table of ids and indexes, looked up by the id's stored hash (no
+/// hashing per point) and pointer before text, and the states in creation order. Thousands of
+/// groups keep the table within the core's cache; the state itself is one more read. The id is
+/// cloned only when a group is created.
 #[derive(Debug)]
 pub struct GroupMap<S> {
-    table: HashTable<(GroupId, S)>,
+    index: HashTable<(GroupId, u32)>,
+    states: Vec<S>,
 }
 
 impl<S> Default for GroupMap<S> {
     fn default() -> GroupMap<S> {
         GroupMap {
-            table: HashTable::new(),
+            index: HashTable::new(),
+            states: Vec::new(),
         }
     }
 }
@@ -170,19 +175,21 @@ impl<S> GroupMap<S> {
     /// The state of `group`, created with `init` at its first use.
     pub fn get_or_insert_with(&mut self, group: &GroupId, init: impl FnOnce() -> S) -> &mut S {
         let hash = group.text_hash();
-        let entry = self
-            .table
-            .entry(hash, |(g, _)| g == group, |(g, _)| g.text_hash());
-        &mut entry
-            .or_insert_with(|| (group.clone(), init()))
-            .into_mut()
-            .1
+        let states = &mut self.states;
+        let (_, i) = *self
+            .index
+            .entry(hash, |(g, _)| g == group, |(g, _)| g.text_hash())
+            .or_insert_with(|| {
+                states.push(init());
+                (group.clone(), (states.len() - 1) as u32)
+            })
+            .get();
+        &mut self.states[i as usize]
     }
 
     pub fn get_mut(&mut self, group: &GroupId) -> Option<&mut S> {
-        self.table
-            .find_mut(group.text_hash(), |(g, _)| g == group)
-            .map(|(_, s)| s)
+        let (_, i) = self.index.find(group.text_hash(), |(g, _)| g == group)?;
+        self.states.get_mut(*i as usize)
     }
 }
 

@@ -65,13 +65,58 @@ pub struct BatchLevels {
 /// One group's state: the level history ring and the trigger times (Kapacitor `alertState`).
 #[derive(Debug, Clone)]
 pub struct AlertState {
-    history: Box<[Level]>,
+    history: History,
     newest: usize,
     flapping: bool,
     changed: bool,
     expired: bool,
     first_triggered: Option<i64>,
     last_triggered: Option<i64>,
+}
+
+/// The level history ring. Up to [`History::INLINE`] levels (the default is 21) live inside
+/// the state itself, so reading a group's current level touches no other memory.
+#[derive(Debug, Clone)]
+enum History {
+    Inline {
+        levels: [Level; History::INLINE],
+        len: u8,
+    },
+    Heap(Box<[Level]>),
+}
+
+impl History {
+    const INLINE: usize = 24;
+
+    fn new(len: usize) -> History {
+        if len <= History::INLINE {
+            History::Inline {
+                levels: [Level::Ok; History::INLINE],
+                len: len as u8,
+            }
+        } else {
+            History::Heap(vec![Level::Ok; len].into_boxed_slice())
+        }
+    }
+}
+
+impl std::ops::Deref for History {
+    type Target = [Level];
+    fn deref(&self) -> &[Level] {
+        match self {
+            History::Inline { levels, len } => &levels[..usize::from(*len)],
+            History::Heap(levels) => levels,
+        }
+    }
+}
+
+impl std::ops::DerefMut for History {
+    fn deref_mut(&mut self) -> &mut [Level] {
+        match self {
+            History::Inline { levels, len } => &mut levels[..usize::from(*len)],
+            History::Heap(levels) => levels,
+        }
+    }
 }
 
 // Flapping weights (spec §5.3). Quirk: the start weight is the literal 0.8, which is what
@@ -84,7 +129,7 @@ impl AlertState {
     /// A fresh state: the whole history is OK.
     pub fn new(options: &StateOptions) -> AlertState {
         AlertState {
-            history: vec![Level::Ok; options.history.max(2)].into_boxed_slice(),
+            history: History::new(options.history.max(2)),
             newest: 0,
             flapping: false,
             changed: false,
@@ -323,6 +368,37 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(AlertState::new(&options).history.len(), 2);
+    }
+
+    #[test]
+    fn histories_longer_than_the_inline_ring_keep_every_level() {
+        for n in [24, 25, 40] {
+            let options = StateOptions {
+                history: n,
+                ..Default::default()
+            };
+            let mut state = AlertState::new(&options);
+            assert_eq!(state.history.len(), n);
+            // One CRITICAL, then OK until it is the oldest entry, then one more OK drops it.
+            state.history.iter_mut().for_each(|l| *l = Level::Ok);
+            state.newest = 0;
+            state.history[0] = Level::Critical;
+            for _ in 1..n {
+                state.newest = (state.newest + 1) % n;
+                state.history[state.newest] = Level::Ok;
+            }
+            assert_eq!(
+                state
+                    .history
+                    .iter()
+                    .filter(|l| **l == Level::Critical)
+                    .count(),
+                1
+            );
+            state.newest = (state.newest + 1) % n;
+            state.history[state.newest] = Level::Ok;
+            assert!(state.history.iter().all(|l| *l == Level::Ok), "n = {n}");
+        }
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //!
 //! How the rumqttc gaps (dependencies.md) are closed:
 //! * **Outbox.** Every alert gets a sequence number and stays in the outbox until it is done:
-//!   QoS 0 when rumqttc wrote it, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Packet ids are learned from
-//!   the in-order `Outgoing::Publish(pkid)` events. After any connection error everything not
-//!   done is re-published in order on the next connection (our sessions are clean, so the
-//!   broker never resumes them). The request channel is drained and rumqttc's own pending list
-//!   is dropped under the outbox lock, so nothing is sent twice by both. With a clean session a
+//!   QoS 0 when rumqttc wrote it, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Packet ids are chosen by
+//!   the outbox (never one an unfinished alert is on, so a QoS 2 id waits for its PUBCOMP; twice
+//!   the window is available) and confirmed by the in-order `Outgoing::Publish(pkid)` events.
+//!   After any connection error everything not done is re-published in order on the next
+//!   connection (our sessions are clean, so the broker never resumes them). rumqttc's own
+//!   pending list is dropped under the outbox lock, so nothing is sent twice. With a clean session a
 //!   QoS 2 alert may arrive twice only when the link broke after its PUBREL and before its
 //!   PUBCOMP: counted as `possible_duplicates`.
 //! * **Persistent session** (`persistent-session = true`, a tick extension; off by default as
@@ -23,6 +24,11 @@
 //!   re-published as with a clean session. rumqttc's own replay is not used: it sends PUBRELs
 //!   after all publishes and in packet-id order, not in the order the alerts were sent, and
 //!   without DUP.
+//! * **Batched writes.** rumqttc writes and flushes each request of its channel on its own: one
+//!   system call and one TCP segment per alert, which capped QoS 1 at about 40,000 alerts/s. The
+//!   connection task instead hands alerts to rumqttc's state and writes them in batches with
+//!   one flush (`send_alerts`); with a full window it waits until 1/16 of it is free again.
+//!   The channel is kept for the final disconnect; new alerts wake the task through a `Notify`.
 //! * **Backoff.** Reconnects wait with capped exponential backoff plus jitter; an outage is
 //!   logged once when it starts and once when it ends.
 //! * **Watchdog.** If the broker keeps the link up but acknowledges nothing for
@@ -35,17 +41,18 @@
 //!
 //! Owns connections, the outbox and counting; rendering topics is `handler.rs`'s job.
 
+use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rumqttc::{
-    AsyncClient, Event, EventLoop, Incoming, MqttOptions, Outgoing, PubRel, Publish, Request,
-    TlsConfiguration, Transport,
+    AsyncClient, ConnectionError, Event, EventLoop, Incoming, MqttOptions, MqttState, Outgoing,
+    Packet, PubRel, Publish, Request, StateError, TlsConfiguration, Transport,
 };
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::config::{BrokerUrl, Config, MqttConfig, Scheme};
@@ -59,7 +66,8 @@ pub struct MqttSettings {
     /// Alerts kept per broker while they wait for the broker (sent or not). When full, new
     /// alerts are refused with an error and counted as dropped.
     pub outbox_limit: usize,
-    /// QoS 1/2 publishes on the wire without acknowledgement (rumqttc inflight window).
+    /// QoS 1/2 publishes on the wire without acknowledgement (the in-flight window; packet ids
+    /// range over twice this).
     pub inflight: u16,
     /// MQTT keep-alive (Kapacitor: 30 s). At least one second.
     pub keep_alive: Duration,
@@ -236,6 +244,7 @@ impl MqttService {
                 settings: settings.clone(),
                 state: Mutex::new(outbox),
                 task: Mutex::new(None),
+                wake: Notify::new(),
             });
             let task = runtime.spawn(run_connection(Arc::clone(&broker), eventloop));
             if let Ok(mut t) = broker.task.lock() {
@@ -382,6 +391,8 @@ pub(crate) struct Broker {
     settings: MqttSettings,
     state: Mutex<Outbox>,
     task: Mutex<Option<JoinHandle<()>>>,
+    /// Wakes the connection task when an alert arrives while it has nothing left to send.
+    wake: Notify,
 }
 
 impl Broker {
@@ -425,24 +436,29 @@ impl Broker {
             ));
         }
         st.overflowing = false;
+        // The connection task sleeps only when everything was handed out (or it waits for
+        // acknowledgements or a connection, which wake it anyway): ring only then, so a burst
+        // of alerts costs one wake-up, not one per alert.
+        let idle = st.cursor == st.base + st.entries.len() as u64;
+        let mut publish = Publish::new(topic, qos.to_rumqttc(), payload);
+        publish.retain = retained;
         st.entries.push_back(Some(Entry {
-            topic: topic.to_owned(),
-            payload: payload.to_vec(),
-            qos: qos.to_rumqttc(),
-            retain: retained,
+            publish,
             released: false,
         }));
         st.live += 1;
-        st.feed();
+        drop(st);
+        if idle {
+            self.wake.notify_one();
+        }
         Ok(())
     }
 }
 
 struct Entry {
-    topic: String,
-    payload: Vec<u8>,
-    qos: rumqttc::QoS,
-    retain: bool,
+    /// Topic, payload, QoS and retain flag, ready to hand to rumqttc (packet id 0; cloning it
+    /// copies the topic and shares the payload).
+    publish: Publish,
     /// QoS 2: PUBREC received and PUBREL sent; the broker may already have delivered it.
     released: bool,
 }
@@ -460,9 +476,11 @@ struct Outbox {
     cursor: u64,
     /// Handed to rumqttc, packet id not known yet, in order.
     awaiting_pkid: VecDeque<u64>,
-    /// Alerts on the wire by packet id. rumqttc frees a QoS 2 packet id at PUBREC, so a new
-    /// publish may take it while the old one still waits for PUBCOMP: keep both, oldest first.
-    by_pkid: HashMap<u16, VecDeque<u64>>,
+    /// Alerts on the wire by packet id. Normally one per id (see `next_batch`); a publish
+    /// resumed under its old id or held back by rumqttc may share it: oldest first.
+    /// Indexed by packet id (rumqttc uses 1..=inflight); lists keep their capacity, so the
+    /// steady state allocates nothing per alert.
+    by_pkid: Vec<VecDeque<u64>>,
     in_flight: usize,
     /// rumqttc holds this publish back until `pkid` is acknowledged (`Outgoing::AwaitAck`).
     collided: Option<(u16, u64)>,
@@ -474,6 +492,9 @@ struct Outbox {
     overflowing: bool,
     last_error: Option<String>,
     last_progress: Instant,
+    /// An acknowledgement was counted since `last_progress` was last updated (read once per
+    /// batch of events, not per event).
+    progressed: bool,
     /// `persistent-session = true`: connection losses keep the packet-id map (see `suspend`).
     persistent: bool,
     /// The next CONNACK is the clean connection that discards an earlier run's session.
@@ -484,6 +505,8 @@ struct Outbox {
     /// Packet ids of PUBLISHes handed back to rumqttc for a resumed session, in order: their
     /// `Outgoing::Publish` events are retransmissions, not new alerts.
     replayed: VecDeque<u16>,
+    /// Where `free_pkid` looks next.
+    next_pkid: u16,
 }
 
 impl Outbox {
@@ -497,7 +520,7 @@ impl Outbox {
             base: 0,
             cursor: 0,
             awaiting_pkid: VecDeque::new(),
-            by_pkid: HashMap::new(),
+            by_pkid: Vec::new(),
             in_flight: 0,
             collided: None,
             live: 0,
@@ -508,36 +531,87 @@ impl Outbox {
             overflowing: false,
             last_error: None,
             last_progress: Instant::now(),
+            progressed: false,
             persistent: false,
             discard_old_session: false,
             resume_pending: false,
             replayed: VecDeque::new(),
+            next_pkid: 1,
         }
     }
 
-    /// Hands queued alerts to rumqttc, in order, until its request channel is full.
-    fn feed(&mut self) {
-        if !self.connected || self.stopping {
-            return;
+    /// Hands the next unsent alerts to rumqttc's state, in order, and returns their packets
+    /// for the caller to write in one go (the request channel would cost one write per alert).
+    /// Stops at `limit` packets, when the in-flight window (`max_inflight`) is full, or when
+    /// rumqttc holds a publish back for a packet-id collision. Each alert taken waits in
+    /// `awaiting_pkid` for the `Outgoing::Publish` (or `AwaitAck`) event rumqttc queued for it.
+    ///
+    /// Packet ids are ours (1..=`pkid_space`, rumqttc's own inflight setting): an id is reused
+    /// only once no alert is left on it. rumqttc would reuse a QoS 2 id at PUBREC, before its
+    /// PUBCOMP; after a connection loss the broker may then hold the newer alert under that id
+    /// while the resumed session's PUBREL was meant for the older one, and the newer alert
+    /// would be delivered twice.
+    fn next_batch(
+        &mut self,
+        state: &mut MqttState,
+        max_inflight: u16,
+        pkid_space: u16,
+        limit: usize,
+    ) -> Result<Vec<Packet>, StateError> {
+        let mut packets = Vec::new();
+        // With a full window, acknowledgements free one slot at a time: wait until a batch's
+        // worth is free rather than writing (and waking the broker) for every single slot.
+        let min_room = (max_inflight / 16).clamp(1, BATCH as u16);
+        if !self.connected
+            || self.stopping
+            || state.inflight().saturating_add(min_room) > max_inflight
+        {
+            return Ok(packets);
         }
+        let mut taken: Vec<u16> = Vec::new();
         let end = self.base + self.entries.len() as u64;
-        while self.cursor < end {
+        while self.cursor < end && packets.len() < limit && state.collision.is_none() {
             let idx = (self.cursor - self.base) as usize;
             let Some(Some(e)) = self.entries.get(idx) else {
                 self.cursor += 1;
                 continue;
             };
-            match self
-                .client
-                .try_publish(e.topic.clone(), e.qos, e.retain, e.payload.clone())
-            {
-                Ok(()) => {
-                    self.awaiting_pkid.push_back(self.cursor);
-                    self.cursor += 1;
+            let mut publish = e.publish.clone();
+            if publish.qos != rumqttc::QoS::AtMostOnce {
+                if state.inflight() >= max_inflight {
+                    break;
                 }
-                Err(_) => break, // channel full (or the event loop is being replaced)
+                let Some(pkid) = self.free_pkid(pkid_space, &taken) else {
+                    break;
+                };
+                publish.pkid = pkid;
+                taken.push(pkid);
+            }
+            let packet = state.handle_outgoing_packet(Request::Publish(publish))?;
+            self.awaiting_pkid.push_back(self.cursor);
+            self.cursor += 1;
+            match packet {
+                Some(p) => packets.push(p),
+                None => break, // collision: rumqttc sends it itself once the packet id is free
             }
         }
+        Ok(packets)
+    }
+
+    /// The next packet id, in turn, that no alert is on (`taken`: given out in this batch).
+    fn free_pkid(&mut self, pkid_space: u16, taken: &[u16]) -> Option<u16> {
+        for _ in 0..pkid_space {
+            let pkid = self.next_pkid;
+            self.next_pkid = if pkid >= pkid_space { 1 } else { pkid + 1 };
+            let idle = self
+                .by_pkid
+                .get(usize::from(pkid))
+                .is_none_or(VecDeque::is_empty);
+            if idle && !taken.contains(&pkid) {
+                return Some(pkid);
+            }
+        }
+        None
     }
 
     fn complete(&mut self, seq: u64) {
@@ -548,7 +622,7 @@ impl Outbox {
             && let Some(e) = slot.take()
         {
             self.live -= 1;
-            if e.qos == rumqttc::QoS::AtMostOnce {
+            if e.publish.qos == rumqttc::QoS::AtMostOnce {
                 self.sent_qos0 += 1;
             } else {
                 self.delivered += 1;
@@ -566,7 +640,7 @@ impl Outbox {
     /// PUBACK (QoS 1) or PUBCOMP (QoS 2) for `pkid`: completes the oldest alert of that QoS
     /// on that packet id.
     fn acknowledged(&mut self, pkid: u16, qos: rumqttc::QoS) {
-        let Some(list) = self.by_pkid.get_mut(&pkid) else {
+        let Some(list) = self.by_pkid.get_mut(usize::from(pkid)) else {
             return;
         };
         let base = self.base;
@@ -575,14 +649,10 @@ impl Outbox {
             seq.checked_sub(base)
                 .and_then(|i| entries.get(i as usize))
                 .and_then(Option::as_ref)
-                .is_some_and(|e| e.qos == qos)
+                .is_some_and(|e| e.publish.qos == qos)
         });
         let Some(pos) = pos else { return };
-        let seq = list.remove(pos);
-        if list.is_empty() {
-            self.by_pkid.remove(&pkid);
-        }
-        if let Some(seq) = seq {
+        if let Some(seq) = list.remove(pos) {
             self.in_flight -= 1;
             self.complete(seq);
         }
@@ -590,7 +660,7 @@ impl Outbox {
 
     /// PUBREC for `pkid`: the oldest unreleased QoS 2 alert on that packet id is released.
     fn released(&mut self, pkid: u16) {
-        let Some(list) = self.by_pkid.get(&pkid) else {
+        let Some(list) = self.by_pkid.get(usize::from(pkid)) else {
             return;
         };
         for seq in list {
@@ -598,12 +668,31 @@ impl Outbox {
                 continue;
             };
             if let Some(Some(e)) = self.entries.get_mut(idx as usize)
-                && e.qos == rumqttc::QoS::ExactlyOnce
+                && e.publish.qos == rumqttc::QoS::ExactlyOnce
                 && !e.released
             {
                 e.released = true;
                 return;
             }
+        }
+    }
+
+    /// Counts the events rumqttc buffered, in order. True when the disconnect requested by
+    /// `close` went out.
+    fn take_events(&mut self, events: &mut VecDeque<Event>) -> bool {
+        let mut disconnected = false;
+        for ev in events.drain(..) {
+            disconnected |= self.stopping && matches!(ev, Event::Outgoing(Outgoing::Disconnect));
+            self.on_event(&ev);
+        }
+        self.note_progress();
+        disconnected
+    }
+
+    /// Moves `last_progress` to now if an acknowledgement was counted since the last call.
+    fn note_progress(&mut self) {
+        if std::mem::take(&mut self.progressed) {
+            self.last_progress = Instant::now();
         }
     }
 
@@ -627,7 +716,11 @@ impl Outbox {
                 if *pkid == 0 {
                     self.complete(seq);
                 } else {
-                    self.by_pkid.entry(*pkid).or_default().push_back(seq);
+                    let slot = usize::from(*pkid);
+                    if self.by_pkid.len() <= slot {
+                        self.by_pkid.resize_with(slot + 1, VecDeque::new);
+                    }
+                    self.by_pkid[slot].push_back(seq);
                     if self.in_flight == 0 {
                         // The stall clock starts with the first alert in flight, not at the
                         // last acknowledgement of an earlier, idle period.
@@ -642,15 +735,15 @@ impl Outbox {
                 }
             }
             Event::Incoming(Incoming::PubAck(ack)) => {
-                self.last_progress = Instant::now();
+                self.progressed = true;
                 self.acknowledged(ack.pkid, rumqttc::QoS::AtLeastOnce);
             }
             Event::Incoming(Incoming::PubComp(comp)) => {
-                self.last_progress = Instant::now();
+                self.progressed = true;
                 self.acknowledged(comp.pkid, rumqttc::QoS::ExactlyOnce);
             }
             Event::Incoming(Incoming::PubRec(rec)) => {
-                self.last_progress = Instant::now();
+                self.progressed = true;
                 self.released(rec.pkid);
             }
             _ => {}
@@ -670,7 +763,9 @@ impl Outbox {
             }
         }
         self.awaiting_pkid.clear();
-        self.by_pkid.clear();
+        for list in &mut self.by_pkid {
+            list.clear();
+        }
         self.in_flight = 0;
         self.collided = None;
         self.cursor = self.base;
@@ -709,7 +804,8 @@ impl Outbox {
         let mut flying: Vec<(u64, u16)> = self
             .by_pkid
             .iter()
-            .flat_map(|(pkid, seqs)| seqs.iter().map(move |seq| (*seq, *pkid)))
+            .enumerate()
+            .flat_map(|(pkid, seqs)| seqs.iter().map(move |seq| (*seq, pkid as u16)))
             .collect();
         flying.sort_unstable();
         let mut requests = Vec::with_capacity(flying.len());
@@ -723,8 +819,7 @@ impl Outbox {
             if e.released {
                 requests.push(Request::PubRel(PubRel::new(pkid)));
             } else {
-                let mut p = Publish::new(e.topic.clone(), e.qos, e.payload.clone());
-                p.retain = e.retain;
+                let mut p = e.publish.clone();
                 p.pkid = pkid;
                 p.dup = true;
                 self.replayed.push_back(pkid);
@@ -739,8 +834,8 @@ impl Outbox {
 }
 
 fn new_connection(options: &MqttOptions, settings: &MqttSettings) -> (AsyncClient, EventLoop) {
-    let (client, mut eventloop) =
-        AsyncClient::new(options.clone(), usize::from(settings.inflight).max(10));
+    // The request channel carries only the final disconnect: alerts go through `send_alerts`.
+    let (client, mut eventloop) = AsyncClient::new(options.clone(), 10);
     let mut net = eventloop.network_options();
     net.set_connection_timeout(settings.connect_timeout.as_secs().max(1));
     net.set_tcp_nodelay(true);
@@ -787,7 +882,9 @@ fn mqtt_options(
     o.set_keep_alive(keep_alive);
     o.set_clean_session(!cfg.persistent_session);
     o.set_max_packet_size(settings.max_packet_size, settings.max_packet_size);
-    o.set_inflight(settings.inflight.max(1));
+    // Twice the window: rumqttc's packet-id range, so that `Outbox::next_batch` always finds
+    // an id no alert is on. The window itself is enforced by `send_alerts`.
+    o.set_inflight(settings.inflight.max(1).saturating_mul(2));
     if let Some((user, pass)) = cfg.credentials() {
         o.set_credentials(user, pass.expose());
     }
@@ -799,7 +896,69 @@ fn jittered(d: Duration) -> Duration {
     d / 2 + d.mul_f64((r % 1000) as f64 / 1000.0)
 }
 
-/// The connection task of one broker: polls rumqttc, feeds the outbox into it, reconnects.
+/// Alerts written per batch (one flush each).
+const BATCH: usize = 256;
+/// Full batches written in a row before the connection task reads the broker again.
+const MAX_ROUNDS: u32 = 16;
+
+/// Whether the connection task goes on after [`send_alerts`].
+enum Flow {
+    Continue,
+    /// The disconnect requested by [`MqttService::close`] went out.
+    Stop,
+}
+
+/// Writes the unsent alerts the in-flight window allows straight into rumqttc's connection,
+/// in batches with one flush each, and counts the events rumqttc buffered. rumqttc's own
+/// request channel writes and flushes every publish separately (one system call per alert,
+/// and as many TCP segments for the broker to read). The buffer is always flushed before
+/// returning, so `EventLoop::poll` never starts with a backlog of our writes: its own writes
+/// (acknowledgements, pings) then never wait, and dropping a `poll` that waits for the network
+/// loses nothing.
+async fn send_alerts(broker: &Broker, eventloop: &mut EventLoop) -> Result<Flow, ConnectionError> {
+    let max_inflight = broker.settings.inflight.max(1);
+    let pkid_space = eventloop.mqtt_options.inflight();
+    let flush_timeout = Duration::from_secs(eventloop.network_options.connection_timeout());
+    for round in 1..=MAX_ROUNDS {
+        let packets = {
+            let mut st = broker.lock();
+            if st.take_events(&mut eventloop.state.events) {
+                return Ok(Flow::Stop);
+            }
+            // A resumed session's requests go first, through rumqttc's own queue.
+            if eventloop.network.is_none() || !eventloop.pending.is_empty() {
+                return Ok(Flow::Continue);
+            }
+            st.next_batch(&mut eventloop.state, max_inflight, pkid_space, BATCH)?
+        };
+        let Some(network) = eventloop.network.as_mut() else {
+            return Ok(Flow::Continue);
+        };
+        let more = packets.len() == BATCH;
+        for packet in packets {
+            network.write(packet).await?;
+        }
+        match tokio::time::timeout(flush_timeout, network.flush()).await {
+            Ok(flushed) => flushed?,
+            Err(_) => return Err(ConnectionError::FlushTimeout),
+        }
+        if !more || round == MAX_ROUNDS {
+            if more {
+                // Let `poll` read the broker (pings, acknowledgements), then come back at once.
+                broker.wake.notify_one();
+            }
+            let mut st = broker.lock();
+            if st.take_events(&mut eventloop.state.events) {
+                return Ok(Flow::Stop);
+            }
+            return Ok(Flow::Continue);
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// The connection task of one broker: writes the outbox into the connection, polls rumqttc
+/// for acknowledgements, reconnects.
 async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
     let settings = &broker.settings;
     let stall = settings.stall_timeout.unwrap_or(settings.keep_alive * 3);
@@ -807,7 +966,20 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
     let mut failures: u32 = 0;
     let mut outage_start: Option<Instant> = None;
     loop {
-        match eventloop.poll().await {
+        let polled = match send_alerts(&broker, &mut eventloop).await {
+            Ok(Flow::Stop) => return,
+            Err(err) => Err(err),
+            // Wait for the broker (or a keep-alive), and for new alerts while connected.
+            Ok(Flow::Continue) if eventloop.network.is_some() => {
+                tokio::select! {
+                    biased;
+                    polled = eventloop.poll() => polled,
+                    () = broker.wake.notified() => continue,
+                }
+            }
+            Ok(Flow::Continue) => eventloop.poll().await,
+        };
+        match polled {
             Ok(ev) => {
                 let fresh = {
                     let mut st = broker.lock();
@@ -872,6 +1044,10 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                         backoff = settings.reconnect_min;
                     } else {
                         st.on_event(&ev);
+                        // The rest of what rumqttc read in one go.
+                        if st.take_events(&mut eventloop.state.events) {
+                            return;
+                        }
                     }
                     if let Event::Outgoing(Outgoing::PingReq) = ev {
                         tracing::debug!(
@@ -887,7 +1063,6 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                             "MQTT outbox"
                         );
                     }
-                    st.feed();
                     let stalled = st.in_flight > 0 && st.last_progress.elapsed() > stall;
                     if stalled {
                         let waiting = if st.persistent {
@@ -974,26 +1149,25 @@ mod tests {
     use super::*;
     use rumqttc::{PubAck, PubComp, PubRec, QoS};
 
-    /// An outbox on a connection that is never polled: `feed` only fills rumqttc's channel,
-    /// and the test plays rumqttc's events by hand.
-    fn outbox(alerts: &[(&str, QoS)]) -> (Outbox, EventLoop) {
+    /// An outbox on a connection that is never polled: `next_batch` only hands the alerts to
+    /// a detached rumqttc state, and the test plays rumqttc's events by hand.
+    fn outbox(alerts: &[(&str, QoS)]) -> (Outbox, MqttState) {
         let options = MqttOptions::new("t", "127.0.0.1", 1);
-        let (client, eventloop) = AsyncClient::new(options, 100);
+        let (client, _eventloop) = AsyncClient::new(options, 100);
         let mut o = Outbox::new(client);
         o.persistent = true;
         o.connected = true;
         for (payload, qos) in alerts {
             o.entries.push_back(Some(Entry {
-                topic: "t".into(),
-                payload: payload.as_bytes().to_vec(),
-                qos: *qos,
-                retain: false,
+                publish: Publish::new("t", *qos, payload.as_bytes()),
                 released: false,
             }));
             o.live += 1;
         }
-        o.feed();
-        (o, eventloop)
+        let mut state = MqttState::new(100, false);
+        let packets = o.next_batch(&mut state, 50, 100, BATCH).unwrap();
+        assert_eq!(packets.len(), alerts.len());
+        (o, state)
     }
 
     fn publish(topic: &str, payload: &str, qos: QoS, pkid: u16) -> Request {
@@ -1005,7 +1179,7 @@ mod tests {
 
     #[test]
     fn a_resumed_session_gets_pubrel_for_released_alerts_and_dup_publishes_in_send_order() {
-        let (mut o, _eventloop) = outbox(&[
+        let (mut o, mut state) = outbox(&[
             ("a", QoS::ExactlyOnce),
             ("b", QoS::AtLeastOnce),
             ("c", QoS::ExactlyOnce),
@@ -1031,25 +1205,69 @@ mod tests {
         o.on_event(&Event::Outgoing(Outgoing::Publish(3)));
         o.on_event(&Event::Outgoing(Outgoing::Publish(4)));
         o.connected = true;
-        o.feed();
-        o.on_event(&Event::Outgoing(Outgoing::Publish(5)));
-        assert_eq!(o.by_pkid.get(&5).map(|l| l.len()), Some(1));
+        let again = o.next_batch(&mut state, 50, 100, BATCH).unwrap();
+        // Only "e" was never written; it takes the next packet id in turn (1–5 went out first).
+        assert!(
+            matches!(&again[..], [Packet::Publish(p)] if p.pkid == 6 && p.payload == "e"),
+            "{again:?}"
+        );
+        o.on_event(&Event::Outgoing(Outgoing::Publish(6)));
+        assert_eq!(o.by_pkid.get(6).map(VecDeque::len), Some(1));
         o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(1))));
         o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(3))));
         o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(3))));
         o.on_event(&Event::Incoming(Incoming::PubAck(PubAck::new(4))));
         assert_eq!((o.live, o.delivered), (1, 4));
-        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(5))));
-        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(5))));
+        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(6))));
+        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(6))));
         assert_eq!(
             (o.live, o.delivered, o.possible_duplicates, o.in_flight),
             (0, 5, 0, 0)
         );
     }
 
+    /// rumqttc frees a QoS 2 packet id at PUBREC; the outbox does not reuse it before PUBCOMP,
+    /// so a resumed PUBREL can only mean the alert it was sent for.
+    #[test]
+    fn a_qos2_packet_id_is_not_reused_before_its_pubcomp() {
+        let options = MqttOptions::new("t", "127.0.0.1", 1);
+        let (client, _eventloop) = AsyncClient::new(options, 10);
+        let mut o = Outbox::new(client);
+        o.connected = true;
+        let mut state = MqttState::new(4, false);
+        let mut pkids = Vec::new();
+        for n in 0..8 {
+            o.entries.push_back(Some(Entry {
+                publish: Publish::new("t", QoS::ExactlyOnce, format!("{n}")),
+                released: false,
+            }));
+            o.live += 1;
+            for packet in o.next_batch(&mut state, 3, 4, 1).unwrap() {
+                let Packet::Publish(p) = packet else {
+                    panic!("{packet:?}")
+                };
+                pkids.push(p.pkid);
+                o.on_event(&Event::Outgoing(Outgoing::Publish(p.pkid)));
+                // Released at once (rumqttc frees the id), completed only for even alerts.
+                state
+                    .handle_incoming_packet(Incoming::PubRec(PubRec::new(p.pkid)))
+                    .unwrap();
+                o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(p.pkid))));
+                if p.payload.as_ref() != b"1" && p.payload.as_ref() != b"3" {
+                    state
+                        .handle_incoming_packet(Incoming::PubComp(PubComp::new(p.pkid)))
+                        .unwrap();
+                    o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(p.pkid))));
+                }
+            }
+        }
+        // Alerts "1" and "3" keep ids 2 and 4 until their PUBCOMP: the others cycle over 1 and 3.
+        assert_eq!(pkids, vec![1, 2, 3, 4, 1, 3, 1, 3]);
+    }
+
     #[test]
     fn a_lost_session_after_suspend_re_publishes_everything_and_counts_released_alerts() {
-        let (mut o, _eventloop) = outbox(&[("a", QoS::ExactlyOnce), ("b", QoS::ExactlyOnce)]);
+        let (mut o, _state) = outbox(&[("a", QoS::ExactlyOnce), ("b", QoS::ExactlyOnce)]);
         o.on_event(&Event::Outgoing(Outgoing::Publish(1)));
         o.on_event(&Event::Outgoing(Outgoing::Publish(2)));
         o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(1))));
@@ -1059,6 +1277,6 @@ mod tests {
             (o.cursor, o.base, o.possible_duplicates, o.resume_pending),
             (0, 0, 1, false)
         );
-        assert!(o.by_pkid.is_empty());
+        assert!(o.by_pkid.iter().all(VecDeque::is_empty));
     }
 }
