@@ -43,6 +43,15 @@ impl Tags {
     pub fn from_scratch(scratch: &mut Vec<(Arc<str>, Arc<str>)>) -> Tags {
         Tags(build(scratch))
     }
+    /// [`Tags::from_scratch`] for pairs already sorted by key without duplicates, as the
+    /// line-protocol parser delivers them (not checked in release builds).
+    pub fn from_sorted_scratch(scratch: &mut Vec<(Arc<str>, Arc<str>)>) -> Tags {
+        debug_assert!(scratch.windows(2).all(|w| w[0].0 < w[1].0));
+        if scratch.is_empty() {
+            return Tags(None);
+        }
+        Tags(Some(scratch.drain(..).collect()))
+    }
     pub fn as_slice(&self) -> &[(Arc<str>, Arc<str>)] {
         self.0.as_deref().unwrap_or(&[])
     }
@@ -132,7 +141,7 @@ fn build<V>(v: &mut Vec<(Arc<str>, V)>) -> SharedSet<V> {
     if v.is_empty() {
         return None;
     }
-    if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+    if !v.windows(2).all(|w| key_less(&w[0].0, &w[1].0)) {
         sort_dedup_last(v);
     }
     // `Drain` has an exact length: the shared slice is allocated once, without a copy of `v`.
@@ -190,6 +199,16 @@ fn find<V>(s: &[(Arc<str>, V)], key: &str) -> Option<usize> {
     }
     let kb = key.as_bytes();
     s.iter().position(|(k, _)| same_text(k.as_bytes(), kb))
+}
+
+/// `a < b` byte-wise, inline for short names (no library call).
+#[inline]
+fn key_less(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    match a.iter().zip(b).find(|(x, y)| x != y) {
+        Some((x, y)) => x < y,
+        None => a.len() < b.len(),
+    }
 }
 
 /// Byte equality, inline for the short names points are made of (a library `memcmp` call
@@ -457,6 +476,22 @@ mod tests {
                 assert!(!same_text(a, &base[..n - 1]), "length {n}");
             }
         }
+    }
+
+    #[test]
+    fn key_order_is_byte_order() {
+        for (a, b) in [
+            ("a", "b"),
+            ("a", "ab"),
+            ("", "a"),
+            ("usage_idle", "usage_user"),
+        ] {
+            assert!(key_less(a, b), "{a} < {b}");
+            assert!(!key_less(b, a), "not {b} < {a}");
+        }
+        assert!(!key_less("x", "x"));
+        let f = Fields::from_pairs([("b", FieldValue::Int(1)), ("a", FieldValue::Int(2))]);
+        assert_eq!(f.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
     }
 
     #[test]

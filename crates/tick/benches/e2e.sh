@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end throughput of `tick run` (docs/PERFORMANCE.md): generates POINTS lines over GROUPS
-# hosts (deterministic), then times read-only, where and alert pipelines over the same file on
+# hosts (deterministic), then times read-only, where, alert and window pipelines over the same file on
 # one core (taskset -c 0), printing points/s, peak RSS and the cost ratio against read-only.
 #
 # usage: crates/tick/benches/e2e.sh [POINTS] [GROUPS]      (defaults 10000000 10000)
@@ -18,7 +18,7 @@ echo "input: $points lines, $groups groups, $((size / 1000000)) MB"
 pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
 base=""
-for name in read_only where alert; do
+for name in read_only where alert window; do
   /usr/bin/time -o /tmp/tick-bench-time -f "%e %M" $pin \
     target/release/tick run "crates/tick/benches/e2e/$name.tick" --input "$data" > /dev/null 2> /tmp/tick-bench-stderr
   out=$(tail -1 /tmp/tick-bench-time)

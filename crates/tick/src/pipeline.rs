@@ -217,7 +217,8 @@ impl Pipeline {
                     interner.get_at(2 + 2 * i, &t.value),
                 )
             }));
-        let tags = Tags::from_scratch(&mut self.tag_buf);
+        // The parser delivers tags sorted by key without duplicates.
+        let tags = Tags::from_sorted_scratch(&mut self.tag_buf);
         let first_field = 1 + 2 * lp.tags.len();
         self.field_buf
             .extend(lp.fields.iter().enumerate().map(|(i, f)| {
