@@ -246,8 +246,12 @@ impl Feed {
 }
 
 /// Runs on the pipeline thread until [`Input::Stop`] (or until every sender is gone): pushes each
-/// point through `pipeline` and calls `deliver` after each one to hand its deliveries on, and
-/// answers `httpOut` reads.
+/// point through `pipeline`, calls `deliver` after each write body or chunk (and every
+/// [`FLUSH_POINTS`] points within one) to hand its deliveries on in one batch, and answers
+/// `httpOut` reads.
+/// Points pushed before deliveries are handed on, within one write body or chunk.
+const FLUSH_POINTS: usize = 4096;
+
 pub(crate) fn consume(
     mut rx: mpsc::Receiver<Input>,
     pipeline: &mut Pipeline,
@@ -261,18 +265,24 @@ pub(crate) fn consume(
                 body,
                 options,
             } => {
-                for (_, result) in Lines::new(&body, options) {
+                for (i, (_, result)) in Lines::new(&body, options).enumerate() {
                     if let Ok(point) = result {
                         pipeline.push_with_origin(&point, &db, &rp, &mut deliveries);
+                        if i % FLUSH_POINTS == FLUSH_POINTS - 1 {
+                            deliver(pipeline, &mut deliveries);
+                        }
+                    }
+                }
+                deliver(pipeline, &mut deliveries);
+            }
+            Input::Points(points) => {
+                for (i, point) in points.iter().enumerate() {
+                    pipeline.push(point, &mut deliveries);
+                    if i % FLUSH_POINTS == FLUSH_POINTS - 1 {
                         deliver(pipeline, &mut deliveries);
                     }
                 }
-            }
-            Input::Points(points) => {
-                for point in &points {
-                    pipeline.push(point, &mut deliveries);
-                    deliver(pipeline, &mut deliveries);
-                }
+                deliver(pipeline, &mut deliveries);
             }
             Input::HttpOut { task, name, reply } => {
                 let rows = pipeline
