@@ -26,9 +26,8 @@ pub fn write_json_bytes(out: &mut String, bytes: &[u8]) {
 
 fn write_body(out: &mut String, s: &str) {
     // Most strings (ids, tag values, messages) are plain ASCII that needs no escape.
-    let plain = |b: &u8| {
-        (0x20..0x80).contains(b) && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&')
-    };
+    let plain =
+        |b: &u8| (0x20..0x80).contains(b) && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&');
     if s.as_bytes().iter().all(plain) {
         out.push_str(s);
         return;
