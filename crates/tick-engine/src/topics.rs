@@ -677,7 +677,7 @@ mod match_tests {
     use super::*;
     use crate::event::{EventData, EventState};
 
-    fn compile(expr: &str) -> Lambda {
+    pub(super) fn compile(expr: &str) -> Lambda {
         let (e, diags) = tick_syntax::parse_expr(expr);
         assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
         Lambda::compile_match(&e.unwrap(), &tick_lambda::CompileOptions::default()).unwrap()
@@ -763,15 +763,10 @@ mod match_tests {
 
 #[cfg(test)]
 mod publish_tests {
+    use super::match_tests::compile;
     use super::*;
     use crate::event::{EventData, EventState};
     use Level::{Critical as C, Ok as O};
-
-    fn compile(expr: &str) -> Lambda {
-        let (e, diags) = tick_syntax::parse_expr(expr);
-        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
-        Lambda::compile_match(&e.unwrap(), &tick_lambda::CompileOptions::default()).unwrap()
-    }
 
     /// An event of alert node `alert2` of task `t` with only `.topic(topic)`.
     fn emit(level: Level, topic: &str) -> Emission {

@@ -193,7 +193,9 @@ impl Dispatcher {
     /// drop is logged as `failed to deliver event "<id>" to handler <kind>` and counted.
     pub fn send(&mut self, index: usize, event: Arc<Event>) -> bool {
         let queued = self.queue(index, event);
-        self.flush();
+        if let Some(queue) = self.queues.get_mut(index) {
+            queue.flush();
+        }
         queued
     }
 

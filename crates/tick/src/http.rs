@@ -32,7 +32,7 @@ use tick_engine::Row;
 use tick_lineproto::{Lines, ParseOptions, Point, Precision};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::pipeline::Pipeline;
+use crate::pipeline::{FLUSH_POINTS, Pipeline};
 use crate::report;
 
 /// Address used when neither `--http ADDR` nor `[http] bind-address` gives one.
@@ -249,9 +249,6 @@ impl Feed {
 /// point through `pipeline`, calls `deliver` after each write body or chunk (and every
 /// [`FLUSH_POINTS`] points within one) to hand its deliveries on in one batch, and answers
 /// `httpOut` reads.
-/// Points pushed before deliveries are handed on, within one write body or chunk.
-const FLUSH_POINTS: usize = 4096;
-
 pub(crate) fn consume(
     mut rx: mpsc::Receiver<Input>,
     pipeline: &mut Pipeline,

@@ -12,6 +12,10 @@ use tick_engine::topics::{Delivery, Topics};
 use tick_engine::{Emission, FieldValue, Fields, Point, Tags, Task};
 use tick_lineproto::FieldValue as LpValue;
 
+/// Points pushed through the pipeline before their deliveries and log lines are handed on in
+/// one batch (fewer when the input pauses or a write body ends).
+pub(crate) const FLUSH_POINTS: usize = 4096;
+
 /// Where points from one input belong (`--db/--rp`, else each task's first `dbrp`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Origin {

@@ -22,7 +22,7 @@ use tick_handlers::mqtt::{MqttService, MqttSettings};
 use tick_handlers::{DispatchOptions, Dispatcher, Handler, Services};
 use tick_lineproto::{Item, Precision, Reader};
 
-use crate::pipeline::{Origin, Pipeline};
+use crate::pipeline::{FLUSH_POINTS, Origin, Pipeline};
 use crate::report;
 use crate::script;
 
@@ -640,9 +640,6 @@ fn run_pipeline(
     Ok(counters)
 }
 
-/// At most this many points go through the pipeline before their deliveries and log lines are
-/// handed on; fewer when the input pauses ([`Item::Reading`]).
-const FLUSH_POINTS: usize = 4096;
 /// At most this many deliveries wait for a batch.
 const FLUSH_DELIVERIES: usize = 256;
 
