@@ -50,6 +50,19 @@ pub struct GroupInterner {
     buf: String,
     /// Each id with its hash alongside, so that a probe reads no id text but the one it finds.
     ids: HashTable<(u64, GroupId)>,
+    /// Ids already found under `known_dims`, by the series number of the point's tags: a
+    /// point of a series seen before gets its id without writing or hashing any text.
+    known: Vec<Option<Known>>,
+    known_dims: Dimensions,
+}
+
+/// An entry of [`GroupInterner::known`]: the id of series number `i` of `generation`. Only
+/// dimensions without the measurement use it (nodes may rename a point without changing its
+/// tags), which keeps an entry at 16 bytes.
+#[derive(Debug)]
+struct Known {
+    generation: u32,
+    id: GroupId,
 }
 
 impl GroupInterner {
@@ -72,14 +85,44 @@ impl GroupInterner {
         id
     }
 
+    /// Series numbers past this are grouped by text, so that the table stays small.
+    const KNOWN_LIMIT: u32 = 1 << 20;
+
     /// Sets `p.dimensions` and recomputes `p.group`.
     pub fn regroup(&mut self, p: &mut Point, dims: Dimensions) {
         p.group = if dims.is_empty() {
             GroupId::nil()
         } else {
-            self.id(&p.name, &p.tags, &dims)
+            self.known_id(p, &dims)
         };
         p.dimensions = dims;
+    }
+
+    /// [`GroupInterner::id`], remembered by the series number of the point's tags.
+    fn known_id(&mut self, p: &Point, dims: &Dimensions) -> GroupId {
+        let series = p.tags.series();
+        if series == 0 || series >= Self::KNOWN_LIMIT || dims.by_name {
+            return self.id(&p.name, &p.tags, dims);
+        }
+        if !self.known_dims.same(dims) {
+            self.known.clear();
+            self.known_dims = dims.clone();
+        }
+        let slot = series as usize;
+        if let Some(Some(k)) = self.known.get(slot)
+            && k.generation == p.tags.generation()
+        {
+            return k.id.clone();
+        }
+        let id = self.id(&p.name, &p.tags, dims);
+        if self.known.len() <= slot {
+            self.known.resize_with(slot + 1, || None);
+        }
+        self.known[slot] = Some(Known {
+            generation: p.tags.generation(),
+            id: id.clone(),
+        });
+        id
     }
 }
 
@@ -152,44 +195,81 @@ impl Grouping {
     }
 }
 
-/// State per group id: a small table of ids and indexes, looked up by the id's stored hash (no
-/// hashing per point) and pointer before text, and the states in creation order. Thousands of
-/// groups keep the table within the core's cache; the state itself is one more read. The id is
-/// cloned only when a group is created.
+/// State per group id. An id seen before is found by its storage number in a dense vector
+/// (a few bytes per group, so it stays in the core's cache with thousands of groups); other ids
+/// go through a table looked up by the id's stored hash and pointer before text. The states
+/// are kept in creation order; the id is cloned only when a group is created.
 #[derive(Debug)]
 pub struct GroupMap<S> {
+    /// By id number: 1 + the index of the state, or 0.
+    by_number: Vec<u32>,
     index: HashTable<(GroupId, u32)>,
+    /// The id each state was created for, in the order of `states`.
+    ids: Vec<GroupId>,
     states: Vec<S>,
 }
 
 impl<S> Default for GroupMap<S> {
     fn default() -> GroupMap<S> {
         GroupMap {
+            by_number: Vec::new(),
             index: HashTable::new(),
+            ids: Vec::new(),
             states: Vec::new(),
         }
     }
 }
 
 impl<S> GroupMap<S> {
+    /// Id numbers past this go through the table only, so that the vector stays small.
+    const DENSE_LIMIT: u32 = 1 << 20;
+
+    /// The index of the state of `group` if an id with this storage was seen before.
+    #[inline]
+    fn by_number(&self, group: &GroupId) -> Option<usize> {
+        let i = *self.by_number.get(group.number() as usize)? as usize;
+        let id = self.ids.get(i.checked_sub(1)?)?;
+        id.same_storage(group).then_some(i - 1)
+    }
+
+    fn remember_number(&mut self, group: &GroupId, i: u32) {
+        let n = group.number();
+        if n == 0 || n >= Self::DENSE_LIMIT {
+            return;
+        }
+        let n = n as usize;
+        if self.by_number.len() <= n {
+            self.by_number.resize(n + 1, 0);
+        }
+        self.by_number[n] = i + 1;
+    }
+
     /// The state of `group`, created with `init` at its first use.
     pub fn get_or_insert_with(&mut self, group: &GroupId, init: impl FnOnce() -> S) -> &mut S {
+        if let Some(i) = self.by_number(group) {
+            return &mut self.states[i];
+        }
         let hash = group.text_hash();
-        let states = &mut self.states;
+        let (states, ids) = (&mut self.states, &mut self.ids);
         let (_, i) = *self
             .index
             .entry(hash, |(g, _)| g == group, |(g, _)| g.text_hash())
             .or_insert_with(|| {
                 states.push(init());
+                ids.push(group.clone());
                 (group.clone(), (states.len() - 1) as u32)
             })
             .get();
+        self.remember_number(group, i);
         &mut self.states[i as usize]
     }
 
     pub fn get_mut(&mut self, group: &GroupId) -> Option<&mut S> {
-        let (_, i) = self.index.find(group.text_hash(), |(g, _)| g == group)?;
-        self.states.get_mut(*i as usize)
+        let i = match self.by_number(group) {
+            Some(i) => i,
+            None => self.index.find(group.text_hash(), |(g, _)| g == group)?.1 as usize,
+        };
+        self.states.get_mut(i)
     }
 }
 
@@ -237,6 +317,7 @@ impl<S> PerGroup<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::point::Fields;
 
     fn dims(by_name: bool, names: &[&str]) -> Dimensions {
         Dimensions::new(by_name, names.iter().map(|s| Arc::from(*s)).collect())
@@ -297,5 +378,77 @@ mod tests {
         assert_eq!(a.as_str(), "host=a");
         assert_eq!(a, b);
         assert_eq!(i.ids.len(), 1);
+    }
+
+    fn point_with(tags: &Tags, name: &Arc<str>) -> Point {
+        Point::new(name.clone(), "db", "rp", tags.clone(), Fields::default(), 0)
+    }
+
+    #[test]
+    fn a_series_is_grouped_by_its_number_under_each_dimensions() {
+        let mut i = GroupInterner::default();
+        let series = tags().for_series(1, 7);
+        let name: Arc<str> = Arc::from("cpu");
+        let mut p = point_with(&series, &name);
+        i.regroup(&mut p, dims(false, &["host"]));
+        assert_eq!(p.group.as_str(), "host=a");
+        let mut q = point_with(&series, &name);
+        i.regroup(&mut q, dims(false, &["host"]));
+        assert_eq!(p.group.as_str().as_ptr(), q.group.as_str().as_ptr());
+        assert!(i.known[7].is_some());
+        // Other dimensions forget what was known under the old ones.
+        let mut r = point_with(&series, &name);
+        i.regroup(&mut r, dims(false, &["region"]));
+        assert_eq!(r.group.as_str(), "region=us");
+        assert_eq!(i.known.iter().flatten().count(), 1);
+        // Dimensions with the measurement are grouped by text: a renamed point keeps its tags.
+        let mut s = point_with(&series, &Arc::from("mem"));
+        i.regroup(&mut s, dims(true, &["region"]));
+        assert_eq!(s.group.as_str(), "mem\nregion=us");
+    }
+
+    #[test]
+    fn a_series_number_of_another_generation_is_not_trusted() {
+        let mut i = GroupInterner::default();
+        let name: Arc<str> = Arc::from("cpu");
+        let mut p = point_with(&tags().for_series(1, 3), &name);
+        i.regroup(&mut p, dims(false, &["host"]));
+        let other = Tags::from_pairs([("host", "b")]).for_series(2, 3);
+        let mut q = point_with(&other, &name);
+        i.regroup(&mut q, dims(false, &["host"]));
+        assert_eq!(q.group.as_str(), "host=b");
+    }
+
+    #[test]
+    fn changed_tags_lose_their_series_number() {
+        let mut t = tags().for_series(1, 5);
+        assert_eq!(t.series(), 5);
+        t.insert("host", "b");
+        assert_eq!(t.series(), 0);
+        let mut i = GroupInterner::default();
+        let mut p = point_with(&t, &Arc::from("cpu"));
+        i.regroup(&mut p, dims(false, &["host"]));
+        assert_eq!(p.group.as_str(), "host=b");
+        assert!(i.known.is_empty());
+    }
+
+    #[test]
+    fn a_group_map_finds_one_state_per_id_text_whatever_its_storage() {
+        let mut m: GroupMap<u32> = GroupMap::default();
+        let a = GroupId::new("host=a");
+        let a_again = GroupId::new("host=a");
+        let b = GroupId::new("host=b");
+        *m.get_or_insert_with(&a, || 0) += 1;
+        *m.get_or_insert_with(&b, || 0) += 10;
+        *m.get_or_insert_with(&a_again, || 0) += 1;
+        *m.get_or_insert_with(&a, || 0) += 1;
+        assert_eq!(m.get_mut(&a).copied(), Some(3));
+        assert_eq!(m.get_mut(&a_again).copied(), Some(3));
+        assert_eq!(m.get_mut(&b).copied(), Some(10));
+        assert_eq!(m.get_mut(&GroupId::new("host=c")), None);
+        assert_eq!(m.states.len(), 2);
+        // The nil group has no number and is found by the table.
+        *m.get_or_insert_with(&GroupId::nil(), || 5) += 1;
+        assert_eq!(m.get_mut(&GroupId::nil()).copied(), Some(6));
     }
 }

@@ -18,10 +18,60 @@ type SharedSet<V> = Option<Arc<[(Arc<str>, V)]>>;
 type FieldSlice = [(Arc<str>, FieldValue)];
 
 /// Sorted `(key, value)` tag pairs. Cloning shares the storage, which is one allocation.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Tags(Option<Arc<TagSlice>>);
+///
+/// A set may carry the number of the input series it was built for (see [`Tags::for_series`]),
+/// which per-series caches use as a dense index; any change to the set drops the number.
+#[derive(Debug, Clone, Default)]
+pub struct Tags {
+    set: Option<Arc<TagSlice>>,
+    series: u32,
+    generation: u32,
+}
+
+static SERIES_GENERATIONS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+/// A series generation no caller has had before (never 0): see [`Tags::for_series`].
+pub fn new_series_generation() -> u32 {
+    loop {
+        let g = SERIES_GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if g != 0 {
+            return g;
+        }
+    }
+}
+
+/// Equal pairs make equal sets, whatever series numbers they carry.
+impl PartialEq for Tags {
+    fn eq(&self, other: &Tags) -> bool {
+        self.set == other.set
+    }
+}
 
 impl Tags {
+    fn plain(set: Option<Arc<TagSlice>>) -> Tags {
+        Tags {
+            set,
+            series: 0,
+            generation: 0,
+        }
+    }
+    /// The same set marked as the tags of series `number` (non-zero) of `generation` (from
+    /// [`new_series_generation`]). The caller promises that, within one generation, a number
+    /// always names sets with the same measurement and pairs: nodes then cache what they
+    /// derive from a point's tags under that pair, and index dense tables with the number.
+    pub fn for_series(mut self, generation: u32, number: u32) -> Tags {
+        self.series = number;
+        self.generation = generation;
+        self
+    }
+    /// The series number given by [`Tags::for_series`]; 0 for a set built or changed since.
+    pub fn series(&self) -> u32 {
+        self.series
+    }
+    /// The generation of [`Tags::series`].
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
     /// Builds the set from pairs in any order. A repeated key keeps the last value.
     pub fn from_pairs<K: Into<Arc<str>>, V: Into<Arc<str>>>(
         pairs: impl IntoIterator<Item = (K, V)>,
@@ -30,30 +80,30 @@ impl Tags {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        Tags(build(&mut v))
+        Tags::plain(build(&mut v))
     }
     /// Builds the set from pairs already sorted by key without duplicates (not checked in
     /// release builds).
     pub fn from_sorted(mut v: Vec<(Arc<str>, Arc<str>)>) -> Tags {
         debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
-        Tags(build(&mut v))
+        Tags::plain(build(&mut v))
     }
     /// Builds the set from pairs in any order, emptying `scratch` but keeping its capacity
     /// (the per-point path: one allocation for the set, none for the scratch).
     pub fn from_scratch(scratch: &mut Vec<(Arc<str>, Arc<str>)>) -> Tags {
-        Tags(build(scratch))
+        Tags::plain(build(scratch))
     }
     /// [`Tags::from_scratch`] for pairs already sorted by key without duplicates, as the
     /// line-protocol parser delivers them (not checked in release builds).
     pub fn from_sorted_scratch(scratch: &mut Vec<(Arc<str>, Arc<str>)>) -> Tags {
         debug_assert!(scratch.windows(2).all(|w| w[0].0 < w[1].0));
         if scratch.is_empty() {
-            return Tags(None);
+            return Tags::default();
         }
-        Tags(Some(scratch.drain(..).collect()))
+        Tags::plain(Some(scratch.drain(..).collect()))
     }
     pub fn as_slice(&self) -> &[(Arc<str>, Arc<str>)] {
-        self.0.as_deref().unwrap_or(&[])
+        self.set.as_deref().unwrap_or(&[])
     }
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.as_slice().iter().map(|(k, v)| (&**k, &**v))
@@ -79,11 +129,15 @@ impl Tags {
     }
     /// Sets `key` to `value`, replacing any earlier value.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: impl Into<Arc<str>>) {
-        set_insert(&mut self.0, key.into(), value.into());
+        self.series = 0;
+        self.generation = 0;
+        set_insert(&mut self.set, key.into(), value.into());
     }
     /// Removes `key`; returns whether it was present.
     pub fn remove(&mut self, key: &str) -> bool {
-        set_remove(&mut self.0, key)
+        self.series = 0;
+        self.generation = 0;
+        set_remove(&mut self.set, key)
     }
 }
 
@@ -271,6 +325,15 @@ impl Dimensions {
     pub fn tag_names(&self) -> &[Arc<str>] {
         self.tag_names.as_deref().unwrap_or(&[])
     }
+    /// Equal dimensions, comparing shared names by address first.
+    pub(crate) fn same(&self, other: &Dimensions) -> bool {
+        self.by_name == other.by_name
+            && match (&self.tag_names, &other.tag_names) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                (None, None) => true,
+                _ => false,
+            }
+    }
     /// True when there is nothing to group by: the nil group.
     pub fn is_empty(&self) -> bool {
         !self.by_name && self.tag_names().is_empty()
@@ -283,11 +346,19 @@ impl Dimensions {
 #[derive(Clone, Default)]
 pub struct GroupId(Option<Arc<GroupText>>);
 
-/// The text of a non-nil group id and its hash.
+/// The text of a non-nil group id, its hash, and the number of this storage. Padded so that
+/// the shared allocation (two counters and this) is 64 bytes, which the allocator places on
+/// one cache line: every point of the group reads the counter, hash and number.
 struct GroupText {
+    _line: [u64; 2],
     hash: u64,
+    /// Unique among live ids in practice (a process-wide count, wrapping after 2³² ids):
+    /// per-group tables index a dense vector with it, and check the storage on a hit.
+    number: u32,
     text: Box<str>,
 }
+
+static GROUP_NUMBERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 /// The per-process seeded hasher of group id texts (random, so crafted tag values cannot
 /// force collisions).
@@ -315,8 +386,11 @@ impl GroupId {
     /// A non-empty id whose [`text_hash`] is already known.
     pub(crate) fn with_hash(id: &str, hash: u64) -> GroupId {
         debug_assert!(!id.is_empty() && hash == text_hash(id));
+        let number = GROUP_NUMBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         GroupId(Some(Arc::new(GroupText {
+            _line: [0; 2],
             hash,
+            number,
             text: Box::from(id),
         })))
     }
@@ -326,6 +400,18 @@ impl GroupId {
     }
     pub fn as_str(&self) -> &str {
         self.0.as_ref().map_or("", |g| &g.text)
+    }
+    /// The number of this id's storage (0 for the nil group); see [`GroupText::number`].
+    pub(crate) fn number(&self) -> u32 {
+        self.0.as_ref().map_or(0, |g| g.number)
+    }
+    /// True when both are the nil group or share one storage.
+    pub(crate) fn same_storage(&self, other: &GroupId) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
     }
     pub fn is_nil(&self) -> bool {
         self.0.is_none()
@@ -460,6 +546,15 @@ pub enum Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_group_id_allocation_is_one_cache_line() {
+        // Two reference counters and the id: the allocator's 64-byte class.
+        assert_eq!(
+            2 * std::mem::size_of::<usize>() + std::mem::size_of::<GroupText>(),
+            64
+        );
+    }
 
     #[test]
     fn same_text_agrees_with_slice_equality_at_every_length() {

@@ -172,6 +172,7 @@ pub(crate) fn parse_point<'a>(
     } else {
         point.tags.clear();
     }
+    point.series = Cow::Borrowed(&line[..i]);
 
     let fields_start = skip_blanks(b, i);
     let i = match scan_fields(line, fields_start, more, &mut point.fields) {

@@ -8,10 +8,15 @@ use std::borrow::Cow;
 /// Strings borrow from the input line unless an escape sequence had to be removed, in which case they
 /// are owned. Tags are sorted by key and have unique keys; fields keep the order of their first
 /// appearance, and a duplicated field key holds the value of its last appearance.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Point<'a> {
     /// The measurement name, unescaped.
     pub measurement: Cow<'a, str>,
+    /// The measurement and tag section exactly as written (escapes kept, tags in input order),
+    /// which names the series: the same text always parses to the same measurement and tags,
+    /// so a consumer may cache what it derives from them under this key. Empty for a point
+    /// built by hand, which such a consumer must not cache.
+    pub series: Cow<'a, str>,
     /// Tags sorted by key (byte order), keys unique, values never empty.
     pub tags: Vec<Tag<'a>>,
     /// At least one field for a parsed point; keys unique.
@@ -52,6 +57,17 @@ pub enum FieldValue<'a> {
     Bool(bool),
 }
 
+/// Points are equal when their measurement, tags, fields and time are: [`Point::series`] is
+/// how the measurement and tags were written, not part of the value.
+impl PartialEq for Point<'_> {
+    fn eq(&self, other: &Point<'_>) -> bool {
+        self.measurement == other.measurement
+            && self.tags == other.tags
+            && self.fields == other.fields
+            && self.time == other.time
+    }
+}
+
 impl Point<'_> {
     /// The value of the tag `key`, if present.
     pub fn tag(&self, key: &str) -> Option<&str> {
@@ -71,6 +87,7 @@ impl Point<'_> {
     pub fn into_owned(self) -> Point<'static> {
         Point {
             measurement: Cow::Owned(self.measurement.into_owned()),
+            series: Cow::Owned(self.series.into_owned()),
             tags: self
                 .tags
                 .into_iter()

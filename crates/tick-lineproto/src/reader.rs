@@ -256,6 +256,7 @@ impl<R: Read> Reader<R> {
             let buffered = &self.buf[..self.end];
             let mut point = Point {
                 measurement: Cow::Borrowed(""),
+                series: Cow::Borrowed(""),
                 tags: recycle(std::mem::take(&mut self.tags)),
                 fields: recycle(std::mem::take(&mut self.fields)),
                 time: 0,

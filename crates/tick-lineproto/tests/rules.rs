@@ -421,3 +421,24 @@ fn the_error_message_names_the_line_and_its_text() {
         "line 2: unable to parse 'cpu v=x 1': invalid boolean"
     );
 }
+
+#[test]
+fn the_series_is_the_measurement_and_tags_as_written() {
+    let p = one(r"cpu\ load,zone=b,host=a\,1 usage=1 5").unwrap();
+    assert_eq!(p.series, r"cpu\ load,zone=b,host=a\,1");
+    assert_eq!(one("  cpu usage=1 5").unwrap().series, "cpu");
+    assert_eq!(one("cpu,host=a  usage=1 5").unwrap().series, "cpu,host=a");
+}
+
+#[test]
+fn points_read_from_a_stream_carry_their_series() {
+    let input = "cpu,host=a u=1 1\nmem u=2 2\ncpu,host=b u=3 3\n";
+    let mut seen = Vec::new();
+    tick_lineproto::Reader::new(input.as_bytes())
+        .for_each(|_, r| {
+            seen.push(r.unwrap().series.to_string());
+            std::ops::ControlFlow::<()>::Continue(())
+        })
+        .unwrap();
+    assert_eq!(seen, ["cpu,host=a", "mem", "cpu,host=b"]);
+}

@@ -63,6 +63,7 @@ fn floats_use_the_shortest_text_that_reads_back() {
 fn a_hand_built_point_is_written() {
     let point = Point {
         measurement: Cow::Borrowed("disk space"),
+        series: Cow::Borrowed(""),
         tags: vec![Tag {
             key: "path".into(),
             value: "/var, /tmp".into(),

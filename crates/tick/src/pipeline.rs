@@ -7,7 +7,7 @@ use hashbrown::HashTable;
 use std::hash::BuildHasher as _;
 use std::sync::Arc;
 
-use tick_engine::point::same_text;
+use tick_engine::point::{new_series_generation, same_text};
 use tick_engine::topics::{Delivery, Topics};
 use tick_engine::{Emission, FieldValue, Fields, Point, Tags, Task};
 use tick_lineproto::FieldValue as LpValue;
@@ -78,6 +78,102 @@ impl Interner {
     }
 }
 
+/// The tag set of each series seen, keyed by the series text as written
+/// ([`tick_lineproto::Point::series`]): a point of a known series shares it without interning
+/// a name or building a set.
+struct SeriesCache {
+    table: HashTable<Series>,
+    hasher: foldhash::fast::RandomState,
+    /// The generation and number the last new series was given ([`Tags::for_series`]).
+    generation: u32,
+    last_number: u32,
+}
+
+/// One cached series: 64 bytes, with the key in place when it is short, so that a hit
+/// reads one table entry and no other memory before the tag set itself.
+struct Series {
+    key: SeriesKey,
+    tags: Tags,
+}
+
+enum SeriesKey {
+    Short {
+        len: u8,
+        text: [u8; SeriesKey::SHORT],
+    },
+    Long(Box<[u8]>),
+}
+
+impl SeriesKey {
+    const SHORT: usize = 38;
+
+    fn new(key: &[u8]) -> SeriesKey {
+        if key.len() <= Self::SHORT {
+            let mut text = [0; Self::SHORT];
+            text[..key.len()].copy_from_slice(key);
+            SeriesKey::Short {
+                len: key.len() as u8,
+                text,
+            }
+        } else {
+            SeriesKey::Long(Box::from(key))
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            SeriesKey::Short { len, text } => &text[..usize::from(*len)],
+            SeriesKey::Long(b) => b,
+        }
+    }
+}
+
+impl Default for SeriesCache {
+    fn default() -> SeriesCache {
+        SeriesCache {
+            table: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
+            generation: new_series_generation(),
+            last_number: 0,
+        }
+    }
+}
+
+impl SeriesCache {
+    /// Past this many series the cache is cleared, so that unbounded distinct tag values
+    /// cannot grow memory without limit.
+    const LIMIT: usize = 100_000;
+
+    fn get(&self, hash: u64, key: &str) -> Option<&Tags> {
+        self.table
+            .find(hash, |s| same_text(s.key.as_bytes(), key.as_bytes()))
+            .map(|s| &s.tags)
+    }
+
+    /// Caches a new series; returns its tags marked with the series number.
+    fn insert(&mut self, hash: u64, key: &str, tags: Tags) -> Tags {
+        if self.table.len() >= Self::LIMIT {
+            // Numbers restart in a new generation, so they stay small (nodes index tables
+            // with them).
+            self.table.clear();
+            self.generation = new_series_generation();
+            self.last_number = 0;
+        }
+        self.last_number += 1;
+        let tags = tags.for_series(self.generation, self.last_number);
+        let hasher = &self.hasher;
+        self.table.insert_unique(
+            hash,
+            Series {
+                key: SeriesKey::new(key.as_bytes()),
+                tags: tags.clone(),
+            },
+            |s| hasher.hash_one(s.key.as_bytes()),
+        );
+        tags
+    }
+}
+
 struct Route {
     task: Task,
     /// `(db, rp)` pairs this task accepts; empty = every point.
@@ -92,6 +188,7 @@ pub(crate) struct Pipeline {
     routes: Vec<Route>,
     pub(crate) topics: Topics,
     interner: Interner,
+    series: SeriesCache,
     /// Scratch sets for converting a point, reused so that only the shared sets allocate.
     tag_buf: Vec<(Arc<str>, Arc<str>)>,
     field_buf: Vec<(Arc<str>, FieldValue)>,
@@ -147,6 +244,7 @@ impl Pipeline {
             routes,
             topics: Topics::new(),
             interner: Interner::default(),
+            series: SeriesCache::default(),
             tag_buf: Vec::new(),
             field_buf: Vec::new(),
             origin_db: origin.db.as_deref().map(Arc::from),
@@ -210,20 +308,12 @@ impl Pipeline {
         if self.point_clock {
             self.advance_clock(lp.time, out);
         }
-        let Some(measurement) = self.accepting_measurement(lp) else {
+        if !self.routes.iter().any(|r| r.task.accepts(&lp.measurement)) {
             return;
-        };
-        let interner = &mut self.interner;
-        self.tag_buf
-            .extend(lp.tags.iter().enumerate().map(|(i, t)| {
-                (
-                    interner.get_at(1 + 2 * i, &t.key),
-                    interner.get_at(2 + 2 * i, &t.value),
-                )
-            }));
-        // The parser delivers tags sorted by key without duplicates.
-        let tags = Tags::from_sorted_scratch(&mut self.tag_buf);
+        }
+        let (measurement, tags) = self.series_of(lp);
         let first_field = 1 + 2 * lp.tags.len();
+        let interner = &mut self.interner;
         self.field_buf
             .extend(lp.fields.iter().enumerate().map(|(i, f)| {
                 let value = match &f.value {
@@ -296,13 +386,33 @@ impl Pipeline {
         }
     }
 
-    /// The interned measurement if at least one task takes points of it.
-    fn accepting_measurement(&mut self, lp: &tick_lineproto::Point<'_>) -> Option<Arc<str>> {
-        if self.routes.iter().any(|r| r.task.accepts(&lp.measurement)) {
-            Some(self.interner.get_at(0, &lp.measurement))
-        } else {
-            None
+    /// The interned measurement and the shared tag set of the point's series: from the
+    /// series cache, else interned and built (and cached when the point says how its series
+    /// was written).
+    fn series_of(&mut self, lp: &tick_lineproto::Point<'_>) -> (Arc<str>, Tags) {
+        let measurement = self.interner.get_at(0, &lp.measurement);
+        let key = &*lp.series;
+        let hash = self.series.hasher.hash_one(key.as_bytes());
+        if !key.is_empty()
+            && let Some(tags) = self.series.get(hash, key)
+        {
+            return (measurement, tags.clone());
         }
+        let interner = &mut self.interner;
+        self.tag_buf
+            .extend(lp.tags.iter().enumerate().map(|(i, t)| {
+                (
+                    interner.get_at(1 + 2 * i, &t.key),
+                    interner.get_at(2 + 2 * i, &t.value),
+                )
+            }));
+        // The parser delivers tags sorted by key without duplicates.
+        let tags = Tags::from_sorted_scratch(&mut self.tag_buf);
+        if key.is_empty() {
+            return (measurement, tags);
+        }
+        let tags = self.series.insert(hash, key, tags);
+        (measurement, tags)
     }
 }
 
@@ -323,5 +433,31 @@ mod tests {
             "a name seen at another position comes from the table"
         );
         assert_eq!(&*c, "mem");
+    }
+
+    #[test]
+    fn a_series_entry_is_one_cache_line_and_keeps_long_keys_whole() {
+        assert_eq!(std::mem::size_of::<Series>(), 64);
+        let long = "m,".to_string() + &"k=v,".repeat(20) + "z=1";
+        for key in [
+            "cpu",
+            "cpu,host=server01,region=uswest1,r=001",
+            long.as_str(),
+        ] {
+            assert_eq!(SeriesKey::new(key.as_bytes()).as_bytes(), key.as_bytes());
+        }
+    }
+
+    #[test]
+    fn points_of_one_series_share_their_tag_set_and_number() {
+        let mut cache = SeriesCache::default();
+        let tags = Tags::from_pairs([("host", "a")]);
+        let first = cache.insert(1, "cpu,host=a", tags);
+        let hit = cache.get(1, "cpu,host=a").unwrap();
+        assert!(hit.series() == first.series() && hit.generation() == first.generation());
+        assert_eq!(hit.as_slice().as_ptr(), first.as_slice().as_ptr());
+        assert!(cache.get(1, "cpu,host=b").is_none());
+        let second = cache.insert(2, "cpu,host=b", Tags::from_pairs([("host", "b")]));
+        assert_eq!(second.series(), first.series() + 1);
     }
 }

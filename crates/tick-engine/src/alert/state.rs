@@ -66,13 +66,20 @@ pub struct BatchLevels {
 #[derive(Debug, Clone)]
 pub struct AlertState {
     history: History,
-    newest: usize,
+    /// Index of the newest level (histories hold at most 2²⁰ levels).
+    newest: u32,
     flapping: bool,
     changed: bool,
     expired: bool,
-    first_triggered: Option<i64>,
-    last_triggered: Option<i64>,
+    /// [`NEVER`] until the group is first triggered (kept unboxed so that a group's state
+    /// fits one cache line).
+    first_triggered: i64,
+    last_triggered: i64,
 }
+
+/// The trigger times of a group never triggered: no point has this time (spec §7.1 bounds
+/// times to ±9223372036854775806).
+const NEVER: i64 = i64::MIN;
 
 /// The level history ring. Up to [`History::INLINE`] levels (the default is 21) live inside
 /// the state itself, so reading a group's current level touches no other memory.
@@ -134,19 +141,19 @@ impl AlertState {
             flapping: false,
             changed: false,
             expired: false,
-            first_triggered: None,
-            last_triggered: None,
+            first_triggered: NEVER,
+            last_triggered: NEVER,
         }
     }
 
     /// The newest level in the history (OK initially).
     pub fn current(&self) -> Level {
-        self.history[self.newest]
+        self.history[self.newest as usize]
     }
 
     fn previous(&self) -> Level {
         let len = self.history.len();
-        self.history[(self.newest + len - 1) % len]
+        self.history[(self.newest as usize + len - 1) % len]
     }
 
     /// Whether the group is flapping (only meaningful with `.flapping()`).
@@ -161,8 +168,9 @@ impl AlertState {
 
     fn add_event(&mut self, options: &StateOptions, time: i64, level: Level) {
         self.changed = level != self.current();
-        self.newest = (self.newest + 1) % self.history.len();
-        self.history[self.newest] = level;
+        let newest = (self.newest as usize + 1) % self.history.len();
+        self.history[newest] = level;
+        self.newest = newest as u32;
         if let Some(f) = options.flapping {
             let pct = self.percent_change();
             if self.flapping && pct < f.low {
@@ -176,8 +184,8 @@ impl AlertState {
             && d != 0
             && match self.last_triggered {
                 // Unset: Go subtracts the zero time, a huge difference.
-                None => true,
-                Some(last) => time.saturating_sub(last) >= d,
+                NEVER => true,
+                last => time.saturating_sub(last) >= d,
             };
     }
 
@@ -191,7 +199,7 @@ impl AlertState {
         for i in 0..len - 1 {
             // Quirk: starts at the newest entry, so the second pair compares the oldest entry
             // with the newest, and (newest−1, newest−2) is never compared.
-            let c = (self.newest + i) % len;
+            let c = (self.newest as usize + i) % len;
             let p = if c == 0 { len - 1 } else { c - 1 };
             if self.history[c] != self.history[p] {
                 total += weight;
@@ -202,14 +210,14 @@ impl AlertState {
     }
 
     fn triggered(&mut self, time: i64) -> i64 {
-        self.last_triggered = Some(time);
+        self.last_triggered = time;
         if self.previous() == Level::Ok {
-            self.first_triggered = Some(time);
+            self.first_triggered = time;
         }
         match self.first_triggered {
-            Some(first) => time.saturating_sub(first),
             // Go's Time.Sub against the zero time saturates.
-            None => i64::MAX,
+            NEVER => i64::MAX,
+            first => time.saturating_sub(first),
         }
     }
 
@@ -383,9 +391,9 @@ mod tests {
             state.history.iter_mut().for_each(|l| *l = Level::Ok);
             state.newest = 0;
             state.history[0] = Level::Critical;
-            for _ in 1..n {
-                state.newest = (state.newest + 1) % n;
-                state.history[state.newest] = Level::Ok;
+            for i in 1..n {
+                state.newest = i as u32;
+                state.history[i] = Level::Ok;
             }
             assert_eq!(
                 state
@@ -395,8 +403,8 @@ mod tests {
                     .count(),
                 1
             );
-            state.newest = (state.newest + 1) % n;
-            state.history[state.newest] = Level::Ok;
+            state.newest = 0;
+            state.history[0] = Level::Ok;
             assert!(state.history.iter().all(|l| *l == Level::Ok), "n = {n}");
         }
     }

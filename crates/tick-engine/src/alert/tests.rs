@@ -594,3 +594,9 @@ fn inhibitor_tag_values_come_from_the_group_tags_only() {
     assert_eq!(got, vec![1]);
     assert_eq!(r.topics.stats().inhibited, 1);
 }
+
+#[test]
+fn a_group_state_with_the_default_history_is_one_cache_line() {
+    assert_eq!(std::mem::size_of::<super::Group>(), 64);
+    assert_eq!(std::mem::align_of::<super::Group>(), 64);
+}

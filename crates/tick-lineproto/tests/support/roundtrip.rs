@@ -82,5 +82,16 @@ pub(crate) fn check(data: &[u8]) {
             written,
             "line {number}: float signs differ"
         );
+        // The series text alone names the measurement and tags it was parsed into.
+        let probe = format!("{} x=1 0", point.series);
+        let named: Vec<_> = Lines::new(probe.as_bytes(), nanos).collect();
+        match named.as_slice() {
+            [(_, Ok(p))] => assert!(
+                p.measurement == point.measurement && p.tags == point.tags,
+                "line {number}: series {:?} parses to {p:?}",
+                point.series
+            ),
+            other => panic!("line {number}: series {:?} gives {other:?}", point.series),
+        }
     }
 }
