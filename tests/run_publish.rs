@@ -197,3 +197,59 @@ fn a_publish_handler_to_its_own_topic_or_without_topics_stops_the_start() {
         )
     );
 }
+
+/// Runs tickscripts/cpu_publish.tick over its points with `cpu.yaml` forwarding to `ops`
+/// only when `condition` holds, and returns what the `ops` log handler wrote.
+fn forwarded_to_ops(condition: &str) -> String {
+    let root = repo_root().join("tickscripts");
+    let input = std::fs::read(root.join("cpu_publish.lp")).expect("points");
+    let case = Case::new();
+    let ops_log = case.path("ops.log");
+    case.file(
+        "handlers/cpu.yaml",
+        &format!("topic: cpu\nid: some-to-ops\nkind: publish\nmatch: {condition}\noptions:\n  topics: [ops]\n"),
+    );
+    case.file(
+        "handlers/ops.yaml",
+        &format!("topic: ops\nid: log-ops\nkind: log\noptions:\n  path: {ops_log}\n"),
+    );
+    let handlers = case.path("handlers");
+    let case = case
+        .args([
+            "run",
+            root.join("cpu_publish.tick").to_str().expect("path"),
+            "--handler",
+            handlers.as_str(),
+        ])
+        .stdin(input);
+    let out = case.run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    std::fs::read_to_string(&ops_log).expect("ops log")
+}
+
+// Expected lines below are what Kapacitor 1.5.7 wrote for the same script, points and handler
+// files (topic handlers registered through its API).
+
+#[test]
+fn a_target_topic_that_never_saw_the_alert_keeps_the_source_topics_previous_level() {
+    // Only the CRITICAL event reaches `ops`: its previousLevel is WARNING, from `cpu`.
+    assert_eq!(
+        forwarded_to_ops("level() == CRITICAL"),
+        r#"{"id":"cpu:host=serverA","message":"cpu:host=serverA is CRITICAL","details":"","time":"2016-06-01T12:00:20Z","duration":10000000000,"level":"CRITICAL","data":{"series":[{"name":"cpu","tags":{"host":"serverA"},"columns":["time","usage_idle"],"values":[["2016-06-01T12:00:20Z",5]]}]},"previousLevel":"WARNING","recoverable":true}"#.to_string() + "\n"
+    );
+}
+
+#[test]
+fn a_target_topic_that_saw_the_alert_gives_its_own_previous_level() {
+    // WARNING and OK reach `ops`; the OK follows the WARNING `ops` stored, not `cpu`'s
+    // CRITICAL.
+    assert_eq!(
+        forwarded_to_ops("level() != CRITICAL"),
+        concat!(
+            r#"{"id":"cpu:host=serverA","message":"cpu:host=serverA is WARNING","details":"","time":"2016-06-01T12:00:10Z","duration":0,"level":"WARNING","data":{"series":[{"name":"cpu","tags":{"host":"serverA"},"columns":["time","usage_idle"],"values":[["2016-06-01T12:00:10Z",15.5]]}]},"previousLevel":"OK","recoverable":true}"#,
+            "\n",
+            r#"{"id":"cpu:host=serverA","message":"cpu:host=serverA is OK","details":"","time":"2016-06-01T12:00:30Z","duration":20000000000,"level":"OK","data":{"series":[{"name":"cpu","tags":{"host":"serverA"},"columns":["time","usage_idle"],"values":[["2016-06-01T12:00:30Z",50]]}]},"previousLevel":"WARNING","recoverable":true}"#,
+            "\n"
+        )
+    );
+}
