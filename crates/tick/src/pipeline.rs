@@ -319,9 +319,14 @@ impl Pipeline {
         if self.point_clock {
             self.advance_clock(lp.time, out);
         }
-        if !self.routes.iter().any(|r| r.task.accepts(&lp.measurement)) {
+        // The first task that takes the measurement; later ones are asked in the loop.
+        let Some(first) = self
+            .routes
+            .iter()
+            .position(|r| r.task.accepts(&lp.measurement))
+        else {
             return;
-        }
+        };
         let (measurement, tags) = self.series_of(lp);
         let first_field = 1 + 2 * lp.tags.len();
         let interner = &mut self.interner;
@@ -336,7 +341,10 @@ impl Pipeline {
                 (interner.get_at(first_field + i, &f.key), value)
             }));
         let fields = Fields::from_scratch(&mut self.field_buf);
-        for route in &mut self.routes {
+        // The last task takes the shared parts themselves, the others clones.
+        let (mut measurement, mut tags, mut fields) = (Some(measurement), Some(tags), Some(fields));
+        let last = self.routes.len() - 1;
+        for (i, route) in self.routes.iter_mut().enumerate().skip(first) {
             let db = origin_db
                 .clone()
                 .unwrap_or_else(|| route.default_db.clone());
@@ -349,17 +357,28 @@ impl Pipeline {
             {
                 continue;
             }
-            if !route.task.accepts(&lp.measurement) {
+            if i != first && !route.task.accepts(&lp.measurement) {
                 continue;
             }
-            let point = Point::new(
-                measurement.clone(),
-                db,
-                rp,
-                tags.clone(),
-                fields.clone(),
-                lp.time,
-            );
+            let point = if i == last {
+                Point::new(
+                    measurement.take().unwrap_or_default(),
+                    db,
+                    rp,
+                    tags.take().unwrap_or_default(),
+                    fields.take().unwrap_or_default(),
+                    lp.time,
+                )
+            } else {
+                Point::new(
+                    measurement.clone().unwrap_or_default(),
+                    db,
+                    rp,
+                    tags.clone().unwrap_or_default(),
+                    fields.clone().unwrap_or_default(),
+                    lp.time,
+                )
+            };
             route.task.push_owned(point, &mut self.emissions);
             collect(
                 &mut self.emissions,
