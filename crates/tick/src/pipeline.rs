@@ -360,25 +360,19 @@ impl Pipeline {
             if i != first && !route.task.accepts(&lp.measurement) {
                 continue;
             }
-            let point = if i == last {
-                Point::new(
-                    measurement.take().unwrap_or_default(),
-                    db,
-                    rp,
-                    tags.take().unwrap_or_default(),
-                    fields.take().unwrap_or_default(),
-                    lp.time,
-                )
+            let (m, t, f) = if i == last {
+                (measurement.take(), tags.take(), fields.take())
             } else {
-                Point::new(
-                    measurement.clone().unwrap_or_default(),
-                    db,
-                    rp,
-                    tags.clone().unwrap_or_default(),
-                    fields.clone().unwrap_or_default(),
-                    lp.time,
-                )
+                (measurement.clone(), tags.clone(), fields.clone())
             };
+            let point = Point::new(
+                m.unwrap_or_default(),
+                db,
+                rp,
+                t.unwrap_or_default(),
+                f.unwrap_or_default(),
+                lp.time,
+            );
             route.task.push_owned(point, &mut self.emissions);
             collect(
                 &mut self.emissions,
