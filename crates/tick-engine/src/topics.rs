@@ -486,7 +486,14 @@ mod tests {
     use super::*;
     use crate::event::{EventData, EventState};
 
-    fn event(id: &str, level: Level, category: &str, host: &str) -> Event {
+    /// An event of group `host=HOST` with that one tag (the nil group and no tags when
+    /// `host` is empty).
+    pub(super) fn event(id: &str, level: Level, category: &str, host: &str) -> Event {
+        let (group, tags) = if host.is_empty() {
+            (String::new(), vec![])
+        } else {
+            (format!("host={host}"), vec![("host".into(), host.into())])
+        };
         Event {
             topic: Arc::from(""),
             state: EventState {
@@ -501,8 +508,8 @@ mod tests {
                 name: "cpu".into(),
                 task_name: "t".into(),
                 category: category.into(),
-                group: format!("host={host}"),
-                tags: vec![("host".into(), host.into())],
+                group,
+                tags,
                 fields: vec![],
                 recoverable: true,
                 result: None,
@@ -511,15 +518,20 @@ mod tests {
         }
     }
 
-    fn emit(e: Event, handlers: usize, topic: Option<&str>) -> Emission {
+    /// `e` as emitted by node `alert2` of `task`, which has `handlers` handlers of its own.
+    pub(super) fn emission(task: &str, e: Event, handlers: usize, topic: Option<&str>) -> Emission {
         Emission::Event(Box::new(AlertEvent {
             event: e,
-            task: Arc::from("cpu_alert"),
+            task: Arc::from(task),
             node: Arc::from("alert2"),
             handlers,
-            anonymous_topic: Arc::from("main:cpu_alert:alert2"),
+            anonymous_topic: Arc::from(format!("main:{task}:alert2")),
             topic: topic.map(Arc::from),
         }))
+    }
+
+    fn emit(e: Event, handlers: usize, topic: Option<&str>) -> Emission {
+        emission("cpu_alert", e, handlers, topic)
     }
 
     fn inhibitor(group_host: &str, active: bool) -> Emission {
@@ -675,7 +687,6 @@ mod tests {
 #[cfg(test)]
 mod match_tests {
     use super::*;
-    use crate::event::{EventData, EventState};
 
     pub(super) fn compile(expr: &str) -> Lambda {
         let (e, diags) = tick_syntax::parse_expr(expr);
@@ -684,35 +695,8 @@ mod match_tests {
     }
 
     fn emit(host: &str, level: Level) -> Emission {
-        Emission::Event(Box::new(AlertEvent {
-            event: Event {
-                topic: Arc::from(""),
-                state: EventState {
-                    id: format!("cpu:host={host}"),
-                    message: String::new(),
-                    details: String::new(),
-                    time: 0,
-                    duration: 0,
-                    level,
-                },
-                data: EventData {
-                    name: "cpu".into(),
-                    task_name: "t".into(),
-                    category: String::new(),
-                    group: format!("host={host}"),
-                    tags: vec![("host".into(), host.into())],
-                    fields: vec![],
-                    recoverable: true,
-                    result: None,
-                },
-                previous_level: Level::Ok,
-            },
-            task: Arc::from("t"),
-            node: Arc::from("alert2"),
-            handlers: 0,
-            anonymous_topic: Arc::from("main:t:alert2"),
-            topic: Some(Arc::from("cpu")),
-        }))
+        let e = tests::event(&format!("cpu:host={host}"), level, "", host);
+        tests::emission("t", e, 0, Some("cpu"))
     }
 
     #[test]
@@ -765,40 +749,11 @@ mod match_tests {
 mod publish_tests {
     use super::match_tests::compile;
     use super::*;
-    use crate::event::{EventData, EventState};
     use Level::{Critical as C, Ok as O};
 
     /// An event of alert node `alert2` of task `t` with only `.topic(topic)`.
     fn emit(level: Level, topic: &str) -> Emission {
-        Emission::Event(Box::new(AlertEvent {
-            event: Event {
-                topic: Arc::from(""),
-                state: EventState {
-                    id: "cpu:nil".into(),
-                    message: format!("cpu:nil is {}", level.as_str()),
-                    details: String::new(),
-                    time: 0,
-                    duration: 0,
-                    level,
-                },
-                data: EventData {
-                    name: "cpu".into(),
-                    task_name: "t".into(),
-                    category: String::new(),
-                    group: String::new(),
-                    tags: vec![],
-                    fields: vec![],
-                    recoverable: true,
-                    result: None,
-                },
-                previous_level: Level::Ok,
-            },
-            task: Arc::from("t"),
-            node: Arc::from("alert2"),
-            handlers: 0,
-            anonymous_topic: Arc::from("main:t:alert2"),
-            topic: Some(Arc::from(topic)),
-        }))
+        tests::emission("t", tests::event("cpu:nil", level, "", ""), 0, Some(topic))
     }
 
     /// (handler index, event topic, level, previous level) of each delivery.
