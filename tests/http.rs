@@ -861,3 +861,40 @@ fn rfc3339(ns: u64) -> String {
         secs % 60
     )
 }
+
+#[test]
+fn deadman_fires_on_the_wall_clock_between_http_writes() {
+    let case = Case::new();
+    let log = case.path("dead.log");
+    let script = case.file(
+        "dead.tick",
+        &format!(
+            "stream\n    |from()\n        .measurement('cpu')\n    |deadman(0.0, 1s)\n        .log('{log}')\n"
+        ),
+    );
+    let tick = Tick::start(&case, &[script.as_str(), "--clock", "wall"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    assert_eq!(
+        post(tick.port, "/write?db=telegraf", &format!("cpu v=1 {now}\n")),
+        (204, String::new())
+    );
+    // No more writes: only the wall clock can make the alert (spec §4.9).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    // A whole line, not one being written.
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains('\n')
+    {
+        assert!(Instant::now() < deadline, "no deadman alert within 15 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(
+        messages(&log)[0],
+        "nil:from1 for task 'dead' is dead: 0.000 points/1s."
+    );
+}

@@ -5,6 +5,7 @@ mod cli_fmt;
 mod cli_service_test;
 mod golden;
 mod http;
+mod run_clock;
 mod run_log;
 mod run_mqtt;
 mod run_mqtt_outage;

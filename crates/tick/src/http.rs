@@ -70,6 +70,9 @@ pub(crate) enum Input {
         name: String,
         reply: oneshot::Sender<Option<Vec<Row>>>,
     },
+    /// `--clock wall`: the system time in ns, sent ten times a second; deadman clocks
+    /// advance to it.
+    Clock(i64),
     /// Every input has ended: the pipeline thread returns.
     Stop,
 }
@@ -289,6 +292,10 @@ pub(crate) fn consume(
                     .map(|(_, rows)| rows);
                 let _ = reply.send(rows);
             }
+            Input::Clock(now) => {
+                pipeline.advance_clock(now, &mut deliveries);
+                deliver(pipeline, &mut deliveries);
+            }
             Input::Stop => break,
         }
     }
@@ -387,6 +394,26 @@ impl Ingest {
         precision: Precision,
     ) -> anyhow::Result<()> {
         self.feed.read_stream(input, precision).map(drop)
+    }
+
+    /// `--clock wall`: sends the system time to the pipeline ten times a second, until the
+    /// pipeline thread has stopped reading.
+    pub(crate) fn tick_wall_clock(&self, runtime: &tokio::runtime::Handle) {
+        let tx = self.feed.tx.clone();
+        runtime.spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(100));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if tx
+                    .send(Input::Clock(crate::cmd::run::wall_now()))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
     }
 
     /// The receiving end, for [`consume`] on the pipeline thread (once).

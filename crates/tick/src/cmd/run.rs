@@ -360,9 +360,10 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let flush_windows = args.flush_windows;
     let wall_clock = args.clock == Clock::Wall;
-    if wall_clock && args.http.is_some() {
-        report::stderr("error: --clock wall cannot be combined with --http yet\n");
-        return Ok(ExitCode::from(2));
+    if let Some(ingest) = ingest.as_ref()
+        && wall_clock
+    {
+        ingest.tick_wall_clock(runtime.handle());
     }
     let dispatcher = Arc::new(Mutex::new(Some(dispatcher)));
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
@@ -643,6 +644,13 @@ fn run_pipeline(
 /// At most this many deliveries wait for a batch.
 const FLUSH_DELIVERIES: usize = 256;
 
+/// The system time in ns since the epoch (`--clock wall`).
+pub(crate) fn wall_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
 /// [`run_pipeline`] with `--clock wall`: a reader thread parses the input, and the pipeline
 /// thread advances the tasks' clocks (deadman) to the system time at least ten times a
 /// second, also while no input arrives.
@@ -688,10 +696,7 @@ fn run_pipeline_wall_clock(
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        pipeline.advance_clock(now, &mut deliveries);
+        pipeline.advance_clock(wall_now(), &mut deliveries);
         deliver(
             pipeline,
             &mut deliveries,
