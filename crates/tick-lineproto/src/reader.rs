@@ -43,9 +43,9 @@ pub struct ParseOptions {
 #[derive(Debug, Clone)]
 pub struct Lines<'a> {
     input: &'a [u8],
-    pos: usize,
-    line: u64,
-    cursor: Cursor,
+    walk: Walk,
+    /// Text known to be UTF-8 from the current position on.
+    valid: &'a str,
     options: ParseOptions,
 }
 
@@ -54,9 +54,8 @@ impl<'a> Lines<'a> {
     pub fn new(input: &'a [u8], options: ParseOptions) -> Lines<'a> {
         Lines {
             input,
-            pos: 0,
-            line: 1,
-            cursor: Cursor::default(),
+            walk: Walk::new(),
+            valid: "",
             options,
         }
     }
@@ -66,41 +65,99 @@ impl<'a> Iterator for Lines<'a> {
     type Item = (u64, Result<Point<'a>, LineError>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let data = self.input.get(self.pos..)?;
-            let mut point = Point::default();
-            match next_line(
-                data,
-                true,
-                &mut self.cursor,
-                self.options.precision,
-                &mut point,
-            ) {
-                Step::End | Step::NeedMore => return None,
-                Step::Skip { consumed } => {
-                    self.pos += consumed;
-                    self.line += 1;
-                }
-                Step::Line {
-                    consumed,
-                    newlines,
-                    text,
-                    result,
-                } => {
-                    let number = self.line;
-                    self.pos += consumed;
-                    self.line += 1 + newlines;
-                    let result = match result {
-                        Ok(time) => {
-                            point.time = time.unwrap_or_else(|| {
-                                self.options.precision.truncate(self.options.now)
-                            });
-                            Ok(point)
-                        }
-                        Err(kind) => Err(LineError::new(number, text, kind)),
-                    };
-                    return Some((number, result));
-                }
+        let mut point = Point::default();
+        let options = self.options;
+        match step(
+            self.input,
+            true,
+            &mut self.walk,
+            &mut self.valid,
+            options.precision,
+            &mut point,
+            || options.now,
+            |number, result| (number, result.map(|_| ())),
+        ) {
+            Found::End | Found::NeedMore(_) => None,
+            Found::Line((number, result)) => Some((number, result.map(|()| point))),
+        }
+    }
+}
+
+/// Where a walk through the input stands: shared by [`Lines`] and [`Reader`].
+#[derive(Debug, Clone)]
+struct Walk {
+    /// Offset of the next line in the input (or the buffer).
+    start: usize,
+    /// Number of that line.
+    line: u64,
+    /// How far the search for that line's end has got.
+    cursor: Cursor,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk {
+            start: 0,
+            line: 1,
+            cursor: Cursor::default(),
+        }
+    }
+}
+
+/// What [`step`] found.
+enum Found<T> {
+    /// The input has ended.
+    End,
+    /// The line at `walk.start` is incomplete; holds how many bytes of it are buffered.
+    NeedMore(usize),
+    /// A line, as handed to `line`.
+    Line(T),
+}
+
+/// Moves `walk` past blank and comment lines and the next line to report, which is parsed into
+/// `point` and handed to `line` with its number; a point without a timestamp gets `now()` truncated
+/// to the precision. `input` holds what is buffered, and `eof` says whether more may follow; `valid`
+/// is as for `next_line`.
+#[allow(clippy::too_many_arguments)] // one call site each in `Lines` and `Reader`, all inlined
+#[inline(always)]
+fn step<'a, T>(
+    input: &'a [u8],
+    eof: bool,
+    walk: &mut Walk,
+    valid: &mut &'a str,
+    precision: Precision,
+    point: &mut Point<'a>,
+    now: impl FnOnce() -> i64,
+    line: impl FnOnce(u64, Result<&Point<'a>, LineError>) -> T,
+) -> Found<T> {
+    loop {
+        let Some(data) = input.get(walk.start..) else {
+            return Found::End;
+        };
+        match next_line(data, valid, eof, &mut walk.cursor, precision, point) {
+            Step::End => return Found::End,
+            Step::NeedMore => return Found::NeedMore(data.len()),
+            Step::Skip { consumed } => {
+                walk.start += consumed;
+                walk.line += 1;
+            }
+            Step::Line {
+                consumed,
+                newlines,
+                text,
+                result,
+            } => {
+                let number = walk.line;
+                walk.start += consumed;
+                walk.line += 1 + newlines;
+                let result = match result {
+                    Ok(time) => {
+                        point.time = time.unwrap_or_else(|| precision.truncate(now()));
+                        Ok(&*point)
+                    }
+                    Err(kind) => Err(LineError::new(number, text, kind)),
+                };
+                return Found::Line(line(number, result));
             }
         }
     }
@@ -113,11 +170,10 @@ impl<'a> Iterator for Lines<'a> {
 pub struct Reader<R> {
     input: R,
     buf: Vec<u8>,
-    start: usize,
+    /// The next line starts at `walk.start` in `buf`.
+    walk: Walk,
     end: usize,
     eof: bool,
-    line: u64,
-    cursor: Cursor,
     precision: Precision,
     now: Box<dyn FnMut() -> i64 + Send>,
     max_line_len: usize,
@@ -130,7 +186,7 @@ pub struct Reader<R> {
 impl<R> std::fmt::Debug for Reader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reader")
-            .field("line", &self.line)
+            .field("line", &self.walk.line)
             .field("precision", &self.precision)
             .field("max_line_len", &self.max_line_len)
             .finish_non_exhaustive()
@@ -141,7 +197,7 @@ impl<R> std::fmt::Debug for Reader<R> {
 enum Stop<B> {
     End,
     Break(B),
-    /// The line at the start of the buffer is incomplete; holds how many bytes of it are buffered.
+    /// The line at `walk.start` is incomplete; holds how many bytes of it are buffered.
     NeedMore(usize),
 }
 
@@ -189,11 +245,9 @@ impl<R: Read> Reader<R> {
         Reader {
             input,
             buf: Vec::new(),
-            start: 0,
+            walk: Walk::new(),
             end: 0,
             eof: false,
-            line: 1,
-            cursor: Cursor::default(),
             precision: Precision::Nanosecond,
             now: Box::new(system_now),
             max_line_len: DEFAULT_MAX_LINE_LEN,
@@ -261,38 +315,23 @@ impl<R: Read> Reader<R> {
                 fields: recycle(std::mem::take(&mut self.fields)),
                 time: 0,
             };
+            // Text known to be UTF-8 from `walk.start` on, in this fill of the buffer.
+            let mut valid = "";
             let stop = loop {
-                let data = &buffered[self.start..];
-                match next_line(data, self.eof, &mut self.cursor, self.precision, &mut point) {
-                    Step::End => break Stop::End,
-                    Step::NeedMore => break Stop::NeedMore(data.len()),
-                    Step::Skip { consumed } => {
-                        self.start += consumed;
-                        self.line += 1;
-                    }
-                    Step::Line {
-                        consumed,
-                        newlines,
-                        text,
-                        result,
-                    } => {
-                        let number = self.line;
-                        self.start += consumed;
-                        self.line += 1 + newlines;
-                        let flow = match result {
-                            Ok(time) => {
-                                point.time =
-                                    time.unwrap_or_else(|| self.precision.truncate((self.now)()));
-                                f(Item::Line(number, Ok(&point)))
-                            }
-                            Err(kind) => {
-                                f(Item::Line(number, Err(LineError::new(number, text, kind))))
-                            }
-                        };
-                        if let ControlFlow::Break(b) = flow {
-                            break Stop::Break(b);
-                        }
-                    }
+                match step(
+                    buffered,
+                    self.eof,
+                    &mut self.walk,
+                    &mut valid,
+                    self.precision,
+                    &mut point,
+                    &mut self.now,
+                    |number, result| f(Item::Line(number, result)),
+                ) {
+                    Found::End => break Stop::End,
+                    Found::NeedMore(pending) => break Stop::NeedMore(pending),
+                    Found::Line(ControlFlow::Break(b)) => break Stop::Break(b),
+                    Found::Line(ControlFlow::Continue(())) => {}
                 }
             };
             self.tags = recycle(point.tags);
@@ -320,41 +359,41 @@ impl<R: Read> Reader<R> {
     where
         F: FnMut(Item<'_, '_>) -> ControlFlow<B>,
     {
-        let data = &self.buf[self.start..self.end];
-        let examined = self.cursor.examined(data.len()).min(data.len());
+        let data = &self.buf[self.walk.start..self.end];
+        let examined = self.walk.cursor.examined(data.len()).min(data.len());
         let text_start = data
             .iter()
             .position(|&c| !crate::parse::is_blank(c))
             .unwrap_or(0);
         let error = LineError::new(
-            self.line,
+            self.walk.line,
             data.get(text_start..).unwrap_or_default(),
             LineErrorKind::LineTooLong(self.max_line_len),
         );
-        let number = self.line;
-        self.line += memchr_iter(b'\n', &data[..examined]).count() as u64;
-        self.start += examined;
-        self.cursor = Cursor::default();
+        let number = self.walk.line;
+        self.walk.line += memchr_iter(b'\n', &data[..examined]).count() as u64;
+        self.walk.start += examined;
+        self.walk.cursor = Cursor::default();
         self.discarding = true;
         f(Item::Line(number, Err(error)))
     }
 
     /// Drops input up to and including the next `\n`.
     fn discard(&mut self) -> io::Result<()> {
-        let data = &self.buf[self.start..self.end];
+        let data = &self.buf[self.walk.start..self.end];
         match memchr(b'\n', data) {
             Some(nl) => {
-                self.start += nl + 1;
-                self.line += 1;
+                self.walk.start += nl + 1;
+                self.walk.line += 1;
                 self.discarding = false;
             }
             None if self.eof => {
-                self.start = self.end;
-                self.line += 1;
+                self.walk.start = self.end;
+                self.walk.line += 1;
                 self.discarding = false;
             }
             None => {
-                self.start = self.end;
+                self.walk.start = self.end;
                 self.refill()?;
             }
         }
@@ -363,10 +402,10 @@ impl<R: Read> Reader<R> {
 
     /// Moves the unconsumed bytes to the front, grows the buffer if it is full, and reads once.
     fn refill(&mut self) -> io::Result<()> {
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+        if self.walk.start > 0 {
+            self.buf.copy_within(self.walk.start..self.end, 0);
+            self.end -= self.walk.start;
+            self.walk.start = 0;
         }
         if self.end == self.buf.len() {
             let limit = self.max_line_len.saturating_add(2);

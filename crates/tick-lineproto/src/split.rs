@@ -5,8 +5,11 @@
 //! A line normally ends at the first `\n`. Only when the parser finds a string still open there (or
 //! rejects a line that contains a quote) is the line's true end searched with Go's `scanLine` rules,
 //! so a string value may run over several physical lines.
+//!
+//! Lines must be UTF-8; the check runs over many lines at once (see [`next_line`]'s `valid`) and
+//! each line is then a slice of checked text.
 
-use memchr::{memchr, memchr_iter};
+use memchr::{memchr, memchr_iter, memrchr};
 
 use crate::error::LineErrorKind;
 use crate::parse::{Failure, is_blank, parse_point};
@@ -66,8 +69,13 @@ pub(crate) enum Step<'a> {
 }
 
 /// Examines the line at the start of `data`; `eof` says no more input will come after `data`.
+///
+/// `valid` is text already known to be UTF-8 at the start of `data` (anything else, such as `""`,
+/// counts as nothing known). It is extended as needed and, when a line is consumed, moved past it,
+/// so that the caller passes it back unchanged with the rest of the data.
 pub(crate) fn next_line<'a>(
     data: &'a [u8],
+    valid: &mut &'a str,
     eof: bool,
     cursor: &mut Cursor,
     precision: Precision,
@@ -91,16 +99,18 @@ pub(crate) fn next_line<'a>(
         let text_start = raw.iter().position(|&c| !is_blank(c)).unwrap_or(raw.len());
         if text_start == raw.len() || raw[text_start] == b'#' {
             *cursor = Cursor::default();
+            *valid = advance(valid, consumed);
             return Step::Skip { consumed };
         }
         let text = &raw[text_start..];
-        let outcome = match std::str::from_utf8(text) {
-            Ok(line) => parse_point(line, newline.is_some(), precision, point),
-            Err(_) => Err(Failure::Invalid(LineErrorKind::InvalidUtf8)),
+        let outcome = match utf8_at(data, valid, text_start, raw.len()) {
+            Some(line) => parse_point(line, newline.is_some(), precision, point),
+            None => Err(Failure::Invalid(LineErrorKind::InvalidUtf8)),
         };
         match outcome {
             Ok(time) => {
                 *cursor = Cursor::default();
+                *valid = advance(valid, consumed);
                 return Step::Line {
                     consumed,
                     newlines: 0,
@@ -110,6 +120,7 @@ pub(crate) fn next_line<'a>(
             }
             Err(Failure::Invalid(kind)) if memchr(b'"', text).is_none() => {
                 *cursor = Cursor::default();
+                *valid = advance(valid, consumed);
                 return Step::Line {
                     consumed,
                     newlines: 0,
@@ -152,12 +163,57 @@ pub(crate) fn next_line<'a>(
         },
         Err(_) => Err(LineErrorKind::InvalidUtf8),
     };
+    *valid = advance(valid, consumed);
     Step::Line {
         consumed,
         newlines,
         text,
         result,
     }
+}
+
+/// How far past a line's end the UTF-8 check runs ahead in one go.
+const VALIDATE_AHEAD: usize = 64 << 10;
+
+/// `data[start..end]` as text, or `None` if it is not UTF-8.
+///
+/// Design: checking each line on its own costs more than the rest of the line's handling put
+/// together on short lines; checking a large run of lines at once is several times cheaper per byte,
+/// and each line is then a slice of the checked text. Where that run stops at a bad byte, the line
+/// is checked on its own, so a bad line is found exactly as before and its neighbours are unaffected.
+#[inline]
+fn utf8_at<'a>(data: &'a [u8], valid: &mut &'a str, start: usize, end: usize) -> Option<&'a str> {
+    if valid.len() < end || !std::ptr::eq(valid.as_ptr(), data.as_ptr()) {
+        *valid = validate_ahead(data, end);
+    }
+    match valid.get(start..end) {
+        Some(text) => Some(text),
+        None => std::str::from_utf8(data.get(start..end)?).ok(),
+    }
+}
+
+/// The longest UTF-8 prefix of `data` up to the last `\n` within [`VALIDATE_AHEAD`] bytes after
+/// `end` (or up to `end` if there is none), so a run never splits a line.
+#[cold]
+#[inline(never)]
+fn validate_ahead(data: &[u8], end: usize) -> &str {
+    let limit = data.len().min(end.saturating_add(VALIDATE_AHEAD));
+    let run_end = data
+        .get(end..limit)
+        .and_then(|ahead| memrchr(b'\n', ahead))
+        .map_or(end, |nl| end + nl + 1)
+        .min(data.len());
+    let run = &data[..run_end];
+    match std::str::from_utf8(run) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&run[..e.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
+/// What is left of the checked text `valid` once `consumed` bytes are consumed.
+#[inline]
+fn advance(valid: &str, consumed: usize) -> &str {
+    valid.get(consumed..).unwrap_or_default()
 }
 
 /// Deviation (spec §7.1): a `\r` before the line end is dropped, so CRLF input parses like LF input.
