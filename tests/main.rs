@@ -10,4 +10,5 @@ mod run_log;
 mod run_mqtt;
 mod run_mqtt_outage;
 mod run_publish;
+mod run_queue;
 mod support;

@@ -1,6 +1,8 @@
 //! Delivery (spec §5.8): every handler runs on its own tokio task behind a bounded queue
-//! (5000 events, like Kapacitor). [`Dispatcher::send`] never blocks the pipeline thread;
-//! events stay in order per handler; a full queue drops the event, reports it and counts it.
+//! (5000 events, like Kapacitor). By default [`Dispatcher::send`] never blocks the pipeline
+//! thread; events stay in order per handler; a full queue drops the event, reports it and
+//! counts it. With [`WhenFull::Wait`] (for replays, where nothing should be lost) the caller
+//! waits for room instead, unless the dispatcher is cancelled.
 //! [`Dispatcher::drain`] closes the queues and waits, within a grace period, for each
 //! handler to finish (used at end of input and on Ctrl-C/SIGTERM). Owns queues and counters,
 //! not the handlers' behaviour.
@@ -11,7 +13,7 @@
 //! context switch). The capacity still counts events.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tick_engine::Event;
@@ -27,14 +29,28 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 5000;
 /// Dispatcher settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DispatchOptions {
-    /// Events buffered per handler before new ones are dropped; at least 1.
+    /// Events buffered per handler; at least 1.
     pub queue_capacity: usize,
+    /// What happens to an event for a full queue.
+    pub when_full: WhenFull,
+}
+
+/// What [`Dispatcher::queue`] does with an event for a handler whose queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WhenFull {
+    /// Drop it, report it and count it (Kapacitor's behaviour).
+    #[default]
+    Drop,
+    /// Wait until the handler has taken up enough events (the pipeline, and so the input,
+    /// slows down to the handler's pace). A cancelled dispatcher drops instead.
+    Wait,
 }
 
 impl Default for DispatchOptions {
     fn default() -> Self {
         DispatchOptions {
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            when_full: WhenFull::Drop,
         }
     }
 }
@@ -102,6 +118,8 @@ pub struct Dispatcher {
     runtime: Handle,
     options: DispatchOptions,
     queues: Vec<Queue>,
+    /// Set (from any thread) to stop waiting for room: see [`Dispatcher::canceller`].
+    cancel: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -123,7 +141,15 @@ impl Dispatcher {
             runtime,
             options,
             queues: Vec::new(),
+            cancel: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// A flag that, once set, makes a [`WhenFull::Wait`] dispatcher stop waiting for room
+    /// and drop (and report) events for full queues, as with [`WhenFull::Drop`]. Set it
+    /// before taking a lock the waiting thread may hold (e.g. on Ctrl-C).
+    pub fn canceller(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.cancel)
     }
 
     /// Starts `handler` on its own task; returns the index [`Dispatcher::send`] takes. Topic
@@ -209,8 +235,13 @@ impl Dispatcher {
         if queue.tx.is_none() {
             return queue.dropped(&event, "the handler queues are closed");
         }
-        if queue.in_flight.load(Ordering::Relaxed) + queue.pending.len() >= queue.capacity {
-            return queue.dropped(&event, "the handler queue is full");
+        if queue.is_full() {
+            if self.options.when_full == WhenFull::Wait {
+                queue.wait_for_room(&self.cancel);
+            }
+            if queue.is_full() {
+                return queue.dropped(&event, "the handler queue is full");
+            }
         }
         queue.counters.accepted.fetch_add(1, Ordering::Relaxed);
         queue.pending.push(event);
@@ -276,6 +307,24 @@ impl Dispatcher {
 }
 
 impl Queue {
+    fn is_full(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) + self.pending.len() >= self.capacity
+    }
+
+    /// Hands on what is pending and waits until the handler task has taken up enough events
+    /// for one more, the task has ended, or `cancel` is set.
+    fn wait_for_room(&mut self, cancel: &AtomicBool) {
+        self.flush();
+        let mut pause = Duration::from_micros(50);
+        while self.is_full()
+            && !cancel.load(Ordering::Relaxed)
+            && self.tx.as_ref().is_some_and(|tx| !tx.is_closed())
+        {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(5));
+        }
+    }
+
     fn flush(&mut self) {
         if self.pending.is_empty() {
             return;

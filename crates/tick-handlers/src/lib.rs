@@ -19,7 +19,7 @@ pub mod publish;
 pub mod registry;
 pub mod tcp;
 
-pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats};
+pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
 pub use registry::{Handler, Republish, Services, check_use, specs};

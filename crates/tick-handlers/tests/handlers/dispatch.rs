@@ -113,7 +113,13 @@ async fn a_slow_handler_blocks_neither_send_nor_other_handlers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_drops_the_event_and_reports_it() {
     let server = http_server("200 OK", "", true);
-    let mut d = Dispatcher::new(Handle::current(), DispatchOptions { queue_capacity: 2 });
+    let mut d = Dispatcher::new(
+        Handle::current(),
+        DispatchOptions {
+            queue_capacity: 2,
+            ..Default::default()
+        },
+    );
     let i = d.add("busy", post_to(&server.url));
     assert!(d.send(i, Arc::new(numbered_event(0))));
     // e0 is now inside the handler, so the queue is empty and holds exactly two more.
@@ -205,7 +211,13 @@ async fn drain_gives_up_after_the_grace_period_and_counts_what_was_left() {
 async fn queued_events_wait_for_flush_and_keep_their_order_and_capacity() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("batch.log");
-    let mut d = Dispatcher::new(Handle::current(), DispatchOptions { queue_capacity: 3 });
+    let mut d = Dispatcher::new(
+        Handle::current(),
+        DispatchOptions {
+            queue_capacity: 3,
+            ..Default::default()
+        },
+    );
     let i = d.add("batch", log_to(&path));
     let queued: Vec<bool> = (0..5)
         .map(|n| d.queue(i, Arc::new(numbered_event(n))))

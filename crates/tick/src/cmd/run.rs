@@ -19,7 +19,7 @@ use anyhow::Context as _;
 use tick_engine::topics::{Delivery, HandlerRef};
 use tick_handlers::config::Config;
 use tick_handlers::mqtt::{MqttService, MqttSettings};
-use tick_handlers::{DispatchOptions, Dispatcher, Handler, Services};
+use tick_handlers::{DispatchOptions, Dispatcher, Handler, Services, WhenFull};
 use tick_lineproto::{Item, Precision, Reader};
 
 use crate::pipeline::{FLUSH_POINTS, Origin, Pipeline};
@@ -78,9 +78,15 @@ pub(crate) struct Args {
     /// How long to wait at exit for handler queues and unacknowledged QoS 1/2 publishes
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     drain_timeout: Duration,
-    /// Events buffered per handler before new ones are dropped (and reported)
+    /// Events buffered per handler before new ones are dropped (and reported), or waited
+    /// for with --queue-full wait
     #[arg(long, default_value_t = 5000, value_name = "N")]
     queue_size: usize,
+    /// What happens to an alert for a handler whose queue is full: `drop` it (reported and
+    /// counted, as Kapacitor does), or `wait` until the handler has room, slowing the input
+    /// down to the handler's pace (for replays, where no alert should be lost)
+    #[arg(long, value_enum, default_value_t = QueueFull::Drop, value_name = "WHAT")]
+    queue_full: QueueFull,
     /// QoS 1/2 alerts kept per broker while it is unreachable before new ones are refused
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     mqtt_outbox: usize,
@@ -107,6 +113,15 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DIR")]
     http_out: Option<PathBuf>,
     // --- end HTTP ingest ---
+}
+
+/// `--queue-full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum QueueFull {
+    /// Drop the alert, report it and count it.
+    Drop,
+    /// Wait for room in the handler's queue.
+    Wait,
 }
 
 /// What advances time for `|deadman()` (spec §4.9).
@@ -240,8 +255,13 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         runtime.handle().clone(),
         DispatchOptions {
             queue_capacity: args.queue_size.max(1),
+            when_full: match args.queue_full {
+                QueueFull::Drop => WhenFull::Drop,
+                QueueFull::Wait => WhenFull::Wait,
+            },
         },
     );
+    let stop_waiting = dispatcher.canceller();
     let mut alert_handlers: HashMap<(Arc<str>, Arc<str>, usize), usize> = HashMap::new();
     let mut build_errors = String::new();
     for lt in &loaded {
@@ -434,6 +454,11 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
     });
     stop.store(true, Ordering::SeqCst);
+    if interrupted {
+        // A pipeline waiting for room in a handler queue (--queue-full wait) drops instead
+        // from now on, so that it finishes and lets go of the dispatcher.
+        stop_waiting.store(true, Ordering::SeqCst);
+    }
     // --- HTTP ingest: stop serving, then the pipeline finishes what was queued ---
     let mut http_rejected = 0;
     let interrupted = match ingest {
