@@ -221,6 +221,9 @@ fn collect(
     observe_alerts: bool,
     out: &mut Vec<Delivery>,
 ) {
+    if emissions.is_empty() {
+        return;
+    }
     for mut emission in emissions.drain(..) {
         if observe_alerts && let Emission::Event(e) = &mut emission {
             e.handlers = e.handlers.max(1);
