@@ -67,6 +67,18 @@ fn by_default_a_full_queue_drops_reports_and_exits_1() {
         !got.is_empty() && got.len() < 20,
         "a 20 ms handler cannot keep up with a file: {got:?}"
     );
+    let dropped = 20 - got.len();
+    assert!(
+        result.stderr.contains(&format!(
+            "tick: {dropped} alert(s) found their handler's queue full and were dropped; \
+             --queue-full wait waits for room instead (or raise --queue-size)\n"
+        )) && result.stderr.ends_with(&format!(
+            "tick: 20 points read, 0 lines rejected\n\
+             tick: {dropped} alert deliveries failed or were lost\n"
+        )),
+        "stderr: {}",
+        result.stderr
+    );
     // What was delivered is in order.
     let numbers: Vec<u32> = got.iter().map(|s| s.parse().expect("id")).collect();
     assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");

@@ -488,6 +488,13 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
             .sum::<u64>();
         let failed: u64 = report.handlers.iter().map(|h| h.failed).sum();
         lost += failed;
+        let dropped: u64 = report.handlers.iter().map(|h| h.dropped).sum();
+        if dropped > 0 && args.queue_full == QueueFull::Drop && !interrupted {
+            report::stderr(&format!(
+                "tick: {dropped} alert(s) found their handler's queue full and were dropped; \
+                 --queue-full wait waits for room instead (or raise --queue-size)\n"
+            ));
+        }
         if args.stats {
             for h in &report.handlers {
                 stats_text.push_str(&format!(
