@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod dump;
 mod error;
 mod format;
 mod lexer;

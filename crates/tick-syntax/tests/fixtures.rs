@@ -6,6 +6,8 @@
 //! * `tests/fixtures/syntax/err/*.tick` carry their expected diagnostics as comments under the
 //!   line they point at: `//    ^ error: message` (the caret's column is the diagnostic's
 //!   column). The file must produce exactly those diagnostics, no more.
+//! * Each ok fixture's syntax tree is also snapshotted (insta, `tests/snapshots/`) as the
+//!   dump of `tick_syntax::dump::program`.
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +75,35 @@ fn ok_fixtures_parse_and_round_trip_through_the_formatter() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Each ok fixture's tree, dumped by `tick_syntax::dump::program`, matches the reviewed
+/// snapshot `tests/snapshots/fixtures__<name>.snap` (named after the fixture's file stem).
+#[test]
+fn ok_fixtures_match_their_ast_snapshots() {
+    let files = tick_files(&root().join("tests/fixtures/syntax/ok"));
+    assert!(
+        files.len() >= 5,
+        "expected ok fixtures, found {}",
+        files.len()
+    );
+    for path in files {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let (program, diags) = tick_syntax::parse(&src);
+        assert!(
+            !diags.iter().any(|d| d.is_error()),
+            "{}: {diags:?}",
+            path.display()
+        );
+        let dump = tick_syntax::dump::program(&program);
+        insta::with_settings!({
+            description => format!("tests/fixtures/syntax/ok/{name}.tick"),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(name, dump);
+        });
+    }
 }
 
 #[test]
