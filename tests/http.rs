@@ -898,3 +898,41 @@ fn deadman_fires_on_the_wall_clock_between_http_writes() {
         "nil:from1 for task 'dead' is dead: 0.000 points/1s."
     );
 }
+
+#[test]
+fn with_queue_full_wait_a_slow_handler_slows_http_writers_and_loses_nothing() {
+    // Each alert takes the exec handler 20 ms and its queue holds one: the pipeline waits
+    // for the handler, the write channel fills, and writers wait for their answer.
+    let case = Case::new();
+    let out = case.path("ids");
+    let script = case.file(
+        "slow.tick",
+        &format!(
+            "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('{{{{ index .Tags \"n\" }}}}')\n        .crit(lambda: TRUE)\n        .exec('/bin/sh', '-c', 'sleep 0.02; sed -e \"s/^{{\\\"id\\\":\\\"\\\\([0-9]*\\\\)\\\".*/\\\\1/\" >> {out}')\n"
+        ),
+    );
+    let tick = Tick::start(
+        &case,
+        &[script.as_str(), "--queue-size", "1", "--queue-full", "wait"],
+    );
+    for n in 1..=40 {
+        assert_eq!(
+            post(
+                tick.port,
+                "/write?db=telegraf",
+                &format!("cpu,n={n} v=1 {n}000000000\n")
+            ),
+            (204, String::new()),
+            "write {n}"
+        );
+    }
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let ids: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let expected: Vec<String> = (1..=40).map(|n| n.to_string()).collect();
+    assert_eq!(ids, expected);
+}

@@ -454,20 +454,28 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
     });
     stop.store(true, Ordering::SeqCst);
-    if interrupted {
-        // A pipeline waiting for room in a handler queue (--queue-full wait) drops instead
-        // from now on, so that it finishes and lets go of the dispatcher.
-        stop_waiting.store(true, Ordering::SeqCst);
-    }
     // --- HTTP ingest: stop serving, then the pipeline finishes what was queued ---
     let mut http_rejected = 0;
     let interrupted = match ingest {
         Some(ingest) if interrupted => {
+            // Acknowledged writes are still processed; with --queue-full wait, waiting for
+            // handlers is bounded by the drain timeout.
+            let stop_waiting = Arc::clone(&stop_waiting);
+            let grace = args.drain_timeout;
+            std::thread::spawn(move || {
+                std::thread::sleep(grace);
+                stop_waiting.store(true, Ordering::SeqCst);
+            });
             http_rejected = ingest.shutdown(&runtime);
             false
         }
         _ => interrupted,
     };
+    if interrupted {
+        // A pipeline waiting for room in a handler queue (--queue-full wait) drops instead
+        // from now on, so that it lets go of the dispatcher for the drain.
+        stop_waiting.store(true, Ordering::SeqCst);
+    }
     let finished = if interrupted {
         report::stderr("tick: interrupted; draining handler queues\n");
         None
