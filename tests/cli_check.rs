@@ -131,3 +131,21 @@ fn an_unknown_broker_is_an_error_with_the_config() {
     );
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn template_errors_show_next_to_an_unknown_property_of_the_same_node() {
+    // The unknown property keeps the node from being built; its templates are still checked,
+    // so one run of `tick check` lists every error.
+    let case = Case::new();
+    case.file(
+        "cpu.tick",
+        "stream\n  |from()\n    .measurement('cpu')\n  |alert()\n    .frobnicate(3)\n    .message('{{ .Time ')\n",
+    );
+    let out = case.args(["check", "cpu.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "cpu.tick:5:6: error: no method or property \"frobnicate\" on alert\n  5 |     .frobnicate(3)\n    |      ^^^^^^^^^^\n\
+         cpu.tick:6:24: error: template: message:1: unclosed action\n  6 |     .message('{{ .Time ')\n    |                        ^\n"
+    );
+    assert_eq!(out.code, 2);
+}

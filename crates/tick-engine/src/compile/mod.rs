@@ -121,6 +121,23 @@ impl Compiler {
                 server: &opts.server,
             };
             if n.poisoned {
+                // The node is not built, but errors inside the values it was given (a
+                // template, a lambda) do not depend on the link that failed: they are
+                // reported now, so that every error of the script shows at once. Errors about
+                // the node as a whole (a missing property) may stem from that link: left out.
+                if let Err(es) = (n.spec.build)(&props, &bcx) {
+                    let values: Vec<Span> = props
+                        .args
+                        .iter()
+                        .chain(props.settings.iter().flat_map(|s| &s.args))
+                        .map(|a| a.span)
+                        .collect();
+                    diags.extend(es.into_iter().filter(|d| {
+                        values
+                            .iter()
+                            .any(|v| v.start <= d.span.start && d.span.end <= v.end)
+                    }));
+                }
                 continue;
             }
             if let (Some(watched), Some(interval)) =
