@@ -487,4 +487,22 @@ mod tests {
         let second = cache.insert(2, "cpu,host=b", Tags::from_pairs([("host", "b")]));
         assert_eq!(second.series(), first.series() + 1);
     }
+
+    #[test]
+    fn a_full_series_cache_starts_again_with_new_numbers_of_a_new_generation() {
+        let mut cache = SeriesCache::default();
+        let first = cache.insert(0, "m,k=0", Tags::default());
+        for i in 1..SeriesCache::LIMIT {
+            cache.insert(i as u64, &format!("m,k={i}"), Tags::default());
+        }
+        assert_eq!(cache.series.len(), SeriesCache::LIMIT);
+        let after = cache.insert(7, "m,k=new", Tags::default());
+        assert_eq!(after.series(), 1);
+        assert_ne!(after.generation(), first.generation());
+        assert!(
+            cache.get(0, "m,k=0").is_none(),
+            "the old series are forgotten"
+        );
+        assert!(cache.get(7, "m,k=new").is_some());
+    }
 }
