@@ -2,8 +2,6 @@
 //! durations, ES6 floats, HTML-escaped strings, the trailing newline. Also the JSON of the
 //! details data behind the default `{{ json . }}` details (§5.6). Owns encoding only.
 
-use std::fmt::Write as _;
-
 use tick_gotemplate::gofmt;
 use tick_lambda::FieldValue;
 
@@ -22,6 +20,7 @@ pub enum JsonError {
 /// `out`. On error `out` is left as it was.
 pub fn encode_event(event: &Event, out: &mut String) -> Result<(), JsonError> {
     let start = out.len();
+    out.reserve(size_hint(event));
     let r = write_event(event, out);
     if r.is_err() {
         out.truncate(start);
@@ -31,9 +30,26 @@ pub fn encode_event(event: &Event, out: &mut String) -> Result<(), JsonError> {
 
 /// [`encode_event`] into a new string.
 pub fn event_to_string(event: &Event) -> Result<String, JsonError> {
-    let mut s = String::with_capacity(256);
+    let mut s = String::with_capacity(size_hint(event));
     encode_event(event, &mut s)?;
     Ok(s)
+}
+
+/// A generous estimate of the encoded length, so that the output grows at most once.
+fn size_hint(event: &Event) -> usize {
+    let st = &event.state;
+    let mut n = 224 + st.id.len() + st.message.len() + st.details.len();
+    if let Some(row) = &event.data.result {
+        n += 48 + row.name.len();
+        n += row
+            .tags
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 6)
+            .sum::<usize>();
+        n += row.columns.iter().map(|c| c.len() + 3).sum::<usize>();
+        n += row.values.iter().map(|vs| 2 + 24 * vs.len()).sum::<usize>();
+    }
+    n + n / 8
 }
 
 fn write_event(event: &Event, out: &mut String) -> Result<(), JsonError> {
@@ -45,9 +61,11 @@ fn write_event(event: &Event, out: &mut String) -> Result<(), JsonError> {
     out.push_str(",\"details\":");
     write_string(out, &st.details);
     out.push_str(",\"time\":");
-    write_time(out, st.time);
+    // The event time is usually the time of the row's point too: its text is made once.
+    let time = TimeText::new(st.time);
+    out.push_str(time.quoted());
     out.push_str(",\"duration\":");
-    let _ = write!(out, "{}", st.duration);
+    write_int(out, st.duration);
     out.push_str(",\"level\":\"");
     out.push_str(st.level.as_str());
     out.push_str("\",\"data\":{\"series\":");
@@ -55,24 +73,32 @@ fn write_event(event: &Event, out: &mut String) -> Result<(), JsonError> {
         None => out.push_str("null"),
         Some(row) => {
             out.push('[');
-            write_row(out, row)?;
+            write_row_with(out, row, &time)?;
             out.push(']');
         }
     }
     out.push_str("},\"previousLevel\":\"");
     out.push_str(event.previous_level.as_str());
-    out.push_str("\",\"recoverable\":");
     out.push_str(if event.data.recoverable {
-        "true"
+        "\",\"recoverable\":true}\n"
     } else {
-        "false"
+        "\",\"recoverable\":false}\n"
     });
-    out.push_str("}\n");
     Ok(())
 }
 
 /// One `models.Row`: each key omitted when empty.
 pub fn write_row(out: &mut String, row: &Row) -> Result<(), JsonError> {
+    let first_time = row.values.first().and_then(|vs| match vs.first() {
+        Some(RowValue::Time(t)) => Some(*t),
+        _ => None,
+    });
+    write_row_with(out, row, &TimeText::new(first_time.unwrap_or(0)))
+}
+
+/// [`write_row`] with the text of one time already made (`known`), reused for every value at
+/// that time.
+fn write_row_with(out: &mut String, row: &Row, known: &TimeText) -> Result<(), JsonError> {
     out.push('{');
     let mut first = true;
     let mut key = |out: &mut String, k: &str| {
@@ -80,20 +106,18 @@ pub fn write_row(out: &mut String, row: &Row) -> Result<(), JsonError> {
             out.push(',');
         }
         first = false;
-        out.push('"');
         out.push_str(k);
-        out.push_str("\":");
     };
     if !row.name.is_empty() {
-        key(out, "name");
+        key(out, "\"name\":");
         write_string(out, &row.name);
     }
     if !row.tags.is_empty() {
-        key(out, "tags");
+        key(out, "\"tags\":");
         write_string_map(out, &row.tags);
     }
     if !row.columns.is_empty() {
-        key(out, "columns");
+        key(out, "\"columns\":");
         out.push('[');
         for (i, c) in row.columns.iter().enumerate() {
             if i > 0 {
@@ -104,7 +128,7 @@ pub fn write_row(out: &mut String, row: &Row) -> Result<(), JsonError> {
         out.push(']');
     }
     if !row.values.is_empty() {
-        key(out, "values");
+        key(out, "\"values\":");
         out.push('[');
         for (i, vs) in row.values.iter().enumerate() {
             if i > 0 {
@@ -116,7 +140,8 @@ pub fn write_row(out: &mut String, row: &Row) -> Result<(), JsonError> {
                     out.push(',');
                 }
                 match v {
-                    RowValue::Time(t) => write_time(out, *t),
+                    RowValue::Time(t) if *t == known.nanos => out.push_str(known.quoted()),
+                    RowValue::Time(t) => out.push_str(TimeText::new(*t).quoted()),
                     RowValue::Field(f) => write_field(out, f)?,
                     RowValue::Tag(Some(s)) => write_string(out, s),
                     RowValue::Tag(None) => out.push_str("null"),
@@ -148,19 +173,75 @@ pub fn write_string_map(out: &mut String, pairs: &[(String, String)]) {
 pub fn write_field(out: &mut String, v: &FieldValue) -> Result<(), JsonError> {
     match v {
         FieldValue::Float(f) => write_float(out, *f)?,
-        FieldValue::Int(i) | FieldValue::Duration(i) => {
-            let _ = write!(out, "{i}");
-        }
+        FieldValue::Int(i) | FieldValue::Duration(i) => write_int(out, *i),
         FieldValue::String(s) => write_string(out, s),
         FieldValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
     }
     Ok(())
 }
 
+/// An integer in decimal, without the formatting machinery.
+fn write_int(out: &mut String, i: i64) {
+    let mut buf = [b'-'; 21];
+    let mut at = buf.len();
+    let mut v = i.unsigned_abs();
+    while v >= 100 {
+        at -= 2;
+        put2(&mut buf, at, (v % 100) as u32);
+        v /= 100;
+    }
+    if v >= 10 {
+        at -= 2;
+        put2(&mut buf, at, v as u32);
+    } else {
+        at -= 1;
+        buf[at] = b'0' + v as u8;
+    }
+    if i < 0 {
+        // `buf` is filled with `-`: the sign is already there.
+        at -= 1;
+    }
+    push_ascii(out, &buf[at..]);
+}
+
+/// The two-digit texts `00` to `99`, back to back.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Writes the two low decimal digits of `v` at `b[at..at + 2]`.
+fn put2(b: &mut [u8], at: usize, v: u32) {
+    let i = (v % 100) as usize * 2;
+    if let (Some(d), Some(p)) = (b.get_mut(at..at + 2), PAIRS.get(i..i + 2)) {
+        d.copy_from_slice(p);
+    }
+}
+
+/// Appends bytes known to be ASCII digits and punctuation.
+fn push_ascii(out: &mut String, bytes: &[u8]) {
+    if bytes.len() <= 8 {
+        // A few digits: cheaper one by one than checked and copied.
+        out.extend(bytes.iter().map(|&b| char::from(b)));
+        return;
+    }
+    // The bytes are ASCII, so the conversion cannot fail; `""` keeps this panic free.
+    out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+}
+
 /// A float as Go's `encoding/json` writes it (spec §5.5): plain decimal with the shortest
 /// round-trip digits when `x == 0` or `1e-6 <= |x| < 1e21`, otherwise the shortest digits in
 /// exponent form with an explicit sign and no zero padding (`1e+21`, `1e-7`).
 pub fn write_float(out: &mut String, x: f64) -> Result<(), JsonError> {
+    if write_short_float(out, x) {
+        return Ok(());
+    }
     gofmt::write_json_float(out, x).map_err(|_| {
         JsonError::UnsupportedValue(if x.is_nan() {
             "NaN"
@@ -172,6 +253,83 @@ pub fn write_float(out: &mut String, x: f64) -> Result<(), JsonError> {
     })
 }
 
+/// Powers of ten that are exact doubles.
+const POW10: [f64; 18] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17,
+];
+
+/// The shortest round-trip decimal of `x` when it is found cheaply: `x` a whole number below
+/// 2^53, or `x` with `1e-6 <= |x| < 2^52` and a unique shortest decimal of at most 17 fraction
+/// digits whose integer scaled by the power of ten stays below 2^53. Returns false, writing
+/// nothing, in every other case (zero, NaN, infinities and the rest go the general way).
+///
+/// Why this is the shortest round-trip text: for `k` fraction digits, the decimal `c / 10^k`
+/// (`c < 2^53`, `10^k` exact) reads back as `x` exactly when the correctly rounded quotient
+/// `c as f64 / 10^k` equals `x`, which is what is checked. A non-integral `x` below 2^52 has
+/// no integral decimal reading back as it, so the shortest text has the fewest fraction digits
+/// `k`. At scale `10^k` the decimals reading back as `x` lie within half an ulp of `x`
+/// (scaled: `w / 2`, `w = ulp(x) * 10^k`) and the rounded product `x * 10^k` is off by at most
+/// `w`, so while `w <= 0.3` the only candidate lies within 0.45 of the product: one of the
+/// integers next to it, which are all tried (`n` below is within one of the product's nearest
+/// integer). Once `w` is larger, the general path decides.
+fn write_short_float(out: &mut String, x: f64) -> bool {
+    const TWO_53: f64 = 9_007_199_254_740_992.0;
+    let a = x.abs();
+    if !(1e-6..TWO_53).contains(&a) {
+        return false;
+    }
+    if a.fract() == 0.0 {
+        if x < 0.0 {
+            out.push('-');
+        }
+        write_int(out, a as i64);
+        return true;
+    }
+    if a >= TWO_53 / 2.0 {
+        return false;
+    }
+    let ulp = f64::from_bits(a.to_bits() + 1) - a;
+    for (k, &p) in POW10.iter().enumerate().skip(1) {
+        if ulp * p > 0.3 {
+            return false;
+        }
+        let y = a * p;
+        if y >= TWO_53 / 2.0 {
+            return false;
+        }
+        // Within one of the nearest integer, which is all the candidates below need.
+        let n = (y + 0.5) as u64;
+        let found = [n, n.wrapping_sub(1), n + 1]
+            .into_iter()
+            .find(|&c| c != u64::MAX && c as f64 / p == a);
+        let Some(c) = found else {
+            continue;
+        };
+        if x < 0.0 {
+            out.push('-');
+        }
+        let scale = 10u64.pow(k as u32);
+        write_int(out, (c / scale) as i64);
+        let mut frac = [b'0'; 17];
+        let mut f = c % scale;
+        for slot in frac[..k].iter_mut().rev() {
+            *slot = b'0' + (f % 10) as u8;
+            f /= 10;
+        }
+        let mut len = k;
+        while len > 0 && frac[len - 1] == b'0' {
+            len -= 1;
+        }
+        if len > 0 {
+            out.push('.');
+            push_ascii(out, &frac[..len]);
+        }
+        return true;
+    }
+    false
+}
+
 /// A JSON string with Go's default escaping, HTML escaping included (spec §5.5).
 pub fn write_string(out: &mut String, s: &str) {
     gofmt::write_json_string(out, s);
@@ -180,60 +338,67 @@ pub fn write_string(out: &mut String, s: &str) {
 /// A time as a JSON string in RFC3339 with up to nine fractional digits, trailing zeros
 /// trimmed, `Z` for UTC (Go `time.RFC3339Nano`).
 pub fn write_time(out: &mut String, nanos: i64) {
-    out.push('"');
-    write_rfc3339_nano(out, nanos);
-    out.push('"');
+    out.push_str(TimeText::new(nanos).quoted());
 }
 
 /// RFC3339Nano text of `nanos` since the epoch, UTC. Every i64 nanosecond time lies within
 /// years 1677–2262, so Go's year 0–9999 limit cannot be reached.
 pub fn write_rfc3339_nano(out: &mut String, nanos: i64) {
-    let secs = nanos.div_euclid(1_000_000_000);
-    let frac = nanos.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    if (0..=9999).contains(&y) {
-        // The common case without the formatting machinery (every event JSON has two times).
-        push_padded(out, y as u64, 4);
-        out.push('-');
-        push_padded(out, u64::from(m), 2);
-        out.push('-');
-        push_padded(out, u64::from(d), 2);
-        out.push('T');
-        push_padded(out, (sod / 3600) as u64, 2);
-        out.push(':');
-        push_padded(out, (sod / 60 % 60) as u64, 2);
-        out.push(':');
-        push_padded(out, (sod % 60) as u64, 2);
-    } else {
-        let _ = write!(
-            out,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        );
-    }
-    if frac != 0 {
-        out.push('.');
-        push_padded(out, frac as u64, 9);
-        let trimmed = out.trim_end_matches('0').len();
-        out.truncate(trimmed);
-    }
-    out.push('Z');
+    let t = TimeText::new(nanos);
+    let q = t.quoted();
+    out.push_str(&q[1..q.len() - 1]);
 }
 
-/// Appends `v` in decimal, zero-padded to `width` digits (`v` must fit in `width`, at most 20).
-fn push_padded(out: &mut String, mut v: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let width = width.min(digits.len());
-    for slot in digits[..width].iter_mut().rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
+/// The quoted RFC3339Nano text of one time, made on the stack.
+struct TimeText {
+    nanos: i64,
+    /// `"YYYY-MM-DDThh:mm:ss.fffffffffZ"` at most: 32 bytes.
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl TimeText {
+    fn new(nanos: i64) -> TimeText {
+        let secs = nanos.div_euclid(1_000_000_000);
+        let frac = nanos.rem_euclid(1_000_000_000) as u32;
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400) as u32;
+        let (y, m, d) = civil_from_days(days);
+        // i64 nanoseconds span years 1677–2262: four digits always suffice.
+        let y = y.clamp(0, 9999) as u32;
+        let mut b = *b"\"0000-00-00T00:00:00.000000000Z\"";
+        put2(&mut b, 1, y / 100);
+        put2(&mut b, 3, y);
+        put2(&mut b, 6, m);
+        put2(&mut b, 9, d);
+        put2(&mut b, 12, sod / 3600);
+        put2(&mut b, 15, sod / 60 % 60);
+        put2(&mut b, 18, sod % 60);
+        let mut len = 20;
+        if frac != 0 {
+            b[21] = b'0' + (frac / 100_000_000) as u8;
+            let r = frac % 100_000_000;
+            put2(&mut b, 22, r / 1_000_000);
+            put2(&mut b, 24, r / 10_000);
+            put2(&mut b, 26, r / 100);
+            put2(&mut b, 28, r);
+            len = 30;
+            while b[len - 1] == b'0' {
+                len -= 1;
+            }
+        }
+        b[len] = b'Z';
+        b[len + 1] = b'"';
+        TimeText {
+            nanos,
+            buf: b,
+            len: len + 2,
+        }
     }
-    for &b in &digits[..width] {
-        out.push(char::from(b));
+
+    /// The text with its quotes.
+    fn quoted(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("\"\"")
     }
 }
 
@@ -317,6 +482,79 @@ pub(crate) mod tests {
         assert_eq!(float(5e-324), "5e-324");
         assert_eq!(float(f64::MAX), "1.7976931348623157e+308");
         assert_eq!(float(-3.5), "-3.5");
+    }
+
+    /// The general path (Go's rules over Rust's shortest round-trip digits).
+    fn general_float(x: f64) -> String {
+        let mut s = String::new();
+        gofmt::write_json_float(&mut s, x).unwrap();
+        s
+    }
+
+    #[test]
+    fn the_quick_float_path_writes_what_the_general_path_writes() {
+        // Decimal-looking values like line protocol carries, whole numbers, tiny and huge
+        // ones, and raw bit patterns spread over the whole range.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for _ in 0..200_000 {
+            let r = next();
+            let digits = (r % 1_000_000_000_000) as f64;
+            let scale = POW10[(r >> 40) as usize % 18];
+            let candidates = [
+                digits / scale,
+                -(digits / scale),
+                (r >> 11) as f64 / (1u64 << 53) as f64,
+                f64::from_bits(r & 0x7fff_ffff_ffff_ffff),
+                f64::from_bits(0x3eb0_0000_0000_0000 + (r >> 20)),
+                (r % 100_000) as f64 / 10.0,
+            ];
+            for x in candidates {
+                if !x.is_finite() {
+                    continue;
+                }
+                let mut quick = String::new();
+                if write_short_float(&mut quick, x) {
+                    assert_eq!(quick, general_float(x), "{x:e}");
+                    checked += 1;
+                }
+            }
+        }
+        // Most decimal-looking values take the quick path.
+        assert!(checked > 300_000, "{checked}");
+    }
+
+    #[test]
+    fn quick_floats_match_known_texts() {
+        assert_eq!(float(16.1), "16.1");
+        assert_eq!(float(-87.6), "-87.6");
+        assert_eq!(float(0.5), "0.5");
+        assert_eq!(float(1e-6 * 3.0), "0.000003");
+        assert_eq!(float(123456.789), "123456.789");
+        assert_eq!(float(4503599627370495.5), "4503599627370495.5");
+        assert_eq!(float(9007199254740991.0), "9007199254740991");
+        assert_eq!(float(-9007199254740993.0), "-9007199254740992");
+    }
+
+    #[test]
+    fn integers_are_written_in_full() {
+        let int = |i: i64| {
+            let mut s = String::new();
+            write_int(&mut s, i);
+            s
+        };
+        assert_eq!(int(0), "0");
+        assert_eq!(int(7), "7");
+        assert_eq!(int(-10), "-10");
+        assert_eq!(int(90_000_000_000), "90000000000");
+        assert_eq!(int(i64::MIN), "-9223372036854775808");
+        assert_eq!(int(i64::MAX), "9223372036854775807");
     }
 
     #[test]

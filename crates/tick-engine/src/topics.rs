@@ -133,8 +133,13 @@ struct Inhibitor {
 /// inhibitors of every alert node.
 #[derive(Debug, Default)]
 pub struct Topics {
-    /// topic → event id → level of the last event stored under that id.
-    states: HashMap<Arc<str>, HashMap<String, Level>>,
+    /// topic → index into `levels`.
+    topic_index: HashMap<Arc<str>, usize>,
+    /// Per topic: event id → level of the last event stored under that id.
+    levels: Vec<HashMap<String, Level>>,
+    /// The topic stored last and its index: events of one node come on the same `Arc`, so
+    /// most stores find their topic by pointer without hashing its name.
+    last_topic: Option<(Arc<str>, usize)>,
     handlers: Vec<TopicHandler>,
     /// Whether any handler is a publish handler.
     has_publish: bool,
@@ -236,7 +241,8 @@ impl Topics {
 
     /// The level stored under event `id` on `topic`, if any.
     pub fn stored_level(&self, topic: &str, id: &str) -> Option<Level> {
-        self.states.get(topic)?.get(id).copied()
+        let index = *self.topic_index.get(topic)?;
+        self.levels.get(index)?.get(id).copied()
     }
 
     /// Processes one emission (spec §5.8): updates an inhibitor, or routes an event —
@@ -258,7 +264,7 @@ impl Topics {
                     self.active.remove(&u.key);
                 }
             }
-            Emission::Event(e) => self.route(*e, out),
+            Emission::Event(e) => self.route(e, out),
         }
     }
 
@@ -277,7 +283,7 @@ impl Topics {
         })
     }
 
-    fn route(&mut self, alert: AlertEvent, out: &mut Vec<Delivery>) {
+    fn route(&mut self, alert: Box<AlertEvent>, out: &mut Vec<Delivery>) {
         if !self.active.is_empty() && self.is_inhibited(&alert.event) {
             self.stats.inhibited += 1;
             return;
@@ -289,35 +295,52 @@ impl Topics {
             handlers,
             anonymous_topic,
             topic,
-        } = alert;
-        // The event is copied only when it goes to both the node's own topic and a named one.
-        let (own, named) = match (handlers > 0, topic) {
-            (true, Some(name)) => (Some(event.clone()), Some((name, event))),
-            (true, None) => (Some(event), None),
-            (false, Some(name)) => (None, Some((name, event))),
-            (false, None) => (None, None),
-        };
-        if let Some(event) = own {
-            let ev = self.store(anonymous_topic.clone(), event);
-            for index in 0..handlers {
-                let handler = HandlerRef::Alert {
-                    task: task.clone(),
-                    node: node.clone(),
-                    index,
-                };
-                out.push(Delivery {
-                    handler,
-                    event: ev.clone(),
-                });
+        } = *alert;
+        // The event is copied only when it goes to both the node's own topic and a named one;
+        // otherwise it moves straight into its topic's `Arc` (it is large: fewer moves).
+        match topic {
+            None => {
+                if handlers > 0 {
+                    self.collect_own(event, &task, &node, handlers, anonymous_topic, out);
+                }
             }
-            // Topic-handler files may also subscribe to the anonymous topic.
-            if !self.handlers.is_empty() {
-                self.handle_collected(anonymous_topic, ev, out);
+            Some(name) => {
+                if handlers > 0 {
+                    let own = event.clone();
+                    self.collect_own(own, &task, &node, handlers, anonymous_topic, out);
+                }
+                let ev = self.store(name.clone(), event);
+                self.handle_collected(name, ev, out);
             }
         }
-        if let Some((name, event)) = named {
-            let ev = self.store(name.clone(), event);
-            self.handle_collected(name, ev, out);
+    }
+
+    /// Collects `event` on the node's anonymous topic: a delivery for each of its `handlers`,
+    /// then for the topic-handler files subscribed to that topic.
+    fn collect_own(
+        &mut self,
+        event: Event,
+        task: &Arc<str>,
+        node: &Arc<str>,
+        handlers: usize,
+        anonymous_topic: Arc<str>,
+        out: &mut Vec<Delivery>,
+    ) {
+        let ev = self.store(anonymous_topic.clone(), event);
+        for index in 0..handlers {
+            let handler = HandlerRef::Alert {
+                task: task.clone(),
+                node: node.clone(),
+                index,
+            };
+            out.push(Delivery {
+                handler,
+                event: ev.clone(),
+            });
+        }
+        // Topic-handler files may also subscribe to the anonymous topic.
+        if !self.handlers.is_empty() {
+            self.handle_collected(anonymous_topic, ev, out);
         }
     }
 
@@ -418,7 +441,12 @@ impl Topics {
     /// publish handler, as in Kapacitor).
     fn store(&mut self, topic: Arc<str>, mut event: Event) -> Arc<Event> {
         self.stats.collected += 1;
-        let states = self.states.entry(topic.clone()).or_default();
+        let index = self.topic_slot(&topic);
+        let Some(states) = self.levels.get_mut(index) else {
+            // `topic_slot` always returns an index into `levels`.
+            event.topic = topic;
+            return Arc::new(event);
+        };
         match states.get_mut(event.state.id.as_str()) {
             Some(l) => event.previous_level = std::mem::replace(l, event.state.level),
             None => {
@@ -427,6 +455,22 @@ impl Topics {
         }
         event.topic = topic;
         Arc::new(event)
+    }
+
+    /// The index in `levels` of `topic`'s stored levels, made when the topic is new.
+    fn topic_slot(&mut self, topic: &Arc<str>) -> usize {
+        if let Some((last, index)) = &self.last_topic
+            && Arc::ptr_eq(last, topic)
+        {
+            return *index;
+        }
+        let next = self.levels.len();
+        let index = *self.topic_index.entry(topic.clone()).or_insert(next);
+        if index == next {
+            self.levels.push(HashMap::default());
+        }
+        self.last_topic = Some((topic.clone(), index));
+        index
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, PropertySpec};
 
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{alert_json, int_arg, string_arg};
+use crate::registry::{int_arg, string_arg};
 
 /// `.log(path)` with `.mode(int)`.
 pub const SPEC: HandlerSpec = HandlerSpec {
@@ -58,6 +58,8 @@ pub struct LogHandler {
     mode: u32,
     /// Open while events keep coming; closed whenever the queue runs empty (see `idle`).
     file: Option<std::fs::File>,
+    /// The JSON line being written, kept between events so that its memory is reused.
+    line: String,
 }
 
 impl LogHandler {
@@ -77,6 +79,7 @@ impl LogHandler {
             path: options.path,
             mode: mode & 0o777,
             file: None,
+            line: String::new(),
         })
     }
 
@@ -94,7 +97,9 @@ impl LogHandler {
     pub async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
         use std::io::Write as _;
         use std::os::unix::fs::OpenOptionsExt as _;
-        let line = alert_json(event)?;
+        self.line.clear();
+        tick_engine::json::encode_event(event, &mut self.line)
+            .map_err(|e| HandlerError::Marshal(e.to_string()))?;
         let file = match &mut self.file {
             Some(file) => file,
             None => {
@@ -110,7 +115,7 @@ impl LogHandler {
                 self.file.insert(file)
             }
         };
-        let written = file.write_all(line.as_bytes());
+        let written = file.write_all(self.line.as_bytes());
         written.map_err(|source| {
             self.file = None;
             HandlerError::LogWrite {
@@ -123,6 +128,10 @@ impl LogHandler {
     /// The queue is empty: close the file until the next event.
     pub fn idle(&mut self) {
         self.file = None;
+        // A burst of unusually long lines should not keep its memory for ever.
+        if self.line.capacity() > 1 << 16 {
+            self.line = String::new();
+        }
     }
 }
 

@@ -247,6 +247,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         duration_field: opt_str("durationField"),
         server: ctx.server.clone(),
         id_buf: String::new(),
+        text_buf: String::new(),
     }))
 }
 
@@ -286,6 +287,8 @@ struct AlertNode {
     duration_field: Option<Arc<str>>,
     server: ServerInfo,
     id_buf: String,
+    /// Message and details are rendered here, then copied out at their exact length.
+    text_buf: String,
 }
 
 const LEVEL_ERRORS: [&str; 4] = [
@@ -458,10 +461,9 @@ impl AlertNode {
             time: t.tr.time,
             duration: t.tr.duration,
         };
-        let mut message = String::new();
         let id = &self.id_buf;
         let level = t.tr.level;
-        if let Err(e) = render(&self.message, &message_data, &mut message, |out| {
+        if let Err(e) = render(&self.message, &message_data, &mut self.text_buf, |out| {
             out.push_str(id);
             out.push_str(" is ");
             out.push_str(level.as_str());
@@ -469,17 +471,18 @@ impl AlertNode {
             ctx.error("failed to render message", &e);
             return None;
         }
+        let message = self.text_buf.as_str().to_owned();
         let details_data = DetailsData {
             message_data,
             message: &message,
         };
-        let mut details = String::new();
-        if let Err(e) = render(&self.details, &details_data, &mut details, |out| {
+        if let Err(e) = render(&self.details, &details_data, &mut self.text_buf, |out| {
             write_default_details(out, &details_data)
         }) {
             ctx.error("failed to render details", &e);
             return None;
         }
+        let details = self.text_buf.as_str().to_owned();
         Some(Event {
             topic: Arc::from(""),
             state: EventState {

@@ -6,9 +6,53 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// `\u003c` `\u003e` `\u0026`, U+2028/U+2029 escaped, `\b` `\f` `\n` `\r` `\t` short forms,
 /// other control bytes as `\u00XX`.
 pub fn write_json_string(out: &mut String, s: &str) {
+    if is_plain(s) {
+        // Most strings (ids, tag values, messages) are plain ASCII that needs no escape.
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     out.push('"');
     write_body(out, s);
     out.push('"');
+}
+
+/// Bytes written as they are: printable ASCII other than `"` `\\` `<` `>` `&`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x80 {
+        t[b] = !matches!(b as u8, b'"' | b'\\' | b'<' | b'>' | b'&');
+        b += 1;
+    }
+    t
+};
+
+/// Whether every byte of `s` is [`PLAIN`]: eight bytes at a time, then the rest one by one.
+fn is_plain(s: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Non-zero exactly when some byte of `v` is zero.
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Non-ASCII bytes, bytes below 0x20, `\`, then `<`/`>` (0x3c/0x3e, which differ in
+        // bit 1 only) and `"`/`&` (0x22/0x26, which differ in bit 2 only).
+        if w & HIGH != 0
+            || w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0
+            || has_zero(w ^ (ONES * u64::from(b'\\')))
+            || has_zero((w | (ONES * 0x02)) ^ (ONES * u64::from(b'>')))
+            || has_zero((w | (ONES * 0x04)) ^ (ONES * u64::from(b'&')))
+        {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| PLAIN[usize::from(b)])
 }
 
 /// Like [`write_json_string`] for raw bytes: each byte of invalid UTF-8 becomes `\ufffd`.
@@ -25,10 +69,7 @@ pub fn write_json_bytes(out: &mut String, bytes: &[u8]) {
 }
 
 fn write_body(out: &mut String, s: &str) {
-    // Most strings (ids, tag values, messages) are plain ASCII that needs no escape.
-    let plain =
-        |b: &u8| (0x20..0x80).contains(b) && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&');
-    if s.as_bytes().iter().all(plain) {
+    if is_plain(s) {
         out.push_str(s);
         return;
     }
@@ -63,4 +104,37 @@ fn write_body(out: &mut String, s: &str) {
         start = i + ch.len_utf8();
     }
     out.push_str(&s[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain_bytewise(s: &str) -> bool {
+        s.bytes()
+            .all(|b| (0x20..0x80).contains(&b) && !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&'))
+    }
+
+    #[test]
+    fn the_word_at_a_time_check_agrees_with_the_byte_rule_for_every_character() {
+        for c in (0u32..0x300).filter_map(char::from_u32) {
+            for at in 0..9 {
+                let mut s = "abcdefgh".repeat(2);
+                s.insert(at, c);
+                assert_eq!(is_plain(&s), plain_bytewise(&s), "{c:?} at {at}");
+            }
+        }
+        assert!(is_plain("cpu:host=host00001 ~}{ 0123456789 ?@[]^_`|"));
+        // DEL is written as it is, as Go does; `<` is not.
+        assert!(is_plain("0123456\u{7f}89abcdef"));
+        assert!(!is_plain("0123456<89abcdef"));
+    }
+
+    #[test]
+    fn plain_and_escaped_strings_are_written_like_go() {
+        let mut out = String::new();
+        write_json_string(&mut out, "host=serverA");
+        write_json_string(&mut out, "a <b> & \"c\"\n");
+        assert_eq!(out, r#""host=serverA""a \u003cb\u003e \u0026 \"c\"\n""#);
+    }
 }

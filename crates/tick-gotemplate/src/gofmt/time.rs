@@ -23,16 +23,7 @@ fn civil(t: &GoTime) -> Civil {
     let nanos = t.unix_nanos.rem_euclid(1_000_000_000) as u32;
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400) as u32;
-    // Days to civil date (proleptic Gregorian), after H. Hinnant's algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_date(days);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     const CUM: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
     let yday = CUM[(month - 1) as usize] + day + u32::from(leap && month > 2);
@@ -46,6 +37,40 @@ fn civil(t: &GoTime) -> Civil {
         min: sod / 60 % 60,
         sec: sod % 60,
         nanos,
+    }
+}
+
+/// Days since 1970-01-01 → proleptic Gregorian (year, month, day), after H. Hinnant's
+/// algorithm.
+fn civil_date(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// The two-digit texts `00` to `99`, back to back.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Writes the two low decimal digits of `v` at `b[at..at + 2]`.
+fn put2(b: &mut [u8], at: usize, v: u32) {
+    let i = (v % 100) as usize * 2;
+    if let (Some(d), Some(p)) = (b.get_mut(at..at + 2), PAIRS.get(i..i + 2)) {
+        d.copy_from_slice(p);
     }
 }
 
@@ -137,46 +162,41 @@ fn offset(out: &mut String, off: i32, colon: bool, minutes: bool, seconds: bool)
 
 /// Go `Time.String()`: `2016-06-01 12:00:00.123 +0000 UTC`.
 pub fn write_time(out: &mut String, t: &GoTime) {
-    let c = civil(t);
-    if !(0..10_000).contains(&c.year) {
-        write_time_slow(out, t, &c);
+    let secs = t.unix_nanos.div_euclid(1_000_000_000) + i64::from(t.offset_secs);
+    let nanos = t.unix_nanos.rem_euclid(1_000_000_000) as u32;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    let (year, month, day) = civil_date(days);
+    if !(0..10_000).contains(&year) {
+        write_time_slow(out, t, &civil(t));
         return;
     }
     // Hot path (every `{{ .Time }}`): assemble in a stack buffer, then append once.
-    let mut b = [0u8; 40];
-    let put2 = |b: &mut [u8; 40], at: usize, v: u32| {
-        b[at] = b'0' + (v / 10 % 10) as u8;
-        b[at + 1] = b'0' + (v % 10) as u8;
-    };
-    let y = c.year as u32;
+    let mut b = *b"0000-00-00 00:00:00.000000000 +0000 ";
+    let y = year as u32;
     put2(&mut b, 0, y / 100);
-    put2(&mut b, 2, y % 100);
-    b[4] = b'-';
-    put2(&mut b, 5, c.month);
-    b[7] = b'-';
-    put2(&mut b, 8, c.day);
-    b[10] = b' ';
-    put2(&mut b, 11, c.hour);
-    b[13] = b':';
-    put2(&mut b, 14, c.min);
-    b[16] = b':';
-    put2(&mut b, 17, c.sec);
+    put2(&mut b, 2, y);
+    put2(&mut b, 5, month);
+    put2(&mut b, 8, day);
+    put2(&mut b, 11, sod / 3600);
+    put2(&mut b, 14, sod / 60 % 60);
+    put2(&mut b, 17, sod % 60);
     let mut n = 19;
-    if c.nanos != 0 {
-        b[n] = b'.';
-        let mut v = c.nanos;
-        for i in (0..9).rev() {
-            b[n + 1 + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        n += 10;
+    if nanos != 0 {
+        b[20] = b'0' + (nanos / 100_000_000) as u8;
+        let r = nanos % 100_000_000;
+        put2(&mut b, 21, r / 1_000_000);
+        put2(&mut b, 23, r / 10_000);
+        put2(&mut b, 25, r / 100);
+        put2(&mut b, 27, r);
+        n = 29;
         while b[n - 1] == b'0' {
             n -= 1;
         }
     }
-    b[n] = b' ';
     let off = t.offset_secs;
     let a = off.unsigned_abs();
+    b[n] = b' ';
     b[n + 1] = if off < 0 { b'-' } else { b'+' };
     put2(&mut b, n + 2, a / 3600);
     put2(&mut b, n + 4, a / 60 % 60);
@@ -454,4 +474,34 @@ fn frac_number(out: &mut String, v: u64, scale: u64) {
         width -= 1;
     }
     let _ = write!(out, ".{f:0width$}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stack_buffer_time_string_matches_the_field_by_field_one() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..20_000u64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Whole seconds, milliseconds and full nanoseconds over the whole i64 range.
+            let ns = match i % 3 {
+                0 => (seed as i64) / 1_000_000_000 * 1_000_000_000,
+                1 => (seed as i64) / 1_000_000 * 1_000_000,
+                _ => seed as i64,
+            };
+            let offset = [0, 7200, -(5 * 3600 + 1800), 45 * 60, -(14 * 3600)][(i % 5) as usize];
+            for zone in ["UTC", ""] {
+                let t = GoTime::with_zone(ns, offset, zone);
+                let mut fast = String::new();
+                write_time(&mut fast, &t);
+                let mut slow = String::new();
+                write_time_slow(&mut slow, &t, &civil(&t));
+                assert_eq!(fast, slow, "{ns} {offset}");
+            }
+        }
+    }
 }
