@@ -187,12 +187,12 @@ fn write_int(out: &mut String, i: i64) {
     let mut v = i.unsigned_abs();
     while v >= 100 {
         at -= 2;
-        put2(&mut buf, at, (v % 100) as u32);
+        gofmt::put2(&mut buf, at, (v % 100) as u32);
         v /= 100;
     }
     if v >= 10 {
         at -= 2;
-        put2(&mut buf, at, v as u32);
+        gofmt::put2(&mut buf, at, v as u32);
     } else {
         at -= 1;
         buf[at] = b'0' + v as u8;
@@ -202,26 +202,6 @@ fn write_int(out: &mut String, i: i64) {
         at -= 1;
     }
     push_ascii(out, &buf[at..]);
-}
-
-/// The two-digit texts `00` to `99`, back to back.
-const PAIRS: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
-
-/// Writes the two low decimal digits of `v` at `b[at..at + 2]`.
-fn put2(b: &mut [u8], at: usize, v: u32) {
-    let i = (v % 100) as usize * 2;
-    if let (Some(d), Some(p)) = (b.get_mut(at..at + 2), PAIRS.get(i..i + 2)) {
-        d.copy_from_slice(p);
-    }
 }
 
 /// Appends bytes known to be ASCII digits and punctuation.
@@ -363,30 +343,11 @@ impl TimeText {
         let frac = nanos.rem_euclid(1_000_000_000) as u32;
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400) as u32;
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = gofmt::civil_date(days);
         // i64 nanoseconds span years 1677–2262: four digits always suffice.
         let y = y.clamp(0, 9999) as u32;
         let mut b = *b"\"0000-00-00T00:00:00.000000000Z\"";
-        put2(&mut b, 1, y / 100);
-        put2(&mut b, 3, y);
-        put2(&mut b, 6, m);
-        put2(&mut b, 9, d);
-        put2(&mut b, 12, sod / 3600);
-        put2(&mut b, 15, sod / 60 % 60);
-        put2(&mut b, 18, sod % 60);
-        let mut len = 20;
-        if frac != 0 {
-            b[21] = b'0' + (frac / 100_000_000) as u8;
-            let r = frac % 100_000_000;
-            put2(&mut b, 22, r / 1_000_000);
-            put2(&mut b, 24, r / 10_000);
-            put2(&mut b, 26, r / 100);
-            put2(&mut b, 28, r);
-            len = 30;
-            while b[len - 1] == b'0' {
-                len -= 1;
-            }
-        }
+        let len = gofmt::put_date_clock(&mut b, 1, (y, m, d), sod, frac);
         b[len] = b'Z';
         b[len + 1] = b'"';
         TimeText {
@@ -400,20 +361,6 @@ impl TimeText {
     fn quoted(&self) -> &str {
         std::str::from_utf8(&self.buf[..self.len]).unwrap_or("\"\"")
     }
-}
-
-/// Days since 1970-01-01 → proleptic Gregorian (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// The escaping html/template applies to the (untrusted) output of `json` in HTML text

@@ -42,7 +42,7 @@ fn civil(t: &GoTime) -> Civil {
 
 /// Days since 1970-01-01 → proleptic Gregorian (year, month, day), after H. Hinnant's
 /// algorithm.
-fn civil_date(days: i64) -> (i64, u32, u32) {
+pub fn civil_date(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -67,11 +67,48 @@ const PAIRS: [u8; 200] = {
 };
 
 /// Writes the two low decimal digits of `v` at `b[at..at + 2]`.
-fn put2(b: &mut [u8], at: usize, v: u32) {
+pub fn put2(b: &mut [u8], at: usize, v: u32) {
     let i = (v % 100) as usize * 2;
     if let (Some(d), Some(p)) = (b.get_mut(at..at + 2), PAIRS.get(i..i + 2)) {
         d.copy_from_slice(p);
     }
+}
+
+/// Writes the date and clock of `b[at..]` as `YYYY-MM-DD?hh:mm:ss` (the byte at `at + 10`,
+/// between date and time, is left as it is) for `(year, month, day)` (year 0 to 9999) and
+/// `sod` seconds of the day, then `.` and the nanoseconds without trailing zeros unless
+/// `nanos` is 0. Returns the end. Shared by Go's `Time.String()` and RFC 3339 in alert JSON.
+pub fn put_date_clock(
+    b: &mut [u8],
+    at: usize,
+    (year, month, day): (u32, u32, u32),
+    sod: u32,
+    nanos: u32,
+) -> usize {
+    put2(b, at, year / 100);
+    put2(b, at + 2, year);
+    put2(b, at + 5, month);
+    put2(b, at + 8, day);
+    put2(b, at + 11, sod / 3600);
+    put2(b, at + 14, sod / 60 % 60);
+    put2(b, at + 17, sod % 60);
+    let mut end = at + 19;
+    if nanos == 0 || b.len() < end + 10 {
+        return end;
+    }
+    b[end] = b'.';
+    b[end + 1] = b'0' + (nanos / 100_000_000) as u8;
+    let r = nanos % 100_000_000;
+    put2(b, end + 2, r / 1_000_000);
+    put2(b, end + 4, r / 10_000);
+    put2(b, end + 6, r / 100);
+    put2(b, end + 8, r);
+    end += 10;
+    // `nanos` is not 0: a digit other than 0 stops this before the dot.
+    while b[end - 1] == b'0' {
+        end -= 1;
+    }
+    end
 }
 
 const MONTHS: [&str; 12] = [
@@ -173,27 +210,7 @@ pub fn write_time(out: &mut String, t: &GoTime) {
     }
     // Hot path (every `{{ .Time }}`): assemble in a stack buffer, then append once.
     let mut b = *b"0000-00-00 00:00:00.000000000 +0000 ";
-    let y = year as u32;
-    put2(&mut b, 0, y / 100);
-    put2(&mut b, 2, y);
-    put2(&mut b, 5, month);
-    put2(&mut b, 8, day);
-    put2(&mut b, 11, sod / 3600);
-    put2(&mut b, 14, sod / 60 % 60);
-    put2(&mut b, 17, sod % 60);
-    let mut n = 19;
-    if nanos != 0 {
-        b[20] = b'0' + (nanos / 100_000_000) as u8;
-        let r = nanos % 100_000_000;
-        put2(&mut b, 21, r / 1_000_000);
-        put2(&mut b, 23, r / 10_000);
-        put2(&mut b, 25, r / 100);
-        put2(&mut b, 27, r);
-        n = 29;
-        while b[n - 1] == b'0' {
-            n -= 1;
-        }
-    }
+    let mut n = put_date_clock(&mut b, 0, (year as u32, month, day), sod, nanos);
     let off = t.offset_secs;
     let a = off.unsigned_abs();
     b[n] = b' ';
