@@ -203,7 +203,8 @@ impl Grouping {
 pub struct GroupMap<S> {
     /// By id number: 1 + the index of the state, or 0.
     by_number: Vec<u32>,
-    index: HashTable<(GroupId, u32)>,
+    /// Indexes into `ids` and `states`, looked up by the id's stored hash.
+    index: HashTable<u32>,
     /// The id each state was created for, in the order of `states`.
     ids: Vec<GroupId>,
     states: Vec<S>,
@@ -251,13 +252,17 @@ impl<S> GroupMap<S> {
         }
         let hash = group.text_hash();
         let (states, ids) = (&mut self.states, &mut self.ids);
-        let (_, i) = *self
+        let i = *self
             .index
-            .entry(hash, |(g, _)| g == group, |(g, _)| g.text_hash())
+            .entry(
+                hash,
+                |&i| ids.get(i as usize) == Some(group),
+                |&i| ids.get(i as usize).map_or(0, GroupId::text_hash),
+            )
             .or_insert_with(|| {
                 states.push(init());
                 ids.push(group.clone());
-                (group.clone(), (states.len() - 1) as u32)
+                (states.len() - 1) as u32
             })
             .get();
         self.remember_number(group, i);
@@ -267,7 +272,13 @@ impl<S> GroupMap<S> {
     pub fn get_mut(&mut self, group: &GroupId) -> Option<&mut S> {
         let i = match self.by_number(group) {
             Some(i) => i,
-            None => self.index.find(group.text_hash(), |(g, _)| g == group)?.1 as usize,
+            None => {
+                let ids = &self.ids;
+                *self
+                    .index
+                    .find(group.text_hash(), |&i| ids.get(i as usize) == Some(group))?
+                    as usize
+            }
         };
         self.states.get_mut(i)
     }
