@@ -866,17 +866,9 @@ fn rfc3339(ns: u64) -> String {
 fn deadman_fires_on_the_wall_clock_between_http_writes() {
     let case = Case::new();
     let log = case.path("dead.log");
-    let script = case.file(
-        "dead.tick",
-        &format!(
-            "stream\n    |from()\n        .measurement('cpu')\n    |deadman(0.0, 1s)\n        .log('{log}')\n"
-        ),
-    );
+    let script = case.file("dead.tick", &crate::run_clock::deadman_script(&log));
     let tick = Tick::start(&case, &[script.as_str(), "--clock", "wall"]);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos();
+    let now = crate::run_clock::now_ns();
     assert_eq!(
         post(tick.port, "/write?db=telegraf", &format!("cpu v=1 {now}\n")),
         (204, String::new())
@@ -905,12 +897,7 @@ fn with_queue_full_wait_a_slow_handler_slows_http_writers_and_loses_nothing() {
     // for the handler, the write channel fills, and writers wait for their answer.
     let case = Case::new();
     let out = case.path("ids");
-    let script = case.file(
-        "slow.tick",
-        &format!(
-            "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('{{{{ index .Tags \"n\" }}}}')\n        .crit(lambda: TRUE)\n        .exec('/bin/sh', '-c', 'sleep 0.02; sed -e \"s/^{{\\\"id\\\":\\\"\\\\([0-9]*\\\\)\\\".*/\\\\1/\" >> {out}')\n"
-        ),
-    );
+    let script = case.file("slow.tick", &crate::run_queue::slow_exec_script(&out));
     let tick = Tick::start(
         &case,
         &[script.as_str(), "--queue-size", "1", "--queue-full", "wait"],

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::support::{Case, tick_bin};
 
 /// Deadman on every point of the task, checked each second; alerts logged as JSON lines.
-fn deadman_script(log: &str) -> String {
+pub(crate) fn deadman_script(log: &str) -> String {
     format!(
         "stream\n    |from()\n        .measurement('cpu')\n    |deadman(0.0, 1s)\n        .log('{log}')\n"
     )
@@ -38,7 +38,7 @@ fn first_message(path: &str) -> String {
     }
 }
 
-fn now_ns() -> u128 {
+pub(crate) fn now_ns() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
