@@ -69,6 +69,13 @@ pub enum LineErrorKind {
     /// The line is not valid UTF-8 (Kapacitor accepts any bytes; we need text).
     #[error("invalid UTF-8")]
     InvalidUtf8,
+    /// The series key (measurement and tags as written) is longer than Kapacitor allows; holds
+    /// its length.
+    #[error("max key length exceeded: {0} > 65535")]
+    KeyTooLong(usize),
+    /// The line has more fields than tick takes from one line; holds the limit.
+    #[error("too many fields: more than {0} on one line")]
+    TooManyFields(usize),
     /// The line is longer than the reader's limit; holds the limit in bytes.
     #[error("line longer than {0} bytes")]
     LineTooLong(usize),

@@ -172,6 +172,9 @@ pub(crate) fn parse_point<'a>(
     } else {
         point.tags.clear();
     }
+    if i > MAX_KEY_LEN {
+        return Err(Kind::KeyTooLong(i).into());
+    }
     point.series = Cow::Borrowed(&line[..i]);
 
     let fields_start = skip_blanks(b, i);
@@ -329,6 +332,42 @@ fn sort_tags(tags: &mut [Tag<'_>]) -> Result<(), Kind> {
     Ok(())
 }
 
+/// Most fields one line may carry; more is [`Kind::TooManyFields`]. Kapacitor sets no such limit
+/// (its series key is limited instead, see [`MAX_KEY_LEN`]); this one bounds the memory a single
+/// line can ask of every node it passes through.
+pub(crate) const MAX_FIELDS: usize = 65_535;
+
+/// Longest series key (measurement and tags as written), as Kapacitor's line-protocol parser
+/// (the `MaxKeyLength` of InfluxDB's `models/points.go`, vendored by Kapacitor v1.5.7) allows.
+pub(crate) const MAX_KEY_LEN: usize = 65_535;
+
+/// Fields up to which a possible duplicate is looked for by comparing with every earlier key.
+const SCAN_FIELDS: usize = 32;
+
+/// Field keys seen so far on a line with many fields, with their positions.
+struct KeyIndex<'a>(std::collections::HashMap<Cow<'a, str>, usize, foldhash::fast::RandomState>);
+
+impl<'a> KeyIndex<'a> {
+    fn of(fields: &[Field<'a>]) -> KeyIndex<'a> {
+        let mut map = std::collections::HashMap::with_capacity_and_hasher(
+            fields.len() * 2,
+            foldhash::fast::RandomState::default(),
+        );
+        for (i, f) in fields.iter().enumerate() {
+            map.insert(f.key.clone(), i);
+        }
+        KeyIndex(map)
+    }
+
+    fn get(&self, key: &str) -> Option<usize> {
+        self.0.get(key).copied()
+    }
+
+    fn insert(&mut self, key: Cow<'a, str>, at: usize) {
+        self.0.insert(key, at);
+    }
+}
+
 /// Scans `k=v[,k=v...]` from `i` and returns the index just after the last value. `fields` holds
 /// exactly the fields afterwards.
 fn scan_fields<'a>(
@@ -340,8 +379,14 @@ fn scan_fields<'a>(
     let b = line.as_bytes();
     // A cheap filter for "this key may already be present": bit (length, last byte) of each key.
     let mut seen: u64 = 0;
+    // Past `SCAN_FIELDS` fields, keys are found through a hash index instead of by comparing
+    // with every earlier key, so a line with many fields costs linear time, not quadratic.
+    let mut index: Option<KeyIndex<'a>> = None;
     let mut n = 0;
     loop {
+        if n == MAX_FIELDS {
+            return Err(Kind::TooManyFields(MAX_FIELDS).into());
+        }
         let key_start = i;
         match b.get(i) {
             Some(b'=') => return Err(Kind::MissingFieldKey.into()),
@@ -387,13 +432,23 @@ fn scan_fields<'a>(
         let mut duplicate = false;
         if maybe_duplicate {
             let (earlier, this) = fields.split_at_mut(n);
-            if let Some(first) = earlier.iter_mut().find(|f| f.key == this[0].key) {
+            let first = if n <= SCAN_FIELDS {
+                earlier.iter().position(|f| f.key == this[0].key)
+            } else {
+                index
+                    .get_or_insert_with(|| KeyIndex::of(earlier))
+                    .get(&this[0].key)
+            };
+            if let Some(first) = first {
                 // Duplicate field: the last value wins, in the place of the first.
-                std::mem::swap(&mut first.value, &mut this[0].value);
+                std::mem::swap(&mut earlier[first].value, &mut this[0].value);
                 duplicate = true;
             }
         }
         if !duplicate {
+            if let Some(index) = &mut index {
+                index.insert(fields[n].key.clone(), n);
+            }
             n += 1;
         }
 

@@ -442,3 +442,60 @@ fn points_read_from_a_stream_carry_their_series() {
         .unwrap();
     assert_eq!(seen, ["cpu,host=a", "mem", "cpu,host=b"]);
 }
+
+/// `cpu k0=0i,k1=1i,...` with `n` fields.
+fn many_fields(n: usize) -> String {
+    let mut line = String::from("cpu ");
+    for i in 0..n {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&format!("k{i}={i}i"));
+    }
+    line
+}
+
+#[test]
+fn a_duplicate_among_many_fields_keeps_the_last_value_in_the_first_place() {
+    // Past the first few dozen fields duplicates are found through an index; the rule stays
+    // the same: one field per key, the last value, where the key first appeared.
+    let mut line = String::from(r"cpu x\ y=1i,");
+    line.push_str(&many_fields(65_533)["cpu ".len()..]);
+    line.push_str(r",k7=-1i,x\ y=-2i,k40000=-3i");
+    let p = one(&line).unwrap();
+    assert_eq!(p.fields.len(), 65_534);
+    assert_eq!(p.fields[0].key, "x y");
+    assert_eq!(p.fields[0].value, FieldValue::Int(-2));
+    assert_eq!(p.fields[8].key, "k7");
+    assert_eq!(p.fields[8].value, FieldValue::Int(-1));
+    assert_eq!(p.fields[40_001].value, FieldValue::Int(-3));
+    assert_eq!(p.fields[65_533].key, "k65532");
+}
+
+#[test]
+fn a_line_may_have_65535_fields_and_no_more() {
+    let line = many_fields(65_535);
+    assert_eq!(one(&line).unwrap().fields.len(), 65_535);
+    let line = many_fields(65_536);
+    let message = one(&line).unwrap_err();
+    assert!(
+        message.ends_with("': too many fields: more than 65535 on one line"),
+        "{}",
+        &message[message.len() - 80..]
+    );
+}
+
+#[test]
+fn a_series_key_longer_than_kapacitors_limit_is_rejected() {
+    // Kapacitor v1.5.7's parser (vendored influxdb models/points.go, parsePoint) refuses a key
+    // (measurement and tags as written) over 65535 bytes with this message.
+    let ok = format!("{} v=1", "m".repeat(65_535));
+    assert!(one(&ok).is_ok());
+    let long = format!("cpu,host={} v=1", "h".repeat(65_536 - 9));
+    let message = one(&long).unwrap_err();
+    assert!(
+        message.ends_with("...': max key length exceeded: 65536 > 65535"),
+        "{}",
+        &message[message.len() - 80..]
+    );
+}
