@@ -84,21 +84,21 @@ struct Stopped {
 }
 
 impl Tick {
-    /// Starts `tick run <args> --http 127.0.0.1:PORT` in `case`'s directory and waits until it
-    /// answers a ping.
+    /// Starts `tick run <args> --http=127.0.0.1:0` in `case`'s directory and waits until it
+    /// answers a ping on the port it bound.
     fn start(case: &Case, args: &[&str]) -> Tick {
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
         let mut all: Vec<&str> = vec!["run"];
         all.extend_from_slice(args);
-        let http = format!("--http={addr}");
-        all.push(&http);
-        Tick::spawn(case, &all, port)
+        all.push("--http=127.0.0.1:0");
+        Tick::spawn(case, &all)
     }
 
-    /// Starts `tick <args>` (which must listen on `port`).
-    fn spawn(case: &Case, args: &[&str], port: u16) -> Tick {
-        let stderr_path = case.dir().join(format!("tick-{port}.stderr"));
+    /// Starts `tick <args>` (which must listen over HTTP) and learns its port from the
+    /// `tick: listening on http://ADDR` line, so no port is picked before tick binds it.
+    fn spawn(case: &Case, args: &[&str]) -> Tick {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stderr_path = case.dir().join(format!("tick-{n}.stderr"));
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
         let child = Command::new(tick_bin())
             .args(args)
@@ -112,7 +112,7 @@ impl Tick {
             .expect("spawn tick");
         let mut tick = Tick {
             child: Some(child),
-            port,
+            port: 0,
             stderr_path,
         };
         tick.wait_ready();
@@ -122,8 +122,16 @@ impl Tick {
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok()
-                && request(self.port, "GET", "/kapacitor/v1/ping", &[], b"").0 == 204
+            if self.port == 0 {
+                self.port = self
+                    .stderr()
+                    .lines()
+                    .find_map(|l| l.strip_prefix("tick: listening on http://"))
+                    .and_then(|addr| addr.rsplit_once(':'))
+                    .and_then(|(_, port)| port.parse().ok())
+                    .unwrap_or(0);
+            }
+            if self.port != 0 && request(self.port, "GET", "/kapacitor/v1/ping", &[], b"").0 == 204
             {
                 return;
             }
@@ -137,8 +145,7 @@ impl Tick {
             }
             assert!(
                 Instant::now() < deadline,
-                "tick did not listen on {} in 30 s: {}",
-                self.port,
+                "tick did not listen in 30 s: {}",
                 self.stderr()
             );
             std::thread::sleep(Duration::from_millis(20));
@@ -290,17 +297,18 @@ fn gzip_bodies_are_decoded() {
 }
 
 #[test]
-fn precision_sets_the_unit_of_timestamps() {
+fn precision_sets_the_unit_of_timestamps_and_an_unknown_one_is_refused() {
     let case = Case::new();
     let log = case.path("alerts.log");
     let script = case.file("cpu.tick", &alert_script("", &log));
     let tick = Tick::start(&case, &[script.as_str()]);
-    // Spec §7.1: 10 with s, ms, u, m, h; any other string (`us`) means nanoseconds.
+    // Kapacitor's precisions (models.ParsePointsWithPrecision in the InfluxDB models package
+    // Kapacitor v1.5.7 vendors): 10 with s, ms, u, m, h; n, ns and none are nanoseconds.
     for (precision, v) in [
         ("s", 11),
         ("ms", 12),
         ("u", 13),
-        ("us", 14),
+        ("ns", 14),
         ("m", 15),
         ("h", 16),
     ] {
@@ -310,6 +318,24 @@ fn precision_sets_the_unit_of_timestamps() {
             &format!("cpu v={v} 10"),
         );
         assert_eq!(answer, (204, String::new()), "precision {precision}");
+    }
+    // Deviation: Kapacitor reads any other precision as nanoseconds; tick refuses the write.
+    for precision in ["bogus", "us", "seconds"] {
+        let answer = post(
+            tick.port,
+            &format!("/write?db=db&precision={precision}"),
+            "cpu v=17 10",
+        );
+        assert_eq!(
+            answer,
+            (
+                400,
+                format!(
+                    "{{\"error\":\"unknown precision \\\"{precision}\\\": use n, u, ms, s, m or h\"}}"
+                )
+            ),
+            "precision {precision}"
+        );
     }
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
@@ -572,20 +598,8 @@ fn an_input_file_is_read_next_to_http() {
     let case = Case::new();
     let log = case.path("alerts.log");
     let script = case.file("cpu.tick", &alert_script("", &log));
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
     let points = case.file("points.lp", "cpu v=31 1\ncpu v=x 2\n");
-    let tick = Tick::spawn(
-        &case,
-        &[
-            "run",
-            script.as_str(),
-            "--input",
-            points.as_str(),
-            &format!("--http={addr}"),
-        ],
-        port,
-    );
+    let tick = Tick::start(&case, &[script.as_str(), "--input", points.as_str()]);
     // The file's point and the HTTP point both reach the task; order between them is not fixed.
     assert_eq!(post(tick.port, "/write?db=db", "cpu v=32 3").0, 204);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -652,10 +666,10 @@ fn sigterm_finishes_every_acknowledged_write_before_exiting() {
 fn config_bind_address_is_used_and_auth_enabled_is_refused() {
     let case = Case::new();
     let script = case.file("cpu.tick", "stream\n    |from()\n");
-    let port = free_port();
+    // `:0`: an empty host is loopback, and port 0 lets the system choose a free one.
     let config = case.file(
         "kapacitor.conf",
-        &format!("[http]\n  bind-address = \":{port}\"\n  auth-enabled = false\n"),
+        "[http]\n  bind-address = \":0\"\n  auth-enabled = false\n",
     );
     let tick = Tick::spawn(
         &case,
@@ -666,8 +680,9 @@ fn config_bind_address_is_used_and_auth_enabled_is_refused() {
             config.as_str(),
             "--http",
         ],
-        port,
     );
+    let port = tick.port;
+    assert_ne!(port, 0);
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     assert!(
@@ -922,4 +937,183 @@ fn with_queue_full_wait_a_slow_handler_slows_http_writers_and_loses_nothing() {
         .collect();
     let expected: Vec<String> = (1..=40).map(|n| n.to_string()).collect();
     assert_eq!(ids, expected);
+}
+
+/// A 1 MB write of one line with 65,535 fields.
+fn many_field_line() -> String {
+    let mut line = String::from("cpu ");
+    for i in 0..65_535 {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&format!("field_{i:06}=1i"));
+    }
+    line.push_str(",v=20 1\n");
+    line
+}
+
+#[test]
+fn a_one_megabyte_many_field_write_is_answered_at_once_and_others_are_not_held_up() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str()]);
+    let big = many_field_line();
+    assert!(big.len() > 1_000_000, "{}", big.len());
+    // 65,535 fields and `v`: one too many, so the line is refused with its reason.
+    let started = Instant::now();
+    let (status, body) = post(tick.port, "/write?db=db", &big);
+    let took = started.elapsed();
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.ends_with(": too many fields: more than 65535 on one line dropped=1\"}"),
+        "{}",
+        &body[body.len().saturating_sub(120)..]
+    );
+    // The duplicate check used to compare every field with every earlier one: 65,535 fields
+    // took seconds and held the pipeline. Now the line costs linear time.
+    assert!(took < Duration::from_secs(1), "answered after {took:?}");
+
+    // The same size with one field fewer is accepted, while another writer keeps writing.
+    let accepted = big.replacen("field_000000=1i,", "", 1);
+    let port = tick.port;
+    let writer = std::thread::spawn(move || {
+        let started = Instant::now();
+        let answer = post(port, "/write?db=db", &accepted);
+        (answer, started.elapsed())
+    });
+    let mut slowest = Duration::ZERO;
+    for v in 21..31 {
+        let started = Instant::now();
+        assert_eq!(
+            post(tick.port, "/write?db=db", &format!("cpu v={v} 2")),
+            (204, String::new())
+        );
+        slowest = slowest.max(started.elapsed());
+    }
+    let ((status, body), took) = writer.join().expect("writer");
+    assert_eq!((status, body.as_str()), (204, ""));
+    assert!(took < Duration::from_secs(1), "answered after {took:?}");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a small write took {slowest:?}"
+    );
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let got = messages(&log);
+    assert_eq!(got.len(), 11, "{got:?}");
+    assert!(got.contains(&"CRITICAL 20".to_string()), "{got:?}");
+}
+
+/// Reads from `stream` until the server closes it (or `limit` passes): what it sent.
+fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    stream.set_read_timeout(Some(limit)).expect("read timeout");
+    let mut got = Vec::new();
+    let _ = stream.read_to_end(&mut got);
+    (
+        String::from_utf8_lossy(&got).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn stalled_uploads_do_not_block_other_writers_and_are_closed_after_the_read_timeout() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::start(&case, &[script.as_str(), "--http-read-timeout", "2s"]);
+    let connect = || TcpStream::connect(("127.0.0.1", tick.port)).expect("connect");
+    // Four uploads that send their headers and then nothing, four that stop half-way through
+    // their headers, and one connection that sends nothing at all.
+    let mut stalled_bodies: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut s = connect();
+            s.write_all(
+                b"POST /write?db=db HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\ncpu v=",
+            )
+            .expect("write");
+            s
+        })
+        .collect();
+    let mut stalled_heads: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut s = connect();
+            s.write_all(b"POST /write?db=db HTTP/1.1\r\nHost: x\r\n")
+                .expect("write");
+            s
+        })
+        .collect();
+    let mut idle = connect();
+    std::thread::sleep(Duration::from_millis(200));
+
+    // A fifth writer is answered at once.
+    let started = Instant::now();
+    assert_eq!(
+        post(tick.port, "/write?db=db", "cpu v=41 1"),
+        (204, String::new())
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "answered after {took:?}");
+
+    // After the 2 s read timeout every stalled connection is closed: an upload with its body
+    // cut short gets a 408 first.
+    for s in &mut stalled_bodies {
+        let (got, after) = read_until_closed(s, Duration::from_secs(20));
+        assert!(
+            got.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{got:?} after {after:?}"
+        );
+        assert!(
+            got.ends_with(
+                "{\"error\":\"the request body arrived too slowly: it may pause at most 2s \
+                 (--http-read-timeout) and take at most 60s in all (--http-body-timeout)\"}"
+            ),
+            "{got:?}"
+        );
+    }
+    for s in stalled_heads.iter_mut().chain(std::iter::once(&mut idle)) {
+        let (_, after) = read_until_closed(s, Duration::from_secs(20));
+        assert!(
+            after < Duration::from_secs(15),
+            "still open after {after:?}"
+        );
+    }
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(messages(&log), ["CRITICAL 41"]);
+}
+
+#[test]
+fn a_body_trickled_slower_than_the_body_timeout_gets_408() {
+    let case = Case::new();
+    let script = case.file("cpu.tick", "stream\n    |from()\n");
+    let tick = Tick::start(
+        &case,
+        &[
+            script.as_str(),
+            "--http-read-timeout",
+            "2s",
+            "--http-body-timeout",
+            "3s",
+        ],
+    );
+    let mut s = TcpStream::connect(("127.0.0.1", tick.port)).expect("connect");
+    s.write_all(b"POST /write?db=db HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+        .expect("write");
+    // One byte every half second: never a pause of 2 s, but 100 bytes would take 50 s.
+    let started = Instant::now();
+    let mut sent = 0;
+    while started.elapsed() < Duration::from_secs(8) && s.write_all(b"c").is_ok() {
+        sent += 1;
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (got, _) = read_until_closed(&mut s, Duration::from_secs(10));
+    assert!(
+        got.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+        "{got:?} after {sent} bytes"
+    );
+    assert!(sent < 12, "{sent} bytes were taken");
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
 }

@@ -19,5 +19,5 @@ mod split;
 mod write;
 
 pub use error::{LineError, LineErrorKind};
-pub use point::{Field, FieldValue, Point, Precision, Tag};
+pub use point::{Field, FieldValue, Point, Precision, Tag, UnknownPrecision};
 pub use reader::{DEFAULT_MAX_LINE_LEN, Item, Lines, ParseOptions, Reader};

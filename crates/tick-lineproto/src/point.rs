@@ -139,20 +139,27 @@ pub enum Precision {
     Hour,
 }
 
+/// A precision [`Precision::parse`] does not know; holds the text given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown precision {0:?}: use n, u, ms, s, m or h")]
+pub struct UnknownPrecision(pub String);
+
 impl Precision {
-    /// Reads a precision the way Kapacitor does: `n`, `u`, `ms`, `s`, `m`, `h`.
+    /// Reads a precision: `n`, `u`, `ms`, `s`, `m`, `h` as Kapacitor names them, `ns` too, and
+    /// the empty string for nanoseconds.
     ///
-    /// Quirk (spec §7.1): every other string, including `ns`, `us` and the empty string, means
-    /// nanoseconds; it is never an error.
-    pub fn parse(s: &str) -> Precision {
-        match s {
+    /// Deviation: Kapacitor reads every other string (`seconds`, `us`, a typo) as nanoseconds
+    /// without a word, which silently shifts every timestamp; tick refuses it.
+    pub fn parse(s: &str) -> Result<Precision, UnknownPrecision> {
+        Ok(match s {
+            "" | "n" | "ns" => Precision::Nanosecond,
             "u" => Precision::Microsecond,
             "ms" => Precision::Millisecond,
             "s" => Precision::Second,
             "m" => Precision::Minute,
             "h" => Precision::Hour,
-            _ => Precision::Nanosecond,
-        }
+            _ => return Err(UnknownPrecision(s.to_string())),
+        })
     }
 
     /// The canonical spelling accepted by [`Precision::parse`].

@@ -1,16 +1,17 @@
 //! `tick run --http`: Kapacitor's data path over HTTP (spec §7.2) and its `|httpOut` endpoints
-//! (spec §4.10). Owns the server (write, ping, httpOut routes), the bounded channel that carries
-//! parsed points to the pipeline thread, the loop on that thread that consumes it, the `[http]`
-//! keys of `kapacitor.conf`, and `--http-out` files. Does not own routing (`pipeline.rs`) or
-//! alert delivery (`cmd/run.rs` passes it in).
+//! (spec §4.10). Owns the server (connections, their timeouts, the write, ping and httpOut
+//! routes), the bounded channel that carries write bodies to the pipeline thread, the loop on
+//! that thread that consumes it, the `[http]` keys of `kapacitor.conf`, and `--http-out` files.
+//! Does not own routing (`pipeline.rs`) or alert delivery (`cmd/run.rs` passes it in).
 //!
-//! Design: each request body is checked off the async workers (`spawn_blocking`) with
-//! `tick_lineproto::Lines`, which finds every bad line for the answer; the (decoded) body then
-//! goes whole over one bounded channel to the pipeline thread, which parses it again, borrowing
-//! from it (no owned copy of any point: the second parse costs less than copying would, and runs
-//! in parallel with the next check). The request is answered only once its body is queued, so a
-//! slow pipeline slows its clients down instead of growing memory. GETs of `httpOut` endpoints
-//! travel the same channel, so a GET sees every write acknowledged before it.
+//! Design: a write's body is read whole first, under the read timeouts ([`Limits`]), with no
+//! permit held, so a client that stalls mid-upload holds up nobody but itself. Only a complete
+//! body takes one of [`WRITERS`] permits; it is then decoded (gzip) off the async workers and
+//! sent over one bounded channel to the pipeline thread, which parses it once, borrowing from
+//! it, pushes its points and answers with the bad lines. The request is answered only then, so
+//! a slow pipeline slows its clients down instead of growing memory, and a 204 means the points
+//! went through the tasks. GETs of `httpOut` endpoints travel the same channel, so a GET sees
+//! every write acknowledged before it.
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -44,22 +45,37 @@ const CHUNK: usize = 5000;
 /// Messages the pipeline channel holds: at most this many write bodies (or chunks) wait.
 const QUEUE: usize = 16;
 
-/// Write requests read and checked at once; others wait for a turn before their body is read.
-/// With [`QUEUE`], memory stays below `(QUEUE + WRITERS) × --http-max-body` whatever the
-/// number of clients.
+/// Complete write bodies being decoded, queued or processed at once; other complete bodies
+/// wait for a turn. Bodies still being received hold no permit.
 const WRITERS: usize = 4;
+
+/// The server's limits on connections and on the time a client may take to send a request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Limits {
+    /// Largest write body, after gzip decoding (`--http-max-body`).
+    pub(crate) max_body: usize,
+    /// A request's headers must arrive within this, from the connection's opening or from the
+    /// end of its previous request (so an idle connection is closed after it), and its body
+    /// may not pause longer than this (`--http-read-timeout`).
+    pub(crate) read_timeout: Duration,
+    /// A whole write body must arrive within this (`--http-body-timeout`).
+    pub(crate) body_timeout: Duration,
+    /// Connections open at once; more wait to be accepted (`--http-max-connections`).
+    pub(crate) max_connections: usize,
+}
 
 /// Bad lines named one by one in a write's error; the rest are counted.
 const MAX_NAMED_ERRORS: usize = 100;
 
 /// What the pipeline thread receives.
 pub(crate) enum Input {
-    /// The decoded body of one HTTP write, its `(db, rp)` and parse options (bad lines, already
-    /// answered, are skipped).
+    /// The decoded body of one HTTP write, its `(db, rp)` and parse options; the bad lines go
+    /// back on `reply` once every good one went through the pipeline.
     Write {
         origin: (Arc<str>, Arc<str>),
         body: Vec<u8>,
         options: ParseOptions,
+        reply: oneshot::Sender<BadLines>,
     },
     /// Points read from stdin or `--input`, in order, routed as without `--http` (`--db/--rp`
     /// or each task's dbrp).
@@ -248,6 +264,15 @@ impl Feed {
     }
 }
 
+/// The lines of one write that were rejected.
+#[derive(Debug, Default)]
+pub(crate) struct BadLines {
+    /// The first [`MAX_NAMED_ERRORS`] errors, each `line N: unable to parse ...`.
+    errors: Vec<String>,
+    /// How many lines were rejected.
+    count: u64,
+}
+
 /// Runs on the pipeline thread until [`Input::Stop`] (or until every sender is gone): pushes each
 /// point through `pipeline`, calls `deliver` after each write body or chunk (and every
 /// [`FLUSH_POINTS`] points within one) to hand its deliveries on in one batch, and answers
@@ -264,16 +289,25 @@ pub(crate) fn consume(
                 origin: (db, rp),
                 body,
                 options,
+                reply,
             } => {
+                let mut bad = BadLines::default();
                 for (i, (_, result)) in Lines::new(&body, options).enumerate() {
-                    if let Ok(point) = result {
-                        pipeline.push_with_origin(&point, &db, &rp, &mut deliveries);
-                        if i % FLUSH_POINTS == FLUSH_POINTS - 1 {
-                            deliver(pipeline, &mut deliveries);
+                    match result {
+                        Ok(point) => pipeline.push_with_origin(&point, &db, &rp, &mut deliveries),
+                        Err(err) => {
+                            bad.count += 1;
+                            if bad.errors.len() < MAX_NAMED_ERRORS {
+                                bad.errors.push(err.to_string());
+                            }
                         }
+                    }
+                    if i % FLUSH_POINTS == FLUSH_POINTS - 1 {
+                        deliver(pipeline, &mut deliveries);
                     }
                 }
                 deliver(pipeline, &mut deliveries);
+                let _ = reply.send(bad);
             }
             Input::Points(points) => {
                 for (i, point) in points.iter().enumerate() {
@@ -351,7 +385,7 @@ impl Ingest {
     pub(crate) fn start(
         addr_flag: &str,
         config: Option<&Path>,
-        max_body: usize,
+        limits: Limits,
         runtime: &tokio::runtime::Handle,
     ) -> anyhow::Result<Ingest> {
         let http_config = match config {
@@ -375,7 +409,7 @@ impl Ingest {
         let server = Server::start(
             runtime,
             addr,
-            max_body,
+            limits,
             &http_config.default_retention_policy,
             feed.clone(),
         )?;
@@ -442,7 +476,7 @@ pub(crate) struct Server {
 #[derive(Clone)]
 struct AppState {
     feed: Feed,
-    max_body: usize,
+    limits: Limits,
     default_rp: Arc<str>,
     writers: Arc<Semaphore>,
 }
@@ -452,7 +486,7 @@ impl Server {
     pub(crate) fn start(
         runtime: &tokio::runtime::Handle,
         addr: SocketAddr,
-        max_body: usize,
+        limits: Limits,
         default_rp: &str,
         feed: Feed,
     ) -> anyhow::Result<Server> {
@@ -464,7 +498,7 @@ impl Server {
         let listener = tokio::net::TcpListener::from_std(std_listener).context("listening")?;
         let state = AppState {
             feed,
-            max_body,
+            limits,
             default_rp: Arc::from(default_rp),
             writers: Arc::new(Semaphore::new(WRITERS)),
         };
@@ -476,14 +510,7 @@ impl Server {
             .fallback(not_found)
             .with_state(state);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = runtime.spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                report::stderr(&format!("error: http server: {e}\n"));
-            }
-        });
+        let task = runtime.spawn(serve(listener, app, limits, stopped));
         Ok(Server {
             addr,
             shutdown: Some(shutdown),
@@ -504,6 +531,56 @@ impl Server {
             }
         });
     }
+}
+
+/// Accepts connections until `stopped`, each served by hyper with the header read timeout
+/// (which also closes connections left idle between requests), at most
+/// `limits.max_connections` at once; then waits for the open ones to finish their requests.
+///
+/// Design: `axum::serve` sets no timer, so it has no header timeout; this loop is its
+/// equivalent with hyper's `http1::Builder::header_read_timeout`.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.read_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    loop {
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = &mut stopped => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!("http: accepting a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A closed or timed-out connection is the client's business, not an error of ours.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 fn json_error(status: StatusCode, message: &str) -> Response {
@@ -563,11 +640,14 @@ async fn http_out(
 /// Why a body could not be read.
 enum BodyError {
     TooLarge,
+    TimedOut,
     Invalid(String),
 }
 
-/// Reads the whole body, refusing more than `max` bytes (before and after gzip decoding).
-async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Vec<u8>, BodyError> {
+/// Reads the whole body, refusing more than `max_body` bytes (before and after gzip decoding),
+/// a pause longer than the read timeout and a body slower than the body timeout.
+async fn read_body(body: Body, headers: &HeaderMap, limits: &Limits) -> Result<Vec<u8>, BodyError> {
+    let max = limits.max_body;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -575,19 +655,28 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Vec<u8
     if declared.is_some_and(|n| n > max as u64) {
         return Err(BodyError::TooLarge);
     }
-    let mut raw = Vec::with_capacity(declared.map_or(0, |n| n as usize));
-    let mut body = body;
-    while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|e| BodyError::Invalid(format!("reading the request body: {e}")))?;
-        if let Ok(data) = frame.into_data() {
-            if raw.len() + data.len() > max {
-                return Err(BodyError::TooLarge);
+    let read = async {
+        let mut raw = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        let mut body = body;
+        loop {
+            let frame = match tokio::time::timeout(limits.read_timeout, body.frame()).await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return Ok(raw),
+                Err(_) => return Err(BodyError::TimedOut),
+            };
+            let frame =
+                frame.map_err(|e| BodyError::Invalid(format!("reading the request body: {e}")))?;
+            if let Ok(data) = frame.into_data() {
+                if raw.len() + data.len() > max {
+                    return Err(BodyError::TooLarge);
+                }
+                raw.extend_from_slice(&data);
             }
-            raw.extend_from_slice(&data);
         }
-    }
-    Ok(raw)
+    };
+    tokio::time::timeout(limits.body_timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
 }
 
 /// Decodes a `Content-Encoding: gzip` body, refusing more than `max` decoded bytes.
@@ -601,47 +690,6 @@ fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, BodyError> {
         return Err(BodyError::TooLarge);
     }
     Ok(out)
-}
-
-/// What parsing one write produced.
-struct Parsed {
-    errors: Vec<String>,
-    bad: u64,
-}
-
-/// Checks every line of `body`, then queues it for the pipeline (blocking while the channel is
-/// full). Returns the bad lines, or `Err` if the pipeline is gone.
-fn check_and_send(
-    body: Vec<u8>,
-    options: ParseOptions,
-    origin: (Arc<str>, Arc<str>),
-    tx: &mpsc::Sender<Input>,
-) -> Result<Parsed, ()> {
-    let mut parsed = Parsed {
-        errors: Vec::new(),
-        bad: 0,
-    };
-    let mut good = false;
-    for (_, result) in Lines::new(&body, options) {
-        match result {
-            Ok(_) => good = true,
-            Err(err) => {
-                parsed.bad += 1;
-                if parsed.errors.len() < MAX_NAMED_ERRORS {
-                    parsed.errors.push(err.to_string());
-                }
-            }
-        }
-    }
-    if good {
-        tx.blocking_send(Input::Write {
-            origin,
-            body,
-            options,
-        })
-        .map_err(|_| ())?;
-    }
-    Ok(parsed)
 }
 
 fn now_ns() -> i64 {
@@ -665,8 +713,12 @@ async fn write(
         Some(rp) if !rp.is_empty() => Arc::<str>::from(rp.as_str()),
         _ => state.default_rp.clone(),
     };
+    let precision = match Precision::parse(params.get("precision").map_or("", String::as_str)) {
+        Ok(p) => p,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
     let options = ParseOptions {
-        precision: Precision::parse(params.get("precision").map_or("n", String::as_str)),
+        precision,
         now: now_ns(),
     };
     let gzip = match headers
@@ -682,49 +734,84 @@ async fn write(
             );
         }
     };
-    // One permit per write being read and parsed: bounds memory whatever the number of clients.
-    let Ok(_permit) = state.writers.clone().acquire_owned().await else {
-        return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
-    };
-    let max = state.max_body;
+    let limits = state.limits;
+    let max = limits.max_body;
     let too_large = || {
         json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("request body too large: the limit is {max} bytes (--http-max-body)"),
         )
     };
-    let raw = match read_body(body, &headers, max).await {
+    let timed_out = || {
+        json_error(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "the request body arrived too slowly: it may pause at most {:?} \
+                 (--http-read-timeout) and take at most {:?} in all (--http-body-timeout)",
+                limits.read_timeout, limits.body_timeout
+            ),
+        )
+    };
+    // The body is read before a permit is taken: a client that stalls holds up only itself.
+    let raw = match read_body(body, &headers, &limits).await {
         Ok(raw) => raw,
         Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::TimedOut) => return timed_out(),
         Err(BodyError::Invalid(msg)) => return json_error(StatusCode::BAD_REQUEST, &msg),
     };
-    let tx = state.feed.tx.clone();
-    let origin = (db, rp);
-    let job = tokio::task::spawn_blocking(move || {
-        let text = if gzip { gunzip(&raw, max)? } else { raw };
-        Ok::<_, BodyError>(check_and_send(text, options, origin, &tx))
-    });
-    let parsed = match job.await {
-        Ok(Ok(Ok(parsed))) => parsed,
-        Ok(Ok(Err(()))) | Err(_) => {
-            return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
-        }
-        Ok(Err(BodyError::TooLarge)) => return too_large(),
-        Ok(Err(BodyError::Invalid(msg))) => return json_error(StatusCode::BAD_REQUEST, &msg),
+    // One permit per complete body being decoded, queued or processed: bounds that memory
+    // whatever the number of clients.
+    let Ok(_permit) = state.writers.clone().acquire_owned().await else {
+        return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
     };
-    if parsed.bad == 0 {
+    let body = if gzip {
+        match tokio::task::spawn_blocking(move || gunzip(&raw, max)).await {
+            Ok(Ok(text)) => text,
+            Ok(Err(BodyError::TooLarge)) => return too_large(),
+            Ok(Err(BodyError::Invalid(msg))) => {
+                return json_error(StatusCode::BAD_REQUEST, &msg);
+            }
+            Ok(Err(BodyError::TimedOut)) | Err(_) => {
+                return json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "decoding the body failed",
+                );
+            }
+        }
+    } else {
+        raw
+    };
+    let (reply, bad) = oneshot::channel();
+    let queued = state
+        .feed
+        .tx
+        .send(Input::Write {
+            origin: (db, rp),
+            body,
+            options,
+            reply,
+        })
+        .await;
+    let bad = match queued {
+        Ok(()) => bad.await,
+        Err(_) => return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down"),
+    };
+    let Ok(bad) = bad else {
+        return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
+    };
+    if bad.count == 0 {
         return StatusCode::NO_CONTENT.into_response();
     }
-    state.feed.rejected.fetch_add(parsed.bad, Ordering::Relaxed);
+    state.feed.rejected.fetch_add(bad.count, Ordering::Relaxed);
     // Deviation (spec §7.1): Kapacitor rejects the whole write; like InfluxDB 1.x we keep the
     // good lines and name every bad one. "partial write" tells Telegraf not to retry the batch.
     let mut message = String::from("partial write: ");
-    message.push_str(&parsed.errors.join("\n"));
-    let unnamed = parsed.bad - parsed.errors.len() as u64;
+    message.push_str(&bad.errors.join("\n"));
+    let unnamed = bad.count - bad.errors.len() as u64;
     if unnamed > 0 {
         message.push_str(&format!("\n... and {unnamed} more bad lines"));
     }
-    message.push_str(&format!(" dropped={}", parsed.bad));
+    message.push_str(&format!(" dropped={}", bad.count));
     json_error(StatusCode::BAD_REQUEST, &message)
 }
 

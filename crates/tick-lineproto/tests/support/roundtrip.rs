@@ -28,7 +28,8 @@ impl Read for Trickle<'_> {
 /// Panics if `data` breaks the invariant.
 pub(crate) fn check(data: &[u8]) {
     let knob = data.first().copied().unwrap_or(0);
-    let precision = Precision::parse(["n", "u", "ms", "s", "m", "h"][usize::from(knob % 6)]);
+    let precision = Precision::parse(["n", "u", "ms", "s", "m", "h"][usize::from(knob % 6)])
+        .unwrap_or(Precision::Nanosecond);
     let options = ParseOptions {
         precision,
         now: 1_234_567_890_123,

@@ -55,8 +55,8 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
     /// Timestamp precision of the input: n, u, ms, s, m or h
-    #[arg(long, default_value = "n", value_name = "P")]
-    precision: String,
+    #[arg(long, default_value = "n", value_parser = super::parse_precision, value_name = "P")]
+    precision: Precision,
     /// Database the input points belong to (default: each task's first dbrp)
     #[arg(long)]
     db: Option<String>,
@@ -109,6 +109,16 @@ pub(crate) struct Args {
     /// Largest HTTP write body accepted, after gzip decoding (larger ones get 413)
     #[arg(long, default_value = "25MB", value_parser = crate::http::parse_size, value_name = "SIZE")]
     http_max_body: usize,
+    /// Time a client has to send a request's headers (after connecting, or after its previous
+    /// request: idle connections are closed after it), and longest pause inside a body (408)
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    http_read_timeout: Duration,
+    /// Time a client has to send a whole write body (408 after it)
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    http_body_timeout: Duration,
+    /// HTTP connections open at once; further clients wait to be accepted
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    http_max_connections: usize,
     /// At exit, write each httpOut endpoint's content to DIR/<task>/<name>.json
     #[arg(long, value_name = "DIR")]
     http_out: Option<PathBuf>,
@@ -342,7 +352,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     // The pipeline thread.
-    let precision = Precision::parse(&args.precision);
+    let precision = args.precision;
     let input: Box<dyn Read + Send> = match &args.input {
         Some(path) if path.as_os_str() != "-" => Box::new(
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
@@ -355,7 +365,12 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
             match crate::http::Ingest::start(
                 addr,
                 args.config.as_deref(),
-                args.http_max_body,
+                crate::http::Limits {
+                    max_body: args.http_max_body,
+                    read_timeout: args.http_read_timeout,
+                    body_timeout: args.http_body_timeout,
+                    max_connections: args.http_max_connections,
+                },
                 runtime.handle(),
             ) {
                 Ok(ingest) => Some(ingest),

@@ -35,8 +35,8 @@ pub(crate) struct Args {
     #[arg(long)]
     update: bool,
     /// Timestamp precision of the .lp files
-    #[arg(long, default_value = "n", value_name = "P")]
-    precision: String,
+    #[arg(long, default_value = "n", value_parser = super::parse_precision, value_name = "P")]
+    precision: Precision,
     /// Time zone for the time functions of lambdas; default UTC
     #[arg(long, value_name = "ZONE")]
     tz: Option<String>,
@@ -147,7 +147,7 @@ fn run_case(
         return Ok(Outcome::Invalid(script::render_all(case, &src, &diags)));
     };
     let input = std::fs::read(case.with_extension("lp"))?;
-    let run = run_points(task, &input, Precision::parse(&args.precision))?;
+    let run = run_points(task, &input, args.precision)?;
     let events_path = case.with_extension("expected.jsonl");
     let endpoint_paths = endpoint_files(case)?;
     if args.update {
