@@ -663,7 +663,7 @@ fn sigterm_finishes_every_acknowledged_write_before_exiting() {
 }
 
 #[test]
-fn config_bind_address_is_used_and_auth_enabled_is_refused() {
+fn config_bind_address_is_used_and_auth_and_https_enabled_are_refused() {
     let case = Case::new();
     let script = case.file("cpu.tick", "stream\n    |from()\n");
     // `:0`: an empty host is loopback, and port 0 lets the system choose a free one.
@@ -709,6 +709,25 @@ fn config_bind_address_is_used_and_auth_enabled_is_refused() {
             .contains("error: [http] auth-enabled = true: tick has no users or tokens"),
         "{}",
         out.stderr
+    );
+
+    let https = case.file(
+        "https.conf",
+        "[http]\n  https-enabled = true\n  https-certificate = \"/etc/ssl/kapacitor.pem\"\n",
+    );
+    let out = Case::new()
+        .args(["run", script.as_str(), "--config", https.as_str(), "--http"])
+        .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "{https}: warning: [http] https-certificate not honoured by tick; ignored\n\
+             error: [http] https-enabled = true: tick serves plain HTTP only and will not serve \
+             in clear text what the configuration asks to encrypt; set https-enabled = false \
+             (tick listens on loopback unless told otherwise) or put a TLS-terminating proxy in \
+             front of it\n"
+        )
     );
 }
 

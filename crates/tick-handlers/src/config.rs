@@ -396,6 +396,29 @@ const MQTT_KEYS: &[&str] = &[
     "persistent-session",
 ];
 
+/// A TOML syntax error in one line: where it is, what is wrong, and the line it is on, with
+/// any value left out. A value may be a password, a token or a URL with a token in it, and
+/// error messages end up in logs.
+pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim_end().replace('\n', " ");
+    let Some(start) = e.span().map(|s| s.start) else {
+        return what;
+    };
+    let Some(before) = text.get(..start) else {
+        return what;
+    };
+    let line_no = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or("").trim();
+    let shown = match line.split_once('=') {
+        Some((key, _)) => format!(": `{} = …`", key.trim()),
+        None if line.starts_with('[') => format!(": `{line}`"),
+        None => String::new(),
+    };
+    format!("line {line_no}, column {column}: {what}{shown}")
+}
+
 impl Config {
     /// Reads and validates `path`. Returns the configuration and warnings (ignored sections and
     /// keys, without the file name: the caller prefixes it) for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
@@ -455,7 +478,7 @@ impl Config {
             .parse()
             .map_err(|e: toml::de::Error| ConfigError::Syntax {
                 path: path.to_owned(),
-                message: e.to_string().trim_end().replace('\n', " "),
+                message: toml_error_message(text, &e),
             })?;
         let mut warnings = Vec::new();
         let mut top_level_keys = Vec::new();

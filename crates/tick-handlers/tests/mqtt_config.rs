@@ -124,7 +124,21 @@ fn mqtt_written_as_a_single_table_is_explained() {
 
 #[test]
 fn invalid_toml_names_the_file() {
-    assert!(err("[[mqtt]\n").starts_with("kapacitor.conf: invalid TOML: "));
+    assert_eq!(
+        err("[[mqtt]\n"),
+        "kapacitor.conf: invalid TOML: line 1, column 8: unclosed array table, expected `]`: `[[mqtt]`"
+    );
+}
+
+#[test]
+fn a_toml_error_on_a_secrets_line_does_not_show_the_secret() {
+    let text = "[[mqtt]]\n  name = \"b\"\n  url = \"tcp://localhost:1883\"\n  username = \"u\"\n  password = \"TomlLeak123\n";
+    let message = err(text);
+    assert!(!message.contains("TomlLeak123"), "{message}");
+    assert_eq!(
+        message,
+        "kapacitor.conf: invalid TOML: line 5, column 26: invalid basic string, expected `\"`: `password = …`"
+    );
 }
 
 #[test]
