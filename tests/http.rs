@@ -1136,3 +1136,51 @@ fn a_body_trickled_slower_than_the_body_timeout_gets_408() {
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
 }
+
+#[test]
+fn an_http_out_name_that_would_leave_the_http_out_dir_is_refused() {
+    let case = Case::new();
+    let script = case.file(
+        "cpu.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |httpOut('../../x')\n",
+    );
+    let out = Case::new().args(["check", script.as_str()]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "{script}:4:14: error: invalid httpOut name \"../../x\": it names an HTTP path segment \
+             and a file, so it may not be empty, contain '/' or '\\', or be '.' or '..'\n  \
+             4 |     |httpOut('../../x')\n    |              ^^^^^^^^^\n"
+        )
+    );
+    let out = Case::new()
+        .args(["run", script.as_str(), "--http-out", &case.path("out")])
+        .stdin("cpu v=1 1\n")
+        .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!Path::new(&case.path("x")).exists());
+    assert!(!Path::new(&case.path("out")).exists());
+
+    let fine = case.file(
+        "ok.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |httpOut('x')\n",
+    );
+    let out = Case::new()
+        .args([
+            "run",
+            fine.as_str(),
+            "--id",
+            "../y",
+            "--http-out",
+            &case.path("out"),
+        ])
+        .stdin("cpu v=1 1\n")
+        .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "error: invalid --id \"../y\": a task name may not be empty, contain '/' or '\\', or be '.' or '..'\n"
+    );
+    assert!(!Path::new(&case.path("out")).exists());
+}

@@ -25,12 +25,23 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
 };
 
 fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>> {
-    let Some(Value::String(name)) = props.args.first().map(|a| &a.value) else {
+    let Some((Value::String(name), span)) = props.args.first().map(|a| (&a.value, a.span)) else {
         return Err(vec![Diagnostic::error(
             props.span,
             "httpOut needs an endpoint name",
         )]);
     };
+    // The name is one segment of `/kapacitor/v1/tasks/<task>/<name>` and the file name that
+    // `tick run --http-out DIR` writes: a separator or `..` would leave both.
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(vec![Diagnostic::error(
+            span,
+            format!(
+                "invalid httpOut name {name:?}: it names an HTTP path segment and a file, so it \
+                 may not be empty, contain '/' or '\\', or be '.' or '..'"
+            ),
+        )]);
+    }
     Ok(Box::new(HttpOut {
         name: name.clone(),
         rows: Vec::new(),

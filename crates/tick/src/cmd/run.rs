@@ -214,6 +214,15 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         report::stderr("error: --id needs exactly one script\n");
         return Ok(ExitCode::from(2));
     }
+    if let Some(id) = &args.id
+        && (id.is_empty() || id.contains(['/', '\\']) || id == "." || id == "..")
+    {
+        // The task name is a path segment of its httpOut URLs and of --http-out files.
+        report::stderr(&format!(
+            "error: invalid --id {id:?}: a task name may not be empty, contain '/' or '\\', or be '.' or '..'\n"
+        ));
+        return Ok(ExitCode::from(2));
+    }
     let Some(loaded) = script::load_all(&args.scripts, id, &opts, config.as_ref())? else {
         return Ok(ExitCode::from(2));
     };
