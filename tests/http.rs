@@ -1184,3 +1184,18 @@ fn an_http_out_name_that_would_leave_the_http_out_dir_is_refused() {
     );
     assert!(!Path::new(&case.path("out")).exists());
 }
+
+#[test]
+fn http_takes_its_address_after_a_space_too() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let script = case.file("cpu.tick", &alert_script("", &log));
+    let tick = Tick::spawn(&case, &["run", "--http", "127.0.0.1:0", script.as_str()]);
+    assert_eq!(
+        post(tick.port, "/write?db=db", "cpu v=51 1"),
+        (204, String::new())
+    );
+    let stopped = tick.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    assert_eq!(messages(&log), ["CRITICAL 51"]);
+}

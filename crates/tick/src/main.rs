@@ -19,7 +19,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(cli::join_http_address(std::env::args_os().collect()));
     match cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {

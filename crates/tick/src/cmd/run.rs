@@ -102,8 +102,8 @@ pub(crate) struct Args {
     /// Also take line protocol over HTTP as kapacitord does (POST /write, /kapacitor/v1/write;
     /// GET /kapacitor/v1/tasks/<task>/<httpOut name>). ADDR defaults to [http] bind-address of
     /// --config, else 127.0.0.1:9092 (an empty host means loopback). Runs until SIGINT/SIGTERM;
-    /// stdin is then read only with --input - (or --input FILE). Write the address with `=`:
-    /// --http=127.0.0.1:9092
+    /// stdin is then read only with --input - (or --input FILE). --http=127.0.0.1:9092 and
+    /// --http 127.0.0.1:9092 both work
     #[arg(long, value_name = "ADDR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     http: Option<String>,
     /// Largest HTTP write body accepted, after gzip decoding (larger ones get 413)
