@@ -927,8 +927,9 @@ fn deadman_fires_on_the_wall_clock_between_http_writes() {
 
 #[test]
 fn with_queue_full_wait_a_slow_handler_slows_http_writers_and_loses_nothing() {
-    // Each alert takes the exec handler 20 ms and its queue holds one: the pipeline waits
-    // for the handler, the write channel fills, and writers wait for their answer.
+    // Each alert takes the exec handler at least 20 ms and its queue holds one: the pipeline
+    // waits for the handler, and a write is answered only once its points went through the
+    // pipeline, so write n is answered no sooner than the handler finished event n - 2.
     let case = Case::new();
     let out = case.path("ids");
     let script = case.file("slow.tick", &crate::run_queue::slow_exec_script(&out));
@@ -936,6 +937,7 @@ fn with_queue_full_wait_a_slow_handler_slows_http_writers_and_loses_nothing() {
         &case,
         &[script.as_str(), "--queue-size", "1", "--queue-full", "wait"],
     );
+    let started = Instant::now();
     for n in 1..=40 {
         assert_eq!(
             post(
@@ -947,6 +949,13 @@ fn with_queue_full_wait_a_slow_handler_slows_http_writers_and_loses_nothing() {
             "write {n}"
         );
     }
+    // 40 one-line writes take a few milliseconds when nothing waits; here at least the
+    // handler's 38 × 20 ms.
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(760),
+        "the writers took only {took:?}"
+    );
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     let ids: Vec<String> = std::fs::read_to_string(&out)

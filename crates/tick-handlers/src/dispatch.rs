@@ -21,10 +21,17 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::JoinHandle;
 
+use crate::error::HandlerError;
 use crate::registry::Handler;
 
 /// Kapacitor's per-handler buffer (spec §5.8).
 pub const DEFAULT_QUEUE_CAPACITY: usize = 5000;
+
+/// How long one event may keep its handler busy before it counts as failed and the handler
+/// moves on. Kapacitor's `post` and `tcp` handlers have no default timeout and wait as long
+/// as the server does; tick gives up, so that one dead service cannot hold its queue (and,
+/// with [`WhenFull::Wait`], the pipeline) for ever.
+pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Dispatcher settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +40,9 @@ pub struct DispatchOptions {
     pub queue_capacity: usize,
     /// What happens to an event for a full queue.
     pub when_full: WhenFull,
+    /// Longest time one event may take its handler (a handler's own longer timeout, such as
+    /// `post`'s `.timeout()`, extends it). An event that takes longer counts as failed.
+    pub handler_timeout: Duration,
 }
 
 /// What [`Dispatcher::queue`] does with an event for a handler whose queue is full.
@@ -51,6 +61,7 @@ impl Default for DispatchOptions {
         DispatchOptions {
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             when_full: WhenFull::Drop,
+            handler_timeout: DEFAULT_HANDLER_TIMEOUT,
         }
     }
 }
@@ -163,6 +174,11 @@ impl Dispatcher {
         let in_flight = Arc::new(AtomicUsize::new(0));
         let label: Arc<str> = Arc::from(label.into());
         let kind = handler.kind();
+        let limit = handler
+            .timeout()
+            .map_or(self.options.handler_timeout, |own| {
+                own.max(self.options.handler_timeout)
+            });
         let task = {
             let counters = Arc::clone(&counters);
             let in_flight = Arc::clone(&in_flight);
@@ -172,7 +188,10 @@ impl Dispatcher {
                     for event in batch {
                         // Like an event taken from the queue: the capacity counts waiting events.
                         in_flight.fetch_sub(1, Ordering::Relaxed);
-                        match handler.handle(&event).await {
+                        let handled = tokio::time::timeout(limit, handler.handle(&event))
+                            .await
+                            .unwrap_or_else(|_| Err(HandlerError::TimedOut(limit)));
+                        match handled {
                             Ok(()) => {
                                 counters.delivered.fetch_add(1, Ordering::Relaxed);
                             }

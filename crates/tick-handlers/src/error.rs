@@ -101,6 +101,11 @@ pub enum HandlerError {
     },
     #[error("failed to POST alert data: {0}")]
     Post(String),
+    /// The handler took longer than its deadline for one event (`tick run --handler-timeout`).
+    #[error(
+        "gave up after {0:?}: the handler did not finish the event in time (--handler-timeout)"
+    )]
+    TimedOut(std::time::Duration),
     /// A 2xx status was not returned; the body is included with `captureResponse`.
     #[error("POST returned non 2xx status code: {0}")]
     PostStatus(String),

@@ -35,7 +35,8 @@ pub const SPEC: HandlerSpec = HandlerSpec {
             name: "timeout",
             args: &[ArgType::Duration],
             variadic: None,
-            doc: "Give up on a request after this long; 0 (the default) waits forever.",
+            doc: "Give up on a request after this long; 0 (the default) means tick run's \
+                  --handler-timeout (10s unless set).",
         },
         PropertySpec {
             name: "captureResponse",
@@ -181,6 +182,11 @@ impl PostHandler {
             timeout,
             capture_response: options.capture_response,
         })
+    }
+
+    /// The `.timeout()` the script or file set, if any.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// Posts the event. A non-2xx status is an error (with the body when capturing).

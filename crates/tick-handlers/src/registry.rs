@@ -163,6 +163,15 @@ impl Handler {
         }
     }
 
+    /// The handler's own per-event timeout, where the script or file set one (`post`'s
+    /// `.timeout()`).
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        match self {
+            Handler::Post(h) => h.timeout(),
+            _ => None,
+        }
+    }
+
     /// Called when the handler's queue has run empty: a handler may release what it keeps
     /// open between events of a burst (the log handler closes its file).
     pub fn idle(&mut self) {

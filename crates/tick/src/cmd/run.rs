@@ -82,11 +82,17 @@ pub(crate) struct Args {
     /// for with --queue-full wait
     #[arg(long, default_value_t = 5000, value_name = "N")]
     queue_size: usize,
-    /// What happens to an alert for a handler whose queue is full: `drop` it (reported and
-    /// counted, as Kapacitor does), or `wait` until the handler has room, slowing the input
-    /// down to the handler's pace (for replays, where no alert should be lost)
-    #[arg(long, value_enum, default_value_t = QueueFull::Drop, value_name = "WHAT")]
-    queue_full: QueueFull,
+    /// What happens to an alert for a handler whose queue is full: `wait` until the handler
+    /// has room, slowing the input down to the handler's pace (the default for stdin and
+    /// --input, where waiting loses nothing), or `drop` it, reported and counted, as Kapacitor
+    /// does (the default with --http, so that one slow handler does not stall every writer)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    queue_full: Option<QueueFull>,
+    /// Longest time one alert may keep a handler busy (a post that never answers, a tcp
+    /// server that never accepts, an exec program that never exits); after it the alert
+    /// counts as failed and the handler moves on. A post's own longer .timeout() wins
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    handler_timeout: Duration,
     /// QoS 1/2 alerts kept per broker while it is unreachable before new ones are refused
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     mqtt_outbox: usize,
@@ -270,14 +276,22 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
+    // Waiting loses nothing when tick reads a file or a pipe; over HTTP a waiting pipeline
+    // would hold every writer, so a full queue drops (and counts) there, as in Kapacitor.
+    let queue_full = args.queue_full.unwrap_or(if args.http.is_some() {
+        QueueFull::Drop
+    } else {
+        QueueFull::Wait
+    });
     let mut dispatcher = Dispatcher::new(
         runtime.handle().clone(),
         DispatchOptions {
             queue_capacity: args.queue_size.max(1),
-            when_full: match args.queue_full {
+            when_full: match queue_full {
                 QueueFull::Drop => WhenFull::Drop,
                 QueueFull::Wait => WhenFull::Wait,
             },
+            handler_timeout: args.handler_timeout,
         },
     );
     let stop_waiting = dispatcher.canceller();
@@ -521,7 +535,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         let failed: u64 = report.handlers.iter().map(|h| h.failed).sum();
         lost += failed;
         let dropped: u64 = report.handlers.iter().map(|h| h.dropped).sum();
-        if dropped > 0 && args.queue_full == QueueFull::Drop && !interrupted {
+        if dropped > 0 && queue_full == QueueFull::Drop && !interrupted {
             report::stderr(&format!(
                 "tick: {dropped} alert(s) found their handler's queue full and were dropped; \
                  --queue-full wait waits for room instead (or raise --queue-size)\n"
