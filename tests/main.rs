@@ -11,4 +11,5 @@ mod run_mqtt;
 mod run_mqtt_outage;
 mod run_publish;
 mod run_queue;
+mod run_stats;
 mod support;

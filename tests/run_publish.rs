@@ -100,7 +100,7 @@ fn stats_count_the_events_each_topic_collected_and_republished() {
     // Three events (WARNING, CRITICAL, OK) on `cpu`, each forwarded once to `ops`.
     assert!(
         out.stderr.contains(
-            "topics: collected=6 inhibited=0 unmatched=0 republished=3 publish_dropped=0\n"
+            "topics\n  collected  inhibited  unmatched  republished  publish_dropped\n          6          0          0            3                0\n"
         ),
         "stderr: {}",
         out.stderr

@@ -514,6 +514,9 @@ pub struct NodeStats {
     pub received: u64,
     pub emitted: u64,
     pub errors: u64,
+    /// Alert events triggered but never emitted because their message or details failed to
+    /// render: lost alerts, which make `tick run` exit 1.
+    pub lost_events: u64,
     /// Distinct error messages in order of first occurrence.
     pub error_summaries: Vec<ErrorSummary>,
 }
@@ -533,6 +536,11 @@ impl NodeContext<'_> {
     /// Counts an evaluation error of this node. Each distinct message is logged (a `tracing`
     /// warning) the first time only, unless the node is `.quiet()`; the counts are in
     /// `Task::stats`. `what` is Kapacitor's log text (`error while evaluating expression`).
+    /// Records an alert event lost to an error (logged with [`NodeContext::error`]).
+    pub fn lost_event(&mut self) {
+        self.stats.lost_events += 1;
+    }
+
     pub fn error(&mut self, what: &str, err: &dyn fmt::Display) {
         self.stats.errors += 1;
         let message = format!("{what}: {err}");

@@ -8,6 +8,7 @@ mod logging;
 mod pipeline;
 mod report;
 mod script;
+mod stats;
 
 use std::process::ExitCode;
 

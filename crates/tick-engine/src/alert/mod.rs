@@ -469,6 +469,7 @@ impl AlertNode {
             out.push_str(level.as_str());
         }) {
             ctx.error("failed to render message", &e);
+            ctx.lost_event();
             return None;
         }
         let message = self.text_buf.as_str().to_owned();
@@ -480,6 +481,7 @@ impl AlertNode {
             write_default_details(out, &details_data)
         }) {
             ctx.error("failed to render details", &e);
+            ctx.lost_event();
             return None;
         }
         let details = self.text_buf.as_str().to_owned();

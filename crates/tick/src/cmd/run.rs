@@ -69,9 +69,10 @@ pub(crate) struct Args {
     /// Exit with status 1 if any input line was rejected
     #[arg(long)]
     strict: bool,
-    /// Print per-node and per-handler counters on stderr at exit
-    #[arg(long)]
-    stats: bool,
+    /// Print the counters of every node, topic, handler and MQTT broker on stderr at exit, as
+    /// aligned tables (--stats) or as one JSON object (--stats=json)
+    #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
+    stats: Option<crate::stats::Format>,
     /// Time zone for the time functions of lambdas (hour("time"), ...); default UTC
     #[arg(long, value_name = "ZONE")]
     tz: Option<String>,
@@ -524,7 +525,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     // Drain: handler queues first (they enqueue MQTT publishes), then MQTT acknowledgements.
     let taken = dispatcher.lock().ok().and_then(|mut d| d.take());
     let mut lost = 0u64;
-    let mut stats_text = String::new();
+    let mut stats = crate::stats::Stats::default();
     if let Some(mut d) = taken {
         let report = runtime.block_on(d.drain(args.drain_timeout));
         lost += report
@@ -541,14 +542,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                  --queue-full wait waits for room instead (or raise --queue-size)\n"
             ));
         }
-        if args.stats {
-            for h in &report.handlers {
-                stats_text.push_str(&format!(
-                    "handler {} ({}): delivered={} failed={} dropped={} abandoned={}\n",
-                    h.label, h.kind, h.delivered, h.failed, h.dropped, h.abandoned
-                ));
-            }
-        }
+        stats.handlers(&report.handlers);
         if report.timed_out {
             report::stderr("tick: handlers were still busy when --drain-timeout ran out\n");
         }
@@ -562,9 +556,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                 args.drain_timeout
             ));
         }
-        if args.stats {
-            stats_text.push_str(&format!("mqtt: {report:?}\n"));
-        }
+        stats.brokers(&report.brokers);
         lost += mqtt_lost;
     }
 
@@ -585,29 +577,22 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                 report::stderr(&format!("error: --http-out: {e:#}\n"));
                 code = 1;
             }
-            if args.stats {
-                for task in pipeline.tasks() {
-                    for s in task.stats() {
-                        stats_text.push_str(&format!(
-                            "{}: node {}: received={} emitted={} errors={}\n",
-                            task.name(),
-                            s.name,
-                            s.received,
-                            s.emitted,
-                            s.errors
-                        ));
-                        for e in &s.error_summaries {
-                            stats_text.push_str(&format!("  {} x{}\n", e.message, e.count));
-                        }
-                    }
-                }
-                let t = pipeline.topics.stats();
-                stats_text.push_str(&format!(
-                    "topics: collected={} inhibited={} unmatched={} republished={} publish_dropped={}\n",
-                    t.collected, t.inhibited, t.unmatched, t.republished, t.publish_dropped
+            let lost_events: u64 = pipeline
+                .tasks()
+                .flat_map(|t| t.stats())
+                .map(|s| s.lost_events)
+                .sum();
+            if lost_events > 0 {
+                report::stderr(&format!(
+                    "tick: {lost_events} alert(s) were not sent because their message or details \
+                     failed to render\n"
                 ));
+                lost += lost_events;
             }
-            report::stderr(&stats_text);
+            stats.pipeline(pipeline.tasks(), &pipeline.topics.stats());
+            if let Some(format) = args.stats {
+                report::stderr(&stats.render(format));
+            }
             report::stderr(&format!(
                 "tick: {} points read, {} lines rejected\n",
                 pipeline.points, counters.rejected
@@ -616,7 +601,11 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
                 code = 1;
             }
         }
-        None => report::stderr(&stats_text),
+        None => {
+            if let Some(format) = args.stats {
+                report::stderr(&stats.render(format));
+            }
+        }
     }
     if lost > 0 {
         report::stderr(&format!(
