@@ -264,6 +264,10 @@ impl Printer<'_> {
                 self.write(name.span.end, " ");
                 self.token(ty.span, &ty.name);
             }
+            // A statement cannot start with a bare `*` (it only parses inside parentheses or as
+            // an argument), so a `(*)` statement keeps its parentheses. Kapacitor's tickfmt
+            // prints `*` here, which does not parse again.
+            Stmt::Expr(Expr::Star { span }) => self.token(*span, "(*)"),
             Stmt::Expr(e) => self.expr(e, ""),
         }
     }
@@ -473,6 +477,13 @@ mod tests {
             fmt("dbrp \"telegraf\".\"autogen\"\nvar x float"),
             "dbrp \"telegraf\".\"autogen\"\n\nvar x float\n"
         );
+    }
+
+    #[test]
+    fn a_star_statement_keeps_its_parentheses() {
+        // Found by the syntax_fmt_idempotent fuzz target (fuzz/regressions/syntax/).
+        assert_eq!(fmt("var x = 4(*)"), "var x = 4\n\n(*)\n");
+        assert_eq!(fmt("(*)"), "(*)\n");
     }
 
     #[test]
