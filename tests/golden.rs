@@ -121,3 +121,45 @@ fn tick_test_compares_an_http_out_endpoint_with_its_expected_json() {
         out.stdout
     );
 }
+
+#[test]
+fn tick_test_reports_an_invalid_script_with_its_diagnostics_and_exits_2() {
+    let case = Case::new();
+    case.file("t.tick", &SCRIPT.replace("lambda:", "lambda"));
+    case.file("t.lp", POINTS);
+    case.file("t.expected.jsonl", &format!("{CRITICAL}\n{RECOVERY}\n"));
+    let out = case.args(["test", "t.tick"]).run();
+    assert_eq!(
+        out.stdout,
+        "INVALID t\n\
+         t.tick:5:21: error: expected ':' right after 'lambda'\n  5 |         .crit(lambda \"v\" > 10)\n    |                     ^\n\
+         0 passed, 1 failed\n"
+    );
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn tick_test_names_a_path_that_does_not_exist_and_exits_2() {
+    let out = Case::new().args(["test", "cases/nope.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "error: cases/nope.tick: no such file or directory\n"
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn tick_test_names_the_missing_points_file_of_a_case_and_exits_2() {
+    let case = Case::new();
+    case.file("t.tick", SCRIPT);
+    case.file("t.expected.jsonl", &format!("{CRITICAL}\n{RECOVERY}\n"));
+    let out = case.args(["test", "t.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "error: reading t.lp: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.code, 2);
+}

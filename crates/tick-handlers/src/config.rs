@@ -455,7 +455,7 @@ impl Config {
             .parse()
             .map_err(|e: toml::de::Error| ConfigError::Syntax {
                 path: path.to_owned(),
-                message: e.to_string().trim_end().replace('\n', " "),
+                message: toml_message(&e, text),
             })?;
         let mut warnings = Vec::new();
         let mut top_level_keys = Vec::new();
@@ -622,6 +622,21 @@ impl Config {
 
 fn section_name(index: usize, name: &str) -> String {
     format!("[[mqtt]] #{} {:?}", index + 1, name)
+}
+
+/// The TOML parser's message on one line, with the 1-based line and column (in characters) of
+/// the place it points at: `unclosed array table, expected `]` at line 1, column 8`. The
+/// parser's own multi-line rendering (with the source line and a caret) is for terminals
+/// that keep its newlines.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message().trim_end().replace('\n', " ");
+    let Some(start) = e.span().map(|s| s.start) else {
+        return message;
+    };
+    let before = text.get(..start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{message} at line {line}, column {column}")
 }
 
 /// `KAPACITOR_MQTT_0_URL=...` sets `url` of the first `[[mqtt]]`; an index one past the end
