@@ -66,10 +66,38 @@ fn a_first_line_states_a_source_only_in_one_of_the_three_forms() {
     }
 }
 
+/// Every script in `tickscripts/` with an expectation beside it: the golden cases of
+/// [`golden_cases`], and the examples whose expected output other tests compare
+/// (`cpu.expected.mqtt.jsonl`, `cpu_publish.expected.ops.jsonl`, ...): any `NAME.*` file whose
+/// name contains `.expected.`.
+fn scripts_with_expectations() -> Vec<String> {
+    let names: Vec<String> = std::fs::read_dir(repo_root().join("tickscripts"))
+        .expect("tickscripts")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut stems: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.strip_suffix(".tick"))
+        .filter(|stem| {
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("{stem}.")) && n.contains(".expected."))
+        })
+        .map(str::to_owned)
+        .collect();
+    stems.sort();
+    stems
+}
+
 #[test]
 fn every_golden_case_states_its_source_on_its_first_line() {
     let dir = repo_root().join("tickscripts");
-    let silent: Vec<String> = golden_cases()
+    let scripts = scripts_with_expectations();
+    assert!(
+        golden_cases().iter().all(|c| scripts.contains(c)),
+        "{scripts:?}"
+    );
+    let silent: Vec<String> = scripts
         .into_iter()
         .filter(|stem| {
             let src = std::fs::read_to_string(dir.join(format!("{stem}.tick"))).expect("case");
