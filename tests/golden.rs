@@ -53,7 +53,7 @@ fn a_first_line_states_a_source_only_in_one_of_the_three_forms() {
         assert!(states_its_source(line), "{line}");
     }
     for line in [
-        "// Spec §5.3: flapping(0.25, 0.5) with history(5).",
+        "// flapping(0.25, 0.5) with history(5): the share starts at weight 0.8.",
         "stream",
         "",
         "// checked against kapacitor",

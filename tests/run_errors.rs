@@ -1,6 +1,6 @@
 //! `tick run` refuses to start on an invalid script, configuration or command line: the exact
-//! message on stderr, nothing on stdout, exit 2 (docs/ARCHITECTURE.md §4, exit codes), and no
-//! point is read.
+//! message on stderr, nothing on stdout (no alert is written for the points on stdin), exit 2
+//! (exit codes: docs/ARCHITECTURE.md, "Cross-cutting concerns").
 
 use crate::support::Case;
 
