@@ -149,3 +149,65 @@ fn template_errors_show_next_to_an_unknown_property_of_the_same_node() {
     );
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn a_template_error_and_an_invalid_qos_on_one_alert_are_both_reported() {
+    let case = Case::new();
+    case.file(
+        "q.tick",
+        "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 1)\n        .message('{{ .Time ')\n        .mqtt('alerts')\n        .qos(3)\n",
+    );
+    let out = case.args(["check", "q.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "q.tick:5:28: error: template: message:1: unclosed action\n  5 |         .message('{{ .Time ')\n    |                            ^\n\
+         q.tick:7:10: error: invalid QoS 3: must be 0, 1 or 2\n  7 |         .qos(3)\n    |          ^^^^^^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn an_invalid_qos_is_reported_next_to_an_error_in_another_node() {
+    let case = Case::new();
+    case.file(
+        "q.tick",
+        "stream\n    |from()\n    |window()\n        .period(10)\n    |alert()\n        .crit(lambda: \"v\" > 1)\n        .mqtt('alerts')\n        .qos(3)\n",
+    );
+    let out = case.args(["check", "q.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "q.tick:4:17: error: error calling func \"period\" on obj window: value of type int is not assignable to type duration\n  4 |         .period(10)\n    |                 ^^\n\
+         q.tick:8:10: error: invalid QoS 3: must be 0, 1 or 2\n  8 |         .qos(3)\n    |          ^^^^^^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn qos_without_mqtt_names_the_handler_it_belongs_to() {
+    let case = Case::new();
+    case.file(
+        "q.tick",
+        "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 1)\n        .qos(5)\n",
+    );
+    let out = case.args(["check", "q.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "q.tick:5:10: error: no method or property \"qos\" on alert (qos is a property of .mqtt(): write it right after .mqtt(...))\n  5 |         .qos(5)\n    |          ^^^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn qos_after_another_handler_names_the_handler_it_belongs_to() {
+    let case = Case::new();
+    case.file(
+        "q.tick",
+        "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 1)\n        .log('/tmp/alerts.log')\n        .qos(1)\n",
+    );
+    let out = case.args(["check", "q.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "q.tick:6:10: error: no method or property \"qos\" on alert (qos is a property of .mqtt(): write it right after .mqtt(...))\n  6 |         .qos(1)\n    |          ^^^\n"
+    );
+    assert_eq!(out.code, 2);
+}

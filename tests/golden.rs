@@ -3,18 +3,14 @@
 
 use crate::support::{Case, repo_root};
 
-#[test]
-fn every_golden_case_in_tickscripts_passes() {
-    let dir = repo_root().join("tickscripts");
-    let out = Case::new()
-        .args(["test", dir.to_str().expect("path")])
-        .run();
-    let names: Vec<String> = std::fs::read_dir(&dir)
+/// The golden cases in `tickscripts/`, by name, as `tick test` finds them: NAME.tick with
+/// NAME.lp and NAME.expected.jsonl or NAME.<endpoint>.expected.json.
+fn golden_cases() -> Vec<String> {
+    let names: Vec<String> = std::fs::read_dir(repo_root().join("tickscripts"))
         .expect("tickscripts")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    // A case: NAME.tick with NAME.lp and NAME.expected.jsonl or NAME.<endpoint>.expected.json.
-    let cases = names
+    let mut cases: Vec<String> = names
         .iter()
         .filter_map(|n| n.strip_suffix(".tick"))
         .filter(|stem| {
@@ -24,7 +20,103 @@ fn every_golden_case_in_tickscripts_passes() {
                         || (n.starts_with(&format!("{stem}.")) && n.ends_with(".expected.json"))
                 })
         })
-        .count();
+        .map(str::to_owned)
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// Whether a golden case's first line states where its expectations come from: a TICKscript
+/// comment that opens with one of
+/// - `// Checked against Kapacitor 1.5.7` (the script and points were run through it),
+/// - `// Ported from Kapacitor's Test...` (the name of the Kapacitor test it was taken from),
+/// - `// Derived by hand (no oracle run: REASON)` (REASON saying why Kapacitor could not be asked).
+fn states_its_source(first_line: &str) -> bool {
+    if first_line.starts_with("// Checked against Kapacitor 1.5.7")
+        || first_line.starts_with("// Ported from Kapacitor's Test")
+    {
+        return true;
+    }
+    first_line
+        .strip_prefix("// Derived by hand (no oracle run: ")
+        .and_then(|rest| rest.split_once(')'))
+        .is_some_and(|(reason, _)| !reason.trim().is_empty())
+}
+
+#[test]
+fn a_first_line_states_a_source_only_in_one_of_the_three_forms() {
+    for line in [
+        "// Checked against Kapacitor 1.5.7: the same events, byte for byte.",
+        "// Ported from Kapacitor's TestStream_Alert (integrations/streamer_test.go at v1.5.7).",
+        "// Derived by hand (no oracle run: Kapacitor has no end of input): ...",
+    ] {
+        assert!(states_its_source(line), "{line}");
+    }
+    for line in [
+        "// flapping(0.25, 0.5) with history(5): the share starts at weight 0.8.",
+        "stream",
+        "",
+        "// checked against kapacitor",
+        "// Derived by hand from the docs.",
+        "// Derived by hand (no oracle run: ): ...",
+        "// Ported from the docs",
+        "/* Checked against Kapacitor 1.5.7 */",
+    ] {
+        assert!(!states_its_source(line), "{line}");
+    }
+}
+
+/// Every script in `tickscripts/` with an expectation beside it: the golden cases of
+/// [`golden_cases`], and the examples whose expected output other tests compare
+/// (`cpu.expected.mqtt.jsonl`, `cpu_publish.expected.ops.jsonl`, ...): any `NAME.*` file whose
+/// name contains `.expected.`.
+fn scripts_with_expectations() -> Vec<String> {
+    let names: Vec<String> = std::fs::read_dir(repo_root().join("tickscripts"))
+        .expect("tickscripts")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut stems: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.strip_suffix(".tick"))
+        .filter(|stem| {
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("{stem}.")) && n.contains(".expected."))
+        })
+        .map(str::to_owned)
+        .collect();
+    stems.sort();
+    stems
+}
+
+#[test]
+fn every_golden_case_states_its_source_on_its_first_line() {
+    let dir = repo_root().join("tickscripts");
+    let scripts = scripts_with_expectations();
+    assert!(
+        golden_cases().iter().all(|c| scripts.contains(c)),
+        "{scripts:?}"
+    );
+    let silent: Vec<String> = scripts
+        .into_iter()
+        .filter(|stem| {
+            let src = std::fs::read_to_string(dir.join(format!("{stem}.tick"))).expect("case");
+            !states_its_source(src.lines().next().unwrap_or(""))
+        })
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "golden cases whose first line states no source (see `states_its_source`): {silent:?}"
+    );
+}
+
+#[test]
+fn every_golden_case_in_tickscripts_passes() {
+    let dir = repo_root().join("tickscripts");
+    let out = Case::new()
+        .args(["test", dir.to_str().expect("path")])
+        .run();
+    let cases = golden_cases().len();
     assert!(
         cases >= 10,
         "expected at least 10 golden cases, found {cases}"
@@ -108,7 +200,8 @@ fn tick_test_compares_an_http_out_endpoint_with_its_expected_json() {
         "w.lp",
         "cpu v=1 1000000000\ncpu v=2 2000000000\ncpu v=3 12000000000\n",
     );
-    // spec §4.5/§4.6: the window [1 s, 11 s) closes at 12 s with 2 points; count is an int.
+    // The window [1 s, 11 s) closes when the point at 12 s arrives, with 2 points; count is an
+    // int (checked against Kapacitor 1.5.7 with the same script and points).
     let right = r#"{"series":[{"name":"cpu","columns":["time","count"],"values":[["1970-01-01T00:00:11Z",2]]}]}"#;
     let wrong = right.replace(",2]", ",3]");
     case.file("w.c.expected.json", &format!("{wrong}\n"));
@@ -120,4 +213,46 @@ fn tick_test_compares_an_http_out_endpoint_with_its_expected_json() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn tick_test_reports_an_invalid_script_with_its_diagnostics_and_exits_2() {
+    let case = Case::new();
+    case.file("t.tick", &SCRIPT.replace("lambda:", "lambda"));
+    case.file("t.lp", POINTS);
+    case.file("t.expected.jsonl", &format!("{CRITICAL}\n{RECOVERY}\n"));
+    let out = case.args(["test", "t.tick"]).run();
+    assert_eq!(
+        out.stdout,
+        "INVALID t\n\
+         t.tick:5:21: error: expected ':' right after 'lambda'\n  5 |         .crit(lambda \"v\" > 10)\n    |                     ^\n\
+         0 passed, 1 failed\n"
+    );
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn tick_test_names_a_path_that_does_not_exist_and_exits_2() {
+    let out = Case::new().args(["test", "cases/nope.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "error: cases/nope.tick: no such file or directory\n"
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn tick_test_names_the_missing_points_file_of_a_case_and_exits_2() {
+    let case = Case::new();
+    case.file("t.tick", SCRIPT);
+    case.file("t.expected.jsonl", &format!("{CRITICAL}\n{RECOVERY}\n"));
+    let out = case.args(["test", "t.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "error: reading t.lp: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.code, 2);
 }

@@ -3,9 +3,11 @@
 mod cli_check;
 mod cli_fmt;
 mod cli_service_test;
+mod cli_show;
 mod golden;
 mod http;
 mod run_clock;
+mod run_errors;
 mod run_log;
 mod run_mqtt;
 mod run_mqtt_outage;

@@ -380,12 +380,17 @@ impl Task {
         }
     }
 
-    /// Graphviz DOT of the node graph, like Kapacitor's `show`:
-    /// `digraph cpu {\nstream0 -> from1;\n...}`.
+    /// Graphviz DOT of the node graph, as Kapacitor's `Pipeline.Dot` writes it
+    /// (pipeline/pipeline.go at v1.5.7): `digraph cpu {\nstream0 -> from1;\n...}`, each node's
+    /// edges to its children in the order they were added, the nodes in `Pipeline.sort`'s
+    /// topological order — a depth-first search from each source (a node without a parent:
+    /// `stream`, and the `stats` node of a `deadman`), last source first, listing a node after
+    /// all of its descendants, then reversed. No final newline.
     pub fn to_dot(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "digraph {} {{", dot_id(&self.name));
-        for n in &self.nodes {
+        for i in self.topological_order() {
+            let Some(n) = self.nodes.get(i) else { continue };
             for &c in &n.children {
                 if let Some(child) = self.nodes.get(c) {
                     let _ = writeln!(s, "{} -> {};", n.name, child.name);
@@ -394,6 +399,40 @@ impl Task {
         }
         s.push('}');
         s
+    }
+
+    /// Node indexes in the order of Kapacitor's `Pipeline.sort` (see [`Task::to_dot`]),
+    /// without recursion: chains can be long.
+    fn topological_order(&self) -> Vec<usize> {
+        let mut has_parent = vec![false; self.nodes.len()];
+        for n in &self.nodes {
+            for &c in &n.children {
+                if let Some(p) = has_parent.get_mut(c) {
+                    *p = true;
+                }
+            }
+        }
+        let mut visited = vec![false; self.nodes.len()];
+        let mut post_order = Vec::with_capacity(self.nodes.len());
+        for source in (0..self.nodes.len()).rev().filter(|&i| !has_parent[i]) {
+            // (node, index of the next child to visit)
+            let mut stack = vec![(source, 0usize)];
+            visited[source] = true;
+            while let Some((node, next)) = stack.pop() {
+                match self.nodes[node].children.get(next) {
+                    Some(&child) => {
+                        stack.push((node, next + 1));
+                        if !visited[child] {
+                            visited[child] = true;
+                            stack.push((child, 0));
+                        }
+                    }
+                    None => post_order.push(node),
+                }
+            }
+        }
+        post_order.reverse();
+        post_order
     }
 
     /// Node names and their chain methods, in creation order.

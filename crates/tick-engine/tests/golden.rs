@@ -1,6 +1,8 @@
 //! Runs the engine's golden cases in `tickscripts/` (every `NAME.tick` with a
 //! `NAME.expected.jsonl`, except `alert_*`, which the alert tests run): the JSON lines the
-//! script's `.log('LOG')` handler would write must equal the hand-derived expectations.
+//! script's `.log('LOG')` handler would write must equal the expectations, each case checked
+//! against Kapacitor 1.5.7 as its first line says (the repository's `tests/golden.rs` enforces
+//! that line).
 
 #![allow(clippy::unwrap_used)] // a broken fixture should fail loudly
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use tick_engine::{CompileOptions, Compiler, Task};
+use tick_engine::{CompileOptions, Compiler, HandlerUse, Task};
 use tick_handlers::config::Config;
 use tick_syntax::{Diagnostic, diagnostic::render};
 
@@ -36,25 +36,19 @@ pub(crate) fn diagnose(
         return (None, diags);
     }
     let compiler = Compiler::new().with_handlers(&tick_handlers::specs());
-    let (task, more) = compiler.compile(name, &program, opts);
-    diags.extend(more);
-    if let Some(task) = &task {
-        for (_, handler) in task.handler_uses() {
-            for (span, message) in tick_handlers::check_use(handler) {
-                diags.push(Diagnostic::error(span, message));
-            }
-            if handler.kind == "mqtt" {
-                // Broker names can only be checked against a configuration.
-                let problems = match config {
-                    Some(cfg) => tick_handlers::mqtt::validate(handler, cfg),
-                    None => tick_handlers::mqtt::validate_options(handler),
-                };
-                for (span, message) in problems {
-                    diags.push(Diagnostic::error(span, message));
-                }
-            }
+    let check = |handler: &HandlerUse| {
+        let mut problems = tick_handlers::check_use(handler);
+        if handler.kind == "mqtt" {
+            // Broker names can only be checked against a configuration.
+            problems.extend(match config {
+                Some(cfg) => tick_handlers::mqtt::validate(handler, cfg),
+                None => tick_handlers::mqtt::validate_options(handler),
+            });
         }
-    }
+        problems
+    };
+    let (task, more) = compiler.compile_checking(name, &program, opts, &check);
+    diags.extend(more);
     diags.sort_by_key(|d| d.span.start);
     let task = if diags.iter().any(Diagnostic::is_error) {
         None

@@ -1,5 +1,9 @@
 //! Alert node behaviour through whole scripts: levels, events, templates, forwarding and
-//! routing, with expectations derived from spec §5.
+//! routing. Expectations follow Kapacitor's alert node, alert.go at tag v1.5.7 (levels:
+//! `AlertNode.determineLevel` and `findFirstMatchLevel`; events and durations:
+//! `alertState.Point`, `triggered`, `duration`; flapping: `alertState.percentChange` and
+//! `updateFlapping`; templates: `renderID`, `renderMessageAndDetails`); the golden cases read
+//! here were each checked against Kapacitor 1.5.7, as their first line says.
 
 use std::sync::Arc;
 
@@ -508,7 +512,8 @@ fn parse_simple_lp(text: &str) -> Vec<Point> {
 }
 
 /// Runs every `tickscripts/alert_*.tick` and compares the JSON lines its `.log('LOG')` handler
-/// would write with `.expected.jsonl` (expectations derived by hand from spec §5).
+/// would write with `.expected.jsonl` (each case checked against Kapacitor 1.5.7, as its first
+/// line says; `tests/golden.rs` enforces that line).
 #[test]
 fn alert_golden_cases_match_their_expected_log_lines() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tickscripts");

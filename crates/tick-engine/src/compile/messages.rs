@@ -122,6 +122,18 @@ pub(super) fn did_you_mean(name: &str, candidates: &[(&str, char)]) -> String {
     }
 }
 
+/// `" (qos is a property of .mqtt(): write it right after .mqtt(...))"`: the handlers that own
+/// property `name`, for a property called where no such handler precedes it.
+pub(super) fn property_of(name: &str, owners: &[&str]) -> String {
+    let calls: Vec<String> = owners.iter().map(|o| format!(".{o}()")).collect();
+    let after: Vec<String> = owners.iter().map(|o| format!(".{o}(...)")).collect();
+    format!(
+        " ({name} is a property of {}: write it right after {})",
+        calls.join(" or "),
+        after.join(" or ")
+    )
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -148,6 +160,18 @@ mod tests {
         assert_eq!(did_you_mean("perod", &c), " (did you mean .period?)");
         assert_eq!(did_you_mean("windw", &c), " (did you mean |window?)");
         assert_eq!(did_you_mean("zzzzzz", &c), "");
+    }
+
+    #[test]
+    fn a_handler_property_names_every_handler_it_belongs_to() {
+        assert_eq!(
+            property_of("qos", &["mqtt"]),
+            " (qos is a property of .mqtt(): write it right after .mqtt(...))"
+        );
+        assert_eq!(
+            property_of("x", &["post", "tcp"]),
+            " (x is a property of .post() or .tcp(): write it right after .post(...) or .tcp(...))"
+        );
     }
 
     #[test]

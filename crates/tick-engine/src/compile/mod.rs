@@ -57,6 +57,21 @@ impl Compiler {
         program: &ast::Program,
         opts: &CompileOptions,
     ) -> (Option<Task>, Vec<Diagnostic>) {
+        self.compile_checking(task_name, program, opts, &|_| Vec::new())
+    }
+
+    /// [`Compiler::compile`], and `check` on every handler use of the script: the rules of the
+    /// handler kind that argument types cannot express (QoS 0-2, a configured broker, a
+    /// writable log mode), each problem with its span. The uses of a node that is not built
+    /// because another of its properties failed are checked too: the handler's values do not
+    /// depend on that property, and one run of `tick check` lists every error of the node.
+    pub fn compile_checking(
+        &self,
+        task_name: &str,
+        program: &ast::Program,
+        opts: &CompileOptions,
+        check: &dyn Fn(&HandlerUse) -> Vec<(Span, String)>,
+    ) -> (Option<Task>, Vec<Diagnostic>) {
         let mut cx = Cx {
             handlers: &self.handlers,
             opts,
@@ -164,6 +179,11 @@ impl Compiler {
                     group_counts: None,
                 }),
                 Err(mut es) => diags.append(&mut es),
+            }
+        }
+        for (_, handler) in &handler_uses {
+            for (span, message) in check(handler) {
+                diags.push(Diagnostic::error(span, message));
             }
         }
         if diags.iter().any(Diagnostic::is_error) {
@@ -782,7 +802,22 @@ impl Cx<'_> {
             candidates.extend(self.handlers.iter().map(|h| (h.kind, '.')));
         }
         candidates.extend(spec.chains.iter().map(|c| (*c, '|')));
-        let hint = messages::did_you_mean(name, &candidates);
+        // A handler's property on the alert itself (`.qos(1)` without `.mqtt()` before it, or
+        // after another handler) is best answered with its owner, not with a look-alike name.
+        let owners: Vec<&str> = if spec.handlers {
+            self.handlers
+                .iter()
+                .filter(|h| h.properties.iter().any(|p| same_method(p.name, name)))
+                .map(|h| h.kind)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let hint = if owners.is_empty() {
+            messages::did_you_mean(name, &candidates)
+        } else {
+            messages::property_of(name, &owners)
+        };
         self.error(
             span,
             CompileError::Unknown {

@@ -591,3 +591,79 @@ fn a_misspelt_handler_property_gets_a_hint_from_the_handler() {
         )
     );
 }
+
+#[test]
+fn a_handler_property_without_its_handler_names_the_handler_it_belongs_to() {
+    let hint = "no method or property \"qos\" on alert (qos is a property of .mqtt(): write it right after .mqtt(...))";
+    assert_eq!(
+        compile_with_mqtt("stream|from()|alert().crit(lambda: TRUE).qos(5)").1,
+        one(hint, "qos")
+    );
+    // A property of no handler still gets the closest name.
+    assert_eq!(
+        compile_with_mqtt("stream|from()|alert().crit(lambda: TRUE).mqt('a')").1,
+        one(
+            "no method or property \"mqt\" on alert (did you mean .mqtt?)",
+            "mqt"
+        )
+    );
+}
+
+/// The handler check `compile_checking` is given: QoS outside 0-2, at the property.
+fn qos_check(u: &HandlerUse) -> Vec<(Span, String)> {
+    u.properties
+        .iter()
+        .filter(|p| p.name == "qos" && !matches!(p.args.as_slice(), [Literal::Int(0..=2)]))
+        .map(|p| (p.span, "bad qos".to_string()))
+        .collect()
+}
+
+fn errors_checking(src: &str) -> Vec<(String, String)> {
+    let (program, _) = tick_syntax::parse(src);
+    let (task, diags) = Compiler::new().with_handlers(&[MQTT]).compile_checking(
+        "t",
+        &program,
+        &CompileOptions::default(),
+        &qos_check,
+    );
+    assert!(task.is_none());
+    diags
+        .into_iter()
+        .map(|d| {
+            let text = src.get(d.span.range()).unwrap_or("<bad span>");
+            (d.message, text.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_handler_check_runs_on_an_alert_that_is_not_built_because_of_another_property() {
+    assert_eq!(
+        errors_checking(
+            "stream|from()|alert().crit(lambda: TRUE).message('{{ .Time ').mqtt('a').qos(3)"
+        ),
+        vec![
+            (
+                "template: message:1: unclosed action".to_string(),
+                "'".to_string()
+            ),
+            ("bad qos".to_string(), "qos(3)".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn the_handler_check_runs_when_another_node_has_an_error() {
+    assert_eq!(
+        errors_checking(
+            "stream|from()|window().period(10)|alert().crit(lambda: TRUE).mqtt('a').qos(3)"
+        ),
+        vec![
+            (
+                "error calling func \"period\" on obj window: value of type int is not assignable to type duration".to_string(),
+                "10".to_string()
+            ),
+            ("bad qos".to_string(), "qos(3)".to_string()),
+        ]
+    );
+}

@@ -24,7 +24,9 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     for t in &tasks {
-        report::stdout(&t.task.to_dot());
+        // Kapacitor's `Pipeline.Dot` (pipeline/pipeline.go at v1.5.7) ends with the closing
+        // brace; `kapacitor show` (doShow in cmd/kapacitor/main.go) prints it with a newline.
+        report::stdout(&format!("{}\n", t.task.to_dot()));
     }
     Ok(ExitCode::SUCCESS)
 }

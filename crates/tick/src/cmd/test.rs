@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use tick_engine::topics::{Delivery, HandlerRef};
 use tick_lineproto::{Precision, Reader};
 
@@ -141,12 +143,14 @@ fn run_case(
     args: &Args,
     opts: &tick_engine::CompileOptions,
 ) -> anyhow::Result<Outcome> {
-    let src = std::fs::read_to_string(case)?;
+    let src =
+        std::fs::read_to_string(case).with_context(|| format!("reading {}", case.display()))?;
     let (task, diags) = script::diagnose(&script::task_name(case), &src, opts, None);
     let Some(task) = task else {
         return Ok(Outcome::Invalid(script::render_all(case, &src, &diags)));
     };
-    let input = std::fs::read(case.with_extension("lp"))?;
+    let points = case.with_extension("lp");
+    let input = std::fs::read(&points).with_context(|| format!("reading {}", points.display()))?;
     let run = run_points(task, &input, args.precision)?;
     let events_path = case.with_extension("expected.jsonl");
     let endpoint_paths = endpoint_files(case)?;
@@ -165,13 +169,15 @@ fn run_case(
     }
     let mut report = String::new();
     if events_path.exists() {
-        let expected = std::fs::read_to_string(&events_path)?;
+        let expected = std::fs::read_to_string(&events_path)
+            .with_context(|| format!("reading {}", events_path.display()))?;
         if expected != run.events {
             report.push_str(&diff(&expected, &run.events));
         }
     }
     for (endpoint, path) in &endpoint_paths {
-        let expected = std::fs::read_to_string(path)?;
+        let expected =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let expected = expected.trim_end_matches('\n');
         let actual = run
             .endpoints
