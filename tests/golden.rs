@@ -154,6 +154,38 @@ fn tick_test_passes_a_case_whose_expectation_is_the_kapacitor_event_json() {
 }
 
 #[test]
+fn tick_test_observes_an_alert_node_that_has_no_handler() {
+    // The canonical golden case with its `.log()` handler removed: Kapacitor still triggers
+    // (and counts, and logs) the same events, so the same expectation must pass.
+    let root = repo_root().join("tickscripts");
+    let source = std::fs::read_to_string(root.join("cpu_stdout.tick")).expect("script");
+    assert!(
+        source.contains("\n        .log('/dev/stdout')\n"),
+        "{source}"
+    );
+    let case = Case::new();
+    let script = case.file(
+        "cpu_stdout.tick",
+        &source.replace("\n        .log('/dev/stdout')\n", "\n"),
+    );
+    case.file(
+        "cpu_stdout.lp",
+        &std::fs::read_to_string(root.join("cpu_stdout.lp")).expect("points"),
+    );
+    case.file(
+        "cpu_stdout.expected.jsonl",
+        &std::fs::read_to_string(root.join("cpu_stdout.expected.jsonl")).expect("expected"),
+    );
+    let out = case.args(["test", script.as_str()]).run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.ends_with("1 passed, 0 failed\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn tick_test_fails_with_a_diff_naming_the_event_that_differs() {
     let case = Case::new();
     let script = case.file("t.tick", SCRIPT);

@@ -513,10 +513,10 @@ impl AlertNode {
         })
     }
 
+    /// Emits `event` to the topics, handlers or not: Kapacitor collects every event into the
+    /// node's topic (counted in `alerts_triggered`), and a topic-handler file or `tick test`
+    /// may be listening there.
     fn send(&mut self, ctx: &mut NodeContext<'_>, event: Event) {
-        if self.handlers == 0 && self.topic.is_none() {
-            return;
-        }
         ctx.emissions.push(Emission::Event(Box::new(AlertEvent {
             event,
             task: self.task.clone(),

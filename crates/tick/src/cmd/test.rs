@@ -210,6 +210,15 @@ fn run_points(
     input: &[u8],
     precision: Precision,
 ) -> anyhow::Result<CaseRun> {
+    // The events compared are those of the alert nodes with a handler (what Kapacitor would
+    // send); a script with no handler at all is compared on every event its alert nodes
+    // trigger, as Kapacitor counts and logs them.
+    let handled: Vec<String> = task
+        .handler_uses()
+        .iter()
+        .map(|(node, _)| node.to_string())
+        .collect();
+    let compared = |node: &str| handled.is_empty() || handled.iter().any(|n| n == node);
     let mut pipeline = Pipeline::new(vec![task], &Origin::default())
         .observing_alerts()
         .with_point_clock(true);
@@ -225,7 +234,8 @@ fn run_points(
                 Err(e) => errors.push_str(&format!("{e}\n")),
             }
             for d in deliveries.drain(..) {
-                if matches!(d.handler, HandlerRef::Alert { index: 0, .. })
+                if let HandlerRef::Alert { index: 0, node, .. } = &d.handler
+                    && compared(node)
                     && let Err(e) = tick_engine::json::encode_event(&d.event, &mut out)
                 {
                     errors.push_str(&format!(
