@@ -156,6 +156,16 @@ impl Tick {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
 
+    /// Sends SIGTERM without waiting.
+    fn terminate(&self) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+    }
+
     /// Sends SIGTERM and waits (up to 60 s) for tick to drain and exit.
     fn stop(mut self) -> Stopped {
         let mut child = self.child.take().expect("running");
@@ -1207,4 +1217,51 @@ fn http_takes_its_address_after_a_space_too() {
     let stopped = tick.stop();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     assert_eq!(messages(&log), ["CRITICAL 51"]);
+}
+
+#[test]
+fn a_second_sigterm_stops_the_drain_at_once_and_reports_what_was_left() {
+    // Each alert keeps the exec handler busy for 5 s: draining three takes 15 s. The first
+    // SIGTERM starts the drain; the second stops it, and the alerts still queued are counted.
+    let case = Case::new();
+    let script = case.file(
+        "slow.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: TRUE)\n        .exec('/bin/sh', '-c', 'sleep 5')\n",
+    );
+    let tick = Tick::start(&case, &[script.as_str()]);
+    assert_eq!(
+        post(
+            tick.port,
+            "/write?db=db",
+            "cpu v=1 1\ncpu v=2 2\ncpu v=3 3\n"
+        ),
+        (204, String::new())
+    );
+    let started = Instant::now();
+    tick.terminate();
+    // Wait until the first signal has been taken (the drain has begun).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !tick.stderr().contains("tick: stopping;") {
+        assert!(Instant::now() < deadline, "{}", tick.stderr());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let stopped = tick.stop();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "exited after {took:?}");
+    assert_eq!(stopped.code, 1, "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .contains("tick: second signal; stopping now without waiting for handlers\n"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.ends_with(
+            "tick: 3 points read, 0 lines rejected\ntick: 3 alert deliveries failed or were lost\n"
+        ),
+        "{}",
+        stopped.stderr
+    );
 }

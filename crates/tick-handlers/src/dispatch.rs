@@ -283,6 +283,19 @@ impl Dispatcher {
     /// `grace` in total. Handlers still busy then are stopped and their remaining events are
     /// counted as abandoned. Later [`Dispatcher::send`] calls drop (and report) their events.
     pub async fn drain(&mut self, grace: Duration) -> DrainReport {
+        self.drain_until(grace, std::future::pending()).await
+    }
+
+    /// [`Dispatcher::drain`] that also ends, as if the grace period had run out, as soon as
+    /// `stop` completes (a second Ctrl-C): what is still queued is counted as abandoned.
+    pub async fn drain_until(
+        &mut self,
+        grace: Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> DrainReport {
+        let stop = std::pin::pin!(stop);
+        let mut stop = stop;
+        let mut stopped = false;
         for queue in &mut self.queues {
             queue.flush();
             queue.tx = None;
@@ -293,13 +306,25 @@ impl Dispatcher {
             let Some(mut task) = queue.task.take() else {
                 continue;
             };
-            let finished = match tokio::time::timeout_at(deadline, &mut task).await {
-                Ok(Ok(())) => true,
-                Ok(Err(error)) => {
+            let outcome = if stopped && !task.is_finished() {
+                None
+            } else {
+                tokio::select! {
+                    joined = &mut task => Some(joined),
+                    () = tokio::time::sleep_until(deadline) => None,
+                    () = &mut stop, if !stopped => {
+                        stopped = true;
+                        None
+                    }
+                }
+            };
+            let finished = match outcome {
+                Some(Ok(())) => true,
+                Some(Err(error)) => {
                     tracing::error!(handler = %queue.label, kind = queue.kind, %error, "handler stopped unexpectedly");
                     false
                 }
-                Err(_) => {
+                None => {
                     timed_out = true;
                     task.abort();
                     // Wait for the abort to land so the counters below are final.

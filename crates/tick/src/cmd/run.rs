@@ -493,6 +493,26 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
     });
     stop.store(true, Ordering::SeqCst);
+    // From here on, the next SIGINT/SIGTERM stops at once: nothing more is waited for, and
+    // what is still queued is reported as undelivered.
+    let (force_tx, force) = tokio::sync::watch::channel(false);
+    {
+        let stop_waiting = Arc::clone(&stop_waiting);
+        runtime.spawn(async move {
+            shutdown_signal().await;
+            report::stderr("tick: second signal; stopping now without waiting for handlers\n");
+            stop_waiting.store(true, Ordering::SeqCst);
+            let _ = force_tx.send(true);
+            // Keep the sender (and so the value) alive until the process ends.
+            std::future::pending::<()>().await;
+        });
+    }
+    let forced = || {
+        let mut force = force.clone();
+        async move {
+            let _ = force.wait_for(|f| *f).await;
+        }
+    };
     // --- HTTP ingest: stop serving, then the pipeline finishes what was queued ---
     let mut http_rejected = 0;
     let interrupted = match ingest {
@@ -527,7 +547,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     let mut lost = 0u64;
     let mut stats = crate::stats::Stats::default();
     if let Some(mut d) = taken {
-        let report = runtime.block_on(d.drain(args.drain_timeout));
+        let report = runtime.block_on(d.drain_until(args.drain_timeout, forced()));
         lost += report
             .handlers
             .iter()
@@ -548,7 +568,13 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(svc) = services.mqtt.take() {
-        let report = runtime.block_on(svc.close(args.drain_timeout));
+        let report = runtime.block_on(async {
+            tokio::select! {
+                report = svc.drain(args.drain_timeout) => report,
+                () = forced() => svc.drain(Duration::ZERO).await,
+            }
+        });
+        runtime.block_on(svc.close(Duration::ZERO));
         let mqtt_lost = report.lost();
         if mqtt_lost > 0 {
             report::stderr(&format!(
