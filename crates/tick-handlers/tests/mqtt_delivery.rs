@@ -287,7 +287,8 @@ async fn wrong_ca_gives_a_clear_error() {
         err.to_string(),
         format!(
             "failed to connect to MQTT broker \"secure\": server certificate not signed by ssl-ca {other} \
-             (ssl://127.0.0.1:{})",
+             (ssl://127.0.0.1:{}): set ssl-ca to the CA file that signed the broker's certificate, or \
+             insecure-skip-verify = true to skip the check",
             broker.tls_port().unwrap()
         )
     );
