@@ -287,7 +287,6 @@ pub struct MosquittoBuilder {
     users: Vec<(String, String)>,
     persistence: bool,
     server_cert: ServerCert,
-    log_packets: bool,
 }
 
 /// The listener ports of one broker.
@@ -358,13 +357,6 @@ impl MosquittoBuilder {
         self.persistence = true;
         self
     }
-    /// Logs every packet (`log_type all`), so tests can see what the broker received
-    /// ([`Mosquitto::log`]). Costly with many messages.
-    pub fn log_packets(mut self) -> Self {
-        self.log_packets = true;
-        self
-    }
-
     fn pick_ports(&self) -> Result<Ports> {
         let maybe =
             |on: bool| -> Result<Option<u16>> { Ok(if on { Some(free_port()?) } else { None }) };
@@ -386,9 +378,6 @@ impl MosquittoBuilder {
             "log_dest file {}\n",
             dir.join("mosquitto.log").display()
         ));
-        if self.log_packets {
-            conf.push_str("log_type all\n");
-        }
         conf.push_str("max_queued_messages 0\nmax_inflight_messages 0\n");
         if self.persistence {
             conf.push_str(&format!(
@@ -969,20 +958,6 @@ impl Subscriber {
                 return got;
             }
             thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Waits until no message arrived for `quiet`, then returns everything.
-    pub fn settle(&self, quiet: Duration, max: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + max;
-        let mut last = usize::MAX;
-        loop {
-            let n = self.lock().len();
-            if n == last || Instant::now() > deadline {
-                return self.messages();
-            }
-            last = n;
-            thread::sleep(quiet);
         }
     }
 }
