@@ -10,7 +10,7 @@ use std::time::Duration;
 use tick_engine::{Event, EventData, EventState, Level};
 use tick_handlers::config::Config;
 use tick_handlers::mqtt::{MqttHandler, MqttService, MqttSettings, Options, Qos};
-use tick_testkit::{Mosquitto, Received, Subscriber};
+use tick_testkit::{AcrossRestart, Mosquitto, Received, Subscriber};
 
 fn event(message: &str) -> Event {
     Event {
@@ -545,40 +545,6 @@ fn first_arrivals(all: &[usize]) -> (Vec<usize>, usize) {
     (firsts, duplicates)
 }
 
-/// The arrivals of one topic at a subscriber that was offline during a broker restart, split
-/// at the restart. The broker queues messages for the offline session in the order it accepts
-/// them (QoS 1 on PUBLISH, QoS 2 on PUBREL) and keeps the queue across its SIGTERM restart,
-/// so the arrivals are what it accepted before it stopped, `0..=last`, then what tick
-/// re-published after the reconnect, from the first alert whose acknowledgement tick had not
-/// received, `resent_from..RESTART_N`. Returns `(last, resent_from)`: the alerts in
-/// `resent_from..=last` arrived twice. Fails unless the arrivals have exactly this shape.
-fn split_at_the_restart(topic: &str, all: &[usize]) -> (Option<usize>, usize) {
-    let back = all.windows(2).position(|w| w[1] <= w[0]).map(|i| i + 1);
-    let (before, after) = all.split_at(back.unwrap_or(all.len()));
-    let last = before.last().copied();
-    let resent_from = after.first().copied().unwrap_or(RESTART_N);
-    let summary = format!(
-        "{topic}: {} arrivals, {} before the step back (ending {last:?}), {} after (from \
-         {resent_from})",
-        all.len(),
-        before.len(),
-        after.len()
-    );
-    assert!(
-        before.iter().copied().eq(0..before.len()),
-        "{summary}: the first part is not 0, 1, 2, ..."
-    );
-    assert!(
-        after.iter().copied().eq(resent_from..RESTART_N),
-        "{summary}: the re-sent part is not a run up to the last alert"
-    );
-    assert!(
-        before.len() == RESTART_N || resent_from <= before.len(),
-        "{summary}: alerts missing between the parts"
-    );
-    (last, resent_from)
-}
-
 /// Clean session (Kapacitor's setting): the broker stops mid-stream (SIGTERM, persistence on)
 /// and comes back. Every QoS 1 and QoS 2 alert arrives, in order of first arrival. An alert
 /// arrives twice only if the broker had accepted it before it stopped and tick had not received
@@ -603,9 +569,8 @@ async fn broker_restart_mid_stream_loses_nothing_and_repeats_only_alerts_in_flig
         ("stream/q1", &q1, q1_duplicates),
         ("stream/q2", &q2, q2_duplicates),
     ] {
-        let (last, resent_from) = split_at_the_restart(topic, arrivals);
-        let repeated = last.map_or(0, |l| (l + 1).saturating_sub(resent_from));
-        assert_eq!(repeated, duplicates, "{topic}");
+        let split = AcrossRestart::split(arrivals, RESTART_N).unwrap();
+        assert_eq!(split.repeated(), duplicates, "{topic}: {split:?}");
     }
     assert!(
         q1_duplicates + q2_duplicates <= usize::from(RESTART_INFLIGHT),

@@ -903,11 +903,14 @@ impl Subscriber {
     /// Waits until `n` messages arrived (at most `timeout`), then returns everything the
     /// broker had accepted by then ([`Subscriber::fence`]): a late extra message is seen, so
     /// a test comparing with an exact list fails on it.
+    ///
+    /// Panics if the fence does not come back within `timeout` (the broker is gone or stuck):
+    /// what arrived so far would not prove that nothing else is coming.
     pub fn wait_exact(&self, n: usize, timeout: Duration) -> Vec<Received> {
         let _ = self.wait_for(n, timeout);
         match self.fence(timeout) {
             Ok(got) => got,
-            Err(_) => self.messages(),
+            Err(e) => panic!("{e}"),
         }
     }
 
@@ -986,6 +989,65 @@ fn parse_line(line: &str) -> Option<Received> {
     })
 }
 
+/// Messages numbered `0..n`, in the order a subscriber got them, when the subscriber was
+/// offline (persistent session) while the broker restarted once (SIGTERM, persistence on) and
+/// the publisher re-sent what it had no acknowledgement for.
+///
+/// The broker queues messages for an offline session in the order it accepts them (QoS 1 on
+/// PUBLISH, QoS 2 on PUBREL) and keeps that queue across the restart. So the arrivals are
+/// what it accepted before it stopped, `0..accepted_before`, then what the publisher sent
+/// again after the reconnect, from the first message it had no acknowledgement for,
+/// `resent_from..n`. The messages in `resent_from..accepted_before` arrived twice: the broker
+/// had taken them but its acknowledgement was lost with the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcrossRestart {
+    pub accepted_before: usize,
+    pub resent_from: usize,
+}
+
+impl AcrossRestart {
+    /// Splits `arrivals` at the step back; fails unless they have exactly the shape above
+    /// (nothing missing, nothing out of order, nothing repeated outside the overlap).
+    pub fn split(arrivals: &[usize], n: usize) -> Result<AcrossRestart> {
+        let back = arrivals
+            .windows(2)
+            .position(|w| w[1] <= w[0])
+            .map_or(arrivals.len(), |i| i + 1);
+        let (before, after) = arrivals.split_at(back);
+        let resent_from = after.first().copied().unwrap_or(n);
+        let summary = || {
+            format!(
+                "{} arrivals: {} before the step back (ending {:?}), {} after (from {resent_from})",
+                arrivals.len(),
+                before.len(),
+                before.last(),
+                after.len()
+            )
+        };
+        if !before.iter().copied().eq(0..before.len()) {
+            bail!("{}: the first part is not 0, 1, 2, ...", summary());
+        }
+        if !after.iter().copied().eq(resent_from..n) {
+            bail!(
+                "{}: the re-sent part is not a run up to the last message",
+                summary()
+            );
+        }
+        if resent_from > before.len() {
+            bail!("{}: messages missing between the parts", summary());
+        }
+        Ok(AcrossRestart {
+            accepted_before: before.len(),
+            resent_from,
+        })
+    }
+
+    /// How many messages arrived twice.
+    pub fn repeated(&self) -> usize {
+        self.accepted_before.saturating_sub(self.resent_from)
+    }
+}
+
 /// Publishes one message with `mosquitto_pub` (for setting up retained messages and probes).
 pub fn mosquitto_pub(port: u16, topic: &str, message: &str, qos: u8, retain: bool) -> Result<()> {
     let mut cmd = Command::new("mosquitto_pub");
@@ -1017,4 +1079,32 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     let mut f = std::fs::File::create(&p)?;
     f.write_all(text.as_bytes())?;
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AcrossRestart;
+
+    #[test]
+    fn arrivals_across_a_restart_are_split_at_the_step_back() {
+        let split = |a: &[usize]| AcrossRestart::split(a, 6).map_err(|e| e.to_string());
+        let ok = |accepted_before, resent_from| {
+            Ok(AcrossRestart {
+                accepted_before,
+                resent_from,
+            })
+        };
+        assert_eq!(split(&[0, 1, 2, 3, 4, 5]), ok(6, 6));
+        assert_eq!(split(&[0, 1, 2, 3, 2, 3, 4, 5]), ok(4, 2));
+        assert_eq!(
+            split(&[0, 1, 2, 3, 2, 3, 4, 5]).map(|s| s.repeated()),
+            Ok(2)
+        );
+        // A repeat of a message the publisher had already been acknowledged for: two step backs.
+        assert!(split(&[0, 1, 2, 1, 2, 0, 1, 2, 3, 4, 5]).is_err());
+        // A message missing, before or after the restart.
+        assert!(split(&[0, 1, 3, 4, 5]).is_err());
+        assert!(split(&[0, 1, 2, 1, 2, 4, 5]).is_err());
+        assert!(split(&[0, 1, 2, 3, 4]).is_err());
+    }
 }
