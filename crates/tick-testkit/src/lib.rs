@@ -455,6 +455,12 @@ impl MosquittoBuilder {
     /// mosquitto's own bind. mosquitto then exits saying so, and the start is tried again on
     /// fresh ports: a port the broker is started on is always its own.
     pub fn start(self) -> Result<Mosquitto> {
+        let ports = self.pick_ports()?;
+        self.start_on(ports)
+    }
+
+    /// [`MosquittoBuilder::start`], trying `ports` first.
+    fn start_on(self, ports: Ports) -> Result<Mosquitto> {
         let dir = tempfile::tempdir()?;
         let certs = if self.tls || self.client_auth || self.websockets_tls {
             Some(Arc::new(Certs::generate()?))
@@ -481,7 +487,6 @@ impl MosquittoBuilder {
             }
         }
         let conf_path = dir.path().join("mosquitto.conf");
-        let ports = self.pick_ports()?;
         let mut m = Mosquitto {
             child: None,
             log_path: dir.path().join("mosquitto.log"),
@@ -1083,7 +1088,35 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::AcrossRestart;
+    use super::{AcrossRestart, Mosquitto, Ports};
+
+    #[test]
+    fn a_broker_whose_port_was_taken_starts_on_another_one() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let ports = Ports {
+            plain: taken_port,
+            tls: None,
+            mtls: None,
+            ws: None,
+            wss: None,
+            auth: None,
+        };
+        let broker = Mosquitto::builder().start_on(ports).unwrap();
+        assert_ne!(broker.port(), taken_port);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", broker.port())).is_ok());
+    }
+
+    #[test]
+    fn a_websocket_port_that_was_taken_is_noticed_too() {
+        let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let builder = Mosquitto::builder().websockets();
+        let mut ports = builder.pick_ports().unwrap();
+        ports.ws = Some(taken_port);
+        let broker = builder.start_on(ports).unwrap();
+        assert_ne!(broker.ws_port(), Some(taken_port));
+    }
 
     #[test]
     fn arrivals_across_a_restart_are_split_at_the_step_back() {
