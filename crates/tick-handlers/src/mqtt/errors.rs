@@ -13,8 +13,14 @@ use rustls::{AlertDescription, CertificateError};
 
 use crate::config::{BrokerUrl, MqttConfig};
 
-/// One sentence describing why the connection to `cfg`'s broker failed.
-pub(crate) fn describe(err: &ConnectionError, cfg: &MqttConfig, url: &BrokerUrl) -> String {
+/// One sentence describing why the connection to `cfg`'s broker failed; `was_connected`: the
+/// broker had accepted the connection (CONNACK), so the TLS handshake was long done.
+pub(crate) fn describe(
+    err: &ConnectionError,
+    cfg: &MqttConfig,
+    url: &BrokerUrl,
+    was_connected: bool,
+) -> String {
     if let ConnectionError::ConnectionRefused(code) = err {
         return match code {
             ConnectReturnCode::NotAuthorized => "broker refused: not authorized".to_owned(),
@@ -45,7 +51,7 @@ pub(crate) fn describe(err: &ConnectionError, cfg: &MqttConfig, url: &BrokerUrl)
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::UnexpectedEof
             | io::ErrorKind::BrokenPipe
-                if url.scheme.is_tls() =>
+                if url.scheme.is_tls() && !was_connected =>
             {
                 if cfg.ssl_cert.is_some() {
                     format!(
@@ -443,6 +449,22 @@ mod tests {
         assert!(
             text.starts_with("server certificate of ssl://broker.lan:8883 is a CA certificate"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_tls_connection_closed_after_connack_is_a_lost_connection_not_a_handshake_failure() {
+        let (cfg, url) = broker(None);
+        let eof = || ConnectionError::Io(io::Error::from(io::ErrorKind::UnexpectedEof));
+        assert_eq!(
+            describe(&eof(), &cfg, &url, true),
+            "connection to ssl://broker.lan:8883 lost"
+        );
+        assert_eq!(
+            describe(&eof(), &cfg, &url, false),
+            "ssl://broker.lan:8883 closed the connection during the TLS handshake: check that the \
+             URL names the broker's TLS listener; if it requires a client certificate, set \
+             ssl-cert and ssl-key"
         );
     }
 
