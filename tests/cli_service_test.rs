@@ -230,3 +230,39 @@ fn service_test_asks_for_a_client_certificate_when_the_broker_requires_one() {
         out.stderr
     );
 }
+
+#[test]
+fn service_test_with_an_ssl_key_of_another_certificate_exits_2() {
+    let broker = Mosquitto::builder().client_auth().start().unwrap();
+    let c = broker.certs().unwrap();
+    let case = Case::new();
+    let config = case.file(
+        "kapacitor.conf",
+        &format!(
+            "{}  ssl-ca = \"{}\"\n  ssl-cert = \"{}\"\n  ssl-key = \"{}\"\n",
+            conf(&format!(
+                "ssl://127.0.0.1:{}",
+                broker.client_auth_port().unwrap()
+            )),
+            c.ca.display(),
+            c.client_cert.display(),
+            c.other_client_key.display()
+        ),
+    );
+    let out = case
+        .args(["service-test", "mqtt", "--config", &config, "--topic", "t"])
+        .run();
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr),
+        (
+            2,
+            "",
+            format!(
+                "error: {config}: [[mqtt]] #1 \"localhost\": ssl-key {} is not the private key of \
+                 ssl-cert {}: give the key file the certificate was issued for\n",
+                c.other_client_key.display(),
+                c.client_cert.display()
+            )
+        )
+    );
+}
