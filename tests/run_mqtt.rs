@@ -47,9 +47,19 @@ fn expected(name: &str) -> Vec<Message> {
 /// subscriber to `#` received, with tick's output.
 fn run_golden(name: &str) -> (Vec<Message>, crate::support::Output) {
     let broker = Mosquitto::start_plain().expect("mosquitto");
-    let sub = Subscriber::start(&broker, "#", 2).expect("subscriber");
+    let url = broker.url();
+    run_golden_with(name, &broker, &conf(&url))
+}
+
+/// [`run_golden`] against `broker` with the given kapacitor.conf.
+fn run_golden_with(
+    name: &str,
+    broker: &Mosquitto,
+    kapacitor_conf: &str,
+) -> (Vec<Message>, crate::support::Output) {
+    let sub = Subscriber::start(broker, "#", 2).expect("subscriber");
     let case = Case::new();
-    let config = case.file("kapacitor.conf", &conf(&broker.url()));
+    let config = case.file("kapacitor.conf", kapacitor_conf);
     let root = repo_root().join("tickscripts");
     let input = std::fs::read(root.join(format!("{name}.lp"))).expect("points");
     let out = case
@@ -63,7 +73,7 @@ fn run_golden(name: &str) -> (Vec<Message>, crate::support::Output) {
         .run();
     let want = expected(name).len();
     let got = sub
-        .wait_for(want, Duration::from_secs(10))
+        .wait_exact(want, Duration::from_secs(10))
         .into_iter()
         .map(|r| Message {
             topic: r.topic.clone(),
@@ -85,6 +95,26 @@ fn canonical_example_publishes_each_critical_alert_and_the_recovery_with_qos_2()
         "stderr: {}",
         out.stderr
     );
+}
+
+#[test]
+fn canonical_example_publishes_over_secure_websockets() {
+    let broker = Mosquitto::builder()
+        .websockets_tls()
+        .start()
+        .expect("mosquitto");
+    let url = format!(
+        "wss://localhost:{}/mqtt",
+        broker.wss_port().expect("wss port")
+    );
+    let config = format!(
+        "{}  ssl-ca = \"{}\"\n",
+        conf(&url),
+        broker.certs().expect("certs").ca.display()
+    );
+    let (got, out) = run_golden_with("cpu", &broker, &config);
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(got, expected("cpu"), "stderr: {}", out.stderr);
 }
 
 #[test]
@@ -132,7 +162,7 @@ fn docs_topic_handler_example_publishes_retained_qos_2_over_tls_with_client_cert
 
     let want = expected("cpu_topic");
     let got: Vec<Message> = live
-        .wait_for(want.len(), Duration::from_secs(10))
+        .wait_exact(want.len(), Duration::from_secs(10))
         .into_iter()
         .map(|r| Message {
             topic: r.topic.clone(),
@@ -146,7 +176,7 @@ fn docs_topic_handler_example_publishes_retained_qos_2_over_tls_with_client_cert
     // tick has exited: a subscriber that connects now still gets the last alert, retained.
     let late = Subscriber::start(&broker, "alerts", 2).expect("late subscriber");
     let retained: Vec<Message> = late
-        .wait_for(1, Duration::from_secs(10))
+        .wait_exact(1, Duration::from_secs(10))
         .into_iter()
         .map(|r| Message {
             topic: r.topic.clone(),

@@ -4,13 +4,11 @@
 //! true` the broker resumes tick's session after its restart and QoS 2 arrives exactly once;
 //! with Kapacitor's clean session delivery is at least once, in order of first arrival.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tick_testkit::{Mosquitto, Subscriber};
+use tick_testkit::{AcrossRestart, Mosquitto, Subscriber};
 
-use crate::support::{Case, tick_bin};
+use crate::support::Case;
 
 const SCRIPT: &str = "stream\n    |from()\n        .measurement('seq')\n    |alert()\n        .crit(lambda: \"n\" >= 0)\n        .message('{{ index .Fields \"n\" }}')\n        .details('')\n        .mqtt('stream/q1')\n        .qos(1)\n        .mqtt('stream/q2')\n        .qos(2)\n";
 
@@ -63,7 +61,8 @@ fn run_across_a_broker_restart(
             broker.url()
         ),
     );
-    let mut child = Command::new(tick_bin())
+    // The case (and its files) must outlive the run.
+    let case = case
         .args([
             "run",
             &script,
@@ -72,45 +71,27 @@ fn run_across_a_broker_restart(
             "--drain-timeout",
             "60s",
         ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn tick");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(points(0, half).as_bytes()).expect("write");
-    stdin.flush().expect("flush");
+        .timeout(Duration::from_secs(90));
+    let mut tick = case.spawn();
+    tick.write(points(0, half).as_bytes());
     assert!(
         watcher.wait_for(200, Duration::from_secs(20)).len() >= 200,
         "nothing arrived before the restart"
     );
     broker.stop().expect("stop broker");
     drop(watcher);
-    stdin
-        .write_all(points(half, 2 * half).as_bytes())
-        .expect("write");
-    stdin.flush().expect("flush");
+    tick.write(points(half, 2 * half).as_bytes());
+    // The outage itself: tick has the second half and cannot deliver it for a while.
     std::thread::sleep(Duration::from_millis(500));
     broker.start_again().expect("restart broker");
-    drop(stdin);
+    let out = tick.wait();
+    let stderr = out.stderr;
+    assert_eq!(out.code, 0, "tick failed: {stderr}");
 
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "tick did not exit after the broker came back"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = child.wait_with_output().expect("output");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(status.success(), "tick failed: {stderr}");
-
+    // tick exited only once the broker acknowledged everything, so the broker holds all of it
+    // for this session; the fence arrives after the last message, however slow the broker is.
     let sub = Subscriber::start_persistent(&broker, "stream/#", 2, sub_id).expect("subscriber");
-    let got = sub.settle(Duration::from_millis(700), Duration::from_secs(60));
+    let got = sub.fence(Duration::from_secs(60)).expect("fence");
     (got, stderr)
 }
 
@@ -134,8 +115,7 @@ fn broker_restart_mid_stream_with_a_clean_session_loses_no_alert_and_keeps_order
     const HALF: usize = 3000;
     let (got, stderr) = run_across_a_broker_restart(HALF, false, "tick-e2e-restart");
     let all: Vec<usize> = (0..2 * HALF).collect();
-    // Clean session (Kapacitor's): at least once, in order of first arrival; a QoS 2 alert may
-    // repeat only if the link broke between its PUBREL and its PUBCOMP.
+    // Clean session (Kapacitor's): at least once, in order of first arrival.
     assert_eq!(
         first_arrivals(numbers(&got, "stream/q2")),
         all,
@@ -146,6 +126,16 @@ fn broker_restart_mid_stream_with_a_clean_session_loses_no_alert_and_keeps_order
         all,
         "stderr: {stderr}"
     );
+    // An alert repeats only if the broker had accepted it before it stopped and its
+    // acknowledgement was lost with the connection: the last ones accepted, at most tick's
+    // in-flight window (1,000) over both topics.
+    let mut repeated = 0;
+    for topic in ["stream/q1", "stream/q2"] {
+        let split = AcrossRestart::split(&numbers(&got, topic), 2 * HALF)
+            .unwrap_or_else(|e| panic!("{topic}: {e}; stderr: {stderr}"));
+        repeated += split.repeated();
+    }
+    assert!(repeated <= 1000, "{repeated} repeats; stderr: {stderr}");
 }
 
 #[test]
@@ -169,7 +159,7 @@ fn broker_down_at_start_delays_alerts_until_it_is_up() {
             broker.url()
         ),
     );
-    let mut child = Command::new(tick_bin())
+    let case = case
         .args([
             "run",
             &script,
@@ -178,35 +168,34 @@ fn broker_down_at_start_delays_alerts_until_it_is_up() {
             "--drain-timeout",
             "60s",
         ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn tick");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(points(0, 50).as_bytes()).expect("write");
-    drop(stdin);
-    std::thread::sleep(Duration::from_secs(1));
+        .stdin(points(0, 50));
+    let mut tick = case.spawn();
+    tick.close_stdin();
+    // tick tried, failed, and goes on waiting with the alerts queued.
+    tick.wait_for_stderr(&format!(
+        "cannot connect to MQTT broker \"local\": connection refused by {}",
+        broker.url()
+    ));
     assert!(
-        child.try_wait().expect("wait").is_none(),
+        tick.is_running(),
         "tick exited while its alerts were unacknowledged"
     );
     broker.start_again().expect("start broker");
-    let out = child.wait_with_output().expect("output");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tick failed: {stderr}");
+    let out = tick.wait();
+    let stderr = out.stderr;
+    assert_eq!(out.code, 0, "tick failed: {stderr}");
     let sub =
         Subscriber::start_persistent(&broker, "stream/#", 2, "tick-e2e-late").expect("subscriber");
-    let got = sub.settle(Duration::from_millis(700), Duration::from_secs(30));
+    let got = sub.fence(Duration::from_secs(30)).expect("fence");
     let all: Vec<usize> = (0..50).collect();
     assert_eq!(numbers(&got, "stream/q2"), all, "stderr: {stderr}");
 }
 
 #[test]
 fn alerts_not_acknowledged_before_the_drain_timeout_are_reported_and_exit_1() {
-    let mut broker = Mosquitto::start_plain().expect("mosquitto");
-    let url = broker.url();
-    broker.stop().expect("stop broker");
+    // Nothing listens there, and nothing can start listening while the test runs.
+    let refused = tick_testkit::RefusedPort::new().expect("port");
+    let url = format!("tcp://127.0.0.1:{}", refused.port());
     let case = Case::new();
     let script = case.file("seq.tick", SCRIPT);
     let config = case.file(

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
 pub fn tick_bin() -> &'static str {
@@ -94,63 +94,184 @@ impl Case {
         self
     }
 
-    /// Runs `tick` in the case directory and waits for it (killing it after the timeout).
-    pub fn run(&self) -> Output {
+    /// The `tick` command line of this case, run in the case directory.
+    fn command(&self) -> Command {
         let mut cmd = Command::new(tick_bin());
         cmd.args(&self.args)
             .current_dir(self.dir.path())
             .env("TZ", "UTC")
             .env_remove("RUST_LOG")
-            .stdin(if self.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("spawn tick");
-        if let Some(input) = &self.stdin {
-            let mut stdin = child.stdin.take().expect("stdin");
+        cmd
+    }
+
+    /// Runs `tick` in the case directory and waits for it (killing it after the timeout).
+    pub fn run(&self) -> Output {
+        let mut cmd = self.command();
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut running = Running::start(cmd, self);
+        if let Some(input) = &self.stdin
+            && let Some(mut stdin) = running.stdin.take()
+        {
             let input = input.clone();
             std::thread::spawn(move || {
                 let _ = stdin.write_all(&input);
             });
         }
-        let mut out_pipe = child.stdout.take().expect("stdout");
-        let mut err_pipe = child.stderr.take().expect("stderr");
-        let out_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut out_pipe, &mut buf);
-            buf
+        running.wait()
+    }
+
+    /// Starts `tick` in the case directory and returns at once, with its stdin open: the test
+    /// writes input while it runs ([`Running::write`]), changes the world around it (stops a
+    /// broker, say), then closes stdin and waits ([`Running::wait`]). Input given with
+    /// [`Case::stdin`] is written first.
+    pub fn spawn(&self) -> Running {
+        let mut cmd = self.command();
+        cmd.stdin(Stdio::piped());
+        let mut running = Running::start(cmd, self);
+        if let Some(input) = &self.stdin {
+            running.write(input);
+        }
+        running
+    }
+}
+
+/// A `tick` process started with [`Case::spawn`]; killed if dropped while running.
+pub struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Collected,
+    stderr: Collected,
+    args: Vec<String>,
+    timeout: Duration,
+}
+
+/// Output of a pipe, read as it comes.
+struct Collected {
+    text: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Collected {
+    fn start(pipe: Option<impl std::io::Read + Send + 'static>) -> Collected {
+        let text = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&text);
+        let reader = pipe.map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .extend_from_slice(&buf[..n]);
+                }
+            })
         });
-        let err_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut err_pipe, &mut buf);
-            buf
-        });
+        Collected { text, reader }
+    }
+
+    fn so_far(&self) -> String {
+        String::from_utf8_lossy(&self.text.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+
+    fn finish(&mut self) -> String {
+        if let Some(r) = self.reader.take() {
+            r.join().expect("output reader");
+        }
+        self.so_far()
+    }
+}
+
+impl Running {
+    fn start(mut cmd: Command, case: &Case) -> Running {
+        let mut child = cmd.spawn().expect("spawn tick");
+        let stdin = child.stdin.take();
+        let stdout = Collected::start(child.stdout.take());
+        let stderr = Collected::start(child.stderr.take());
+        Running {
+            child,
+            stdin,
+            stdout,
+            stderr,
+            args: case.args.clone(),
+            timeout: case.timeout,
+        }
+    }
+
+    /// Writes `input` to tick's stdin and flushes it.
+    pub fn write(&mut self, input: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is closed");
+        stdin.write_all(input).expect("write to tick");
+        stdin.flush().expect("flush tick's stdin");
+    }
+
+    /// Closes tick's stdin: the end of its input.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits until tick's stderr contains `text` (at most the case's timeout); panics with
+    /// the stderr so far if it never does or tick exits first.
+    pub fn wait_for_stderr(&mut self, text: &str) {
+        let deadline = std::time::Instant::now() + self.timeout;
+        while !self.stderr.so_far().contains(text) {
+            assert!(
+                std::time::Instant::now() < deadline && self.is_running(),
+                "tick never printed {text:?}; stderr: {}",
+                self.stderr.so_far()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Whether tick is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
+    /// Closes stdin and waits for tick to exit (killing it after the case's timeout, counted
+    /// from now).
+    pub fn wait(mut self) -> Output {
+        self.close_stdin();
         let deadline = std::time::Instant::now() + self.timeout;
         let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
+            if let Some(status) = self.child.try_wait().expect("wait") {
                 break status;
             }
             if std::time::Instant::now() > deadline {
-                let _ = child.kill();
+                let _ = self.child.kill();
                 panic!(
-                    "tick {:?} did not finish within {:?}",
-                    self.args, self.timeout
+                    "tick {:?} did not finish within {:?}; stderr: {}",
+                    self.args,
+                    self.timeout,
+                    self.stderr.so_far()
                 );
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let stdout = out_reader.join().expect("stdout reader");
-        let stderr = err_reader.join().expect("stderr reader");
         Output {
             code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            stdout: self.stdout.finish(),
+            stderr: self.stderr.finish(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

@@ -594,16 +594,22 @@ impl Config {
                     "persistent-session = true needs a client-id (or a name)".to_owned(),
                 ));
             }
+            // Kapacitor's sentence (tlsconfig.Create, tlsconfig/config.go at v1.5.7), which
+            // users search for, then the key to add.
             match (&m.ssl_cert, &m.ssl_key) {
-                (Some(_), None) => {
-                    return Err(sec_err(
-                        "Must provide both key and cert files: only cert file provided.".to_owned(),
-                    ));
+                (Some(cert), None) => {
+                    return Err(sec_err(format!(
+                        "Must provide both key and cert files: only cert file provided. ssl-key \
+                         is missing: add ssl-key with the private key file of ssl-cert {}",
+                        cert.display()
+                    )));
                 }
-                (None, Some(_)) => {
-                    return Err(sec_err(
-                        "Must provide both key and cert files: only key file provided.".to_owned(),
-                    ));
+                (None, Some(key)) => {
+                    return Err(sec_err(format!(
+                        "Must provide both key and cert files: only key file provided. ssl-cert \
+                         is missing: add ssl-cert with the certificate file of ssl-key {}",
+                        key.display()
+                    )));
                 }
                 _ => {}
             }
@@ -636,7 +642,8 @@ impl Config {
                         ),
                     ));
                 }
-                crate::mqtt::tls::read_key(key).map_err(|e| key_err("ssl-key", e))?;
+                let key = crate::mqtt::tls::read_key(key).map_err(|e| key_err("ssl-key", e))?;
+                crate::mqtt::tls::check_key_pair(certs, key, m).map_err(sec_err)?;
             }
         }
         Ok(())

@@ -82,14 +82,18 @@ fn duplicate_names_are_an_error() {
 }
 
 #[test]
-fn cert_without_key_and_key_without_cert_are_errors() {
+fn cert_without_key_and_key_without_cert_name_the_missing_key() {
+    // Kapacitor's sentence (tlsconfig.Create), then which key to add: checked even for a
+    // disabled section, as Kapacitor does.
     assert_eq!(
         err("[[mqtt]]\nname = \"a\"\nssl-cert = \"/c.pem\"\n"),
-        "kapacitor.conf: [[mqtt]] #1 \"a\": Must provide both key and cert files: only cert file provided."
+        "kapacitor.conf: [[mqtt]] #1 \"a\": Must provide both key and cert files: only cert file \
+         provided. ssl-key is missing: add ssl-key with the private key file of ssl-cert /c.pem"
     );
     assert_eq!(
         err("[[mqtt]]\nname = \"a\"\nssl-key = \"/k.pem\"\n"),
-        "kapacitor.conf: [[mqtt]] #1 \"a\": Must provide both key and cert files: only key file provided."
+        "kapacitor.conf: [[mqtt]] #1 \"a\": Must provide both key and cert files: only key file \
+         provided. ssl-cert is missing: add ssl-cert with the certificate file of ssl-key /k.pem"
     );
 }
 

@@ -18,10 +18,42 @@ use rcgen::{
 };
 use tempfile::TempDir;
 
-/// A free loopback TCP port: bind `127.0.0.1:0`, read the port, close.
-pub fn free_port() -> Result<u16> {
+/// A loopback TCP port that was free a moment ago: bind `127.0.0.1:0`, read the port, close.
+/// Another process may take it before it is used again, so only [`MosquittoBuilder::start`]
+/// uses it, and it notices when that happens.
+fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").context("binding a free port")?;
     Ok(l.local_addr()?.port())
+}
+
+/// A loopback port where a connection is refused, for as long as this value lives: the port
+/// is bound (so no other process can listen on it) but not listening.
+pub struct RefusedPort {
+    _socket: socket2::Socket,
+    port: u16,
+}
+
+impl RefusedPort {
+    /// Binds a fresh port without listening on it.
+    pub fn new() -> Result<RefusedPort> {
+        use socket2::{Domain, Socket, Type};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).context("a TCP socket")?;
+        let addr: std::net::SocketAddr = "127.0.0.1:0".parse()?;
+        socket.bind(&addr.into()).context("binding a port")?;
+        let port = socket
+            .local_addr()?
+            .as_socket()
+            .context("an IPv4 address")?
+            .port();
+        Ok(RefusedPort {
+            _socket: socket,
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
 }
 
 /// Certificates for TLS tests, written as PEM files into a temporary directory:
@@ -38,6 +70,20 @@ pub struct Certs {
     pub other_ca: PathBuf,
     /// A v1 certificate (no extensions, no version field), as `openssl x509 -req` makes by default.
     pub v1_client_cert: PathBuf,
+    /// A client certificate (clientAuth) and its key signed by [`Certs::other_ca`]: "wrong
+    /// client certificate" tests.
+    pub other_client_cert: PathBuf,
+    pub other_client_key: PathBuf,
+    /// A self-signed server certificate for `localhost` and `127.0.0.1` that is also a CA
+    /// (`basicConstraints CA:TRUE`), as `openssl req -x509` makes by default.
+    pub self_signed_cert: PathBuf,
+    pub self_signed_key: PathBuf,
+    /// A server certificate for `localhost` and `127.0.0.1` signed by the CA that expired in 2001.
+    pub expired_cert: PathBuf,
+    pub expired_key: PathBuf,
+    /// A server certificate signed by the CA for `broker.example` only.
+    pub wrong_name_cert: PathBuf,
+    pub wrong_name_key: PathBuf,
 }
 
 impl Certs {
@@ -81,6 +127,41 @@ impl Certs {
             .push(DnType::CommonName, "unrelated CA");
         op.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let other_ca = op.self_signed(&other_key)?;
+        let other_issuer = Issuer::new(op, &other_key);
+
+        let other_client_key = KeyPair::generate()?;
+        let mut ocp = CertificateParams::new(Vec::<String>::new())?;
+        ocp.distinguished_name
+            .push(DnType::CommonName, "tick-client");
+        ocp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let other_client_cert = ocp.signed_by(&other_client_key, &other_issuer)?;
+
+        let server_params = || -> Result<CertificateParams> {
+            let mut p = CertificateParams::new(vec!["localhost".to_owned()])?;
+            p.subject_alt_names
+                .push(SanType::IpAddress("127.0.0.1".parse()?));
+            p.distinguished_name.push(DnType::CommonName, "localhost");
+            Ok(p)
+        };
+
+        let self_signed_key = KeyPair::generate()?;
+        let mut ssp = server_params()?;
+        ssp.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let self_signed_cert = ssp.self_signed(&self_signed_key)?;
+
+        let expired_key = KeyPair::generate()?;
+        let mut ep = server_params()?;
+        ep.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        ep.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        ep.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        let expired_cert = ep.signed_by(&expired_key, &issuer)?;
+
+        let wrong_name_key = KeyPair::generate()?;
+        let mut wp = CertificateParams::new(vec!["broker.example".to_owned()])?;
+        wp.distinguished_name
+            .push(DnType::CommonName, "broker.example");
+        wp.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let wrong_name_cert = wp.signed_by(&wrong_name_key, &issuer)?;
 
         let v1 = strip_version(client_cert.der())?;
         let v1_pem = pem_encode("CERTIFICATE", &v1);
@@ -93,6 +174,14 @@ impl Certs {
             client_key: write("client.key", &client_key.serialize_pem())?,
             other_ca: write("other-ca.pem", &other_ca.pem())?,
             v1_client_cert: write("client-v1.pem", &v1_pem)?,
+            other_client_cert: write("other-client.pem", &other_client_cert.pem())?,
+            other_client_key: write("other-client.key", &other_client_key.serialize_pem())?,
+            self_signed_cert: write("self-signed.pem", &self_signed_cert.pem())?,
+            self_signed_key: write("self-signed.key", &self_signed_key.serialize_pem())?,
+            expired_cert: write("expired.pem", &expired_cert.pem())?,
+            expired_key: write("expired.key", &expired_key.serialize_pem())?,
+            wrong_name_cert: write("wrong-name.pem", &wrong_name_cert.pem())?,
+            wrong_name_key: write("wrong-name.key", &wrong_name_key.serialize_pem())?,
             _dir: dir,
         })
     }
@@ -173,15 +262,62 @@ fn pem_encode(label: &str, der: &[u8]) -> String {
     out
 }
 
+/// Which certificate the TLS listeners of a test broker present; see
+/// [`MosquittoBuilder::server_cert`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum ServerCert {
+    /// [`Certs::server_cert`]: signed by the test CA, valid for `localhost` and `127.0.0.1`.
+    #[default]
+    Valid,
+    /// [`Certs::self_signed_cert`]: its own issuer, and a CA certificate.
+    SelfSigned,
+    /// [`Certs::expired_cert`]: signed by the test CA, expired in 2001.
+    Expired,
+    /// [`Certs::wrong_name_cert`]: signed by the test CA for `broker.example` only.
+    WrongName,
+}
+
 /// Which listeners a test broker gets; see [`Mosquitto::builder`].
 #[derive(Default)]
 pub struct MosquittoBuilder {
     tls: bool,
     client_auth: bool,
     websockets: bool,
+    websockets_tls: bool,
     users: Vec<(String, String)>,
     persistence: bool,
+    server_cert: ServerCert,
 }
+
+/// The listener ports of one broker.
+#[derive(Debug, Clone, Copy)]
+struct Ports {
+    plain: u16,
+    tls: Option<u16>,
+    mtls: Option<u16>,
+    ws: Option<u16>,
+    wss: Option<u16>,
+    auth: Option<u16>,
+}
+
+impl Ports {
+    fn all(&self) -> Vec<u16> {
+        [
+            Some(self.plain),
+            self.tls,
+            self.mtls,
+            self.ws,
+            self.wss,
+            self.auth,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// How often [`MosquittoBuilder::start`] tries fresh ports when another process took one.
+const START_ATTEMPTS: u32 = 10;
 
 impl MosquittoBuilder {
     /// A TLS listener (server certificate from [`Certs`], anonymous clients allowed).
@@ -200,6 +336,16 @@ impl MosquittoBuilder {
         self.websockets = true;
         self
     }
+    /// A websocket listener with TLS (`wss://127.0.0.1:PORT`, anonymous clients allowed).
+    pub fn websockets_tls(mut self) -> Self {
+        self.websockets_tls = true;
+        self
+    }
+    /// Which certificate the TLS listeners present (default [`ServerCert::Valid`]).
+    pub fn server_cert(mut self, which: ServerCert) -> Self {
+        self.server_cert = which;
+        self
+    }
     /// Adds a user to the password file; a plain listener requiring a password is added
     /// ([`Mosquitto::auth_port`]).
     pub fn user(mut self, name: &str, password: &str) -> Self {
@@ -211,33 +357,116 @@ impl MosquittoBuilder {
         self.persistence = true;
         self
     }
+    fn pick_ports(&self) -> Result<Ports> {
+        let maybe =
+            |on: bool| -> Result<Option<u16>> { Ok(if on { Some(free_port()?) } else { None }) };
+        Ok(Ports {
+            plain: free_port()?,
+            tls: maybe(self.tls)?,
+            mtls: maybe(self.client_auth)?,
+            ws: maybe(self.websockets)?,
+            wss: maybe(self.websockets_tls)?,
+            auth: maybe(!self.users.is_empty())?,
+        })
+    }
 
-    /// Writes the configuration and starts the broker; returns once every listener accepts.
+    fn config(&self, ports: &Ports, certs: Option<&Certs>, dir: &Path, passwd: &Path) -> String {
+        let mut conf = String::new();
+        conf.push_str("per_listener_settings true\nuser root\n");
+        // A log file is flushed per line; stdout into a file would be block-buffered.
+        conf.push_str(&format!(
+            "log_dest file {}\n",
+            dir.join("mosquitto.log").display()
+        ));
+        conf.push_str("max_queued_messages 0\nmax_inflight_messages 0\n");
+        if self.persistence {
+            conf.push_str(&format!(
+                "persistence true\npersistence_location {}/\nautosave_interval 1\n",
+                dir.display()
+            ));
+        }
+        conf.push_str(&format!(
+            "listener {} 127.0.0.1\nallow_anonymous true\n",
+            ports.plain
+        ));
+        if let Some(p) = ports.ws {
+            // This mosquitto build cannot bind a websocket listener to an address.
+            conf.push_str(&format!(
+                "listener {p}\nprotocol websockets\nallow_anonymous true\n"
+            ));
+        }
+        let Some(c) = certs else {
+            if let Some(p) = ports.auth {
+                conf.push_str(&format!(
+                    "listener {p} 127.0.0.1\npassword_file {}\nallow_anonymous false\n",
+                    passwd.display()
+                ));
+            }
+            return conf;
+        };
+        let (cert, key) = match self.server_cert {
+            ServerCert::Valid => (&c.server_cert, &c.server_key),
+            ServerCert::SelfSigned => (&c.self_signed_cert, &c.self_signed_key),
+            ServerCert::Expired => (&c.expired_cert, &c.expired_key),
+            ServerCert::WrongName => (&c.wrong_name_cert, &c.wrong_name_key),
+        };
+        let tls_files = format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\n",
+            c.ca.display(),
+            cert.display(),
+            key.display()
+        );
+        if let Some(p) = ports.wss {
+            conf.push_str(&format!(
+                "listener {p}\nprotocol websockets\n{tls_files}allow_anonymous true\n"
+            ));
+        }
+        if let Some(p) = ports.tls {
+            conf.push_str(&format!(
+                "listener {p} 127.0.0.1\n{tls_files}allow_anonymous true\n"
+            ));
+        }
+        if let Some(p) = ports.mtls {
+            conf.push_str(&format!(
+                "listener {p} 127.0.0.1\n{tls_files}require_certificate true\n"
+            ));
+            if self.users.is_empty() {
+                conf.push_str("allow_anonymous true\n");
+            } else {
+                conf.push_str(&format!(
+                    "password_file {}\nallow_anonymous false\n",
+                    passwd.display()
+                ));
+            }
+        }
+        if let Some(p) = ports.auth {
+            conf.push_str(&format!(
+                "listener {p} 127.0.0.1\npassword_file {}\nallow_anonymous false\n",
+                passwd.display()
+            ));
+        }
+        conf
+    }
+
+    /// Writes the configuration and starts the broker; returns once it runs and every
+    /// listener accepts.
+    ///
+    /// Ports are picked free, but another process may bind one between the pick and
+    /// mosquitto's own bind. mosquitto then exits saying so, and the start is tried again on
+    /// fresh ports: a port the broker is started on is always its own.
     pub fn start(self) -> Result<Mosquitto> {
+        let ports = self.pick_ports()?;
+        self.start_on(ports)
+    }
+
+    /// [`MosquittoBuilder::start`], trying `ports` first.
+    fn start_on(self, ports: Ports) -> Result<Mosquitto> {
         let dir = tempfile::tempdir()?;
-        let certs = if self.tls || self.client_auth {
+        let certs = if self.tls || self.client_auth || self.websockets_tls {
             Some(Arc::new(Certs::generate()?))
         } else {
             None
         };
-        let port = free_port()?;
-        let tls_port = if self.tls { Some(free_port()?) } else { None };
-        let mtls_port = if self.client_auth {
-            Some(free_port()?)
-        } else {
-            None
-        };
-        let ws_port = if self.websockets {
-            Some(free_port()?)
-        } else {
-            None
-        };
-        let auth_port = if self.users.is_empty() {
-            None
-        } else {
-            Some(free_port()?)
-        };
-
         let passwd = dir.path().join("passwd");
         for (i, (user, pass)) in self.users.iter().enumerate() {
             let mut cmd = Command::new("mosquitto_passwd");
@@ -257,76 +486,34 @@ impl MosquittoBuilder {
                 bail!("mosquitto_passwd failed for user {user}");
             }
         }
-
-        let mut conf = String::new();
-        conf.push_str("per_listener_settings true\nuser root\n");
-        // A log file is flushed per line; stdout into a file would be block-buffered.
-        conf.push_str(&format!(
-            "log_dest file {}\n",
-            dir.path().join("mosquitto.log").display()
-        ));
-        conf.push_str("max_queued_messages 0\nmax_inflight_messages 0\n");
-        if self.persistence {
-            conf.push_str(&format!(
-                "persistence true\npersistence_location {}/\nautosave_interval 1\n",
-                dir.path().display()
-            ));
-        }
-        conf.push_str(&format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\n"
-        ));
-        if let Some(p) = ws_port {
-            // This mosquitto build cannot bind a websocket listener to an address.
-            conf.push_str(&format!(
-                "listener {p}\nprotocol websockets\nallow_anonymous true\n"
-            ));
-        }
-        if let (Some(p), Some(c)) = (tls_port, &certs) {
-            conf.push_str(&format!(
-                "listener {p} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nallow_anonymous true\n",
-                c.ca.display(),
-                c.server_cert.display(),
-                c.server_key.display()
-            ));
-        }
-        if let (Some(p), Some(c)) = (mtls_port, &certs) {
-            conf.push_str(&format!(
-                "listener {p} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\n",
-                c.ca.display(),
-                c.server_cert.display(),
-                c.server_key.display()
-            ));
-            if self.users.is_empty() {
-                conf.push_str("allow_anonymous true\n");
-            } else {
-                conf.push_str(&format!(
-                    "password_file {}\nallow_anonymous false\n",
-                    passwd.display()
-                ));
-            }
-        }
-        if let Some(p) = auth_port {
-            conf.push_str(&format!(
-                "listener {p} 127.0.0.1\npassword_file {}\nallow_anonymous false\n",
-                passwd.display()
-            ));
-        }
         let conf_path = dir.path().join("mosquitto.conf");
-        std::fs::write(&conf_path, conf)?;
         let mut m = Mosquitto {
             child: None,
             log_path: dir.path().join("mosquitto.log"),
+            out_path: dir.path().join("mosquitto.out"),
             conf_path,
             dir,
-            port,
-            tls_port,
-            mtls_port,
-            ws_port,
-            auth_port,
+            ports,
             certs,
         };
-        m.start()?;
-        Ok(m)
+        let mut attempt = 1;
+        loop {
+            let conf = self.config(&m.ports, m.certs.as_deref(), m.dir.path(), &passwd);
+            std::fs::write(&m.conf_path, conf)?;
+            // Each attempt's log on its own: "in use" must be this attempt's complaint.
+            let _ = std::fs::remove_file(&m.log_path);
+            let _ = std::fs::remove_file(&m.out_path);
+            match m.start() {
+                Ok(()) => return Ok(m),
+                Err(e) if attempt < START_ATTEMPTS && m.lost_a_port() => {
+                    let _ = e;
+                    let _ = m.kill();
+                    m.ports = self.pick_ports()?;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
@@ -336,11 +523,8 @@ pub struct Mosquitto {
     dir: TempDir,
     conf_path: PathBuf,
     log_path: PathBuf,
-    port: u16,
-    tls_port: Option<u16>,
-    mtls_port: Option<u16>,
-    ws_port: Option<u16>,
-    auth_port: Option<u16>,
+    out_path: PathBuf,
+    ports: Ports,
     certs: Option<Arc<Certs>>,
 }
 
@@ -357,23 +541,27 @@ impl Mosquitto {
 
     /// Plain anonymous listener port.
     pub fn port(&self) -> u16 {
-        self.port
+        self.ports.plain
     }
     /// `tcp://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("tcp://127.0.0.1:{}", self.port)
+        format!("tcp://127.0.0.1:{}", self.ports.plain)
     }
     pub fn tls_port(&self) -> Option<u16> {
-        self.tls_port
+        self.ports.tls
     }
     pub fn client_auth_port(&self) -> Option<u16> {
-        self.mtls_port
+        self.ports.mtls
     }
     pub fn ws_port(&self) -> Option<u16> {
-        self.ws_port
+        self.ports.ws
+    }
+    /// The websocket listener with TLS ([`MosquittoBuilder::websockets_tls`]).
+    pub fn wss_port(&self) -> Option<u16> {
+        self.ports.wss
     }
     pub fn auth_port(&self) -> Option<u16> {
-        self.auth_port
+        self.ports.auth
     }
     /// The certificates used by the TLS listeners.
     pub fn certs(&self) -> Option<&Certs> {
@@ -386,18 +574,43 @@ impl Mosquitto {
     /// Everything the broker logged so far.
     pub fn log(&self) -> String {
         let mut text = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-        text.push_str(
-            &std::fs::read_to_string(self.dir.path().join("mosquitto.out")).unwrap_or_default(),
-        );
+        text.push_str(&std::fs::read_to_string(&self.out_path).unwrap_or_default());
         text
     }
 
+    /// Whether the last start failed because another process holds one of our ports.
+    fn lost_a_port(&self) -> bool {
+        let log = self.log();
+        log.contains("Address already in use")
+            || log.contains("Unable to create websockets listener")
+    }
+
+    /// Waits until `pred(log)` holds, or fails after `timeout` with the log.
+    pub fn wait_for_log(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = self.log();
+            if pred(&log) {
+                return Ok(log);
+            }
+            if Instant::now() > deadline {
+                bail!("the broker did not log {what} within {timeout:?}; log:\n{log}");
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn start(&mut self) -> Result<()> {
-        let out = self.dir.path().join("mosquitto.out");
+        let runs_before = self.log().matches(" running\n").count();
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(out)?;
+            .open(&self.out_path)?;
         let child = Command::new("mosquitto")
             .arg("-c")
             .arg(&self.conf_path)
@@ -407,33 +620,31 @@ impl Mosquitto {
             .spawn()
             .context("starting mosquitto (apt-get install mosquitto)")?;
         self.child = Some(child);
-        let ports: Vec<u16> = [
-            Some(self.port),
-            self.tls_port,
-            self.mtls_port,
-            self.ws_port,
-            self.auth_port,
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
         let deadline = Instant::now() + Duration::from_secs(10);
-        for p in ports {
+        // mosquitto logs "running" once every listener is bound; a port that accepts before
+        // that may belong to another process.
+        while self.log().matches(" running\n").count() <= runs_before {
+            self.still_starting(deadline)?;
+        }
+        for p in self.ports.all() {
             while TcpStream::connect(("127.0.0.1", p)).is_err() {
-                if let Some(c) = self.child.as_mut()
-                    && let Ok(Some(status)) = c.try_wait()
-                {
-                    bail!("mosquitto exited with {status}; log:\n{}", self.log());
-                }
-                if Instant::now() > deadline {
-                    bail!(
-                        "mosquitto did not accept on port {p} within 10 s; log:\n{}",
-                        self.log()
-                    );
-                }
-                thread::sleep(Duration::from_millis(10));
+                self.still_starting(deadline)?;
             }
         }
+        Ok(())
+    }
+
+    /// Fails if the starting broker exited or `deadline` passed; else waits a moment.
+    fn still_starting(&mut self, deadline: Instant) -> Result<()> {
+        if let Some(c) = self.child.as_mut()
+            && let Ok(Some(status)) = c.try_wait()
+        {
+            bail!("mosquitto exited with {status}; log:\n{}", self.log());
+        }
+        if Instant::now() > deadline {
+            bail!("mosquitto did not start within 10 s; log:\n{}", self.log());
+        }
+        thread::sleep(Duration::from_millis(10));
         Ok(())
     }
 
@@ -534,6 +745,14 @@ pub struct Subscriber {
     child: Child,
     received: Arc<Mutex<Vec<Received>>>,
     probe_topic: String,
+    port: u16,
+}
+
+/// Numbers probe topics and fence payloads apart within one test process.
+static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn probe_number() -> u64 {
+    PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Options of a [`Subscriber`].
@@ -574,7 +793,11 @@ impl Subscriber {
 
     /// Full control over the options.
     pub fn start_with(o: SubscriberOptions) -> Result<Subscriber> {
-        let probe_topic = format!("tick-testkit/probe/{}", free_port()?);
+        let probe_topic = format!(
+            "tick-testkit/probe/{}/{}",
+            std::process::id(),
+            probe_number()
+        );
         let mut cmd = Command::new("mosquitto_sub");
         cmd.args([
             "-h",
@@ -612,36 +835,87 @@ impl Subscriber {
             child,
             received,
             probe_topic,
+            port: o.port,
         };
-        sub.wait_subscribed(o.port)?;
+        sub.wait_subscribed()?;
         Ok(sub)
     }
 
-    fn wait_subscribed(&self, port: u16) -> Result<()> {
+    fn publish_probe(&self, payload: &str, qos: u8) {
+        let _ = Command::new("mosquitto_pub")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-q",
+                &qos.to_string(),
+                "-t",
+                &self.probe_topic,
+                "-m",
+                payload,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    fn wait_subscribed(&self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let _ = Command::new("mosquitto_pub")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                    "-t",
-                    &self.probe_topic,
-                    "-m",
-                    "probe",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            self.publish_probe("probe", 0);
             thread::sleep(Duration::from_millis(50));
             if self.lock().iter().any(|r| r.topic == self.probe_topic) {
-                self.lock().retain(|r| r.topic != self.probe_topic);
                 return Ok(());
             }
             if Instant::now() > deadline {
                 bail!("mosquitto_sub did not subscribe within 10 s");
             }
+        }
+    }
+
+    /// Everything the broker had accepted for this subscriber before this call: publishes a
+    /// marker on the subscriber's probe topic (QoS 2, from another connection) and waits until
+    /// it arrives. The broker queues messages for a subscriber in the order it accepts them
+    /// and this test broker sends them without an in-flight limit, so every message it had
+    /// acknowledged to its publisher (PUBACK, PUBCOMP) — or queued for this subscriber's
+    /// persistent session — arrives before the marker. Late duplicates are caught this way
+    /// without guessing how long to wait.
+    pub fn fence(&self, timeout: Duration) -> Result<Vec<Received>> {
+        let marker = format!("fence {}", probe_number());
+        let is_marker =
+            |r: &Received| r.topic == self.probe_topic && r.payload == marker.as_bytes();
+        let deadline = Instant::now() + timeout;
+        self.publish_probe(&marker, 2);
+        while !self.lock().iter().any(is_marker) {
+            if Instant::now() > deadline {
+                bail!(
+                    "the fence message did not arrive within {timeout:?}; got so far: {} messages",
+                    self.messages().len()
+                );
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        let all = self.lock().clone();
+        let end = all.iter().position(is_marker).unwrap_or(all.len());
+        Ok(all[..end]
+            .iter()
+            .filter(|r| r.topic != self.probe_topic)
+            .cloned()
+            .collect())
+    }
+
+    /// Waits until `n` messages arrived (at most `timeout`), then returns everything the
+    /// broker had accepted by then ([`Subscriber::fence`]): a late extra message is seen, so
+    /// a test comparing with an exact list fails on it.
+    ///
+    /// Panics if the fence does not come back within `timeout` (the broker is gone or stuck):
+    /// what arrived so far would not prove that nothing else is coming.
+    pub fn wait_exact(&self, n: usize, timeout: Duration) -> Vec<Received> {
+        let _ = self.wait_for(n, timeout);
+        match self.fence(timeout) {
+            Ok(got) => got,
+            Err(e) => panic!("{e}"),
         }
     }
 
@@ -660,7 +934,10 @@ impl Subscriber {
 
     /// How many messages arrived so far (cheap; for benchmarks).
     pub fn count(&self) -> usize {
-        self.lock().len()
+        self.lock()
+            .iter()
+            .filter(|r| r.topic != self.probe_topic)
+            .count()
     }
 
     /// Forgets everything received so far.
@@ -691,20 +968,6 @@ impl Subscriber {
             thread::sleep(Duration::from_millis(10));
         }
     }
-
-    /// Waits until no message arrived for `quiet`, then returns everything.
-    pub fn settle(&self, quiet: Duration, max: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + max;
-        let mut last = usize::MAX;
-        loop {
-            let n = self.lock().len();
-            if n == last || Instant::now() > deadline {
-                return self.messages();
-            }
-            last = n;
-            thread::sleep(quiet);
-        }
-    }
 }
 
 impl Drop for Subscriber {
@@ -729,6 +992,65 @@ fn parse_line(line: &str) -> Option<Received> {
         qos,
         retained,
     })
+}
+
+/// Messages numbered `0..n`, in the order a subscriber got them, when the subscriber was
+/// offline (persistent session) while the broker restarted once (SIGTERM, persistence on) and
+/// the publisher re-sent what it had no acknowledgement for.
+///
+/// The broker queues messages for an offline session in the order it accepts them (QoS 1 on
+/// PUBLISH, QoS 2 on PUBREL) and keeps that queue across the restart. So the arrivals are
+/// what it accepted before it stopped, `0..accepted_before`, then what the publisher sent
+/// again after the reconnect, from the first message it had no acknowledgement for,
+/// `resent_from..n`. The messages in `resent_from..accepted_before` arrived twice: the broker
+/// had taken them but its acknowledgement was lost with the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcrossRestart {
+    pub accepted_before: usize,
+    pub resent_from: usize,
+}
+
+impl AcrossRestart {
+    /// Splits `arrivals` at the step back; fails unless they have exactly the shape above
+    /// (nothing missing, nothing out of order, nothing repeated outside the overlap).
+    pub fn split(arrivals: &[usize], n: usize) -> Result<AcrossRestart> {
+        let back = arrivals
+            .windows(2)
+            .position(|w| w[1] <= w[0])
+            .map_or(arrivals.len(), |i| i + 1);
+        let (before, after) = arrivals.split_at(back);
+        let resent_from = after.first().copied().unwrap_or(n);
+        let summary = || {
+            format!(
+                "{} arrivals: {} before the step back (ending {:?}), {} after (from {resent_from})",
+                arrivals.len(),
+                before.len(),
+                before.last(),
+                after.len()
+            )
+        };
+        if !before.iter().copied().eq(0..before.len()) {
+            bail!("{}: the first part is not 0, 1, 2, ...", summary());
+        }
+        if !after.iter().copied().eq(resent_from..n) {
+            bail!(
+                "{}: the re-sent part is not a run up to the last message",
+                summary()
+            );
+        }
+        if resent_from > before.len() {
+            bail!("{}: messages missing between the parts", summary());
+        }
+        Ok(AcrossRestart {
+            accepted_before: before.len(),
+            resent_from,
+        })
+    }
+
+    /// How many messages arrived twice.
+    pub fn repeated(&self) -> usize {
+        self.accepted_before.saturating_sub(self.resent_from)
+    }
 }
 
 /// Publishes one message with `mosquitto_pub` (for setting up retained messages and probes).
@@ -762,4 +1084,60 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     let mut f = std::fs::File::create(&p)?;
     f.write_all(text.as_bytes())?;
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AcrossRestart, Mosquitto, Ports};
+
+    #[test]
+    fn a_broker_whose_port_was_taken_starts_on_another_one() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let ports = Ports {
+            plain: taken_port,
+            tls: None,
+            mtls: None,
+            ws: None,
+            wss: None,
+            auth: None,
+        };
+        let broker = Mosquitto::builder().start_on(ports).unwrap();
+        assert_ne!(broker.port(), taken_port);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", broker.port())).is_ok());
+    }
+
+    #[test]
+    fn a_websocket_port_that_was_taken_is_noticed_too() {
+        let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let builder = Mosquitto::builder().websockets();
+        let mut ports = builder.pick_ports().unwrap();
+        ports.ws = Some(taken_port);
+        let broker = builder.start_on(ports).unwrap();
+        assert_ne!(broker.ws_port(), Some(taken_port));
+    }
+
+    #[test]
+    fn arrivals_across_a_restart_are_split_at_the_step_back() {
+        let split = |a: &[usize]| AcrossRestart::split(a, 6).map_err(|e| e.to_string());
+        let ok = |accepted_before, resent_from| {
+            Ok(AcrossRestart {
+                accepted_before,
+                resent_from,
+            })
+        };
+        assert_eq!(split(&[0, 1, 2, 3, 4, 5]), ok(6, 6));
+        assert_eq!(split(&[0, 1, 2, 3, 2, 3, 4, 5]), ok(4, 2));
+        assert_eq!(
+            split(&[0, 1, 2, 3, 2, 3, 4, 5]).map(|s| s.repeated()),
+            Ok(2)
+        );
+        // A repeat of a message the publisher had already been acknowledged for: two step backs.
+        assert!(split(&[0, 1, 2, 1, 2, 0, 1, 2, 3, 4, 5]).is_err());
+        // A message missing, before or after the restart.
+        assert!(split(&[0, 1, 3, 4, 5]).is_err());
+        assert!(split(&[0, 1, 2, 1, 2, 4, 5]).is_err());
+        assert!(split(&[0, 1, 2, 3, 4]).is_err());
+    }
 }

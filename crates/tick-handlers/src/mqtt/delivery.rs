@@ -1090,8 +1090,7 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                 }
             }
             Err(err) => {
-                let message = describe(&err, &broker.cfg, &broker.url);
-                let (was_connected, waiting) = {
+                let (was_connected, waiting, message) = {
                     let mut st = broker.lock();
                     // Acknowledgements rumqttc processed but did not yield yet still count.
                     let stale: Vec<Event> = eventloop.state.events.drain(..).collect();
@@ -1105,6 +1104,7 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                     eventloop.state.collision = None;
                     eventloop.state.events.clear();
                     let was_connected = st.connected;
+                    let message = describe(&err, &broker.cfg, &broker.url, was_connected);
                     let waiting = if st.persistent {
                         st.suspend()
                     } else {
@@ -1114,7 +1114,7 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                     if st.stopping {
                         return;
                     }
-                    (was_connected, waiting)
+                    (was_connected, waiting, message)
                 };
                 failures += 1;
                 if outage_start.is_none() {

@@ -1,4 +1,5 @@
-//! TLS for MQTT brokers (spec §6.1 `ssl-ca`, `ssl-cert`, `ssl-key`, `insecure-skip-verify`):
+//! TLS for MQTT brokers (`ssl-ca`, `ssl-cert`, `ssl-key`, `insecure-skip-verify`, read as
+//! Kapacitor's `tlsconfig.Create` reads them, tlsconfig/config.go at v1.5.7):
 //! builds the rustls `ClientConfig` ourselves with the `ring` provider, so rumqttc's default
 //! helpers (which load platform roots with `expect`) are never used. Also detects X.509 v1
 //! client certificates, which rustls refuses but Go accepts. Owns no connection.
@@ -117,11 +118,39 @@ pub(crate) fn client_config(cfg: &MqttConfig) -> Result<ClientConfig, String> {
             let key = read_key(key)?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| format!("ssl-cert/ssl-key {}: {e}", cert.display()))?
+                .map_err(|e| client_cert_error(&e, cfg))?
         }
         _ => builder.with_no_client_auth(),
     };
     Ok(config)
+}
+
+/// Checks that `key` is the private key of the first certificate in `certs` (rustls'
+/// `CertifiedKey::keys_match`), so a mismatched `ssl-key` is reported when the configuration
+/// is loaded, not at the first connection.
+pub(crate) fn check_key_pair(
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    cfg: &MqttConfig,
+) -> Result<(), String> {
+    rustls::sign::CertifiedKey::from_der(certs, key, &provider())
+        .map(|_| ())
+        .map_err(|e| client_cert_error(&e, cfg))
+}
+
+fn client_cert_error(e: &rustls::Error, cfg: &MqttConfig) -> String {
+    match e {
+        rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+            crate::mqtt::errors::client_key_mismatch(cfg)
+        }
+        other => {
+            let cert = cfg
+                .ssl_cert
+                .as_deref()
+                .map_or_else(String::new, |p| p.display().to_string());
+            format!("ssl-cert {cert} cannot be used with ssl-key: {other}")
+        }
+    }
 }
 
 /// `insecure-skip-verify = true`: accepts any chain and host name, but still checks that the
