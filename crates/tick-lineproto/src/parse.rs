@@ -344,32 +344,29 @@ pub(crate) const MAX_KEY_LEN: usize = 65_535;
 /// Fields up to which a possible duplicate is looked for by comparing with every earlier key.
 const SCAN_FIELDS: usize = 32;
 
-/// Field keys seen so far on a line with many fields, with their positions.
-struct KeyIndex<'a>(std::collections::HashMap<Cow<'a, str>, usize, foldhash::fast::RandomState>);
+thread_local! {
+    /// The positions of a long line's fields, hashed by key (see [`dedupe_by_index`]); kept
+    /// per thread so that it is allocated once, not once per line.
+    static KEY_INDEX: std::cell::RefCell<KeyIndex> = std::cell::RefCell::new(KeyIndex {
+        table: hashbrown::HashTable::new(),
+        hasher: foldhash::fast::RandomState::default(),
+    });
+}
 
-impl<'a> KeyIndex<'a> {
-    fn of(fields: &[Field<'a>]) -> KeyIndex<'a> {
-        let mut map = std::collections::HashMap::with_capacity_and_hasher(
-            fields.len() * 2,
-            foldhash::fast::RandomState::default(),
-        );
-        for (i, f) in fields.iter().enumerate() {
-            map.insert(f.key.clone(), i);
-        }
-        KeyIndex(map)
-    }
-
-    fn get(&self, key: &str) -> Option<usize> {
-        self.0.get(key).copied()
-    }
-
-    fn insert(&mut self, key: Cow<'a, str>, at: usize) {
-        self.0.insert(key, at);
-    }
+/// Field positions on one line, found by their key's hash.
+struct KeyIndex {
+    table: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
 }
 
 /// Scans `k=v[,k=v...]` from `i` and returns the index just after the last value. `fields` holds
 /// exactly the fields afterwards.
+///
+/// Design: a possible duplicate (a key the filter below has seen the like of) is looked for by
+/// comparing with every earlier key, the cheapest way for the few fields of typical lines. A
+/// line that gets past [`SCAN_FIELDS`] fields is finished by [`scan_many_fields`], which finds
+/// keys through a hash index, so any number of fields costs linear time. The filter is full by
+/// the 65th distinct key, so every line with more fields gets there.
 fn scan_fields<'a>(
     line: &'a str,
     mut i: usize,
@@ -379,14 +376,10 @@ fn scan_fields<'a>(
     let b = line.as_bytes();
     // A cheap filter for "this key may already be present": bit (length, last byte) of each key.
     let mut seen: u64 = 0;
-    // Past `SCAN_FIELDS` fields, keys are found through a hash index instead of by comparing
-    // with every earlier key, so a line with many fields costs linear time, not quadratic.
-    let mut index: Option<KeyIndex<'a>> = None;
+    // Whether the keys so far are in `KEY_INDEX` (once a line gets past `SCAN_FIELDS` fields).
+    let mut indexed = false;
     let mut n = 0;
     loop {
-        if n == MAX_FIELDS {
-            return Err(Kind::TooManyFields(MAX_FIELDS).into());
-        }
         let key_start = i;
         match b.get(i) {
             Some(b'=') => return Err(Kind::MissingFieldKey.into()),
@@ -432,23 +425,19 @@ fn scan_fields<'a>(
         let mut duplicate = false;
         if maybe_duplicate {
             let (earlier, this) = fields.split_at_mut(n);
-            let first = if n <= SCAN_FIELDS {
-                earlier.iter().position(|f| f.key == this[0].key)
+            if n <= SCAN_FIELDS {
+                if let Some(first) = earlier.iter_mut().find(|f| f.key == this[0].key) {
+                    // Duplicate field: the last value wins, in the place of the first.
+                    std::mem::swap(&mut first.value, &mut this[0].value);
+                    duplicate = true;
+                }
             } else {
-                index
-                    .get_or_insert_with(|| KeyIndex::of(earlier))
-                    .get(&this[0].key)
-            };
-            if let Some(first) = first {
-                // Duplicate field: the last value wins, in the place of the first.
-                std::mem::swap(&mut earlier[first].value, &mut this[0].value);
-                duplicate = true;
+                // From here on every key goes through the index.
+                seen = u64::MAX;
+                duplicate = dedupe_by_index(&mut indexed, earlier, &mut this[0])?;
             }
         }
         if !duplicate {
-            if let Some(index) = &mut index {
-                index.insert(fields[n].key.clone(), n);
-            }
             n += 1;
         }
 
@@ -462,6 +451,41 @@ fn scan_fields<'a>(
             Some(_) => return Err(Kind::InvalidFieldFormat.into()),
         }
     }
+}
+
+/// On a line with many fields: whether `field` repeats a key of `earlier`, found through a
+/// hash index of `earlier`'s keys (built when `indexed` is false). A repeat gives its value to
+/// the earlier field (the last value wins, in the place of the first); a new key joins the
+/// index, and may not be the line's field number [`MAX_FIELDS`] + 1.
+#[cold]
+#[inline(never)]
+fn dedupe_by_index<'a>(
+    indexed: &mut bool,
+    earlier: &mut [Field<'a>],
+    field: &mut Field<'a>,
+) -> Result<bool, Failure> {
+    use std::hash::BuildHasher as _;
+    KEY_INDEX.with_borrow_mut(|index| {
+        let KeyIndex { table, hasher } = index;
+        let hash = |key: &str| hasher.hash_one(key);
+        if !*indexed {
+            table.clear();
+            for (at, f) in earlier.iter().enumerate() {
+                table.insert_unique(hash(&f.key), at, |&p| hash(&earlier[p].key));
+            }
+            *indexed = true;
+        }
+        let h = hash(&field.key);
+        if let Some(&first) = table.find(h, |&p| earlier[p].key == field.key) {
+            std::mem::swap(&mut earlier[first].value, &mut field.value);
+            return Ok(true);
+        }
+        if earlier.len() == MAX_FIELDS {
+            return Err(Kind::TooManyFields(MAX_FIELDS).into());
+        }
+        table.insert_unique(h, earlier.len(), |&p| hash(&earlier[p].key));
+        Ok(false)
+    })
 }
 
 /// Scans a string value whose opening quote is just before `i`; returns it and the index after the

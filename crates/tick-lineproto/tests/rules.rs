@@ -503,3 +503,21 @@ fn a_series_key_longer_than_kapacitors_limit_is_rejected() {
         &message[message.len() - 80..]
     );
 }
+
+#[test]
+fn consecutive_lines_with_many_fields_keep_their_own_duplicates() {
+    // The index of a long line's keys is reused from line to line; each line starts afresh.
+    let first = format!("{},k3=-1i\n", many_fields(100));
+    let second = format!("{},k99=-2i\n", many_fields(100).replace("cpu ", "mem "));
+    let input = format!("{first}{second}");
+    let points: Vec<_> = Lines::new(input.as_bytes(), options(Precision::Nanosecond))
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    assert_eq!(points.len(), 2);
+    assert_eq!(points[0].fields.len(), 100);
+    assert_eq!(points[0].fields[3].value, FieldValue::Int(-1));
+    assert_eq!(points[0].fields[99].value, FieldValue::Int(99));
+    assert_eq!(points[1].fields.len(), 100);
+    assert_eq!(points[1].fields[3].value, FieldValue::Int(3));
+    assert_eq!(points[1].fields[99].value, FieldValue::Int(-2));
+}
