@@ -363,10 +363,10 @@ struct KeyIndex {
 /// exactly the fields afterwards.
 ///
 /// Design: a possible duplicate (a key the filter below has seen the like of) is looked for by
-/// comparing with every earlier key, the cheapest way for the few fields of typical lines. A
-/// line that gets past [`SCAN_FIELDS`] fields is finished by [`scan_many_fields`], which finds
-/// keys through a hash index, so any number of fields costs linear time. The filter is full by
-/// the 65th distinct key, so every line with more fields gets there.
+/// comparing with every earlier key, the cheapest way for the few fields of typical lines. Past
+/// [`SCAN_FIELDS`] fields, [`dedupe_by_index`] finds keys through a hash index instead, so any
+/// number of fields costs linear time. The filter is full by the 65th distinct key, so every
+/// line with more fields gets there.
 fn scan_fields<'a>(
     line: &'a str,
     mut i: usize,
