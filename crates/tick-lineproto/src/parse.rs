@@ -1,4 +1,4 @@
-//! One logical line of line protocol → a [`Point`] (spec §7.1). Owns the grammar, the escapes, value
+//! One logical line of line protocol → a [`Point`] (InfluxDB `models/points.go` `parsePoint`). Owns the grammar, the escapes, value
 //! typing and the choice of error reason. Does not split input into lines, skip comments or strip
 //! `\r` (see `split`), and does not fill in a missing timestamp (the caller knows "now").
 //!
