@@ -48,7 +48,7 @@ pub use vars::{CompileOptions, VarValue, Vars};
 use tick_syntax::ast;
 
 /// A value stored in a point's field: what line protocol gives, plus durations, which `|eval` can
-/// store (Kapacitor `eval.go` `EvalNode.eval`).
+/// store (Kapacitor's root `eval.go`, `EvalNode.eval`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
     Float(f64),
@@ -62,7 +62,7 @@ pub enum FieldValue {
 /// What a lambda reads: implemented by the engine's point type.
 ///
 /// A reference `"x"` reads `field("x")` and `tag("x")`; having both is an evaluation error
-/// (Kapacitor `expr.go` `fillScope`). `"time"` always reads [`Record::time`].
+/// (Kapacitor's root `expr.go`, `fillScope`). `"time"` always reads [`Record::time`].
 pub trait Record {
     fn field(&self, name: &str) -> Option<&FieldValue>;
     fn tag(&self, name: &str) -> Option<&str>;

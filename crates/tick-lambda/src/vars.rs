@@ -70,10 +70,9 @@ impl Vars {
 /// Options for [`crate::Lambda::compile`].
 #[derive(Debug, Clone)]
 pub struct CompileOptions {
-    /// The zone of `"time"` and `now()` for the time functions (`hour`, `weekday`, ...).
-    /// Deviation: Kapacitor uses the host's local zone (`expr.go` `fillScope` sets `"time"` to
-    /// `Local()`); we default to UTC and
-    /// let `--tz` choose.
+    /// The zone of `"time"` and `now()` for the time functions (`hour`, `weekday`, ...). Deviation:
+    /// Kapacitor uses the host's local zone (the root `expr.go`, `fillScope`, sets `"time"` to
+    /// `Local()`); we default to UTC and let `--tz` choose.
     pub tz: chrono_tz::Tz,
 }
 

@@ -123,7 +123,8 @@ impl FieldValue<'_> {
 }
 
 /// Unit of the timestamps in the input (Kapacitor's `precision` write parameter:
-/// `services/httpd/handler.go` `serveWriteLine`, InfluxDB `models/points.go` `GetPrecisionMultiplier`).
+/// `services/httpd/handler.go` `serveWriteLine`, InfluxDB `models/points.go`
+/// `GetPrecisionMultiplier`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Precision {
     /// `n`, and (quirk) any string that is not one of the others.

@@ -1,7 +1,7 @@
-//! Input → logical lines (as InfluxDB's `models/points.go` `ParsePointsWithPrecision` and `scanLine`
-//! split them; see the crate docs): line numbers, blank and `#` comment lines, CRLF, and string
-//! values that contain raw newlines. Works on whatever part of the input is buffered and says
-//! when it needs more; does no IO (see `reader`) and no parsing of its own (see `parse`).
+//! Input → logical lines (as InfluxDB's `models/points.go` `ParsePointsWithPrecision` and
+//! `scanLine` split them; see the crate docs): line numbers, blank and `#` comment lines, CRLF, and
+//! string values that contain raw newlines. Works on whatever part of the input is buffered and
+//! says when it needs more; does no IO (see `reader`) and no parsing of its own (see `parse`).
 //!
 //! A line normally ends at the first `\n`. Only when the parser finds a string still open there (or
 //! rejects a line that contains a quote) is the line's true end searched with Go's `scanLine` rules,

@@ -1,5 +1,6 @@
-//! The TICKscript syntax tree (the node kinds of Kapacitor's `tick/ast/node.go`, v1.5.7). Owns the shape of a parsed script and its spans;
-//! knows nothing of what a node or property means (that is `tick-engine`'s catalogue).
+//! The TICKscript syntax tree (the node kinds of Kapacitor's `tick/ast/node.go`, v1.5.7). Owns the
+//! shape of a parsed script and its spans; knows nothing of what a node or property means (that is
+//! `tick-engine`'s catalogue).
 
 use crate::span::Span;
 
@@ -10,7 +11,8 @@ pub struct Program {
     pub comments: Vec<Comment>,
 }
 
-/// A run of `//` comment lines merged into one (Kapacitor `tick/ast/lex.go` `lexComment`). `text` holds each line without `//`.
+/// A run of `//` comment lines merged into one (Kapacitor `tick/ast/lex.go` `lexComment`). `text`
+/// holds each line without `//`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
     pub lines: Vec<String>,
@@ -375,7 +377,8 @@ impl BinaryOp {
         }
     }
 
-    /// Binding strength (the `precedence` table of Kapacitor's `tick/ast/parser.go`): `OR` 0, `AND` 1, equality 2, ordering 3, `+ -` 4, `* / %` 5.
+    /// Binding strength (the `precedence` table of Kapacitor's `tick/ast/parser.go`):
+    /// `OR` 0, `AND` 1, equality 2, ordering 3, `+ -` 4, `* / %` 5.
     pub fn precedence(self) -> u8 {
         match self {
             BinaryOp::Or => 0,

@@ -100,7 +100,8 @@ impl Printer<'_> {
     fn write(&mut self, pos: u32, text: &str) {
         self.flush_comments(pos);
         // Quirk (Kapacitor `lex.go` `lexComment`): a line starting with '/' right after a comment
-        // line continues the comment. A blank line ends a comment, so keep one before a regex on the next line.
+        // line continues the comment. A blank line ends a comment, so keep one before a regex on
+        // the next line.
         if self.after_comment
             && self.at_line_start
             && text.starts_with('/')

@@ -1,5 +1,6 @@
-//! The context-sensitive TICKscript lexer (Kapacitor's `tick/ast/lex.go`, v1.5.7). Owns turning text into spanned
-//! tokens and merged comments; decodes no literal values (that is the parser's job).
+//! The context-sensitive TICKscript lexer (Kapacitor's `tick/ast/lex.go`, v1.5.7). Owns turning
+//! text into spanned tokens and merged comments; decodes no literal values (that is the parser's
+//! job).
 //!
 //! Like Kapacitor's lexer it has two states. In *operand position* `-` is minus, `/` starts a
 //! regex and `*` is the star; in *after-operand position* `+ - * / %` and comparisons are binary

@@ -1,6 +1,7 @@
-//! The TICKscript parser (Kapacitor's `tick/ast/parser.go`, v1.5.7): tokens → [`ast::Program`]. Owns the grammar,
-//! operator precedence, error recovery at statement boundaries, the nesting limit and the quirk
-//! warnings about statements that are silently ignored. Knows nothing of what a node means.
+//! The TICKscript parser (Kapacitor's `tick/ast/parser.go`, v1.5.7): tokens → [`ast::Program`].
+//! Owns the grammar, operator precedence, error recovery at statement boundaries, the nesting limit
+//! and the quirk warnings about statements that are silently ignored. Knows nothing of what a node
+//! means.
 
 use crate::ast::{
     self, BinaryOp, Call, ChainOp, Expr, Ident, Reference, Stmt, StringQuote, UnaryOp,
@@ -625,9 +626,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Quirk warnings (Kapacitor `tick/eval.go` `eval`): a top-level statement that is not a chain or call is
-    /// evaluated and thrown away. Right after a number or duration it is usually a unit suffix
-    /// the user meant to belong to that literal (`1h30m`, `1e21`, `1.5s`, `10us`).
+    /// Quirk warnings (Kapacitor `tick/eval.go` `eval`): a top-level statement that is not a chain
+    /// or call is evaluated and thrown away. Right after a number or duration it is usually a unit
+    /// suffix the user meant to belong to that literal (`1h30m`, `1e21`, `1.5s`, `10us`).
     fn warn_if_ignored(&mut self, stmt: &Stmt, first: usize) {
         let Stmt::Expr(e) = stmt else { return };
         if matches!(e, Expr::Chain { .. } | Expr::Call(_)) {
