@@ -1,4 +1,5 @@
-//! Renders per second of the canonical alert messages (spec §5.6), into a reused buffer.
+//! Renders per second of typical alert messages (Kapacitor's default `{{ .ID }} is {{ .Level }}`,
+//! `pipeline/alert.go` `defaultMessageTmpl`, and a `.Time.Format` one), into a reused buffer.
 #![allow(missing_docs, unreachable_pub)]
 
 use std::hint::black_box;

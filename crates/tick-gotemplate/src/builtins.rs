@@ -1,6 +1,6 @@
-//! Go's predefined template functions (spec §5.6 "Built-in functions") over [`Value`]s:
-//! comparisons with Go's kind rules and error texts, `len`, `index`, `slice`, the `print`
-//! family and the escapers. `and`/`or` short-circuit in `exec`.
+//! Go's predefined template functions (<https://pkg.go.dev/text/template#hdr-Functions>) over
+//! [`Value`]s: comparisons with Go's kind rules and error texts, `len`, `index`, `slice`, the
+//! `print` family and the escapers. `and`/`or` short-circuit in `exec`.
 
 use std::borrow::Cow;
 

@@ -1,4 +1,5 @@
-//! Parse and execution errors with Go's wording (spec §5.6 "Errors"). Owns the message texts.
+//! Parse and execution errors with Go's wording (`text/template` and its `parse` package, e.g.
+//! `template: message:1:3: executing "message" at <...>: ...`). Owns the message texts.
 
 use std::fmt;
 use std::ops::Range;

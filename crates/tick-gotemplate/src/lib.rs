@@ -1,6 +1,7 @@
 //! Go `text/template` (and `html/template` in HTML text context) for alert templates, plus Go's
-//! value formatting (spec §5.5, §5.6). Knows Go templates, not alerts: callers expose their data
-//! through [`Object`] and [`Map`], so nothing is converted per render.
+//! value formatting (<https://pkg.go.dev/text/template>, <https://pkg.go.dev/html/template>,
+//! <https://pkg.go.dev/fmt>, <https://pkg.go.dev/encoding/json>). Knows Go templates, not alerts:
+//! callers expose their data through [`Object`] and [`Map`], so nothing is converted per render.
 //!
 //! A template is parsed once and rendered many times into a reused buffer:
 //!

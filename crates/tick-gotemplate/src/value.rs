@@ -1,4 +1,6 @@
-//! The values a template sees (spec §5.6) and the traits a caller implements to expose its data.
+//! The values a template sees (Go's `interface{}` values: strings, numbers, bools, `time.Time`,
+//! `time.Duration`, maps, slices; Kapacitor's `alert.go` `idInfo`/`messageInfo`/`detailsInfo`) and
+//! the traits a caller implements to expose its data.
 //! Owns only the data model; formatting lives in `gofmt`, evaluation in `exec`.
 
 use std::borrow::Cow;

@@ -1,5 +1,5 @@
-//! Spec §5.6 "Errors": parse errors with Go's texts and byte offsets, execution errors as
-//! `template: <name>:<line>:<col>: executing "<name>" at <<action>>: <msg>`, and limits.
+//! Template errors: parse errors with Go's `text/template` texts and byte offsets, execution errors
+//! as `template: <name>:<line>:<col>: executing "<name>" at <<action>>: <msg>`, and limits.
 
 mod common;
 

@@ -1,5 +1,6 @@
-//! Spec §5.6 "Go template language needed": actions, control flow, variables, pipelines,
-//! trimming, comments and the built-in functions with Go's semantics.
+//! The Go template language (<https://pkg.go.dev/text/template>) alert templates use: actions,
+//! control flow, variables, pipelines, trimming, comments and the built-in functions with Go's
+//! semantics.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Spec §5.6 "printf": Go `fmt.Sprintf` verbs, flags, rounding and wrong-verb fallbacks.
+//! Template `printf`: Go `fmt.Sprintf` verbs, flags, rounding and wrong-verb fallbacks.
 
 mod common;
 

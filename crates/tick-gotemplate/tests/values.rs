@@ -1,5 +1,5 @@
-//! Spec §5.6 "Value rendering" and the Value → output table: template, JSON and `string()`
-//! columns, times and durations.
+//! How values render: in a template (Go `fmt` `%v`), in JSON (Go `encoding/json`) and through the
+//! TICKscript `string()` function (`strconv.FormatFloat(x, 'f', -1, 64)`), times and durations.
 
 mod common;
 

@@ -1,4 +1,5 @@
-//! Lambda compilation: syntax tree → [`Node`] tree (spec §1.7, §3). Owns variable inlining,
+//! Lambda compilation: syntax tree → [`Node`] tree (Kapacitor `tick/eval.go` `resolveIdents`,
+//! `tick/stateful/expr.go` `NewExpression`). Owns variable inlining,
 //! reference collection, constant folding, compile-time type and signature errors, and the
 //! nesting-depth limit. Evaluation lives in `eval.rs`.
 

@@ -1,4 +1,4 @@
-//! Every message a lambda can produce, at compile time or per point (spec §3.3–§3.5).
+//! Every message a lambda can produce, at compile time or per point.
 //! Texts are Kapacitor's own where users search for them; owns no evaluation logic.
 
 use tick_syntax::Span;
@@ -33,7 +33,8 @@ pub enum EvalError {
         actual: &'static str,
         expected: &'static str,
     },
-    /// Deviation (spec §3.3): Kapacitor crashes in where/alert; we report it everywhere.
+    /// Deviation: Go's integer division panics; Kapacitor's `eval` node reports the panic, but
+    /// `where`, `from().where()` and alert levels crash the daemon. We report it everywhere.
     #[error("runtime error: integer divide by zero")]
     IntegerDivideByZero,
     #[error("cannot have field and tags with same name \"{name}\"")]
@@ -56,7 +57,8 @@ pub enum EvalError {
     },
     #[error("error calling \"{func}\": {message}")]
     Call { func: &'static str, message: String },
-    /// `|eval` cannot store a time or regex result (spec §3.1).
+    /// `|eval` cannot store a time or regex result (Kapacitor `tick/stateful/expr.go`
+    /// `expression.Eval`).
     #[error("expression returned unexpected type {ty}")]
     UnexpectedResultType { ty: &'static str },
     /// Reported at compile time (Kapacitor reports it per point).
@@ -79,7 +81,8 @@ pub enum EvalError {
     RegexSyntax { message: String },
     #[error("lambda expression nested too deeply (more than {limit} levels)")]
     TooDeep { limit: usize },
-    /// The stricter top-level unary rule (spec §1.7), Kapacitor's spelling kept.
+    /// The stricter top-level unary rule (Kapacitor `tick/eval.go` `evalUnary`), Kapacitor's
+    /// spelling kept.
     #[error("invalid arugument to '{op}' {value}")]
     InvalidTopLevelUnary { op: &'static str, value: String },
     /// A top-level `var` expression that is not a constant.

@@ -1,6 +1,6 @@
-//! Per-point evaluation of a compiled lambda (spec §3.2–§3.5). Owns reference lookup, the
-//! missing-value rules, short-circuit logic and function calls; the operator table itself is
-//! in `ops.rs`.
+//! Per-point evaluation of a compiled lambda (Kapacitor `tick/stateful/eval_*_node.go`). Owns
+//! reference lookup, the missing-value rules, short-circuit logic and function calls; the operator
+//! table itself is in `ops.rs`.
 
 use std::borrow::Cow;
 
@@ -204,11 +204,12 @@ fn unary_or_time<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
             V::Int(i) => Ok(V::Int(i.wrapping_neg())),
             V::Float(f) => Ok(V::Float(-f)),
             V::Dur(d) => Ok(V::Dur(d.wrapping_neg())),
-            // Quirk (spec §3.3): unary minus on a boolean is logical not.
+            // Quirk: unary minus on a boolean is logical not (Kapacitor's
+            // `eval_unary_node.go` `EvalUnaryNode.EvalBool` ignores the operator).
             V::Bool(b) => Ok(V::Bool(!b)),
             V::Missing => err(EvalError::MissingReference { name: ref_name(x) }),
-            // Quirk (spec §3.3): the requested type reads `string`, and a value that was not
-            // a literal reports `invalid type`.
+            // Quirk (Kapacitor `EvalUnaryNode.EvalString`): the requested type reads `string`,
+            // and a value that was not a literal reports `invalid type`.
             other => err(EvalError::TypeGuard {
                 actual: if matches!(**x, Node::Const(_)) {
                     other.ty().name()
@@ -230,7 +231,8 @@ fn unary_or_time<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Res<'a> {
     }
 }
 
-/// The message for a missing operand (spec §3.3): math operators report it as a type
+/// The message for a missing operand (Kapacitor `eval_binary_node.go` `determineError`): math
+/// operators report it as a type
 /// error with type `missing`, the others name the reference and its side.
 fn missing_operand(op: ast_op::BinaryOp, l: &Node, r: &Node, lv: &V<'_>, rv: &V<'_>) -> EvalError {
     if ops::is_math(op) {
@@ -253,7 +255,9 @@ mod ast_op {
 }
 
 /// AND / OR: left to right with short-circuit, but a right operand that is a reference or a
-/// literal has its type checked first (spec §3.3: `FALSE AND "missing"` is an error).
+/// literal has its type checked first, as Kapacitor's `eval_binary_node.go`
+/// `evaluateDynamicNode` reads both operand types before evaluating either (`FALSE AND "missing"`
+/// is an error).
 fn logical<'a>(
     op: ast_op::BinaryOp,
     l: &'a Node,

@@ -1,14 +1,18 @@
-//! TICKscript lambda expressions (spec §3): values, compile-once typed evaluation, functions.
+//! TICKscript lambda expressions: values, compile-once typed evaluation, functions. The rules are
+//! those of Kapacitor v1.5.7's `tick/stateful` package (`expr.go`, `eval_*_node.go`,
+//! `evaluation_funcs.go`, `functions.go`), with the differences listed below.
 //!
-//! A lambda is compiled once ([`Lambda::compile`]): identifiers are replaced by the values of
-//! the script's variables (spec §1.7), constant sub-expressions are folded, type errors between
-//! known types and unknown functions are reported with spans. Per point, [`Lambda::eval`] walks
-//! the compiled tree; only references (`"name"`) are looked up, through the [`Record`] trait the
-//! engine implements for its points. Stateful functions (`count`, `sigma`, `spread`) keep their
-//! state in a [`State`] the caller owns, so the caller decides the scoping of spec §3.6.
+//! A lambda is compiled once ([`Lambda::compile`]): identifiers are replaced by the values of the
+//! script's variables (as Kapacitor's `tick/eval.go` `resolveIdents` does), constant
+//! sub-expressions are folded, type errors between known types and unknown functions are reported
+//! with spans. Per point, [`Lambda::eval`] walks the compiled tree; only references (`"name"`) are
+//! looked up, through the [`Record`] trait the engine implements for its points. Stateful functions
+//! (`count`, `sigma`, `spread`) keep their state in a [`State`] the caller owns, so the caller
+//! decides the scoping (Kapacitor copies a `where` or `eval` expression per group with `CopyReset`,
+//! but keeps one per alert level for all groups).
 //!
 //! Owns: value types, operators, built-in functions, their messages. Does not own: what a node
-//! does with an error (spec §3.4), points, groups.
+//! does with an error (drop the point, treat the level as unmatched, ...), points, groups.
 //!
 //! Where we differ from Kapacitor 1.5.7 (each one keeps running where Kapacitor crashes, or
 //! reports earlier):
@@ -43,7 +47,8 @@ pub use vars::{CompileOptions, VarValue, Vars};
 
 use tick_syntax::ast;
 
-/// A value stored in a point's field (spec §3.1, §4.3: eval can store durations).
+/// A value stored in a point's field: what line protocol gives, plus durations, which `|eval` can
+/// store (Kapacitor's root `eval.go`, `EvalNode.eval`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
     Float(f64),
@@ -57,7 +62,7 @@ pub enum FieldValue {
 /// What a lambda reads: implemented by the engine's point type.
 ///
 /// A reference `"x"` reads `field("x")` and `tag("x")`; having both is an evaluation error
-/// (spec §3.2). `"time"` always reads [`Record::time`].
+/// (Kapacitor's root `expr.go`, `fillScope`). `"time"` always reads [`Record::time`].
 pub trait Record {
     fn field(&self, name: &str) -> Option<&FieldValue>;
     fn tag(&self, name: &str) -> Option<&str>;
@@ -70,7 +75,8 @@ pub trait Record {
     fn time(&self) -> i64;
 }
 
-/// What a topic-handler `match` expression reads (spec §6.5): implemented by the alert event.
+/// What a topic-handler `match` expression reads (Kapacitor `services/alert/handlers.go`
+/// `matchHandler.match`): implemented by the alert event.
 pub trait MatchEvent {
     fn tag(&self, name: &str) -> Option<&str>;
     /// 0 = OK, 1 = INFO, 2 = WARNING, 3 = CRITICAL.
@@ -83,8 +89,9 @@ pub trait MatchEvent {
     fn duration(&self) -> i64;
 }
 
-/// The per-instance state of a lambda's stateful functions (`count`, `sigma`, `spread`,
-/// spec §3.6). Make one with [`Lambda::new_state`] per scope (per group, or shared).
+/// The per-instance state of a lambda's stateful functions (`count`, `sigma`, `spread`, see the
+/// crate docs for their scoping). Make one with [`Lambda::new_state`] per scope (per group, or
+/// shared).
 #[derive(Debug, Clone)]
 pub struct State {
     pub(crate) slots: Vec<functions::FnState>,
@@ -113,7 +120,8 @@ impl Lambda {
             .map(|c| Lambda { inner: Arc::new(c) })
     }
 
-    /// Compiles a topic-handler `match` expression (spec §6.5). References read event tags
+    /// Compiles a topic-handler `match` expression (Kapacitor `services/alert/handlers.go`
+    /// `newMatchHandler`). References read event tags
     /// only (a missing tag is the error `no tag exists for host`); the identifiers `OK`,
     /// `INFO`, `WARNING`, `CRITICAL` are the ints 0–3 and any other identifier is the compile
     /// error `unknown identifier "x"`; the functions `changed()`, `level()`, `name()`,
@@ -159,7 +167,8 @@ impl Lambda {
     }
 }
 
-/// Evaluates a constant top-level expression (`var x = 2 * 5m`, spec §1.7).
+/// Evaluates a constant top-level expression (`var x = 2 * 5m`; Kapacitor `tick/eval.go` `eval`
+/// and `evalUnary`).
 ///
 /// Identifiers are resolved from `vars`. A binary expression is evaluated with the lambda
 /// rules (so `1 + 2.0` is the lambda type error); a unary expression follows the stricter

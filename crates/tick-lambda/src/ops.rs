@@ -1,4 +1,5 @@
-//! Binary operators and their exact type table (spec §3.3). Owns operator results and
+//! Binary operators and their exact type table (Kapacitor `tick/stateful/evaluation_funcs.go`,
+//! messages from `eval_binary_node.go` `determineError`). Owns operator results and
 //! operator error messages; knows nothing of references or the record.
 
 use std::borrow::Cow;

@@ -1,5 +1,6 @@
-//! Lambda values (spec §3.1): the public [`Value`] a lambda returns, the internal borrowed
-//! value the evaluator works on, and the type names used in every error message.
+//! Lambda values (Kapacitor `tick/ast/types.go` `ValueType`): the public [`Value`] a lambda
+//! returns, the internal borrowed value the evaluator works on, and the type names used in every
+//! error message.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use crate::FieldValue;
 use crate::error::EvalError;
 
-/// The result of evaluating a lambda (spec §3.1 types; `missing` is never a result).
+/// The result of evaluating a lambda (Kapacitor's value types; `missing` is never a result).
 #[derive(Debug, Clone)]
 pub enum Value {
     Float(f64),
@@ -55,7 +56,8 @@ impl Value {
         }
     }
 
-    /// Converts a result for storing in a point field (`|eval`, spec §3.1): time and regex
+    /// Converts a result for storing in a point field (`|eval`; Kapacitor `tick/stateful/expr.go`
+    /// `expression.Eval`): time and regex
     /// results fail with `expression returned unexpected type time` (`regex`).
     pub fn into_field_value(self) -> Result<FieldValue, EvalError> {
         match self {

@@ -1,4 +1,5 @@
-//! Compile-time inputs of a lambda: the script's variables (spec §1.7) and compile options.
+//! Compile-time inputs of a lambda: the script's variables (inlined as Kapacitor's `tick/eval.go`
+//! `resolveIdents` does) and compile options.
 
 use std::collections::HashMap;
 
@@ -6,7 +7,7 @@ use tick_syntax::ast;
 
 use crate::Value;
 
-/// The value of a script variable as a lambda sees it (spec §1.7).
+/// The value of a script variable as a lambda sees it.
 #[derive(Debug, Clone)]
 pub enum VarValue {
     /// Number, string, boolean, duration or regex: inlined as a constant.
@@ -69,9 +70,9 @@ impl Vars {
 /// Options for [`crate::Lambda::compile`].
 #[derive(Debug, Clone)]
 pub struct CompileOptions {
-    /// The zone of `"time"` and `now()` for the time functions (`hour`, `weekday`, ...).
-    /// Deviation (spec §3.2): Kapacitor uses the host's local zone; we default to UTC and
-    /// let `--tz` choose.
+    /// The zone of `"time"` and `now()` for the time functions (`hour`, `weekday`, ...). Deviation:
+    /// Kapacitor uses the host's local zone (the root `expr.go`, `fillScope`, sets `"time"` to
+    /// `Local()`); we default to UTC and let `--tz` choose.
     pub tz: chrono_tz::Tz,
 }
 

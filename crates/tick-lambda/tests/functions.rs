@@ -1,4 +1,5 @@
-//! Built-in functions (spec §3.5, §3.6): signatures, messages, Go semantics, state.
+//! Built-in functions (Kapacitor `tick/stateful/functions.go`): signatures, messages, Go
+//! semantics, state.
 
 mod common;
 

@@ -1,4 +1,5 @@
-//! Topic-handler `match` expressions (spec §6.5): tags only, level identifiers, event functions.
+//! Topic-handler `match` expressions (Kapacitor `services/alert/handlers.go`): tags only, level
+//! identifiers, event functions.
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Every binary operator over every pair of int, float, string, boolean and duration
-//! operands read from fields at run time (spec §3.3: 15 × 25 = 375 cases).
+//! operands read from fields at run time (15 operators × 25 type pairs = 375 cases; Kapacitor
+//! `tick/stateful/evaluation_funcs.go`).
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Lambda semantics of spec §1.5, §1.7 and §3.1–§3.3: precedence, missing values,
+//! Lambda semantics: precedence, missing values,
 //! short-circuit, TypeGuard messages, references, variables, compile-time errors.
 
 mod common;

@@ -1,5 +1,6 @@
-//! Every message of line-protocol parsing (spec §7.1): the reason a line was rejected, and the
-//! per-line error that carries it with the line's number and text.
+//! Every message of line-protocol parsing, in Go's wording (InfluxDB's `models/points.go`, whose
+//! `ParsePointsWithPrecision` reports `unable to parse '<line>': <reason>`): the reason a line was
+//! rejected, and the per-line error that carries it with the line's number and text.
 
 use thiserror::Error;
 

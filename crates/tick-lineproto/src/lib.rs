@@ -1,8 +1,11 @@
-//! InfluxDB line protocol (spec §7): parsing into borrowed points, streaming from any reader with flat
+//! InfluxDB line protocol: parsing into borrowed points, streaming from any reader with flat
 //! memory, and writing points back as canonical line protocol. Knows nothing of tasks, routing or
 //! alerts.
 //!
-//! Kapacitor's rules are followed, with these documented differences:
+//! Kapacitor's rules are followed: those of the InfluxDB 1.x parser that Kapacitor v1.5.7 vendors
+//! as `vendor/github.com/influxdata/influxdb/models/points.go` (`ParsePointsWithPrecision`,
+//! `parsePoint` and the `scan*` functions it calls), with unsigned integers off. The documented
+//! differences (also in `docs/COMPATIBILITY.md`):
 //! - `12u` is an integer when it fits in an `i64` (Kapacitor rejects every `u` value);
 //! - a `\r` before the line end is dropped, so CRLF input works (`cpu v="x"\r` gives `x`);
 //! - text after a string value's closing quote is `invalid field format` (Go keeps the quote);

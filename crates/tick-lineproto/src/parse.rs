@@ -1,6 +1,7 @@
-//! One logical line of line protocol → a [`Point`] (spec §7.1). Owns the grammar, the escapes, value
-//! typing and the choice of error reason. Does not split input into lines, skip comments or strip
-//! `\r` (see `split`), and does not fill in a missing timestamp (the caller knows "now").
+//! One logical line of line protocol → a [`Point`] (InfluxDB `models/points.go` `parsePoint`). Owns
+//! the grammar, the escapes, value typing and the choice of error reason. Does not split input into
+//! lines, skip comments or strip `\r` (see `split`), and does not fill in a missing timestamp (the
+//! caller knows "now").
 //!
 //! Design: a backslash escapes exactly the next byte (other than a newline) everywhere, both when
 //! finding where a token ends and when unescaping it; `\\` before a separator is therefore an escaped

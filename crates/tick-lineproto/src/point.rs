@@ -1,4 +1,4 @@
-//! The parsed point (spec §7.1): measurement, sorted tags, typed fields and a nanosecond time, borrowing
+//! The parsed point: measurement, sorted tags, typed fields and a nanosecond time, borrowing
 //! from the input wherever no escape forces a copy. Also owns [`Precision`]. Parses nothing itself.
 
 use std::borrow::Cow;
@@ -44,7 +44,8 @@ pub struct Field<'a> {
     pub value: FieldValue<'a>,
 }
 
-/// A field value, typed by its syntax (spec §7.1 "Value type by syntax").
+/// A field value, typed by its syntax (InfluxDB `models/points.go` `scanFields`, `scanNumber`,
+/// `scanBoolean`): `1i` is an integer, `1` a float, `"x"` a string, `t`/`false`/... a boolean.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue<'a> {
     /// `1`, `-1.5`, `.5`, `1e5`: any number without an `i` or `u` suffix. Never NaN or infinite.
@@ -121,7 +122,9 @@ impl FieldValue<'_> {
     }
 }
 
-/// Unit of the timestamps in the input (Kapacitor's `precision` write parameter, spec §7.1).
+/// Unit of the timestamps in the input (Kapacitor's `precision` write parameter:
+/// `services/httpd/handler.go` `serveWriteLine`, InfluxDB `models/points.go`
+/// `GetPrecisionMultiplier`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Precision {
     /// `n`, and (quirk) any string that is not one of the others.

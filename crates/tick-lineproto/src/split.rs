@@ -1,6 +1,7 @@
-//! Input → logical lines (spec §7.1 "Lines"): line numbers, blank and `#` comment lines, CRLF, and
-//! string values that contain raw newlines. Works on whatever part of the input is buffered and says
-//! when it needs more; does no IO (see `reader`) and no parsing of its own (see `parse`).
+//! Input → logical lines (as InfluxDB's `models/points.go` `ParsePointsWithPrecision` and
+//! `scanLine` split them; see the crate docs): line numbers, blank and `#` comment lines, CRLF, and
+//! string values that contain raw newlines. Works on whatever part of the input is buffered and
+//! says when it needs more; does no IO (see `reader`) and no parsing of its own (see `parse`).
 //!
 //! A line normally ends at the first `\n`. Only when the parser finds a string still open there (or
 //! rejects a line that contains a quote) is the line's true end searched with Go's `scanLine` rules,
@@ -216,7 +217,8 @@ fn advance(valid: &str, consumed: usize) -> &str {
     valid.get(consumed..).unwrap_or_default()
 }
 
-/// Deviation (spec §7.1): a `\r` before the line end is dropped, so CRLF input parses like LF input.
+/// Deviation: a `\r` before the line end is dropped, so CRLF input parses like LF input (Go keeps
+/// it, so `cpu v=1\r` is `invalid number` in Kapacitor; `docs/COMPATIBILITY.md`, "Input").
 fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }

@@ -1,7 +1,8 @@
 //! The shortcuts of the parser against the rules they stand for: timestamps read eight digits at a
 //! time, UTF-8 checked for many lines at once, tags compared by their first byte. Each case is one
 //! where a shortcut could plausibly go wrong (a chunk boundary, a byte just outside `0`..`9`, a bad
-//! byte far into the input); expected values come from spec §7.1.
+//! byte far into the input); expected values come from the Go parser's
+//! rules (InfluxDB `models/points.go` `scanTime`, `scanTags`, vendored in Kapacitor v1.5.7).
 
 #![allow(clippy::unwrap_used)] // test helpers: a bad case should fail loudly
 

@@ -1,5 +1,8 @@
-//! Spec §7.1, rule by rule: every accepted form with its exact parsed value, and every error reason
-//! with its exact message. Expected values come from the spec text and Go's documented behaviour.
+//! The line-protocol rules one by one: every accepted form with its exact parsed value, and every
+//! error reason with its exact message. Expected values come from the Go parser Kapacitor v1.5.7
+//! uses (`vendor/github.com/influxdata/influxdb/models/points.go`: `parsePoint` and the `scan*`
+//! functions) and Go's documented behaviour (`strconv.ParseInt`, `strconv.ParseFloat`), never from
+//! our own output.
 
 #![allow(clippy::unwrap_used)] // test helpers: a bad case should fail loudly
 

@@ -1,5 +1,6 @@
-//! The TICKscript syntax tree (spec §2.1). Owns the shape of a parsed script and its spans;
-//! knows nothing of what a node or property means (that is `tick-engine`'s catalogue).
+//! The TICKscript syntax tree (the node kinds of Kapacitor's `tick/ast/node.go`, v1.5.7). Owns the
+//! shape of a parsed script and its spans; knows nothing of what a node or property means (that is
+//! `tick-engine`'s catalogue).
 
 use crate::span::Span;
 
@@ -10,7 +11,8 @@ pub struct Program {
     pub comments: Vec<Comment>,
 }
 
-/// A run of `//` comment lines merged into one (spec §1.1). `text` holds each line without `//`.
+/// A run of `//` comment lines merged into one (Kapacitor `tick/ast/lex.go` `lexComment`). `text`
+/// holds each line without `//`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
     pub lines: Vec<String>,
@@ -34,7 +36,8 @@ pub enum Stmt {
     /// `var name type` (template tasks)
     TypedVar { name: Ident, ty: Ident, span: Span },
     /// Any other expression statement: a chain such as `stream|from()...`, or a lone
-    /// identifier / literal (Quirk, spec §1.2/§1.7: evaluated and thrown away).
+    /// identifier / literal (Quirk: Kapacitor's `tick/eval.go` `eval` evaluates it and pops the
+    /// unused result, so `var d = 1h30m` is `1h` followed by an ignored `30m`).
     Expr(Expr),
 }
 
@@ -110,7 +113,8 @@ pub struct Call {
 pub enum Expr {
     Ident(Ident),
     Reference(Reference),
-    /// Integer literal, already decoded (octal when it starts with `0`, spec §1.3).
+    /// Integer literal, already decoded (octal when it starts with `0`, as
+    /// Kapacitor's `tick/ast/node.go` `newNumber` does: `0644` is 420).
     Int {
         value: i64,
         span: Span,
@@ -373,7 +377,8 @@ impl BinaryOp {
         }
     }
 
-    /// Binding strength, spec §1.5: `OR` 0, `AND` 1, equality 2, ordering 3, `+ -` 4, `* / %` 5.
+    /// Binding strength (the `precedence` table of Kapacitor's `tick/ast/parser.go`):
+    /// `OR` 0, `AND` 1, equality 2, ordering 3, `+ -` 4, `* / %` 5.
     pub fn precedence(self) -> u8 {
         match self {
             BinaryOp::Or => 0,

@@ -1,5 +1,6 @@
 //! Diagnostics: an error or warning with a span, and the one renderer that prints them as
-//! `FILE:LINE:COL: error: MESSAGE`, the source line and a caret (STYLE.md §4).
+//! `FILE:LINE:COL: error: MESSAGE`, the source line and a caret (one format for
+//! every phase, tested byte for byte; see `docs/ARCHITECTURE.md`, "Cross-cutting concerns").
 
 use crate::span::{LineIndex, Span};
 

@@ -1,4 +1,4 @@
-//! Every message the syntax phase can produce (spec §1–2.2), in one enum. Lexer and parser
+//! Every message the syntax phase can produce, in one enum. Lexer and parser
 //! build a [`SyntaxError`] and wrap it in a [`crate::Diagnostic`] with the span it points at.
 
 /// The kinds of syntax errors and quirk warnings. `Display` is the exact user-facing message:
@@ -6,11 +6,13 @@
 /// search for them (`unterminated string`, `unknown state, last char: '_'`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyntaxError {
-    /// A character that cannot start a token here (spec §1.4).
+    /// A character that cannot start a token here (Kapacitor `lex.go` `lexToken`: `_`, `=`, `+`
+    /// ... where an operand should start).
     #[error("unknown state, last char: {0:?}")]
     UnknownChar(char),
     /// Same as [`SyntaxError::UnknownChar`], right after a comment that followed an operand:
-    /// the comment put the lexer back in operand position (Quirk, spec §1.1).
+    /// the comment put the lexer back in operand position (Quirk: Kapacitor's `lex.go`
+    /// `lexComment` returns to `lexToken`).
     #[error(
         "unknown state, last char: {0:?}; a comment between an operand and its operator ends the expression, put the operator before the comment"
     )]
@@ -23,7 +25,7 @@ pub enum SyntaxError {
     UnterminatedRegex,
     #[error("multiple decimals in number")]
     MultipleDecimals,
-    /// `09`, or an integer above 2^63-1 (spec §1.3).
+    /// `09`, or an integer above 2^63-1 (Kapacitor `tick/ast/node.go` `newNumber`).
     #[error("illegal number syntax: {0:?}")]
     IllegalNumber(String),
     /// A duration whose digits do not fit in an int64.
@@ -44,16 +46,18 @@ pub enum SyntaxError {
     )]
     TooDeep(usize),
     /// Warning: a statement with no effect that directly follows a number or duration
-    /// (`1h30m`, `1e21`, `1.5s`, `10us`; Quirk, spec §1.2/§1.3).
+    /// (`1h30m`, `1e21`, `1.5s`, `10us`; Quirk: Kapacitor's lexer ends a number or duration
+    /// there and `tick/eval.go` `eval` drops the statement that follows).
     #[error(
         "'{stmt}' after '{prev}' is a separate statement and is ignored; Kapacitor reads this as {prev}"
     )]
     SuffixIgnored { stmt: String, prev: String },
-    /// Warning: any other statement with no effect (a bare identifier, a literal; spec §1.7).
+    /// Warning: any other statement with no effect (a bare identifier, a literal: Kapacitor's
+    /// `tick/eval.go` `eval` never resolves it).
     #[error("'{0}' is a separate statement and is ignored")]
     StatementIgnored(String),
     /// Warning: a line starting with `/` right after a comment is part of the comment
-    /// (Quirk, spec §1.1).
+    /// (Quirk of Kapacitor's `tick/ast/lex.go` `lexComment`).
     #[error(
         "this line starts with '/' right after a comment, so it is part of the comment and ignored"
     )]

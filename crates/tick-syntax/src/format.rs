@@ -6,7 +6,9 @@
 //! spanned several lines keeps one argument per line; a binary operator followed by a line
 //! break keeps it. Comments are emitted before the first token that followed them in the
 //! source (a comment that ended a line stays at the end of that line), which never moves a
-//! token across a comment, so the lexer sees the same tokens (spec §1.1 comment quirks).
+//! token across a comment, so the lexer sees the same tokens (Kapacitor's comment rules: a
+//! comment puts the lexer back in operand position, and a following line that starts with `/`
+//! continues it; `tick/ast/lex.go` `lexComment`).
 
 use crate::ast::{Call, Expr, Program, Stmt, StringQuote};
 use crate::diagnostic::Diagnostic;
@@ -97,8 +99,9 @@ impl Printer<'_> {
     /// Writes `text`, the token found at source offset `pos`, after any comment before it.
     fn write(&mut self, pos: u32, text: &str) {
         self.flush_comments(pos);
-        // Quirk (spec §1.1): a line starting with '/' right after a comment line continues the
-        // comment. A blank line ends a comment, so keep one before a regex on the next line.
+        // Quirk (Kapacitor `lex.go` `lexComment`): a line starting with '/' right after a comment
+        // line continues the comment. A blank line ends a comment, so keep one before a regex on
+        // the next line.
         if self.after_comment
             && self.at_line_start
             && text.starts_with('/')
@@ -559,7 +562,7 @@ mod tests {
     #[test]
     fn a_regex_after_a_comment_keeps_the_blank_line_that_ends_the_comment() {
         // Found by the syntax_fmt_idempotent fuzz target: without the blank line the regex
-        // line would continue the comment (spec §1.1).
+        // line would continue the comment (Kapacitor `lex.go` `lexComment`).
         assert_eq!(fmt("/a/ AND // c\n\n/b/\n"), "/a/ AND // c\n\n/b/\n");
         assert_eq!(
             fmt("var x = \"a\" =~ /x/ OR // c\n\n  /b/\n"),

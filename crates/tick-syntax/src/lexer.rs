@@ -1,5 +1,6 @@
-//! The context-sensitive TICKscript lexer (spec §1.1–1.4). Owns turning text into spanned
-//! tokens and merged comments; decodes no literal values (that is the parser's job).
+//! The context-sensitive TICKscript lexer (Kapacitor's `tick/ast/lex.go`, v1.5.7). Owns turning
+//! text into spanned tokens and merged comments; decodes no literal values (that is the parser's
+//! job).
 //!
 //! Like Kapacitor's lexer it has two states. In *operand position* `-` is minus, `/` starts a
 //! regex and `*` is the star; in *after-operand position* `+ - * / %` and comparisons are binary
@@ -20,7 +21,7 @@ use crate::error::SyntaxError;
 use crate::span::Span;
 
 /// What a token is. Operators carry their [`BinaryOp`]; `-` is always `Op(Sub)` and the
-/// parser decides between unary and binary minus by position (spec §1.4).
+/// parser decides between unary and binary minus by position, as Kapacitor's does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenKind {
     Eof,
@@ -88,7 +89,8 @@ fn is_ident_continue(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// An identifier: a letter, then letters, digits or `_` (spec §1.1).
+/// An identifier: a letter, then letters, digits or `_` (Kapacitor `lex.go` `lexIdentOrKeyword`,
+/// `isValidIdent`): `_a` cannot start one.
 fn ident(input: &str) -> IResult<&str, &str> {
     recognize(pair(
         satisfy(char::is_alphabetic),
@@ -359,7 +361,8 @@ impl<'a> Lexer<'a> {
             "FALSE" => TokenKind::False,
             "AND" => TokenKind::Op(BinaryOp::And),
             "OR" => TokenKind::Op(BinaryOp::Or),
-            // `lambda` is a keyword only when `:` follows at once (spec §1.1).
+            // `lambda` is a keyword only when `:` follows at once (Kapacitor `lexIdentOrKeyword`);
+            // otherwise it is an ordinary identifier.
             "lambda" if self.peek() == Some(':') => {
                 self.bump();
                 TokenKind::Lambda
@@ -370,7 +373,8 @@ impl<'a> Lexer<'a> {
         State::AfterOperand
     }
 
-    /// Number, duration, or the property dot (spec §1.2, §1.4).
+    /// Number, duration, or the property dot (Kapacitor `lex.go` `lexNumberOrDurationOrDot`):
+    /// one integer and one unit, no sign, no exponent.
     fn number_or_dot(&mut self) -> State {
         let start = self.pos;
         let mut found_decimal = false;
@@ -442,7 +446,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// `'...'` (only `\'` escapes) or `'''...'''` (no escapes), spec §1.3.
+    /// `'...'` (only `\'` escapes) or `'''...'''` (no escapes), as Kapacitor's `lex.go`
+    /// `lexSingleOrTripleString`.
     fn string(&mut self) -> State {
         let start = self.pos;
         self.bump();
@@ -509,7 +514,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// `// ...` to the end of the line, continued on following lines whose first non-blank
-    /// character is `/` (Quirk, spec §1.1: even a single `/`, which swallows that line).
+    /// character is `/` (Quirk of Kapacitor's `lex.go` `lexComment`: even a single `/`, which
+    /// swallows that line).
     fn comment(&mut self, after_operand: bool) {
         let start = self.pos;
         let mut lines = Vec::new();

@@ -1,4 +1,6 @@
-//! TICKscript text → syntax tree with spans, the formatter, and diagnostics (spec §1–2).
+//! TICKscript text → syntax tree with spans, the formatter, and diagnostics. The grammar is
+//! Kapacitor's (`tick/ast/lex.go` and `tick/ast/parser.go` at v1.5.7); differences are listed in
+//! `docs/COMPATIBILITY.md`.
 //! Knows grammar only: what a node or property means lives in `tick-engine`.
 //!
 //! Entry points: [`parse`] for a script, [`parse_expr`] for a lambda body, [`format()`] for
@@ -28,7 +30,8 @@ pub fn parse(src: &str) -> (ast::Program, Vec<Diagnostic>) {
 }
 
 /// Parses a lambda *body*: a primary expression without the `lambda:` keyword, as in a topic
-/// handler's `match` (spec §6.5) or a vars file's lambda value. `None` when there is an error.
+/// handler's `match` (Kapacitor `services/alert/handlers.go` `newMatchHandler` parses it with
+/// `ast.ParseLambda`) or a vars file's lambda value. `None` when there is an error.
 pub fn parse_expr(src: &str) -> (Option<ast::Expr>, Vec<Diagnostic>) {
     parser::parse_expr(src)
 }

@@ -1,4 +1,5 @@
-//! Literal decoding (spec §1.3): token text → value. Owns octal integers, float syntax,
+//! Literal decoding (Kapacitor's `tick/ast/node.go` `newNumber`, `newDur`, `newString`,
+//! `newReference`, `newRegex`, v1.5.7): token text → value. Owns octal integers, float syntax,
 //! duration units and overflow, and the unescaping of strings, references and regexes.
 
 use crate::error::SyntaxError;

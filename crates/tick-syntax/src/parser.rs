@@ -1,6 +1,7 @@
-//! The TICKscript parser (spec §1.5–1.7, §2.2): tokens → [`ast::Program`]. Owns the grammar,
-//! operator precedence, error recovery at statement boundaries, the nesting limit and the quirk
-//! warnings about statements that are silently ignored. Knows nothing of what a node means.
+//! The TICKscript parser (Kapacitor's `tick/ast/parser.go`, v1.5.7): tokens → [`ast::Program`].
+//! Owns the grammar, operator precedence, error recovery at statement boundaries, the nesting limit
+//! and the quirk warnings about statements that are silently ignored. Knows nothing of what a node
+//! means.
 
 use crate::ast::{
     self, BinaryOp, Call, ChainOp, Expr, Ident, Reference, Stmt, StringQuote, UnaryOp,
@@ -245,7 +246,8 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `Expression` of spec §1.6: a chain, a lambda, a string list or a primary expression.
+    /// An expression (Kapacitor `parser.go` `expression`): a chain, a lambda, a string list or a
+    /// primary expression.
     fn expression(&mut self) -> PResult<Expr> {
         let t = self.peek();
         self.enter(t.span)?;
@@ -408,7 +410,8 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `Primary { BinaryOp Primary }` with the precedence of spec §1.5.
+    /// `Primary { BinaryOp Primary }` with the precedence of [`BinaryOp::precedence`] (Kapacitor
+    /// `parser.go` `precedence`).
     fn primary_expr(&mut self) -> PResult<Expr> {
         let lhs = self.primary()?;
         self.binary(lhs, 0)
@@ -623,9 +626,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Quirk warnings (spec §1.2, §1.7): a top-level statement that is not a chain or call is
-    /// evaluated and thrown away. Right after a number or duration it is usually a unit suffix
-    /// the user meant to belong to that literal (`1h30m`, `1e21`, `1.5s`, `10us`).
+    /// Quirk warnings (Kapacitor `tick/eval.go` `eval`): a top-level statement that is not a chain
+    /// or call is evaluated and thrown away. Right after a number or duration it is usually a unit
+    /// suffix the user meant to belong to that literal (`1h30m`, `1e21`, `1.5s`, `10us`).
     fn warn_if_ignored(&mut self, stmt: &Stmt, first: usize) {
         let Stmt::Expr(e) = stmt else { return };
         if matches!(e, Expr::Chain { .. } | Expr::Call(_)) {

@@ -1,4 +1,4 @@
-//! Data-driven syntax tests (STYLE.md §5.1).
+//! Data-driven syntax tests: each case is a file, so adding a case needs no code.
 //!
 //! * `tests/fixtures/syntax/ok/*.tick` and every `tickscripts/*.tick` must parse without
 //!   errors, keep every span inside the source and inside its parent, format idempotently, and

@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 
 /// Blanks between tokens: spaces, newlines, tabs, and now and then a comment after an
-/// operator (where a comment cannot change the token stream, spec §1.1).
+/// operator (where a comment cannot change the token stream: after an operator the lexer is in
+/// operand position anyway).
 fn gap() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => Just(" ".to_string()),

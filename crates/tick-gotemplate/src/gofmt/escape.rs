@@ -1,5 +1,5 @@
 //! The escaping built-ins `html`, `js`, `urlquery` and html/template's HTML-text escaper
-//! (spec §5.6).
+//! (<https://pkg.go.dev/text/template#hdr-Functions>, <https://pkg.go.dev/html/template>).
 
 use std::fmt::Write as _;
 

@@ -1,5 +1,7 @@
-//! Go float formatting: `%v`/`%g` shortest digits with the exponent cut-off at 6, `%e`, `%f`,
-//! and the `encoding/json` number form (spec §5.5, §5.6 "Floats").
+//! Go float formatting: `%v`/`%g` shortest digits with the exponent cut-off at 6, `%e`, `%f`, and
+//! the `encoding/json` number form (<https://pkg.go.dev/fmt>,
+//! <https://pkg.go.dev/strconv#FormatFloat>, <https://pkg.go.dev/encoding/json#Marshal>: plain
+//! decimal from 1e-6 up to 1e21, else an exponent).
 
 use std::fmt::Write as _;
 
@@ -163,8 +165,9 @@ pub(crate) fn write_f_abs(out: &mut String, x: f64, prec: usize) {
 }
 
 /// Plain decimal with the shortest round-trip digits and never an exponent (`1e21` →
-/// `1000000000000000000000`, `5e-324` → `0.` + 323 zeros + `5`); `NaN`, `+Inf`, `-Inf`.
-/// This is the TICKscript `string()` form of a float (spec §5.6 table).
+/// `1000000000000000000000`, `5e-324` → `0.` + 323 zeros + `5`); `NaN`, `+Inf`, `-Inf`. This is the
+/// TICKscript `string()` form of a float: Go's `strconv.FormatFloat(x, 'f', -1, 64)`, as
+/// Kapacitor's `tick/stateful/functions.go` `str.Call` uses.
 pub fn write_decimal_float(out: &mut String, x: f64) {
     if x.is_nan() {
         out.push_str("NaN");

@@ -1,4 +1,6 @@
-//! Go `encoding/json` string escaping with HTML escaping on (spec §5.5).
+//! Go `encoding/json` string escaping with HTML escaping on
+//! (<https://pkg.go.dev/encoding/json#Marshal>; Kapacitor's handlers never call
+//! `SetEscapeHTML(false)`, so `<`, `>`, `&` become `\u003c` ...).
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 

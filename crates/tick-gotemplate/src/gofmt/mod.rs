@@ -1,6 +1,6 @@
-//! Go value formatting shared by templates, JSON and the TICKscript `string()` function
-//! (spec §5.5, §5.6 "Value rendering"): `%v` of every value, `fmt.Sprintf`, JSON strings and
-//! numbers, times and durations. Writes into caller buffers; never allocates per call
+//! Go value formatting shared by templates, JSON and the TICKscript `string()` function (Go's `fmt`
+//! `%v`, `encoding/json` and `strconv.FormatFloat`): `%v` of every value, `fmt.Sprintf`, JSON
+//! strings and numbers, times and durations. Writes into caller buffers; never allocates per call
 //! beyond what Go's rules force.
 
 mod escape;

@@ -1,4 +1,4 @@
-//! Go `fmt.Sprintf` for template `printf` (spec §5.6 "printf"): verbs, flags, width and
+//! Go `fmt.Sprintf` for template `printf` (<https://pkg.go.dev/fmt>): verbs, flags, width and
 //! precision, and Go's error texts for wrong verbs, missing and extra arguments.
 
 use std::fmt::Write as _;

@@ -1,5 +1,6 @@
 //! Go `time.Time` and `time.Duration` text: `Time.String()`, `Time.Format(layout)` with Go's
-//! reference-time layouts, RFC3339Nano (JSON) and `Duration.String()` (spec §5.5, §5.6).
+//! reference-time layouts, RFC3339Nano (JSON) and `Duration.String()`
+//! (<https://pkg.go.dev/time#Time.String>, <https://pkg.go.dev/time#Duration.String>).
 
 use std::fmt::Write as _;
 

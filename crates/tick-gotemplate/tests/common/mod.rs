@@ -1,5 +1,6 @@
-//! A test double for alert message data: the fields Kapacitor exposes to `.message()`
-//! templates (spec §5.6), with Tags as `map[string]string` and Fields as `map[string]interface {}`.
+//! A test double for alert message data: the fields Kapacitor exposes to `.message()` templates
+//! (`alert.go` `messageInfo` in Kapacitor v1.5.7), with Tags as `map[string]string` and Fields as
+//! `map[string]interface {}`.
 #![allow(dead_code, unreachable_pub)]
 
 use tick_gotemplate::{Escape, FuncSet, GoTime, List, ListRef, Map, Object, Template, Value};

@@ -1,4 +1,5 @@
-//! Type conversion functions `bool`, `int`, `float`, `string`, `duration` (spec §3.5), with
+//! Type conversion functions `bool`, `int`, `float`, `string`, `duration` (Kapacitor
+//! `tick/stateful/functions.go` `boolean`, `integer`, `float`, `str`, `duration`), with
 //! Go `strconv` parsing rules and messages.
 
 use std::borrow::Cow;
@@ -232,7 +233,8 @@ fn to_duration<'a>(args: &mut [V<'a>], _: &FnEnv) -> Result<V<'a>, String> {
         V::Dur(d) => Ok(V::Dur(d)),
         V::Int(i) => Ok(V::Dur(i.wrapping_mul(unit))),
         V::Float(f) => Ok(V::Dur(go_f64_to_i64(f * unit as f64))),
-        // Quirk (spec §3.5): the unit passes the signature check and is then ignored.
+        // Quirk (Kapacitor `duration.Call`): the unit passes the signature check and is then
+        // ignored.
         V::Str(s) => parse_duration(&s)
             .ok_or_else(|| format!("invalid duration string {}", gofmt::quote(&s)))
             .map(V::Dur),

@@ -1,4 +1,5 @@
-//! Functions of topic-handler `match` expressions (spec §6.5) that read the alert event:
+//! Functions of topic-handler `match` expressions (Kapacitor `services/alert/handlers.go`
+//! `matchHandler.match`) that read the alert event:
 //! `changed()`, `level()`, `name()`, `taskName()`, `alertDuration()`.
 
 use super::t::*;

@@ -1,4 +1,5 @@
-//! Math functions (spec §3.5) with Go `math` semantics: NaN and ±Inf propagate, nothing
+//! Math functions (Kapacitor `tick/stateful/functions.go` `math1`, `math2`, `mathI`, `mathIF`) with
+//! Go `math` semantics (<https://pkg.go.dev/math>): NaN and ±Inf propagate, nothing
 //! fails. Where Go's formula differs from a correctly rounded one (`log10`, `log2`, `pow10`),
 //! Go's formula is used so results match to the last bit.
 

@@ -1,4 +1,5 @@
-//! `isPresent`, `if` and `humanBytes` (spec §3.5).
+//! `isPresent`, `if` and `humanBytes` (Kapacitor `tick/stateful/functions.go` `isPresent`,
+//! `ifFunc`, `humanBytes`).
 
 use std::borrow::Cow;
 

@@ -1,6 +1,6 @@
-//! The built-in lambda functions (spec §3.5): one ordered table per family, each entry with
-//! its exact signatures, implementation, doc and examples. The compiler and the evaluator
-//! both read the signatures from here; signature lists print in table order.
+//! The built-in lambda functions (Kapacitor `tick/stateful/functions.go`): one ordered table per
+//! family, each entry with its exact signatures, implementation, doc and examples. The compiler and
+//! the evaluator both read the signatures from here; signature lists print in table order.
 
 mod convert;
 mod event;
@@ -31,7 +31,7 @@ pub(crate) type PureFn = for<'a> fn(&mut [V<'a>], &FnEnv) -> Result<V<'a>, Strin
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Imp {
     Pure(PureFn),
-    /// Stateful (spec §3.6): keeps a [`FnState`] slot per compiled call.
+    /// Stateful: keeps a [`FnState`] slot per compiled call.
     Stateful(stateful::Kind),
     /// `now()`: the wall clock, the only one in the crate.
     Now,

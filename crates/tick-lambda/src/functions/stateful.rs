@@ -1,4 +1,5 @@
-//! Stateful functions `count`, `sigma`, `spread` (spec §3.5, §3.6). Each compiled call owns
+//! Stateful functions `count`, `sigma`, `spread` (Kapacitor `tick/stateful/functions.go` `count`,
+//! `sigma`, `spread`). Each compiled call owns
 //! one [`FnState`] slot in the caller's [`crate::State`].
 
 use super::t::*;

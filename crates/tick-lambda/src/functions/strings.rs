@@ -1,6 +1,6 @@
-//! String functions (spec §3.5) with Go `strings` semantics: byte offsets, `strCount(s, "")`
-//! = rune count + 1, `strSubstring` quirks as errors, and `regexReplace` with Go's
-//! `ReplaceAllString` template expansion.
+//! String functions (Kapacitor `tick/stateful/functions.go`) with Go `strings` semantics: byte
+//! offsets, `strCount(s, "")` = rune count + 1, `strSubstring` quirks as errors, and `regexReplace`
+//! with Go's `ReplaceAllString` template expansion.
 
 use std::borrow::Cow;
 
@@ -279,7 +279,8 @@ fn str_substring<'a>(a: &mut [V<'a>], _: &FnEnv) -> Result<V<'a>, String> {
     if stop < 0 {
         return Err(format!("found negative index for strSubstring: {stop}"));
     }
-    // Quirk (spec §3.5): `stop == len` is rejected too, so the last byte is unreachable.
+    // Quirk (Kapacitor `strSubstring.Call` checks `stop >= len`): `stop == len` is rejected too,
+    // so the last byte is unreachable.
     if stop >= s.len() as i64 {
         return Err(format!(
             "stop index too large for string in strSubstring: {stop}"

@@ -1,5 +1,5 @@
-//! Time functions (spec §3.5): `unixNano`, `minute`, `hour`, `day`, `month`, `year`,
-//! `weekday` (0 = Sunday), read in the configured zone, and `now()`.
+//! Time functions (Kapacitor `tick/stateful/functions.go`): `unixNano`, `minute`, `hour`, `day`,
+//! `month`, `year`, `weekday` (0 = Sunday), read in the configured zone, and `now()`.
 
 use chrono::{Datelike, TimeZone, Timelike};
 

@@ -3,7 +3,7 @@
 
 use tick_lambda::{CompileOptions, FieldValue, Lambda, Record, Value, Vars};
 
-/// 2021-03-14T15:09:26Z (a Sunday), the spec's example instant.
+/// 2021-03-14T15:09:26Z (a Sunday): its hour and day differ between UTC and far-off zones.
 pub(crate) const PI_DAY: i64 = 1_615_734_566_000_000_000;
 
 #[derive(Default, Clone)]
