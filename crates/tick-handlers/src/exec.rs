@@ -9,8 +9,9 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
+use crate::alert_json::alert_json;
+use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{alert_json, string_arg};
 
 /// `.exec(prog, args...)`.
 pub const SPEC: HandlerSpec = HandlerSpec {

@@ -10,8 +10,8 @@ use regex::Regex;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use crate::error::HandlerFileError;
-use crate::registry::{FILE_KINDS, OptionsDecoder, decode_options};
+use crate::error::{BuildError, HandlerFileError};
+use crate::registry::{FILE_KINDS, Handler, OptionsDecoder, Services, decode_options};
 
 pub use crate::registry::HandlerOptions;
 
@@ -37,6 +37,18 @@ pub struct TopicHandlerSpec {
 pub struct FilePosition {
     pub line: u32,
     pub column: u32,
+}
+
+// Design: building from a file lives here, not in `registry.rs`, so that the catalogue does
+// not depend on this module (which decodes through the catalogue).
+impl Handler {
+    /// Builds a handler from a topic handler file (spec §6.5).
+    pub fn from_file_spec(
+        spec: &TopicHandlerSpec,
+        services: &Services,
+    ) -> Result<Handler, BuildError> {
+        Handler::from_options(spec.options.clone(), &spec.topic, services)
+    }
 }
 
 static TOPIC_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^[-:._\p{L}0-9]+$").ok());

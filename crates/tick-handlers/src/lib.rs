@@ -7,6 +7,8 @@
 //! [`handler_file::load_paths`] (`--handler FILE_OR_DIR`) and [`Dispatcher`] (bounded, ordered
 //! per-handler queues). The library never prints: every report goes through `tracing`.
 
+mod alert_json;
+mod arguments;
 pub mod config;
 pub mod dispatch;
 pub mod error;
@@ -22,4 +24,5 @@ pub mod tcp;
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
-pub use registry::{Handler, Republish, Services, check_use, specs};
+pub use publish::Republish;
+pub use registry::{Handler, Services, check_use, specs};

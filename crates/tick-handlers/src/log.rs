@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, PropertySpec};
 
+use crate::arguments::{int_arg, string_arg};
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{int_arg, string_arg};
 
 /// `.log(path)` with `.mode(int)`.
 pub const SPEC: HandlerSpec = HandlerSpec {

@@ -16,8 +16,9 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Literal, PropertySpec
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::alert_json::alert_json;
+use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{alert_json, string_arg};
 
 /// `.post(url)` and its properties.
 pub const SPEC: HandlerSpec = HandlerSpec {
@@ -74,7 +75,7 @@ pub struct Options {
     #[serde(default)]
     pub capture_response: bool,
     /// Nanoseconds; in handler files a Go duration string (`10s`) or integer nanoseconds.
-    #[serde(default, deserialize_with = "crate::registry::deserialize_duration")]
+    #[serde(default, deserialize_with = "crate::arguments::deserialize_duration")]
     pub timeout: i64,
     #[serde(default)]
     pub skip_ssl_verification: bool,

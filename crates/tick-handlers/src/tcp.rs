@@ -6,8 +6,9 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use crate::alert_json::alert_json;
+use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{alert_json, string_arg};
 
 /// `.tcp(address)`.
 pub const SPEC: HandlerSpec = HandlerSpec {

@@ -1,6 +1,7 @@
 //! Literal decoding (spec §1.3): token text → value. Owns octal integers, float syntax,
 //! duration units and overflow, and the unescaping of strings, references and regexes.
 
+use crate::duration::{DurationError, DurationSyntax, parse_duration};
 use crate::error::SyntaxError;
 
 /// A decoded number literal.
@@ -31,25 +32,12 @@ pub(crate) fn number(text: &str) -> Result<Number, SyntaxError> {
         .map_err(|_| illegal())
 }
 
-/// Decodes a duration token (digits and one unit) into nanoseconds.
+/// Decodes a duration token (digits and one unit, as the lexer cuts it) into nanoseconds.
 pub(crate) fn duration(text: &str) -> Result<i64, SyntaxError> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    let n: i64 = digits.parse().map_err(|_| SyntaxError::InvalidDuration)?;
-    let scale: i64 = match unit {
-        "u" | "µ" => 1_000,
-        "ms" => 1_000_000,
-        "s" => 1_000_000_000,
-        "m" => 60 * 1_000_000_000,
-        "h" => 3_600 * 1_000_000_000,
-        "d" => 86_400 * 1_000_000_000,
-        "w" => 7 * 86_400 * 1_000_000_000,
-        _ => return Err(SyntaxError::InvalidDuration),
-    };
-    n.checked_mul(scale)
-        .ok_or_else(|| SyntaxError::OverflowedDuration(text.to_string()))
+    parse_duration(text, DurationSyntax::Influxql).map_err(|e| match e {
+        DurationError::Invalid => SyntaxError::InvalidDuration,
+        DurationError::Overflow => SyntaxError::OverflowedDuration(text.to_string()),
+    })
 }
 
 /// Removes the quotes from a single- or triple-quoted string token and unescapes `\'`.
