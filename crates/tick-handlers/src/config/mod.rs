@@ -1,7 +1,12 @@
-//! `kapacitor.conf` as tick reads it (spec §6.1): the `[[mqtt]]` sections with Kapacitor's
-//! validation rules and messages, `KAPACITOR_MQTT_<i>_<KEY>` environment overrides, and one
-//! warning for every other section of a real Kapacitor file. Owns parsing and validation only;
-//! connecting is `mqtt::delivery`'s job.
+//! `kapacitor.conf` as tick reads it, read once: one typed [`Config`] with one struct per
+//! section that tick uses, each part of tick taking its own section. The `[[mqtt]]` sections
+//! ([`MqttConfig`]; Kapacitor's `mqtt.Config`, `services/mqtt/config.go` at v1.5.7) with
+//! Kapacitor's validation rules and messages, and
+//! `KAPACITOR_MQTT_<i>_<KEY>` environment overrides; `[http]` and `default-retention-policy`
+//! ([`HttpSection`], in `http.rs`); the top-level `hostname`; and one warning for every other
+//! section of a real Kapacitor file. Owns parsing and validation only (the TLS files named by
+//! `[[mqtt]]` are read by `tls_files.rs`); connecting is `mqtt::delivery`'s job and serving
+//! HTTP the binary's.
 //!
 //! One key is a tick extension that Kapacitor does not know: `persistent-session = true`
 //! (default false, Kapacitor's clean session), see [`MqttConfig::persistent_session`].
@@ -9,10 +14,15 @@
 //! Secrets never leave this module in clear text except through [`Secret::expose`]: the
 //! `Debug` and `Display` of a [`Secret`] print `***`, and [`BrokerUrl`] redacts the URL password.
 
+mod http;
+pub(crate) mod tls_files;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
+
+pub use http::HttpSection;
 
 /// A password or other secret: prints as `***` in `Debug` and `Display` output.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -53,6 +63,8 @@ pub struct Config {
     /// The top-level `hostname` (`.ServerInfo.Hostname` in alert templates; Kapacitor's
     /// default is `localhost`).
     pub hostname: Option<String>,
+    /// `[http]` and `default-retention-policy`, for `tick run --http`.
+    pub http: HttpSection,
 }
 
 /// How a broker is reached, from the `url` key (spec §6.1).
@@ -375,6 +387,10 @@ pub enum ConfigError {
         section: String,
         message: String,
     },
+    /// A top-level setting, or a key of a single-table section such as `[http]`, with a wrong
+    /// type or value (`[http] auth-enabled must be true or false`).
+    #[error("{path}: {message}")]
+    Setting { path: String, message: String },
     /// A rule about the whole `[[mqtt]]` list (`more than one configuration is marked as the default`).
     #[error("{path}: mqtt: {message}")]
     List { path: String, message: String },
@@ -421,7 +437,8 @@ pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
 
 impl Config {
     /// Reads and validates `path`. Returns the configuration and warnings (ignored sections and
-    /// keys, without the file name: the caller prefixes it) for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
+    /// keys, `[http]` keys tick does not act on; without the file name: the caller prefixes it)
+    /// for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
     pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -513,8 +530,8 @@ impl Config {
                         message: "mqtt must be a list of [[mqtt]] sections".to_owned(),
                     });
                 }
-                // `tick run --http` reads [http] and default-retention-policy itself.
-                ("http", Value::Table(_)) | ("default-retention-policy", _) => {}
+                // Read by `http::parse` below.
+                ("http", _) | ("default-retention-policy", _) => {}
                 ("hostname", Value::String(h)) => hostname = Some(h.clone()),
                 ("hostname", _) => {
                     return Err(ConfigError::List {
@@ -545,7 +562,14 @@ impl Config {
         for (i, t) in mqtt_tables.iter().enumerate() {
             mqtt.push(parse_mqtt(t, i, path, &mut warnings)?);
         }
-        let config = Config { mqtt, hostname };
+        // After the other sections' warnings: `tick run --http` printed these last when it
+        // read them itself.
+        let http = http::parse(&table, path, &mut warnings)?;
+        let config = Config {
+            mqtt,
+            hostname,
+            http,
+        };
         config.validate(path)?;
         Ok((config, warnings))
     }
@@ -624,13 +648,12 @@ impl Config {
             };
             m.broker_url().map_err(|e| key_err("url", e))?;
             if let Some(ca) = &m.ssl_ca {
-                crate::mqtt::tls::read_certs(ca).map_err(|e| key_err("ssl-ca", e))?;
+                tls_files::read_certs(ca).map_err(|e| key_err("ssl-ca", e))?;
             }
             if let (Some(cert), Some(key)) = (&m.ssl_cert, &m.ssl_key) {
-                let certs =
-                    crate::mqtt::tls::read_certs(cert).map_err(|e| key_err("ssl-cert", e))?;
+                let certs = tls_files::read_certs(cert).map_err(|e| key_err("ssl-cert", e))?;
                 if let Some(first) = certs.first()
-                    && crate::mqtt::tls::is_v1_certificate(first)
+                    && tls_files::is_v1_certificate(first)
                 {
                     return Err(key_err(
                         "ssl-cert",
@@ -642,8 +665,10 @@ impl Config {
                         ),
                     ));
                 }
-                let key = crate::mqtt::tls::read_key(key).map_err(|e| key_err("ssl-key", e))?;
-                crate::mqtt::tls::check_key_pair(certs, key, m).map_err(sec_err)?;
+                let key_path = key;
+                let key = tls_files::read_key(key).map_err(|e| key_err("ssl-key", e))?;
+                tls_files::check_key_pair(certs, key, Some(cert), Some(key_path))
+                    .map_err(sec_err)?;
             }
         }
         Ok(())
