@@ -23,6 +23,7 @@ pub(crate) mod delivery;
 mod errors;
 mod handler;
 mod options;
+mod outbox;
 pub(crate) mod tls;
 mod topic;
 
