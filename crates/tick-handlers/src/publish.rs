@@ -23,6 +23,7 @@ pub type Republish = Arc<dyn Fn(&str, &Event) -> Result<(), String> + Send + Syn
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
+    /// The topics each event is handed to.
     pub topics: Vec<String>,
 }
 

@@ -8,7 +8,7 @@ use tick_engine::{Event, HandlerSpec, HandlerUse};
 use tick_syntax::Span;
 
 use crate::error::{BuildError, HandlerError};
-pub use crate::publish::Republish;
+use crate::publish::Republish;
 use crate::{exec, log, mqtt, post, publish, tcp};
 
 /// Every handler kind's TICKscript spec, for `Compiler::with_handlers` (STYLE §2).
@@ -30,16 +30,22 @@ pub struct Services {
 /// The options of one handler, decoded for its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HandlerOptions {
+    /// `kind: log`, `.log(path)`.
     Log(log::Options),
+    /// `kind: tcp`, `.tcp(address)`.
     Tcp(tcp::Options),
+    /// `kind: exec`, `.exec(prog, args...)`.
     Exec(exec::Options),
+    /// `kind: post`, `.post(url)`.
     Post(post::Options),
+    /// `kind: publish` (handler files only).
     Publish(publish::Options),
+    /// `kind: mqtt`, `.mqtt(topic)`.
     Mqtt(mqtt::Options),
 }
 
 /// Every kind a handler file may name, in catalogue order.
-pub const FILE_KINDS: &[&str] = &["log", "tcp", "exec", "post", "publish", "mqtt"];
+pub(crate) const FILE_KINDS: &[&str] = &["log", "tcp", "exec", "post", "publish", "mqtt"];
 
 /// Decodes a kind's options with `decode` (strict: unknown keys are errors). `None` for an
 /// unknown kind. The note is the decoder's remark about accepted-but-questionable input.
@@ -73,11 +79,17 @@ pub(crate) trait OptionsDecoder {
 /// One running handler.
 #[derive(Debug)]
 pub enum Handler {
+    /// Appends alert JSON to a file.
     Log(log::LogHandler),
+    /// Writes alert JSON to a new TCP connection per event.
     Tcp(tcp::TcpHandler),
+    /// Runs a program with alert JSON on its stdin.
     Exec(exec::ExecHandler),
+    /// POSTs alert JSON over HTTP.
     Post(post::PostHandler),
+    /// Hands events to other topics.
     Publish(publish::PublishHandler),
+    /// Queues the alert message on an MQTT broker's outbox.
     Mqtt(mqtt::MqttHandler),
 }
 

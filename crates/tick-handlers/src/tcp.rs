@@ -11,7 +11,7 @@ use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
 
 /// `.tcp(address)`.
-pub const SPEC: HandlerSpec = HandlerSpec {
+pub(crate) const SPEC: HandlerSpec = HandlerSpec {
     kind: "tcp",
     args: &[ArgType::String],
     variadic: None,
@@ -23,6 +23,7 @@ pub const SPEC: HandlerSpec = HandlerSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
+    /// `host:port` to dial for each event.
     pub address: String,
 }
 
@@ -42,6 +43,7 @@ pub struct TcpHandler {
 }
 
 impl TcpHandler {
+    /// Checks that an address is given (at task start).
     pub fn new(options: Options) -> Result<TcpHandler, BuildError> {
         if options.address.is_empty() {
             return Err(BuildError::MissingAddress);

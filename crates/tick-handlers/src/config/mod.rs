@@ -93,14 +93,17 @@ impl Scheme {
 /// never shows the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BrokerUrl {
+    /// How the broker is reached.
     pub scheme: Scheme,
     /// Host name or IP address (without brackets); for `unix://`, the socket path.
     pub host: String,
+    /// The port: as written, else the scheme's default (1883, 8883, 80, 443); 0 for `unix://`.
     pub port: u16,
     /// Path for websockets (`/mqtt`), empty otherwise.
     pub path: String,
     /// `user` from `tcp://user:pass@host`; overrides the `username` key (spec §6.1).
     pub username: Option<String>,
+    /// `pass` from `tcp://user:pass@host`; overrides the `password` key.
     pub password: Option<Secret>,
     /// The scheme as written (`mqtts`), for display.
     written_scheme: String,
@@ -263,19 +266,27 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
 /// One `[[mqtt]]` section (spec §6.1). `Debug` redacts the password, also inside `url`.
 #[derive(Clone, PartialEq)]
 pub struct MqttConfig {
+    /// `enabled`: only enabled brokers are connected to.
     pub enabled: bool,
+    /// `name` (default `default`): what `.brokerName()` and handler files refer to.
     pub name: String,
     /// As written; [`Config::default_mqtt`] also treats a single config as the default.
     pub default: bool,
     /// The `url` key as written (may hold a password; use [`MqttConfig::broker_url`] to print).
     pub url: String,
+    /// `ssl-ca`: the CA file that signs the broker's certificate (else the system roots).
     pub ssl_ca: Option<PathBuf>,
+    /// `ssl-cert`: the client certificate file (with `ssl-key`).
     pub ssl_cert: Option<PathBuf>,
+    /// `ssl-key`: the private key file of `ssl-cert`.
     pub ssl_key: Option<PathBuf>,
+    /// `insecure-skip-verify`: accept any server certificate and host name.
     pub insecure_skip_verify: bool,
     /// As written; see [`MqttConfig::effective_client_id`].
     pub client_id: String,
+    /// `username`; a user name in `url` wins.
     pub username: String,
+    /// `password`; a password in `url` wins.
     pub password: Secret,
     /// tick extension `persistent-session` (default false, Kapacitor's clean session): connect
     /// with clean session off so that a broker that keeps sessions (mosquitto `persistence
@@ -365,35 +376,61 @@ impl MqttConfig {
 /// name the section (`[[mqtt]] #2 "edge"`) and the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file cannot be read.
     #[error("{path}: cannot read configuration: {source}")]
     Read {
+        /// The file.
         path: String,
+        /// Why it cannot be read.
         source: std::io::Error,
     },
+    /// The file is not TOML.
     #[error("{path}: invalid TOML: {message}")]
-    Syntax { path: String, message: String },
+    Syntax {
+        /// The file.
+        path: String,
+        /// Where and what, without the value (see [`toml_error_message`]).
+        message: String,
+    },
     /// A key with a wrong type or value.
     #[error("{path}: {section}: {key}: {message}")]
     Key {
+        /// The file.
         path: String,
+        /// The section (`[[mqtt]] #2 "edge"`).
         section: String,
+        /// The key.
         key: String,
+        /// What is wrong with its value.
         message: String,
     },
     /// A rule about one section (spec §6.1 messages, e.g. `must specify a url for mqtt service`).
     #[error("{path}: {section}: {message}")]
     Section {
+        /// The file.
         path: String,
+        /// The section (`[[mqtt]] #2 "edge"`).
         section: String,
+        /// The rule it breaks.
         message: String,
     },
     /// A top-level setting, or a key of a single-table section such as `[http]`, with a wrong
     /// type or value (`[http] auth-enabled must be true or false`).
     #[error("{path}: {message}")]
-    Setting { path: String, message: String },
+    Setting {
+        /// The file.
+        path: String,
+        /// The setting and what is wrong with it.
+        message: String,
+    },
     /// A rule about the whole `[[mqtt]]` list (`more than one configuration is marked as the default`).
     #[error("{path}: mqtt: {message}")]
-    List { path: String, message: String },
+    List {
+        /// The file.
+        path: String,
+        /// The rule it breaks.
+        message: String,
+    },
 }
 
 const MQTT_KEYS: &[&str] = &[

@@ -73,6 +73,7 @@ pub struct MqttSettings {
     pub connect_timeout: Duration,
     /// First reconnect delay; doubles per failure up to `reconnect_max` (with ±50 % jitter).
     pub reconnect_min: Duration,
+    /// Longest reconnect delay.
     pub reconnect_max: Duration,
     /// No acknowledgement for this long while alerts are in flight rebuilds the connection.
     /// `None` means three keep-alive periods.
@@ -98,18 +99,30 @@ impl Default for MqttSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("the MQTT service must be started inside a tokio runtime")]
+    /// Called outside a tokio runtime.
     NoRuntime,
     /// A broker whose URL or TLS files cannot be used.
     #[error("mqtt broker {name:?}: {message}")]
-    Broker { name: String, message: String },
+    Broker {
+        /// The broker's `name`.
+        name: String,
+        /// What cannot be used.
+        message: String,
+    },
     /// `wait_connected` gave up.
     #[error("failed to connect to MQTT broker {name:?}: {message}")]
-    Connect { name: String, message: String },
+    Connect {
+        /// The broker's `name`.
+        name: String,
+        /// The connection error, or the timeout.
+        message: String,
+    },
 }
 
 /// What happened to the alerts of one broker, as counted when [`MqttService::drain`] returned.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BrokerReport {
+    /// The broker's `name`.
     pub name: String,
     /// QoS 1/2 alerts acknowledged by the broker (PUBACK / PUBCOMP).
     pub delivered: u64,
@@ -136,6 +149,7 @@ impl BrokerReport {
 /// Per-broker outcome of a drain.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DrainReport {
+    /// One report per enabled broker, in configuration order.
     pub brokers: Vec<BrokerReport>,
 }
 
