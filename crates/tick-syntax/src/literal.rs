@@ -108,20 +108,10 @@ mod tests {
         assert_eq!(number("2.25"), Ok(Number::Float(2.25)));
     }
 
-    #[test]
-    fn durations_are_nanoseconds() {
-        assert_eq!(duration("10u"), Ok(10_000));
-        assert_eq!(duration("10µ"), Ok(10_000));
-        assert_eq!(duration("10ms"), Ok(10_000_000));
-        assert_eq!(duration("10s"), Ok(10_000_000_000));
-        assert_eq!(duration("5m"), Ok(300_000_000_000));
-        assert_eq!(duration("1h"), Ok(3_600_000_000_000));
-        assert_eq!(duration("1d"), Ok(86_400_000_000_000));
-        assert_eq!(duration("1w"), Ok(604_800_000_000_000));
-    }
-
+    /// The units themselves are tested with `crate::duration`; here, the messages.
     #[test]
     fn duration_overflow_messages() {
+        assert_eq!(duration("10ms"), Ok(10_000_000));
         assert_eq!(
             duration("300000w").map_err(|e| e.to_string()),
             Err("overflowed duration 300000w: choose a smaller duration or INF".into())
