@@ -48,7 +48,7 @@ pub struct FilePosition {
 // Design: building from a file lives here, not in `registry.rs`, so that the catalogue does
 // not depend on this module (which decodes through the catalogue).
 impl Handler {
-    /// Builds a handler from a topic handler file (spec §6.5).
+    /// Builds a handler from a topic handler file (`tick run --handler`).
     pub fn from_file_spec(
         spec: &TopicHandlerSpec,
         services: &Services,

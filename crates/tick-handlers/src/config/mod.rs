@@ -389,7 +389,7 @@ pub enum ConfigError {
     Syntax {
         /// The file.
         path: String,
-        /// Where and what, without the value (see [`toml_error_message`]).
+        /// Where and what: the line, column and key, never the value (it may be a secret).
         message: String,
     },
     /// A key with a wrong type or value.
@@ -452,7 +452,7 @@ const MQTT_KEYS: &[&str] = &[
 /// A TOML syntax error in one line: where it is, what is wrong, and the line it is on, with
 /// any value left out. A value may be a password, a token or a URL with a token in it, and
 /// error messages end up in logs.
-pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
+fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
     let what = e.message().trim_end().replace('\n', " ");
     let Some(start) = e.span().map(|s| s.start) else {
         return what;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-/// The one crypto provider tick uses (dependencies.md gap 4).
+/// The one crypto provider tick uses, `ring`: rustls panics when it cannot tell which of
+/// several enabled providers to use.
 pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
