@@ -25,13 +25,13 @@ use crate::error::HandlerError;
 use crate::registry::Handler;
 
 /// Kapacitor's per-handler buffer (spec §5.8).
-pub const DEFAULT_QUEUE_CAPACITY: usize = 5000;
+pub(crate) const DEFAULT_QUEUE_CAPACITY: usize = 5000;
 
 /// How long one event may keep its handler busy before it counts as failed and the handler
 /// moves on. Kapacitor's `post` and `tcp` handlers have no default timeout and wait as long
 /// as the server does; tick gives up, so that one dead service cannot hold its queue (and,
 /// with [`WhenFull::Wait`], the pipeline) for ever.
-pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Dispatcher settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,7 @@ impl Default for DispatchOptions {
 pub struct HandlerStats {
     /// What the caller named the handler (e.g. `cpu.tick:alert2:mqtt` or a file's topic/id).
     pub label: String,
+    /// The handler kind (`log`, `mqtt`, ...).
     pub kind: &'static str,
     /// Events the handler processed without error. For `mqtt` this means queued on the
     /// broker's outbox; acknowledgements are counted by `MqttService::drain`.
@@ -86,6 +87,7 @@ pub struct HandlerStats {
 /// What [`Dispatcher::drain`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrainReport {
+    /// Every handler's counts, in the order they were added.
     pub handlers: Vec<HandlerStats>,
     /// True when at least one handler was still busy when the grace period ended.
     pub timed_out: bool,
@@ -190,7 +192,7 @@ impl Dispatcher {
                         in_flight.fetch_sub(1, Ordering::Relaxed);
                         let handled = tokio::time::timeout(limit, handler.handle(&event))
                             .await
-                            .unwrap_or_else(|_| Err(HandlerError::TimedOut(limit)));
+                            .unwrap_or(Err(HandlerError::TimedOut(limit)));
                         match handled {
                             Ok(()) => {
                                 counters.delivered.fetch_add(1, Ordering::Relaxed);

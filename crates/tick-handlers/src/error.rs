@@ -26,7 +26,12 @@ pub enum BuildError {
     InvalidHeader(String),
     /// The post URL is not a usable `http://` URL.
     #[error("invalid post: invalid URL {url:?}: {reason}")]
-    InvalidUrl { url: String, reason: String },
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `https://` post URLs need TLS, which the post handler does not have yet.
     #[error("invalid post: https post URLs are not supported yet: {0}")]
     HttpsNotSupported(String),
@@ -55,8 +60,11 @@ pub enum BuildError {
     /// checks types first, so this means the spec and the builder disagree).
     #[error("invalid {kind}: {what} must be {expected}")]
     BadArgument {
+        /// The handler kind (`log`, `tcp`, ...).
         kind: &'static str,
+        /// The argument or property.
         what: String,
+        /// The type it must have (`a string`).
         expected: &'static str,
     },
     /// The MQTT handler's own build error, as text.
@@ -71,34 +79,49 @@ pub enum HandlerError {
     /// NaN or ±Inf in the data, or a time outside years 0–9999 (spec §5.5).
     #[error("failed to marshal alert data json: {0}")]
     Marshal(String),
+    /// The log handler's file could not be opened or created.
     #[error("failed to open log file {path}: {source}")]
     LogOpen {
+        /// The log file.
         path: String,
+        /// Why it could not be opened.
         source: std::io::Error,
     },
+    /// The log handler's file could not be written.
     #[error("failed to write log file {path}: {source}")]
     LogWrite {
+        /// The log file.
         path: String,
+        /// Why it could not be written.
         source: std::io::Error,
     },
     /// Dial failure (spec §6.6): the event is dropped.
     #[error("tcp handler failed to connect to {address}: {source}")]
     TcpConnect {
+        /// The `host:port` dialled.
         address: String,
+        /// Why the dial failed.
         source: std::io::Error,
     },
+    /// The connection was made but the event could not be written.
     #[error("tcp handler failed to write to {address}: {source}")]
     TcpWrite {
+        /// The `host:port` written to.
         address: String,
+        /// Why the write failed.
         source: std::io::Error,
     },
     /// The program could not be started, or exited unsuccessfully; output is kept for the log.
     #[error("exec command failed: {reason}; stdout: {stdout:?}; stderr: {stderr:?}")]
     ExecFailed {
+        /// Why it failed (not started, exit status, signal).
         reason: String,
+        /// What the program wrote on stdout.
         stdout: String,
+        /// What the program wrote on stderr.
         stderr: String,
     },
+    /// The POST request could not be sent or its response not read.
     #[error("failed to POST alert data: {0}")]
     Post(String),
     /// The handler took longer than its deadline for one event (`tick run --handler-timeout`).
@@ -111,7 +134,12 @@ pub enum HandlerError {
     PostStatus(String),
     /// The publish handler could not hand the event to a topic.
     #[error("failed to publish event to topic {topic:?}: {reason}")]
-    Publish { topic: String, reason: String },
+    Publish {
+        /// The topic that refused the event.
+        topic: String,
+        /// Why it refused it.
+        reason: String,
+    },
     /// The MQTT handler's own delivery error, as text.
     #[error("{0}")]
     Mqtt(String),
@@ -121,31 +149,54 @@ pub enum HandlerError {
 /// field when there is one, and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerFileError {
+    /// The file or directory could not be read.
     #[error("{path}: cannot read handler file: {source}")]
     Read {
+        /// The file or directory.
         path: PathBuf,
+        /// Why it could not be read.
         source: std::io::Error,
     },
+    /// A file named directly whose extension says neither YAML nor JSON.
     #[error("{path}: handler files must end in .yaml, .yml or .json")]
-    UnknownExtension { path: PathBuf },
+    UnknownExtension {
+        /// The file.
+        path: PathBuf,
+    },
     /// YAML or JSON syntax, a missing field, a wrong type or an unknown key.
     #[error("{path}: {field}: {reason}")]
     Decode {
+        /// The file.
         path: PathBuf,
+        /// The field at fault (`options.url`), or where the syntax error is.
         field: String,
+        /// What is wrong.
         reason: String,
     },
     /// `topic`, `id` or `kind` fails validation (spec §6.5 messages).
     #[error("{path}: {field}: invalid handler spec: {reason}")]
     Invalid {
+        /// The file.
         path: PathBuf,
+        /// `topic`, `id` or `kind`.
         field: &'static str,
+        /// Kapacitor's reason.
         reason: String,
     },
     /// `kind: nosuch`.
     #[error("{path}: kind: failed to create handler: unsupported action kind {kind:?}")]
-    UnsupportedKind { path: PathBuf, kind: String },
+    UnsupportedKind {
+        /// The file.
+        path: PathBuf,
+        /// The kind it names.
+        kind: String,
+    },
     /// Options decoded but the handler cannot be built from them.
     #[error("{path}: options: {source}")]
-    Build { path: PathBuf, source: BuildError },
+    Build {
+        /// The file.
+        path: PathBuf,
+        /// Why the handler cannot be built.
+        source: BuildError,
+    },
 }

@@ -9,11 +9,12 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
+use crate::alert_json::alert_json;
+use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{alert_json, string_arg};
 
 /// `.exec(prog, args...)`.
-pub const SPEC: HandlerSpec = HandlerSpec {
+pub(crate) const SPEC: HandlerSpec = HandlerSpec {
     kind: "exec",
     args: &[ArgType::String],
     variadic: Some(ArgType::String),
@@ -25,8 +26,10 @@ pub const SPEC: HandlerSpec = HandlerSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
+    /// The program to run (`.exec(prog, ...)`, `prog:`).
     pub prog: String,
     #[serde(default)]
+    /// Its arguments.
     pub args: Vec<String>,
 }
 
@@ -51,6 +54,7 @@ pub struct ExecHandler {
 }
 
 impl ExecHandler {
+    /// Checks that a program is named (at task start).
     pub fn new(options: Options) -> Result<ExecHandler, BuildError> {
         if options.prog.is_empty() {
             return Err(BuildError::MissingProgram);

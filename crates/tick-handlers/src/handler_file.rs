@@ -10,8 +10,8 @@ use regex::Regex;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use crate::error::HandlerFileError;
-use crate::registry::{FILE_KINDS, OptionsDecoder, decode_options};
+use crate::error::{BuildError, HandlerFileError};
+use crate::registry::{FILE_KINDS, Handler, OptionsDecoder, Services, decode_options};
 
 pub use crate::registry::HandlerOptions;
 
@@ -20,13 +20,17 @@ pub use crate::registry::HandlerOptions;
 pub struct TopicHandlerSpec {
     /// The file it came from.
     pub path: PathBuf,
+    /// `topic`: the topic whose events the handler receives.
     pub topic: String,
+    /// `id`: the handler's name within its topic.
     pub id: String,
+    /// `kind`: `log`, `tcp`, `exec`, `post`, `publish` or `mqtt`.
     pub kind: String,
     /// The `match` expression: a lambda body without `lambda:`; `None` when absent or empty.
     pub match_src: Option<String>,
     /// Where the `match` value starts in the file (YAML only; for a quoted scalar, the quote).
     pub match_at: Option<FilePosition>,
+    /// `options`, decoded strictly for the kind.
     pub options: HandlerOptions,
     /// Accepted but questionable input (YAML 1.1 booleans); also logged with `tracing`.
     pub warnings: Vec<String>,
@@ -35,8 +39,22 @@ pub struct TopicHandlerSpec {
 /// A 1-based line and column in a handler file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FilePosition {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub column: u32,
+}
+
+// Design: building from a file lives here, not in `registry.rs`, so that the catalogue does
+// not depend on this module (which decodes through the catalogue).
+impl Handler {
+    /// Builds a handler from a topic handler file (`tick run --handler`).
+    pub fn from_file_spec(
+        spec: &TopicHandlerSpec,
+        services: &Services,
+    ) -> Result<Handler, BuildError> {
+        Handler::from_options(spec.options.clone(), &spec.topic, services)
+    }
 }
 
 static TOPIC_RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^[-:._\p{L}0-9]+$").ok());
@@ -134,7 +152,9 @@ pub fn load_file(path: &Path) -> Result<TopicHandlerSpec, HandlerFileError> {
 /// The syntax of a handler file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// `.yaml` or `.yml`, read as YAML 1.1 like Kapacitor's CLI.
     Yaml,
+    /// `.json`.
     Json,
 }
 

@@ -6,20 +6,37 @@
 //! `tick check`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
 //! [`handler_file::load_paths`] (`--handler FILE_OR_DIR`) and [`Dispatcher`] (bounded, ordered
 //! per-handler queues). The library never prints: every report goes through `tracing`.
+//!
+//! Three modules are public because their names say what their items are about:
+//! [`config`] (`kapacitor.conf`, one typed [`config::Config`] with a struct per section),
+//! [`mqtt`] (the brokers: [`mqtt::MqttService`], its settings and reports) and
+//! [`handler_file`] (topic handler files). Everything else a caller uses is re-exported here;
+//! the other modules are private. The per-kind handler and options types are re-exported
+//! under their kind's name ([`LogOptions`], [`TcpHandler`], ...) because [`HandlerOptions`] and
+//! [`Handler`] hold them.
 
+#![warn(missing_docs)]
+
+mod alert_json;
+mod arguments;
 pub mod config;
-pub mod dispatch;
-pub mod error;
-pub mod exec;
+mod dispatch;
+mod error;
+mod exec;
 pub mod handler_file;
-pub mod log;
+mod log;
 pub mod mqtt;
-pub mod post;
-pub mod publish;
-pub mod registry;
-pub mod tcp;
+mod post;
+mod publish;
+mod registry;
+mod tcp;
 
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
+pub use exec::{ExecHandler, Options as ExecOptions};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
-pub use registry::{Handler, Republish, Services, check_use, specs};
+pub use log::{LogHandler, Options as LogOptions};
+pub use post::{Options as PostOptions, PostHandler};
+pub use publish::{Options as PublishOptions, PublishHandler, Republish};
+pub use registry::{Handler, Services, check_use, specs};
+pub use tcp::{Options as TcpOptions, TcpHandler};

@@ -5,11 +5,11 @@
 use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, PropertySpec};
 
+use crate::arguments::{int_arg, string_arg};
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{int_arg, string_arg};
 
 /// `.log(path)` with `.mode(int)`.
-pub const SPEC: HandlerSpec = HandlerSpec {
+pub(crate) const SPEC: HandlerSpec = HandlerSpec {
     kind: "log",
     args: &[ArgType::String],
     variadic: None,
@@ -23,12 +23,13 @@ pub const SPEC: HandlerSpec = HandlerSpec {
 };
 
 /// The mode a log file is created with when none is given (spec §6.6).
-pub const DEFAULT_MODE: u32 = 0o600;
+pub(crate) const DEFAULT_MODE: u32 = 0o600;
 
 /// Log handler options, shared by TICKscript and handler files (`path`, `mode`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
+    /// The absolute path of the file each event is appended to.
     pub path: String,
     /// Unix permission bits; YAML `0644` is octal (YAML 1.1).
     #[serde(default = "default_mode")]

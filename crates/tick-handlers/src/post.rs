@@ -16,11 +16,12 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Literal, PropertySpec
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::alert_json::alert_json;
+use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{alert_json, string_arg};
 
 /// `.post(url)` and its properties.
-pub const SPEC: HandlerSpec = HandlerSpec {
+pub(crate) const SPEC: HandlerSpec = HandlerSpec {
     kind: "post",
     args: &[],
     variadic: Some(ArgType::String),
@@ -66,17 +67,22 @@ pub const SPEC: HandlerSpec = HandlerSpec {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Options {
     #[serde(default)]
+    /// The URL each event is POSTed to (`http://` only).
     pub url: String,
     #[serde(default)]
+    /// A `[[httppost]]` endpoint name; refused, as that section is not read.
     pub endpoint: String,
     #[serde(default)]
+    /// Extra request headers (`Authenticate` is refused, as by Kapacitor).
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
+    /// Put the response body in the error of a non-2xx status.
     pub capture_response: bool,
     /// Nanoseconds; in handler files a Go duration string (`10s`) or integer nanoseconds.
-    #[serde(default, deserialize_with = "crate::registry::deserialize_duration")]
+    #[serde(default, deserialize_with = "crate::arguments::deserialize_duration")]
     pub timeout: i64,
     #[serde(default)]
+    /// Accepted for Kapacitor's files; no effect, as `https://` is refused.
     pub skip_ssl_verification: bool,
 }
 

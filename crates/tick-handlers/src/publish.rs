@@ -8,16 +8,22 @@
 //! [`Republish`] callback in [`crate::Services`]; without one, building it fails with a clear
 //! error.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use tick_engine::Event;
 
 use crate::error::{BuildError, HandlerError};
-use crate::registry::Republish;
+
+/// Hands an event to another topic: `(topic, event)`. Supplied by whoever owns the topics
+/// (the engine via the binary); an `Err` is the reason the topic refused the event.
+pub type Republish = Arc<dyn Fn(&str, &Event) -> Result<(), String> + Send + Sync>;
 
 /// Publish handler options (`topics`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
+    /// The topics each event is handed to.
     pub topics: Vec<String>,
 }
 

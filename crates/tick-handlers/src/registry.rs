@@ -3,24 +3,18 @@
 //! kind, shared by scripts and handler files) and the [`Services`] handlers are built with.
 //! Adding a kind means one module plus one line in each list below.
 
-use std::sync::Arc;
-
 use serde::de::DeserializeOwned;
-use tick_engine::{Event, HandlerSpec, HandlerUse, Literal};
+use tick_engine::{Event, HandlerSpec, HandlerUse};
 use tick_syntax::Span;
 
 use crate::error::{BuildError, HandlerError};
-use crate::handler_file::TopicHandlerSpec;
+use crate::publish::Republish;
 use crate::{exec, log, mqtt, post, publish, tcp};
 
 /// Every handler kind's TICKscript spec, for `Compiler::with_handlers` (STYLE §2).
 pub fn specs() -> Vec<HandlerSpec> {
     vec![log::SPEC, tcp::SPEC, exec::SPEC, post::SPEC, mqtt::SPEC]
 }
-
-/// Hands an event to another topic: `(topic, event)`. Supplied by whoever owns the topics
-/// (the engine via the binary); an `Err` is the reason the topic refused the event.
-pub type Republish = Arc<dyn Fn(&str, &Event) -> Result<(), String> + Send + Sync>;
 
 /// What handlers are built with: the MQTT brokers and the topics for `publish`.
 #[derive(Default)]
@@ -36,16 +30,22 @@ pub struct Services {
 /// The options of one handler, decoded for its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HandlerOptions {
+    /// `kind: log`, `.log(path)`.
     Log(log::Options),
+    /// `kind: tcp`, `.tcp(address)`.
     Tcp(tcp::Options),
+    /// `kind: exec`, `.exec(prog, args...)`.
     Exec(exec::Options),
+    /// `kind: post`, `.post(url)`.
     Post(post::Options),
+    /// `kind: publish` (handler files only).
     Publish(publish::Options),
+    /// `kind: mqtt`, `.mqtt(topic)`.
     Mqtt(mqtt::Options),
 }
 
 /// Every kind a handler file may name, in catalogue order.
-pub const FILE_KINDS: &[&str] = &["log", "tcp", "exec", "post", "publish", "mqtt"];
+pub(crate) const FILE_KINDS: &[&str] = &["log", "tcp", "exec", "post", "publish", "mqtt"];
 
 /// Decodes a kind's options with `decode` (strict: unknown keys are errors). `None` for an
 /// unknown kind. The note is the decoder's remark about accepted-but-questionable input.
@@ -79,11 +79,17 @@ pub(crate) trait OptionsDecoder {
 /// One running handler.
 #[derive(Debug)]
 pub enum Handler {
+    /// Appends alert JSON to a file.
     Log(log::LogHandler),
+    /// Writes alert JSON to a new TCP connection per event.
     Tcp(tcp::TcpHandler),
+    /// Runs a program with alert JSON on its stdin.
     Exec(exec::ExecHandler),
+    /// POSTs alert JSON over HTTP.
     Post(post::PostHandler),
+    /// Hands events to other topics.
     Publish(publish::PublishHandler),
+    /// Queues the alert message on an MQTT broker's outbox.
     Mqtt(mqtt::MqttHandler),
 }
 
@@ -102,14 +108,6 @@ impl Handler {
             other => return Err(BuildError::UnsupportedKind(other.to_string())),
         };
         Handler::from_options(options, "", services)
-    }
-
-    /// Builds a handler from a topic handler file (spec §6.5).
-    pub fn from_file_spec(
-        spec: &TopicHandlerSpec,
-        services: &Services,
-    ) -> Result<Handler, BuildError> {
-        Handler::from_options(spec.options.clone(), &spec.topic, services)
     }
 
     /// Builds a handler from decoded options; `topic` is the topic it subscribes to (only
@@ -226,127 +224,9 @@ pub fn check_use(handler: &HandlerUse) -> Vec<(Span, String)> {
     }
 }
 
-/// The alert JSON document of spec §5.5 with its trailing `\n`, as every JSON handler sends it.
-pub(crate) fn alert_json(event: &Event) -> Result<String, HandlerError> {
-    tick_engine::json::event_to_string(event).map_err(|e| HandlerError::Marshal(e.to_string()))
-}
-
-/// A string argument, or a typed error naming it.
-pub(crate) fn string_arg(
-    kind: &'static str,
-    what: &str,
-    arg: Option<&Literal>,
-) -> Result<String, BuildError> {
-    match arg {
-        Some(Literal::String(s)) => Ok(s.clone()),
-        _ => Err(BuildError::BadArgument {
-            kind,
-            what: what.to_string(),
-            expected: "a string",
-        }),
-    }
-}
-
-/// An integer argument, or a typed error naming it.
-pub(crate) fn int_arg(
-    kind: &'static str,
-    what: &str,
-    arg: Option<&Literal>,
-) -> Result<i64, BuildError> {
-    match arg {
-        Some(Literal::Int(i)) => Ok(*i),
-        _ => Err(BuildError::BadArgument {
-            kind,
-            what: what.to_string(),
-            expected: "an integer",
-        }),
-    }
-}
-
-/// Serde `deserialize_with`: a duration as integer nanoseconds or a Go duration string (`1m30s`).
-pub(crate) fn deserialize_duration<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<i64, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Int(i64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Int(n) => Ok(n),
-        Raw::Text(s) => parse_go_duration(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid duration {s:?}, expected e.g. \"10s\" or \"1m30s\""
-            ))
-        }),
-    }
-}
-
-use serde::Deserialize as _;
-
-/// Go's `time.ParseDuration`: `[-+]` then one or more `<number><unit>`, units ns us µs ms s m h;
-/// a bare `0` is allowed. `None` when malformed or out of range.
-pub(crate) fn parse_go_duration(s: &str) -> Option<i64> {
-    let (negative, mut rest) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number = &rest[..num_end];
-        if number.is_empty() || number == "." {
-            return None;
-        }
-        let value: f64 = number.parse().ok()?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale: f64 = match &rest[..unit_end] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        rest = &rest[unit_end..];
-        total += value * scale;
-    }
-    if total > i64::MAX as f64 {
-        return None;
-    }
-    let n = total.round() as i64;
-    Some(if negative { -n } else { n })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_durations_parse_like_time_parse_duration() {
-        assert_eq!(parse_go_duration("10s"), Some(10_000_000_000));
-        assert_eq!(parse_go_duration("1m30s"), Some(90_000_000_000));
-        assert_eq!(parse_go_duration("1.5h"), Some(5_400_000_000_000));
-        assert_eq!(parse_go_duration("-250ms"), Some(-250_000_000));
-        assert_eq!(parse_go_duration("0"), Some(0));
-        assert_eq!(parse_go_duration("10"), None);
-        assert_eq!(parse_go_duration("10x"), None);
-        assert_eq!(parse_go_duration(""), None);
-    }
 
     #[test]
     fn the_catalogue_lists_every_script_handler_once() {

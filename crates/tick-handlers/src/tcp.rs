@@ -6,11 +6,12 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use crate::alert_json::alert_json;
+use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{alert_json, string_arg};
 
 /// `.tcp(address)`.
-pub const SPEC: HandlerSpec = HandlerSpec {
+pub(crate) const SPEC: HandlerSpec = HandlerSpec {
     kind: "tcp",
     args: &[ArgType::String],
     variadic: None,
@@ -22,6 +23,7 @@ pub const SPEC: HandlerSpec = HandlerSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Options {
+    /// `host:port` to dial for each event.
     pub address: String,
 }
 
@@ -41,6 +43,7 @@ pub struct TcpHandler {
 }
 
 impl TcpHandler {
+    /// Checks that an address is given (at task start).
     pub fn new(options: Options) -> Result<TcpHandler, BuildError> {
         if options.address.is_empty() {
             return Err(BuildError::MissingAddress);

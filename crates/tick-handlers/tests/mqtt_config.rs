@@ -261,6 +261,7 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
     let (cfg, warnings) = load(REAL_CONF).unwrap();
     assert_eq!(cfg.mqtt.len(), 2);
     assert_eq!(cfg.hostname.as_deref(), Some("localhost"));
+    assert_eq!(cfg.http.bind_address.as_deref(), Some(":9092"));
     let m = &cfg.mqtt[0];
     assert_eq!(
         (m.name.as_str(), m.enabled, m.default),
@@ -281,6 +282,8 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
     assert_eq!(
         sorted,
         vec![
+            // `[http]` is read (for `tick run --http`); its keys tick does not act on are named.
+            "[http] log-enabled not honoured by tick; ignored",
             "section [[httppost]] is not used by tick; ignored",
             "section [[influxdb]] is not used by tick; ignored",
             "section [config-override] is not used by tick; ignored",

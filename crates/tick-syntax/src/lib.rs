@@ -9,6 +9,7 @@
 pub mod ast;
 pub mod diagnostic;
 pub mod dump;
+pub mod duration;
 mod error;
 mod format;
 mod lexer;

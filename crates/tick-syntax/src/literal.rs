@@ -2,6 +2,7 @@
 //! `newReference`, `newRegex`, v1.5.7): token text → value. Owns octal integers, float syntax,
 //! duration units and overflow, and the unescaping of strings, references and regexes.
 
+use crate::duration::{DurationError, DurationSyntax, parse_duration};
 use crate::error::SyntaxError;
 
 /// A decoded number literal.
@@ -32,25 +33,12 @@ pub(crate) fn number(text: &str) -> Result<Number, SyntaxError> {
         .map_err(|_| illegal())
 }
 
-/// Decodes a duration token (digits and one unit) into nanoseconds.
+/// Decodes a duration token (digits and one unit, as the lexer cuts it) into nanoseconds.
 pub(crate) fn duration(text: &str) -> Result<i64, SyntaxError> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    let n: i64 = digits.parse().map_err(|_| SyntaxError::InvalidDuration)?;
-    let scale: i64 = match unit {
-        "u" | "µ" => 1_000,
-        "ms" => 1_000_000,
-        "s" => 1_000_000_000,
-        "m" => 60 * 1_000_000_000,
-        "h" => 3_600 * 1_000_000_000,
-        "d" => 86_400 * 1_000_000_000,
-        "w" => 7 * 86_400 * 1_000_000_000,
-        _ => return Err(SyntaxError::InvalidDuration),
-    };
-    n.checked_mul(scale)
-        .ok_or_else(|| SyntaxError::OverflowedDuration(text.to_string()))
+    parse_duration(text, DurationSyntax::Influxql).map_err(|e| match e {
+        DurationError::Invalid => SyntaxError::InvalidDuration,
+        DurationError::Overflow => SyntaxError::OverflowedDuration(text.to_string()),
+    })
 }
 
 /// Removes the quotes from a single- or triple-quoted string token and unescapes `\'`.
@@ -121,20 +109,10 @@ mod tests {
         assert_eq!(number("2.25"), Ok(Number::Float(2.25)));
     }
 
-    #[test]
-    fn durations_are_nanoseconds() {
-        assert_eq!(duration("10u"), Ok(10_000));
-        assert_eq!(duration("10µ"), Ok(10_000));
-        assert_eq!(duration("10ms"), Ok(10_000_000));
-        assert_eq!(duration("10s"), Ok(10_000_000_000));
-        assert_eq!(duration("5m"), Ok(300_000_000_000));
-        assert_eq!(duration("1h"), Ok(3_600_000_000_000));
-        assert_eq!(duration("1d"), Ok(86_400_000_000_000));
-        assert_eq!(duration("1w"), Ok(604_800_000_000_000));
-    }
-
+    /// The units themselves are tested with `crate::duration`; here, the messages.
     #[test]
     fn duration_overflow_messages() {
+        assert_eq!(duration("10ms"), Ok(10_000_000));
         assert_eq!(
             duration("300000w").map_err(|e| e.to_string()),
             Err("overflowed duration 300000w: choose a smaller duration or INF".into())

@@ -21,6 +21,8 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+// One value per process, parsed once: boxing `run`'s many flags would save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     Check(cmd::check::Args),

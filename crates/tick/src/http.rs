@@ -1,8 +1,9 @@
 //! `tick run --http`: Kapacitor's data path over HTTP (spec §7.2) and its `|httpOut` endpoints
 //! (spec §4.10). Owns the server (connections, their timeouts, the write, ping and httpOut
 //! routes), the bounded channel that carries write bodies to the pipeline thread, the loop on
-//! that thread that consumes it, the `[http]` keys of `kapacitor.conf`, and `--http-out` files.
-//! Does not own routing (`pipeline.rs`) or alert delivery (`cmd/run.rs` passes it in).
+//! that thread that consumes it, and `--http-out` files. Does not own routing (`pipeline.rs`),
+//! alert delivery (`cmd/run.rs` passes it in) or reading the `[http]` keys of `kapacitor.conf`
+//! (`tick_handlers::config::HttpSection`, read once with the rest of the file).
 //!
 //! Design: a write's body is read whole first, under the read timeouts ([`Limits`]), with no
 //! permit held, so a client that stalls mid-upload holds up nobody but itself. Only a complete
@@ -30,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
 use tick_engine::Row;
+use tick_handlers::config::HttpSection;
 use tick_lineproto::{Lines, ParseOptions, Point, Precision};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -91,119 +93,6 @@ pub(crate) enum Input {
     Clock(i64),
     /// Every input has ended: the pipeline thread returns.
     Stop,
-}
-
-/// The `[http]` keys of `kapacitor.conf` that tick honours.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct HttpConfig {
-    /// `[http] bind-address`.
-    pub(crate) bind_address: Option<String>,
-    /// `[http] auth-enabled`: tick has no users, so it refuses to start rather than serve openly.
-    pub(crate) auth_enabled: bool,
-    /// `[http] https-enabled`: tick serves plain HTTP only, so it refuses to start rather than
-    /// serve in clear text what the file asks to encrypt.
-    pub(crate) https_enabled: bool,
-    /// `[http] shutdown-timeout`: how long requests in flight may take at shutdown (Kapacitor's
-    /// default, 10 s).
-    pub(crate) shutdown_timeout: Duration,
-    /// The top-level `default-retention-policy`, given to writes without `rp` (spec §7.2).
-    pub(crate) default_retention_policy: String,
-}
-
-impl Default for HttpConfig {
-    fn default() -> HttpConfig {
-        HttpConfig {
-            bind_address: None,
-            auth_enabled: false,
-            https_enabled: false,
-            shutdown_timeout: Duration::from_secs(10),
-            default_retention_policy: String::new(),
-        }
-    }
-}
-
-/// `[http]` keys of Kapacitor's (`services/httpd/config.go` at v1.5.7) that tick reads but does
-/// not act on: each present one is named in a warning.
-const IGNORED_HTTP_KEYS: &[&str] = &[
-    "log-enabled",
-    "write-tracing",
-    "pprof-enabled",
-    "https-certificate",
-    "https-private-key",
-    "shared-secret",
-];
-
-impl HttpConfig {
-    /// Reads the `[http]` keys (and `default-retention-policy`) from a `kapacitor.conf`, with a
-    /// warning for each key that tick does not act on.
-    pub(crate) fn load(path: &Path) -> anyhow::Result<(HttpConfig, Vec<String>)> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        HttpConfig::parse(&text).with_context(|| format!("reading {}", path.display()))
-    }
-
-    fn parse(text: &str) -> anyhow::Result<(HttpConfig, Vec<String>)> {
-        let table: toml::Table = text.parse().map_err(|e| {
-            anyhow::anyhow!(
-                "invalid TOML: {}",
-                tick_handlers::config::toml_error_message(text, &e)
-            )
-        })?;
-        let mut config = HttpConfig::default();
-        let mut warnings = Vec::new();
-        if let Some(rp) = table.get("default-retention-policy") {
-            config.default_retention_policy = rp
-                .as_str()
-                .ok_or_else(|| anyhow::anyhow!("default-retention-policy must be a string"))?
-                .to_string();
-        }
-        let Some(http) = table.get("http") else {
-            return Ok((config, warnings));
-        };
-        let http = http
-            .as_table()
-            .ok_or_else(|| anyhow::anyhow!("[http] must be a table"))?;
-        let flag = |key: &str| -> anyhow::Result<bool> {
-            match http.get(key) {
-                None => Ok(false),
-                Some(v) => v
-                    .as_bool()
-                    .ok_or_else(|| anyhow::anyhow!("[http] {key} must be true or false")),
-            }
-        };
-        config.auth_enabled = flag("auth-enabled")?;
-        config.https_enabled = flag("https-enabled")?;
-        let mut ignored = Vec::new();
-        for (key, value) in http {
-            match key.as_str() {
-                "bind-address" => {
-                    let addr = value
-                        .as_str()
-                        .ok_or_else(|| anyhow::anyhow!("[http] bind-address must be a string"))?;
-                    config.bind_address = Some(addr.to_string());
-                }
-                "auth-enabled" | "https-enabled" => {}
-                "shutdown-timeout" => {
-                    let text = value.as_str().ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "[http] shutdown-timeout must be a duration such as \"10s\""
-                        )
-                    })?;
-                    config.shutdown_timeout = crate::cmd::run::parse_duration(text)
-                        .map_err(|e| anyhow::anyhow!("[http] shutdown-timeout: {e}"))?;
-                }
-                k if IGNORED_HTTP_KEYS.contains(&k) => ignored.push(k.to_string()),
-                k => warnings.push(format!("[http] unknown key {k:?}; ignored")),
-            }
-        }
-        if !ignored.is_empty() {
-            warnings.push(format!(
-                "[http] {} not honoured by tick; ignored",
-                ignored.join(", ")
-            ));
-        }
-        Ok((config, warnings))
-    }
 }
 
 /// Turns `host:port` into a socket address. An empty host (Kapacitor's default `:9092`) means
@@ -444,25 +333,18 @@ pub(crate) struct Ingest {
 }
 
 impl Ingest {
-    /// Resolves the address (`--http ADDR`, else `[http] bind-address` of `config`, else
+    /// Resolves the address (`--http ADDR`, else `[http] bind-address` of `config`, the
+    /// `--config` file's section, else
     /// [`DEFAULT_ADDR`]), refuses `[http] auth-enabled = true`, binds and starts serving.
     /// Errors are configuration or usage errors (exit status 2).
     pub(crate) fn start(
         addr_flag: &str,
-        config: Option<&Path>,
+        config: Option<&HttpSection>,
         limits: Limits,
         runtime: &tokio::runtime::Handle,
     ) -> anyhow::Result<Ingest> {
-        let http_config = match config {
-            Some(path) => {
-                let (http_config, warnings) = HttpConfig::load(path)?;
-                for w in warnings {
-                    report::stderr(&format!("{}: warning: {w}\n", path.display()));
-                }
-                http_config
-            }
-            None => HttpConfig::default(),
-        };
+        let default = HttpSection::default();
+        let http_config = config.unwrap_or(&default);
         if http_config.https_enabled {
             anyhow::bail!(
                 "[http] https-enabled = true: tick serves plain HTTP only and will not serve \
@@ -899,40 +781,6 @@ async fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn config_reads_bind_address_auth_and_default_rp() {
-        let text = "default-retention-policy = \"autogen\"\n[http]\n  bind-address = \":9999\"\n  auth-enabled = true\n[[mqtt]]\n  name = \"x\"\n";
-        let (config, warnings) = HttpConfig::parse(text).unwrap();
-        assert_eq!(
-            config,
-            HttpConfig {
-                bind_address: Some(":9999".into()),
-                auth_enabled: true,
-                default_retention_policy: "autogen".into(),
-                ..HttpConfig::default()
-            }
-        );
-        assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(HttpConfig::parse("").unwrap().0, HttpConfig::default());
-    }
-
-    #[test]
-    fn config_reads_https_and_shutdown_timeout_and_names_every_key_it_ignores() {
-        // The [http] section of Kapacitor's sample kapacitor.conf (etc/kapacitor/kapacitor.conf
-        // at v1.5.7), plus one misspelt key.
-        let text = "[http]\n  bind-address = \":9092\"\n  auth-enabled = false\n  log-enabled = true\n  write-tracing = false\n  pprof-enabled = false\n  https-enabled = true\n  https-certificate = \"/etc/ssl/kapacitor.pem\"\n  shutdown-timeout = \"2s\"\n  bind-adress = \":1\"\n";
-        let (config, warnings) = HttpConfig::parse(text).unwrap();
-        assert!(config.https_enabled);
-        assert_eq!(config.shutdown_timeout, Duration::from_secs(2));
-        assert_eq!(
-            warnings,
-            [
-                "[http] unknown key \"bind-adress\"; ignored",
-                "[http] https-certificate, log-enabled, pprof-enabled, write-tracing not honoured by tick; ignored",
-            ]
-        );
-    }
 
     #[test]
     fn an_empty_host_means_loopback() {

@@ -1,16 +1,11 @@
 //! MQTT delivery: one rumqttc connection per enabled broker, shared by every MQTT handler, with
 //! our own outbox so that nothing is lost or counted as delivered too early (STYLE.md §7.8).
 //!
-//! How the rumqttc gaps (dependencies.md) are closed:
-//! * **Outbox.** Every alert gets a sequence number and stays in the outbox until it is done:
-//!   QoS 0 when rumqttc wrote it, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Packet ids are chosen by
-//!   the outbox (never one an unfinished alert is on, so a QoS 2 id waits for its PUBCOMP; twice
-//!   the window is available) and confirmed by the in-order `Outgoing::Publish(pkid)` events.
-//!   After any connection error everything not done is re-published in order on the next
-//!   connection (our sessions are clean, so the broker never resumes them). rumqttc's own
-//!   pending list is dropped under the outbox lock, so nothing is sent twice. With a clean session a
-//!   QoS 2 alert may arrive twice only when the link broke after its PUBREL and before its
-//!   PUBCOMP: counted as `possible_duplicates`.
+//! How the rumqttc gaps are closed:
+//! * **Outbox** (`outbox.rs`). Every alert stays in the broker's outbox until it is done: QoS 0
+//!   when rumqttc wrote it, QoS 1 on PUBACK, QoS 2 on PUBCOMP; the outbox chooses packet ids
+//!   and, after any connection error, says what is sent again. rumqttc's own pending list is
+//!   dropped under the outbox lock, so nothing is sent twice.
 //! * **Persistent session** (`persistent-session = true`, a tick extension; off by default as
 //!   in Kapacitor). The first connection of the process is made with a clean session and
 //!   dropped at once, which discards whatever an earlier run left at the broker under the same
@@ -39,9 +34,9 @@
 //!   which refuses to start): alerts queue, bounded by `outbox_limit`, and overflow is refused
 //!   with an error per alert and counted in the [`DrainReport`].
 //!
-//! Owns connections, the outbox and counting; rendering topics is `handler.rs`'s job.
+//! Owns the service, the connections and the connection loop that feeds the outbox; the
+//! outbox's state machine is `outbox.rs`'s, rendering topics `handler.rs`'s.
 
-use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher;
@@ -49,8 +44,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rumqttc::{
-    AsyncClient, ConnectionError, Event, EventLoop, Incoming, MqttOptions, MqttState, Outgoing,
-    Packet, PubRel, Publish, Request, StateError, TlsConfiguration, Transport,
+    AsyncClient, ConnectionError, Event, EventLoop, Incoming, MqttOptions, Outgoing, Publish,
+    Request, TlsConfiguration, Transport,
 };
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -58,6 +53,7 @@ use tokio::task::JoinHandle;
 use crate::config::{BrokerUrl, Config, MqttConfig, Scheme};
 use crate::mqtt::errors::describe;
 use crate::mqtt::options::Qos;
+use crate::mqtt::outbox::{BATCH, Outbox};
 use crate::mqtt::tls;
 
 /// Tuning of the MQTT connections. The defaults suit production; tests shorten the timers.
@@ -77,6 +73,7 @@ pub struct MqttSettings {
     pub connect_timeout: Duration,
     /// First reconnect delay; doubles per failure up to `reconnect_max` (with ±50 % jitter).
     pub reconnect_min: Duration,
+    /// Longest reconnect delay.
     pub reconnect_max: Duration,
     /// No acknowledgement for this long while alerts are in flight rebuilds the connection.
     /// `None` means three keep-alive periods.
@@ -102,18 +99,30 @@ impl Default for MqttSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("the MQTT service must be started inside a tokio runtime")]
+    /// Called outside a tokio runtime.
     NoRuntime,
     /// A broker whose URL or TLS files cannot be used.
     #[error("mqtt broker {name:?}: {message}")]
-    Broker { name: String, message: String },
+    Broker {
+        /// The broker's `name`.
+        name: String,
+        /// What cannot be used.
+        message: String,
+    },
     /// `wait_connected` gave up.
     #[error("failed to connect to MQTT broker {name:?}: {message}")]
-    Connect { name: String, message: String },
+    Connect {
+        /// The broker's `name`.
+        name: String,
+        /// The connection error, or the timeout.
+        message: String,
+    },
 }
 
 /// What happened to the alerts of one broker, as counted when [`MqttService::drain`] returned.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BrokerReport {
+    /// The broker's `name`.
     pub name: String,
     /// QoS 1/2 alerts acknowledged by the broker (PUBACK / PUBCOMP).
     pub delivered: u64,
@@ -140,6 +149,7 @@ impl BrokerReport {
 /// Per-broker outcome of a drain.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DrainReport {
+    /// One report per enabled broker, in configuration order.
     pub brokers: Vec<BrokerReport>,
 }
 
@@ -227,7 +237,7 @@ impl MqttService {
             let url = m.broker_url().map_err(err)?;
             let options = mqtt_options(m, &url, &settings).map_err(err)?;
             let (client, mut eventloop) = new_connection(&options, &settings);
-            let mut outbox = Outbox::new(client);
+            let mut outbox = Outbox::new();
             if m.persistent_session {
                 // First a clean connection that discards an earlier run's session (see the
                 // module docs); `run_connection` drops it at its CONNACK.
@@ -243,6 +253,7 @@ impl MqttService {
                 options,
                 settings: settings.clone(),
                 state: Mutex::new(outbox),
+                client: Mutex::new(client),
                 task: Mutex::new(None),
                 wake: Notify::new(),
             });
@@ -362,7 +373,10 @@ impl MqttService {
         for b in &self.inner.brokers {
             let mut st = b.lock();
             st.stopping = true;
-            let _ = st.client.try_disconnect();
+            // Under the outbox lock, as the watchdog replaces the client under it.
+            if let Ok(client) = b.client.lock() {
+                let _ = client.try_disconnect();
+            }
             drop(st);
             if let Some(t) = b.task.lock().ok().and_then(|mut t| t.take()) {
                 tasks.push(t);
@@ -390,6 +404,9 @@ pub(crate) struct Broker {
     options: MqttOptions,
     settings: MqttSettings,
     state: Mutex<Outbox>,
+    /// The handle of the current connection, for the final disconnect. Locked only while the
+    /// outbox is locked (after it), so it never changes under a caller that holds the outbox.
+    client: Mutex<AsyncClient>,
     task: Mutex<Option<JoinHandle<()>>>,
     /// Wakes the connection task when an alert arrives while it has nothing left to send.
     wake: Notify,
@@ -436,400 +453,17 @@ impl Broker {
             ));
         }
         st.overflowing = false;
+        let mut publish = Publish::new(topic, qos.to_rumqttc(), payload);
+        publish.retain = retained;
         // The connection task sleeps only when everything was handed out (or it waits for
         // acknowledgements or a connection, which wake it anyway): ring only then, so a burst
         // of alerts costs one wake-up, not one per alert.
-        let idle = st.cursor == st.base + st.entries.len() as u64;
-        let mut publish = Publish::new(topic, qos.to_rumqttc(), payload);
-        publish.retain = retained;
-        st.entries.push_back(Some(Entry {
-            publish,
-            released: false,
-        }));
-        st.live += 1;
+        let idle = st.push(publish);
         drop(st);
         if idle {
             self.wake.notify_one();
         }
         Ok(())
-    }
-}
-
-struct Entry {
-    /// Topic, payload, QoS and retain flag, ready to hand to rumqttc (packet id 0; cloning it
-    /// copies the topic and shares the payload).
-    publish: Publish,
-    /// QoS 2: PUBREC received and PUBREL sent; the broker may already have delivered it.
-    released: bool,
-}
-
-/// Alerts not yet done, in order. `entries[i]` has sequence number `base + i`; done entries
-/// become `None` and are popped from the front.
-struct Outbox {
-    client: AsyncClient,
-    connected: bool,
-    ever_connected: bool,
-    stopping: bool,
-    entries: VecDeque<Option<Entry>>,
-    base: u64,
-    /// Next sequence number to hand to rumqttc.
-    cursor: u64,
-    /// Handed to rumqttc, packet id not known yet, in order.
-    awaiting_pkid: VecDeque<u64>,
-    /// Alerts on the wire by packet id. Normally one per id (see `next_batch`); a publish
-    /// resumed under its old id or held back by rumqttc may share it: oldest first.
-    /// Indexed by packet id (rumqttc uses 1..=inflight); lists keep their capacity, so the
-    /// steady state allocates nothing per alert.
-    by_pkid: Vec<VecDeque<u64>>,
-    in_flight: usize,
-    /// rumqttc holds this publish back until `pkid` is acknowledged (`Outgoing::AwaitAck`).
-    collided: Option<(u16, u64)>,
-    live: usize,
-    delivered: u64,
-    sent_qos0: u64,
-    dropped: u64,
-    possible_duplicates: u64,
-    overflowing: bool,
-    last_error: Option<String>,
-    last_progress: Instant,
-    /// An acknowledgement was counted since `last_progress` was last updated (read once per
-    /// batch of events, not per event).
-    progressed: bool,
-    /// `persistent-session = true`: connection losses keep the packet-id map (see `suspend`).
-    persistent: bool,
-    /// The next CONNACK is the clean connection that discards an earlier run's session.
-    discard_old_session: bool,
-    /// The connection was lost with the packet-id map kept; the next CONNACK decides between
-    /// resuming (`session_present`) and re-publishing everything.
-    resume_pending: bool,
-    /// Packet ids of PUBLISHes handed back to rumqttc for a resumed session, in order: their
-    /// `Outgoing::Publish` events are retransmissions, not new alerts.
-    replayed: VecDeque<u16>,
-    /// Where `free_pkid` looks next.
-    next_pkid: u16,
-}
-
-impl Outbox {
-    fn new(client: AsyncClient) -> Outbox {
-        Outbox {
-            client,
-            connected: false,
-            ever_connected: false,
-            stopping: false,
-            entries: VecDeque::new(),
-            base: 0,
-            cursor: 0,
-            awaiting_pkid: VecDeque::new(),
-            by_pkid: Vec::new(),
-            in_flight: 0,
-            collided: None,
-            live: 0,
-            delivered: 0,
-            sent_qos0: 0,
-            dropped: 0,
-            possible_duplicates: 0,
-            overflowing: false,
-            last_error: None,
-            last_progress: Instant::now(),
-            progressed: false,
-            persistent: false,
-            discard_old_session: false,
-            resume_pending: false,
-            replayed: VecDeque::new(),
-            next_pkid: 1,
-        }
-    }
-
-    /// Hands the next unsent alerts to rumqttc's state, in order, and returns their packets
-    /// for the caller to write in one go (the request channel would cost one write per alert).
-    /// Stops at `limit` packets, when the in-flight window (`max_inflight`) is full, or when
-    /// rumqttc holds a publish back for a packet-id collision. Each alert taken waits in
-    /// `awaiting_pkid` for the `Outgoing::Publish` (or `AwaitAck`) event rumqttc queued for it.
-    ///
-    /// Packet ids are ours (1..=`pkid_space`, rumqttc's own inflight setting): an id is reused
-    /// only once no alert is left on it. rumqttc would reuse a QoS 2 id at PUBREC, before its
-    /// PUBCOMP; after a connection loss the broker may then hold the newer alert under that id
-    /// while the resumed session's PUBREL was meant for the older one, and the newer alert
-    /// would be delivered twice.
-    fn next_batch(
-        &mut self,
-        state: &mut MqttState,
-        max_inflight: u16,
-        pkid_space: u16,
-        limit: usize,
-    ) -> Result<Vec<Packet>, StateError> {
-        let mut packets = Vec::new();
-        // With a full window, acknowledgements free one slot at a time: wait until a batch's
-        // worth is free rather than writing (and waking the broker) for every single slot.
-        let min_room = (max_inflight / 16).clamp(1, BATCH as u16);
-        if !self.connected
-            || self.stopping
-            || state.inflight().saturating_add(min_room) > max_inflight
-        {
-            return Ok(packets);
-        }
-        let mut taken: Vec<u16> = Vec::new();
-        let end = self.base + self.entries.len() as u64;
-        while self.cursor < end && packets.len() < limit && state.collision.is_none() {
-            let idx = (self.cursor - self.base) as usize;
-            let Some(Some(e)) = self.entries.get(idx) else {
-                self.cursor += 1;
-                continue;
-            };
-            let mut publish = e.publish.clone();
-            if publish.qos != rumqttc::QoS::AtMostOnce {
-                if state.inflight() >= max_inflight {
-                    break;
-                }
-                let Some(pkid) = self.free_pkid(pkid_space, &taken) else {
-                    break;
-                };
-                publish.pkid = pkid;
-                taken.push(pkid);
-            }
-            let packet = state.handle_outgoing_packet(Request::Publish(publish))?;
-            self.awaiting_pkid.push_back(self.cursor);
-            self.cursor += 1;
-            match packet {
-                Some(p) => packets.push(p),
-                None => break, // collision: rumqttc sends it itself once the packet id is free
-            }
-        }
-        Ok(packets)
-    }
-
-    /// The next packet id, in turn, that no alert is on (`taken`: given out in this batch).
-    fn free_pkid(&mut self, pkid_space: u16, taken: &[u16]) -> Option<u16> {
-        for _ in 0..pkid_space {
-            let pkid = self.next_pkid;
-            self.next_pkid = if pkid >= pkid_space { 1 } else { pkid + 1 };
-            let idle = self
-                .by_pkid
-                .get(usize::from(pkid))
-                .is_none_or(VecDeque::is_empty);
-            if idle && !taken.contains(&pkid) {
-                return Some(pkid);
-            }
-        }
-        None
-    }
-
-    fn complete(&mut self, seq: u64) {
-        let Some(idx) = seq.checked_sub(self.base).map(|i| i as usize) else {
-            return;
-        };
-        if let Some(slot) = self.entries.get_mut(idx)
-            && let Some(e) = slot.take()
-        {
-            self.live -= 1;
-            if e.publish.qos == rumqttc::QoS::AtMostOnce {
-                self.sent_qos0 += 1;
-            } else {
-                self.delivered += 1;
-            }
-        }
-        while let Some(None) = self.entries.front() {
-            self.entries.pop_front();
-            self.base += 1;
-        }
-        if self.cursor < self.base {
-            self.cursor = self.base;
-        }
-    }
-
-    /// PUBACK (QoS 1) or PUBCOMP (QoS 2) for `pkid`: completes the oldest alert of that QoS
-    /// on that packet id.
-    fn acknowledged(&mut self, pkid: u16, qos: rumqttc::QoS) {
-        let Some(list) = self.by_pkid.get_mut(usize::from(pkid)) else {
-            return;
-        };
-        let base = self.base;
-        let entries = &self.entries;
-        let pos = list.iter().position(|seq| {
-            seq.checked_sub(base)
-                .and_then(|i| entries.get(i as usize))
-                .and_then(Option::as_ref)
-                .is_some_and(|e| e.publish.qos == qos)
-        });
-        let Some(pos) = pos else { return };
-        if let Some(seq) = list.remove(pos) {
-            self.in_flight -= 1;
-            self.complete(seq);
-        }
-    }
-
-    /// PUBREC for `pkid`: the oldest unreleased QoS 2 alert on that packet id is released.
-    fn released(&mut self, pkid: u16) {
-        let Some(list) = self.by_pkid.get(usize::from(pkid)) else {
-            return;
-        };
-        for seq in list {
-            let Some(idx) = seq.checked_sub(self.base) else {
-                continue;
-            };
-            if let Some(Some(e)) = self.entries.get_mut(idx as usize)
-                && e.publish.qos == rumqttc::QoS::ExactlyOnce
-                && !e.released
-            {
-                e.released = true;
-                return;
-            }
-        }
-    }
-
-    /// Counts the events rumqttc buffered, in order. True when the disconnect requested by
-    /// `close` went out.
-    fn take_events(&mut self, events: &mut VecDeque<Event>) -> bool {
-        let mut disconnected = false;
-        for ev in events.drain(..) {
-            disconnected |= self.stopping && matches!(ev, Event::Outgoing(Outgoing::Disconnect));
-            self.on_event(&ev);
-        }
-        self.note_progress();
-        disconnected
-    }
-
-    /// Moves `last_progress` to now if an acknowledgement was counted since the last call.
-    fn note_progress(&mut self) {
-        if std::mem::take(&mut self.progressed) {
-            self.last_progress = Instant::now();
-        }
-    }
-
-    fn on_event(&mut self, ev: &Event) {
-        match ev {
-            Event::Outgoing(Outgoing::Publish(pkid)) if self.replayed.front() == Some(pkid) => {
-                // A resumed alert written again under its own packet id: already mapped.
-                self.replayed.pop_front();
-            }
-            Event::Outgoing(Outgoing::Publish(pkid)) => {
-                let seq = match self.collided {
-                    Some((p, s)) if p == *pkid => {
-                        self.collided = None;
-                        s
-                    }
-                    _ => match self.awaiting_pkid.pop_front() {
-                        Some(s) => s,
-                        None => return,
-                    },
-                };
-                if *pkid == 0 {
-                    self.complete(seq);
-                } else {
-                    let slot = usize::from(*pkid);
-                    if self.by_pkid.len() <= slot {
-                        self.by_pkid.resize_with(slot + 1, VecDeque::new);
-                    }
-                    self.by_pkid[slot].push_back(seq);
-                    if self.in_flight == 0 {
-                        // The stall clock starts with the first alert in flight, not at the
-                        // last acknowledgement of an earlier, idle period.
-                        self.last_progress = Instant::now();
-                    }
-                    self.in_flight += 1;
-                }
-            }
-            Event::Outgoing(Outgoing::AwaitAck(pkid)) => {
-                if let Some(s) = self.awaiting_pkid.pop_front() {
-                    self.collided = Some((*pkid, s));
-                }
-            }
-            Event::Incoming(Incoming::PubAck(ack)) => {
-                self.progressed = true;
-                self.acknowledged(ack.pkid, rumqttc::QoS::AtLeastOnce);
-            }
-            Event::Incoming(Incoming::PubComp(comp)) => {
-                self.progressed = true;
-                self.acknowledged(comp.pkid, rumqttc::QoS::ExactlyOnce);
-            }
-            Event::Incoming(Incoming::PubRec(rec)) => {
-                self.progressed = true;
-                self.released(rec.pkid);
-            }
-            _ => {}
-        }
-    }
-
-    /// After the connection is gone: nothing is in flight any more; everything not done will
-    /// be sent again, in order, on the next connection. Returns how many alerts wait.
-    fn reset(&mut self) -> usize {
-        self.connected = false;
-        // Released QoS 2 alerts are sent again: the broker may or may not have delivered them
-        // (clean sessions give no way to ask), so each may arrive twice. Counted, not hidden.
-        for e in self.entries.iter_mut().flatten() {
-            if e.released {
-                e.released = false;
-                self.possible_duplicates += 1;
-            }
-        }
-        self.awaiting_pkid.clear();
-        for list in &mut self.by_pkid {
-            list.clear();
-        }
-        self.in_flight = 0;
-        self.collided = None;
-        self.cursor = self.base;
-        self.resume_pending = false;
-        self.replayed.clear();
-        self.live
-    }
-
-    /// After the connection is gone, with a persistent session: alerts already written keep
-    /// their packet ids (the broker may resume them); alerts rumqttc took but had not written
-    /// (still in its channel, or held back by a packet-id collision) are handed to it again.
-    /// The next CONNACK calls [`Outbox::resume`] or [`Outbox::reset`]. Returns how many alerts
-    /// wait.
-    fn suspend(&mut self) -> usize {
-        self.connected = false;
-        let unsent = self
-            .collided
-            .take()
-            .map(|(_, seq)| seq)
-            .into_iter()
-            .chain(self.awaiting_pkid.drain(..))
-            .min();
-        if let Some(first) = unsent {
-            self.cursor = self.cursor.min(first).max(self.base);
-        }
-        self.replayed.clear();
-        self.resume_pending = true;
-        self.live
-    }
-
-    /// CONNACK with `session_present = 1` after [`Outbox::suspend`]: the alerts in flight,
-    /// oldest first, as rumqttc requests under their original packet ids — PUBREL for QoS 2
-    /// alerts whose PUBREC arrived, PUBLISH with DUP for the rest.
-    fn resume(&mut self) -> Vec<Request> {
-        self.resume_pending = false;
-        let mut flying: Vec<(u64, u16)> = self
-            .by_pkid
-            .iter()
-            .enumerate()
-            .flat_map(|(pkid, seqs)| seqs.iter().map(move |seq| (*seq, pkid as u16)))
-            .collect();
-        flying.sort_unstable();
-        let mut requests = Vec::with_capacity(flying.len());
-        for (seq, pkid) in flying {
-            let Some(Some(e)) = seq
-                .checked_sub(self.base)
-                .and_then(|i| self.entries.get(i as usize))
-            else {
-                continue;
-            };
-            if e.released {
-                requests.push(Request::PubRel(PubRel::new(pkid)));
-            } else {
-                let mut p = e.publish.clone();
-                p.pkid = pkid;
-                p.dup = true;
-                self.replayed.push_back(pkid);
-                requests.push(Request::Publish(p));
-            }
-        }
-        if !requests.is_empty() {
-            self.last_progress = Instant::now();
-        }
-        requests
     }
 }
 
@@ -896,8 +530,6 @@ fn jittered(d: Duration) -> Duration {
     d / 2 + d.mul_f64((r % 1000) as f64 / 1000.0)
 }
 
-/// Alerts written per batch (one flush each).
-const BATCH: usize = 256;
 /// Full batches written in a row before the connection task reads the broker again.
 const MAX_ROUNDS: u32 = 16;
 
@@ -1053,7 +685,7 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                         tracing::debug!(
                             broker = %broker.name,
                             live = st.live,
-                            unsent = (st.base + st.entries.len() as u64).saturating_sub(st.cursor),
+                            unsent = st.unsent(),
                             awaiting_pkid = st.awaiting_pkid.len(),
                             in_flight = st.in_flight,
                             collided = ?st.collided,
@@ -1078,7 +710,9 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                         tracing::warn!(broker = %broker.name, "{message}; reconnecting and re-sending {waiting} alerts");
                         st.last_error = Some(message);
                         let (client, fresh) = new_connection(&broker.options, settings);
-                        st.client = client;
+                        if let Ok(mut current) = broker.client.lock() {
+                            *current = client;
+                        }
                         Some(fresh)
                     } else {
                         None
@@ -1139,144 +773,5 @@ async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
                 backoff = (backoff * 2).min(settings.reconnect_max);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-    use rumqttc::{PubAck, PubComp, PubRec, QoS};
-
-    /// An outbox on a connection that is never polled: `next_batch` only hands the alerts to
-    /// a detached rumqttc state, and the test plays rumqttc's events by hand.
-    fn outbox(alerts: &[(&str, QoS)]) -> (Outbox, MqttState) {
-        let options = MqttOptions::new("t", "127.0.0.1", 1);
-        let (client, _eventloop) = AsyncClient::new(options, 100);
-        let mut o = Outbox::new(client);
-        o.persistent = true;
-        o.connected = true;
-        for (payload, qos) in alerts {
-            o.entries.push_back(Some(Entry {
-                publish: Publish::new("t", *qos, payload.as_bytes()),
-                released: false,
-            }));
-            o.live += 1;
-        }
-        let mut state = MqttState::new(100, false);
-        let packets = o.next_batch(&mut state, 50, 100, BATCH).unwrap();
-        assert_eq!(packets.len(), alerts.len());
-        (o, state)
-    }
-
-    fn publish(topic: &str, payload: &str, qos: QoS, pkid: u16) -> Request {
-        let mut p = Publish::new(topic, qos, payload.as_bytes().to_vec());
-        p.pkid = pkid;
-        p.dup = true;
-        Request::Publish(p)
-    }
-
-    #[test]
-    fn a_resumed_session_gets_pubrel_for_released_alerts_and_dup_publishes_in_send_order() {
-        let (mut o, mut state) = outbox(&[
-            ("a", QoS::ExactlyOnce),
-            ("b", QoS::AtLeastOnce),
-            ("c", QoS::ExactlyOnce),
-            ("d", QoS::AtLeastOnce),
-            ("e", QoS::ExactlyOnce),
-        ]);
-        for pkid in 1..=4 {
-            o.on_event(&Event::Outgoing(Outgoing::Publish(pkid)));
-        }
-        // "a" released, "b" acknowledged, "c" and "d" on the wire, "e" still in the channel.
-        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(1))));
-        o.on_event(&Event::Incoming(Incoming::PubAck(PubAck::new(2))));
-        assert_eq!(o.suspend(), 4);
-        assert_eq!(
-            o.resume(),
-            vec![
-                Request::PubRel(PubRel::new(1)),
-                publish("t", "c", QoS::ExactlyOnce, 3),
-                publish("t", "d", QoS::AtLeastOnce, 4),
-            ]
-        );
-        // rumqttc writes the resumed publishes (no new mapping), then the next alert.
-        o.on_event(&Event::Outgoing(Outgoing::Publish(3)));
-        o.on_event(&Event::Outgoing(Outgoing::Publish(4)));
-        o.connected = true;
-        let again = o.next_batch(&mut state, 50, 100, BATCH).unwrap();
-        // Only "e" was never written; it takes the next packet id in turn (1–5 went out first).
-        assert!(
-            matches!(&again[..], [Packet::Publish(p)] if p.pkid == 6 && p.payload == "e"),
-            "{again:?}"
-        );
-        o.on_event(&Event::Outgoing(Outgoing::Publish(6)));
-        assert_eq!(o.by_pkid.get(6).map(VecDeque::len), Some(1));
-        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(1))));
-        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(3))));
-        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(3))));
-        o.on_event(&Event::Incoming(Incoming::PubAck(PubAck::new(4))));
-        assert_eq!((o.live, o.delivered), (1, 4));
-        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(6))));
-        o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(6))));
-        assert_eq!(
-            (o.live, o.delivered, o.possible_duplicates, o.in_flight),
-            (0, 5, 0, 0)
-        );
-    }
-
-    /// rumqttc frees a QoS 2 packet id at PUBREC; the outbox does not reuse it before PUBCOMP,
-    /// so a resumed PUBREL can only mean the alert it was sent for.
-    #[test]
-    fn a_qos2_packet_id_is_not_reused_before_its_pubcomp() {
-        let options = MqttOptions::new("t", "127.0.0.1", 1);
-        let (client, _eventloop) = AsyncClient::new(options, 10);
-        let mut o = Outbox::new(client);
-        o.connected = true;
-        let mut state = MqttState::new(4, false);
-        let mut pkids = Vec::new();
-        for n in 0..8 {
-            o.entries.push_back(Some(Entry {
-                publish: Publish::new("t", QoS::ExactlyOnce, format!("{n}")),
-                released: false,
-            }));
-            o.live += 1;
-            for packet in o.next_batch(&mut state, 3, 4, 1).unwrap() {
-                let Packet::Publish(p) = packet else {
-                    panic!("{packet:?}")
-                };
-                pkids.push(p.pkid);
-                o.on_event(&Event::Outgoing(Outgoing::Publish(p.pkid)));
-                // Released at once (rumqttc frees the id), completed only for even alerts.
-                state
-                    .handle_incoming_packet(Incoming::PubRec(PubRec::new(p.pkid)))
-                    .unwrap();
-                o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(p.pkid))));
-                if p.payload.as_ref() != b"1" && p.payload.as_ref() != b"3" {
-                    state
-                        .handle_incoming_packet(Incoming::PubComp(PubComp::new(p.pkid)))
-                        .unwrap();
-                    o.on_event(&Event::Incoming(Incoming::PubComp(PubComp::new(p.pkid))));
-                }
-            }
-        }
-        // Alerts "1" and "3" keep ids 2 and 4 until their PUBCOMP: the others cycle over 1 and 3.
-        assert_eq!(pkids, vec![1, 2, 3, 4, 1, 3, 1, 3]);
-    }
-
-    #[test]
-    fn a_lost_session_after_suspend_re_publishes_everything_and_counts_released_alerts() {
-        let (mut o, _state) = outbox(&[("a", QoS::ExactlyOnce), ("b", QoS::ExactlyOnce)]);
-        o.on_event(&Event::Outgoing(Outgoing::Publish(1)));
-        o.on_event(&Event::Outgoing(Outgoing::Publish(2)));
-        o.on_event(&Event::Incoming(Incoming::PubRec(PubRec::new(1))));
-        o.suspend();
-        assert_eq!(o.reset(), 2);
-        assert_eq!(
-            (o.cursor, o.base, o.possible_duplicates, o.resume_pending),
-            (0, 0, 1, false)
-        );
-        assert!(o.by_pkid.iter().all(VecDeque::is_empty));
     }
 }

@@ -11,6 +11,7 @@ use std::io;
 use rumqttc::{ConnectReturnCode, ConnectionError};
 use rustls::{AlertDescription, CertificateError};
 
+use crate::config::tls_files::client_key_mismatch;
 use crate::config::{BrokerUrl, MqttConfig};
 
 /// One sentence describing why the connection to `cfg`'s broker failed; `was_connected`: the
@@ -108,7 +109,9 @@ fn describe_tls(err: &rustls::Error, cfg: &MqttConfig, url: &BrokerUrl) -> Strin
             "{url} and tick share no TLS version or cipher suite ({err}): tick speaks TLS 1.2 \
              and 1.3"
         ),
-        rustls::Error::InconsistentKeys(_) => client_key_mismatch(cfg),
+        rustls::Error::InconsistentKeys(_) => {
+            client_key_mismatch(cfg.ssl_cert.as_deref(), cfg.ssl_key.as_deref())
+        }
         other => format!("TLS error with {url}: {other}"),
     }
 }
@@ -255,20 +258,6 @@ fn alert_name(alert: AlertDescription) -> String {
         other => return format!("{other:?}"),
     };
     name.to_owned()
-}
-
-/// `ssl-key` is not the private key of `ssl-cert`.
-pub(crate) fn client_key_mismatch(cfg: &MqttConfig) -> String {
-    let path = |p: &Option<std::path::PathBuf>| {
-        p.as_deref()
-            .map_or_else(String::new, |p| p.display().to_string())
-    };
-    format!(
-        "ssl-key {} is not the private key of ssl-cert {}: give the key file the certificate \
-         was issued for",
-        path(&cfg.ssl_key),
-        path(&cfg.ssl_cert)
-    )
 }
 
 fn find_rustls<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {

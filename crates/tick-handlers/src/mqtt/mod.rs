@@ -1,7 +1,7 @@
 //! The MQTT alert handler (spec §6): `.mqtt('topic')` in TICKscript and `kind: mqtt` in topic
 //! handler files, delivered to brokers configured by `[[mqtt]]` in `kapacitor.conf`.
 //!
-//! Owns the handler catalogue entry ([`SPEC`]), option decoding ([`Options`]), build-time
+//! Owns the handler catalogue entry (`SPEC`), option decoding ([`Options`]), build-time
 //! checks ([`validate`]), the per-broker connections with their own outbox ([`MqttService`],
 //! in `delivery.rs`) and the per-use handler ([`MqttHandler`]). Configuration parsing is
 //! `crate::config`'s.
@@ -23,6 +23,7 @@ pub(crate) mod delivery;
 mod errors;
 mod handler;
 mod options;
+mod outbox;
 pub(crate) mod tls;
 mod topic;
 
@@ -37,7 +38,7 @@ use tick_syntax::Span;
 use crate::config::Config;
 
 /// `.mqtt('topic')` and its properties (spec §6.3).
-pub const SPEC: HandlerSpec = HandlerSpec {
+pub(crate) const SPEC: HandlerSpec = HandlerSpec {
     kind: "mqtt",
     args: &[ArgType::String],
     variadic: None,

@@ -12,8 +12,11 @@ use tick_engine::{HandlerUse, Literal};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Qos {
     #[default]
+    /// QoS 0: sent once, never acknowledged.
     AtMostOnce,
+    /// QoS 1: acknowledged by PUBACK; may arrive twice.
     AtLeastOnce,
+    /// QoS 2: completed by PUBCOMP; arrives once.
     ExactlyOnce,
 }
 
@@ -110,8 +113,10 @@ pub struct Options {
     #[serde(default)]
     pub topic: String,
     #[serde(default)]
+    /// `.qos()`: 0, 1 or 2 (default 0).
     pub qos: Qos,
     #[serde(default)]
+    /// `.retained()`: ask the broker to keep the last message for later subscribers.
     pub retained: bool,
 }
 

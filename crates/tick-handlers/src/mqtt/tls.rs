@@ -4,78 +4,21 @@
 //! helpers (which load platform roots with `expect`) are never used. Also detects X.509 v1
 //! client certificates, which rustls refuses but Go accepts. Owns no connection.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::config::MqttConfig;
-
-/// The one crypto provider tick uses (dependencies.md gap 4).
-pub(crate) fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
+use crate::config::tls_files::{client_cert_error, provider, read_certs, read_key};
 
 /// Installs `ring` as the process-wide rustls provider, so that no other dependency can make
 /// `ClientConfig::builder()` panic by enabling a second provider. Idempotent.
 pub fn install_crypto_provider() {
     // An error only means a provider is already installed, which is what we want.
     let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// Reads every PEM certificate in `path`; an empty or unreadable file is an error.
-pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut reader = bytes.as_slice();
-    let certs: Result<Vec<_>, _> = rustls_pemfile::certs(&mut reader).collect();
-    let certs =
-        certs.map_err(|e| format!("{} is not a PEM certificate file: {e}", path.display()))?;
-    if certs.is_empty() {
-        return Err(format!("{} contains no PEM certificate", path.display()));
-    }
-    Ok(certs)
-}
-
-/// Reads the first PEM private key (PKCS#8, PKCS#1 or SEC1) in `path`.
-pub(crate) fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut reader = bytes.as_slice();
-    match rustls_pemfile::private_key(&mut reader) {
-        Ok(Some(key)) => Ok(key),
-        Ok(None) => Err(format!("{} contains no PEM private key", path.display())),
-        Err(e) => Err(format!(
-            "{} is not a PEM private key file: {e}",
-            path.display()
-        )),
-    }
-}
-
-/// True when the DER certificate has no explicit version field, i.e. is X.509 v1.
-/// `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] EXPLICIT Version OPTIONAL, ... } }`.
-pub(crate) fn is_v1_certificate(cert: &CertificateDer<'_>) -> bool {
-    fn enter_sequence(der: &[u8]) -> Option<&[u8]> {
-        if der.first() != Some(&0x30) {
-            return None;
-        }
-        let len0 = *der.get(1)?;
-        let header = if len0 < 0x80 {
-            2
-        } else {
-            2 + usize::from(len0 & 0x7f)
-        };
-        der.get(header..)
-    }
-    let Some(cert_body) = enter_sequence(cert.as_ref()) else {
-        return false;
-    };
-    let Some(tbs_body) = enter_sequence(cert_body) else {
-        return false;
-    };
-    // v2/v3 certificates start the TBS with the context tag [0] (0xA0).
-    tbs_body.first() != Some(&0xA0)
 }
 
 /// Builds the rustls client configuration for one broker.
@@ -116,41 +59,13 @@ pub(crate) fn client_config(cfg: &MqttConfig) -> Result<ClientConfig, String> {
         (Some(cert), Some(key)) => {
             let certs = read_certs(cert)?;
             let key = read_key(key)?;
-            builder
-                .with_client_auth_cert(certs, key)
-                .map_err(|e| client_cert_error(&e, cfg))?
+            builder.with_client_auth_cert(certs, key).map_err(|e| {
+                client_cert_error(&e, cfg.ssl_cert.as_deref(), cfg.ssl_key.as_deref())
+            })?
         }
         _ => builder.with_no_client_auth(),
     };
     Ok(config)
-}
-
-/// Checks that `key` is the private key of the first certificate in `certs` (rustls'
-/// `CertifiedKey::keys_match`), so a mismatched `ssl-key` is reported when the configuration
-/// is loaded, not at the first connection.
-pub(crate) fn check_key_pair(
-    certs: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
-    cfg: &MqttConfig,
-) -> Result<(), String> {
-    rustls::sign::CertifiedKey::from_der(certs, key, &provider())
-        .map(|_| ())
-        .map_err(|e| client_cert_error(&e, cfg))
-}
-
-fn client_cert_error(e: &rustls::Error, cfg: &MqttConfig) -> String {
-    match e {
-        rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
-            crate::mqtt::errors::client_key_mismatch(cfg)
-        }
-        other => {
-            let cert = cfg
-                .ssl_cert
-                .as_deref()
-                .map_or_else(String::new, |p| p.display().to_string());
-            format!("ssl-cert {cert} cannot be used with ssl-key: {other}")
-        }
-    }
 }
 
 /// `insecure-skip-verify = true`: accepts any chain and host name, but still checks that the

@@ -2,7 +2,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tick_handlers::handler_file::{FilePosition, load_file, load_paths};
-use tick_handlers::{Handler, HandlerOptions, Services, log, mqtt, post, publish};
+use tick_handlers::{
+    Handler, HandlerOptions, LogOptions, PostOptions, PublishOptions, Services, TcpOptions, mqtt,
+};
 
 use crate::common::*;
 
@@ -46,7 +48,7 @@ fn a_yaml_log_handler_file_loads_with_an_octal_mode() {
     assert_eq!(spec.match_at, Some(FilePosition { line: 4, column: 8 }));
     assert_eq!(
         spec.options,
-        HandlerOptions::Log(log::Options {
+        HandlerOptions::Log(LogOptions {
             path: "/var/log/tick/cpu.log".to_string(),
             mode: 0o644
         })
@@ -65,7 +67,7 @@ fn a_json_handler_file_loads_the_same_way() {
     let spec = load_file(&path).unwrap();
     assert_eq!(
         spec.options,
-        HandlerOptions::Tcp(tick_handlers::tcp::Options {
+        HandlerOptions::Tcp(TcpOptions {
             address: "127.0.0.1:9000".to_string()
         })
     );
@@ -329,11 +331,11 @@ fn post_options_read_headers_and_a_go_duration_timeout() {
     };
     assert_eq!(
         o,
-        post::Options {
+        PostOptions {
             url: "http://h/x".to_string(),
             headers: [("X-A".to_string(), "b".to_string())].into(),
             timeout: 90_000_000_000,
-            ..post::Options::default()
+            ..PostOptions::default()
         }
     );
 }
@@ -349,7 +351,7 @@ fn publish_needs_the_engines_topics() {
     let spec = load_file(&path).unwrap();
     assert_eq!(
         spec.options,
-        HandlerOptions::Publish(publish::Options {
+        HandlerOptions::Publish(PublishOptions {
             topics: vec!["ops".to_string()]
         })
     );

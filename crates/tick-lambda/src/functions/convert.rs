@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use tick_syntax::duration::{DurationSyntax, parse_duration};
+
 use super::t::*;
 use super::{FnEnv, Func, Imp, Sig, take};
 use crate::gofmt;
@@ -235,54 +237,9 @@ fn to_duration<'a>(args: &mut [V<'a>], _: &FnEnv) -> Result<V<'a>, String> {
         V::Float(f) => Ok(V::Dur(go_f64_to_i64(f * unit as f64))),
         // Quirk (Kapacitor `duration.Call`): the unit passes the signature check and is then
         // ignored.
-        V::Str(s) => parse_duration(&s)
-            .ok_or_else(|| format!("invalid duration string {}", gofmt::quote(&s)))
+        V::Str(s) => parse_duration(&s, DurationSyntax::Influxql)
+            .map_err(|_| format!("invalid duration string {}", gofmt::quote(&s)))
             .map(V::Dur),
         other => Err(format!("cannot convert {} to duration", other.ty().name())),
     }
-}
-
-/// A TICKscript duration literal (influxql syntax): an optional `-`, then one or more
-/// `<digits><unit>` with units `ns u µ ms s m h d w`. `None` when invalid or overflowing.
-pub(crate) fn parse_duration(s: &str) -> Option<i64> {
-    let (neg, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s),
-    };
-    if s.chars().count() < 2 || rest.is_empty() {
-        return None;
-    }
-    let mut total: i64 = 0;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        let n: i64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let (scale, len): (i64, usize) = if rest.starts_with("ns") {
-            (1, 2)
-        } else if rest.starts_with("ms") {
-            (1_000_000, 2)
-        } else if rest.starts_with('u') {
-            (1_000, 1)
-        } else if rest.starts_with('µ') {
-            (1_000, 'µ'.len_utf8())
-        } else if rest.starts_with('s') {
-            (1_000_000_000, 1)
-        } else if rest.starts_with('m') {
-            (60_000_000_000, 1)
-        } else if rest.starts_with('h') {
-            (3_600_000_000_000, 1)
-        } else if rest.starts_with('d') {
-            (86_400_000_000_000, 1)
-        } else if rest.starts_with('w') {
-            (604_800_000_000_000, 1)
-        } else {
-            return None;
-        };
-        total = total.checked_add(n.checked_mul(scale)?)?;
-        rest = &rest[len..];
-    }
-    Some(if neg { -total } else { total })
 }

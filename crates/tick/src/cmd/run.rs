@@ -388,7 +388,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         Some(addr) => {
             match crate::http::Ingest::start(
                 addr,
-                args.config.as_deref(),
+                config.as_ref().map(|c| &c.http),
                 crate::http::Limits {
                     max_body: args.http_max_body,
                     read_timeout: args.http_read_timeout,

@@ -96,7 +96,7 @@ fn test_mqtt(config: &Config, args: &Args, qos: Qos) -> anyhow::Result<Result<()
             default: true,
             ..broker
         }],
-        hostname: None,
+        ..Config::default()
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
     let runtime = tokio::runtime::Builder::new_current_thread()

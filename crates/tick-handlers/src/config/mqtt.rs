@@ -1,59 +1,15 @@
-//! `kapacitor.conf` as tick reads it (spec §6.1): the `[[mqtt]]` sections with Kapacitor's
-//! validation rules and messages, `KAPACITOR_MQTT_<i>_<KEY>` environment overrides, and one
-//! warning for every other section of a real Kapacitor file. Owns parsing and validation only;
-//! connecting is `mqtt::delivery`'s job.
-//!
-//! One key is a tick extension that Kapacitor does not know: `persistent-session = true`
-//! (default false, Kapacitor's clean session), see [`MqttConfig::persistent_session`].
-//!
-//! Secrets never leave this module in clear text except through [`Secret::expose`]: the
-//! `Debug` and `Display` of a [`Secret`] print `***`, and [`BrokerUrl`] redacts the URL password.
+//! The `[[mqtt]]` sections of `kapacitor.conf` (Kapacitor's `mqtt.Config`,
+//! `services/mqtt/config.go` at v1.5.7): their keys, broker URLs, `KAPACITOR_MQTT_<i>_<KEY>`
+//! environment overrides, and Kapacitor's rules and messages for the list and each section.
+//! Owns parsing and validation; the TLS files are read by `tls_files.rs`, connecting is
+//! `crate::mqtt`'s.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use toml::{Table, Value};
 
-/// A password or other secret: prints as `***` in `Debug` and `Display` output.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-    /// The clear text, for the one place that sends it (the MQTT CONNECT packet).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    /// True when no secret was given.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// The whole configuration tick uses from a `kapacitor.conf`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Config {
-    /// The `[[mqtt]]` sections in file order (enabled or not).
-    pub mqtt: Vec<MqttConfig>,
-    /// The top-level `hostname` (`.ServerInfo.Hostname` in alert templates; Kapacitor's
-    /// default is `localhost`).
-    pub hostname: Option<String>,
-}
+use super::{ConfigError, Secret, tls_files};
 
 /// How a broker is reached, from the `url` key (spec §6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,14 +37,17 @@ impl Scheme {
 /// never shows the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BrokerUrl {
+    /// How the broker is reached.
     pub scheme: Scheme,
     /// Host name or IP address (without brackets); for `unix://`, the socket path.
     pub host: String,
+    /// The port: as written, else the scheme's default (1883, 8883, 80, 443); 0 for `unix://`.
     pub port: u16,
     /// Path for websockets (`/mqtt`), empty otherwise.
     pub path: String,
     /// `user` from `tcp://user:pass@host`; overrides the `username` key (spec §6.1).
     pub username: Option<String>,
+    /// `pass` from `tcp://user:pass@host`; overrides the `password` key.
     pub password: Option<Secret>,
     /// The scheme as written (`mqtts`), for display.
     written_scheme: String,
@@ -251,19 +210,27 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
 /// One `[[mqtt]]` section (spec §6.1). `Debug` redacts the password, also inside `url`.
 #[derive(Clone, PartialEq)]
 pub struct MqttConfig {
+    /// `enabled`: only enabled brokers are connected to.
     pub enabled: bool,
+    /// `name` (default `default`): what `.brokerName()` and handler files refer to.
     pub name: String,
-    /// As written; [`Config::default_mqtt`] also treats a single config as the default.
+    /// As written; [`Config::default_mqtt`](super::Config::default_mqtt) also treats a single config as the default.
     pub default: bool,
     /// The `url` key as written (may hold a password; use [`MqttConfig::broker_url`] to print).
     pub url: String,
+    /// `ssl-ca`: the CA file that signs the broker's certificate (else the system roots).
     pub ssl_ca: Option<PathBuf>,
+    /// `ssl-cert`: the client certificate file (with `ssl-key`).
     pub ssl_cert: Option<PathBuf>,
+    /// `ssl-key`: the private key file of `ssl-cert`.
     pub ssl_key: Option<PathBuf>,
+    /// `insecure-skip-verify`: accept any server certificate and host name.
     pub insecure_skip_verify: bool,
     /// As written; see [`MqttConfig::effective_client_id`].
     pub client_id: String,
+    /// `username`; a user name in `url` wins.
     pub username: String,
+    /// `password`; a password in `url` wins.
     pub password: Secret,
     /// tick extension `persistent-session` (default false, Kapacitor's clean session): connect
     /// with clean session off so that a broker that keeps sessions (mosquitto `persistence
@@ -349,37 +316,6 @@ impl MqttConfig {
     }
 }
 
-/// A configuration file that cannot be used. Every message names the file; section errors also
-/// name the section (`[[mqtt]] #2 "edge"`) and the key.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{path}: cannot read configuration: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: invalid TOML: {message}")]
-    Syntax { path: String, message: String },
-    /// A key with a wrong type or value.
-    #[error("{path}: {section}: {key}: {message}")]
-    Key {
-        path: String,
-        section: String,
-        key: String,
-        message: String,
-    },
-    /// A rule about one section (spec §6.1 messages, e.g. `must specify a url for mqtt service`).
-    #[error("{path}: {section}: {message}")]
-    Section {
-        path: String,
-        section: String,
-        message: String,
-    },
-    /// A rule about the whole `[[mqtt]]` list (`more than one configuration is marked as the default`).
-    #[error("{path}: mqtt: {message}")]
-    List { path: String, message: String },
-}
-
 const MQTT_KEYS: &[&str] = &[
     "enabled",
     "name",
@@ -396,258 +332,154 @@ const MQTT_KEYS: &[&str] = &[
     "persistent-session",
 ];
 
-/// A TOML syntax error in one line: where it is, what is wrong, and the line it is on, with
-/// any value left out. A value may be a password, a token or a URL with a token in it, and
-/// error messages end up in logs.
-pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
-    let what = e.message().trim_end().replace('\n', " ");
-    let Some(start) = e.span().map(|s| s.start) else {
-        return what;
-    };
-    let Some(before) = text.get(..start) else {
-        return what;
-    };
-    let line_no = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    let line = text[line_start..].lines().next().unwrap_or("").trim();
-    let shown = match line.split_once('=') {
-        Some((key, _)) => format!(": `{} = …`", key.trim()),
-        None if line.starts_with('[') => format!(": `{line}`"),
-        None => String::new(),
-    };
-    format!("line {line_no}, column {column}: {what}{shown}")
-}
-
-impl Config {
-    /// Reads and validates `path`. Returns the configuration and warnings (ignored sections and
-    /// keys, without the file name: the caller prefixes it) for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
-    pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        let env: Vec<(String, String)> = std::env::vars().collect();
-        Config::parse(&text, &shown, &env)
-    }
-
-    /// Parses and validates TOML text; `path` is only used in messages. Relative certificate
-    /// paths are taken relative to the current directory. No environment overrides.
-    pub fn from_toml_str(text: &str, path: &str) -> Result<(Config, Vec<String>), ConfigError> {
-        Config::parse(text, path, &[])
-    }
-
-    /// Like [`Config::from_toml_str`], with explicit `KAPACITOR_*` environment overrides.
-    pub fn from_toml_str_with_env(
-        text: &str,
-        path: &str,
-        env: &[(String, String)],
-    ) -> Result<(Config, Vec<String>), ConfigError> {
-        Config::parse(text, path, env)
-    }
-
-    /// The default broker: the one marked `default = true`, or the only one (spec §6.1).
-    pub fn default_mqtt(&self) -> Option<&MqttConfig> {
-        if self.mqtt.len() == 1 {
-            return self.mqtt.first();
-        }
-        self.mqtt.iter().find(|m| m.default)
-    }
-
-    /// Resolves a handler's broker name ("" = the default) to an **enabled** broker.
-    /// The error is Kapacitor's `unknown MQTT broker "<name>"`.
-    pub fn mqtt_broker(&self, name: &str) -> Result<&MqttConfig, String> {
-        let found = if name.is_empty() {
-            self.default_mqtt()
-        } else {
-            self.mqtt.iter().find(|m| m.name == name)
-        };
-        match found {
-            Some(m) if m.enabled => Ok(m),
-            _ => Err(format!("unknown MQTT broker {name:?}")),
-        }
-    }
-
-    fn parse(
-        text: &str,
-        path: &str,
-        env: &[(String, String)],
-    ) -> Result<(Config, Vec<String>), ConfigError> {
-        let table: Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError::Syntax {
-                path: path.to_owned(),
-                message: toml_error_message(text, &e),
-            })?;
-        let mut warnings = Vec::new();
-        let mut top_level_keys = Vec::new();
-        let mut hostname = None;
-        let mut mqtt_tables: Vec<Table> = Vec::new();
-        for (key, value) in &table {
-            match (key.as_str(), value) {
-                ("mqtt", Value::Array(items)) => {
-                    for (i, item) in items.iter().enumerate() {
-                        match item {
-                            Value::Table(t) => mqtt_tables.push(t.clone()),
-                            _ => {
-                                return Err(ConfigError::Section {
-                                    path: path.to_owned(),
-                                    section: format!("[[mqtt]] #{}", i + 1),
-                                    message: "must be a table ([[mqtt]])".to_owned(),
-                                });
-                            }
-                        }
+/// The tables of the `mqtt` key, which must be an array of tables (`[[mqtt]]`).
+pub(super) fn tables(value: &Value, path: &str) -> Result<Vec<Table>, ConfigError> {
+    let mut mqtt_tables = Vec::new();
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Table(t) => mqtt_tables.push(t.clone()),
+                    _ => {
+                        return Err(ConfigError::Section {
+                            path: path.to_owned(),
+                            section: format!("[[mqtt]] #{}", i + 1),
+                            message: "must be a table ([[mqtt]])".to_owned(),
+                        });
                     }
                 }
-                ("mqtt", Value::Table(_)) => {
-                    return Err(ConfigError::List {
-                        path: path.to_owned(),
-                        message: "write the section as [[mqtt]] (an array of tables), not [mqtt]"
-                            .to_owned(),
-                    });
-                }
-                ("mqtt", _) => {
-                    return Err(ConfigError::List {
-                        path: path.to_owned(),
-                        message: "mqtt must be a list of [[mqtt]] sections".to_owned(),
-                    });
-                }
-                // `tick run --http` reads [http] and default-retention-policy itself.
-                ("http", Value::Table(_)) | ("default-retention-policy", _) => {}
-                ("hostname", Value::String(h)) => hostname = Some(h.clone()),
-                ("hostname", _) => {
-                    return Err(ConfigError::List {
-                        path: path.to_owned(),
-                        message: "hostname must be a string".to_owned(),
-                    });
-                }
-                (k, Value::Table(_)) => {
-                    warnings.push(format!("section [{k}] is not used by tick; ignored"))
-                }
-                (k, Value::Array(items))
-                    if items.iter().all(|v| v.is_table()) && !items.is_empty() =>
-                {
-                    warnings.push(format!("section [[{k}]] is not used by tick; ignored"))
-                }
-                (k, _) => top_level_keys.push(k.to_owned()),
             }
         }
-        if !top_level_keys.is_empty() {
-            warnings.push(format!(
-                "top-level settings {} are not used by tick; ignored",
-                top_level_keys.join(", ")
-            ));
-        }
-        apply_env(&mut mqtt_tables, env, &mut warnings);
-
-        let mut mqtt = Vec::with_capacity(mqtt_tables.len());
-        for (i, t) in mqtt_tables.iter().enumerate() {
-            mqtt.push(parse_mqtt(t, i, path, &mut warnings)?);
-        }
-        let config = Config { mqtt, hostname };
-        config.validate(path)?;
-        Ok((config, warnings))
-    }
-
-    fn validate(&self, path: &str) -> Result<(), ConfigError> {
-        let list_err = |message: &str| ConfigError::List {
-            path: path.to_owned(),
-            message: message.to_owned(),
-        };
-        // Spec §6.1: the default-count checks count every config, enabled or not.
-        let defaults = self.mqtt.iter().filter(|m| m.default).count();
-        if defaults > 1 {
-            return Err(list_err(
-                "more than one configuration is marked as the default",
-            ));
-        }
-        if self.mqtt.len() > 1 && defaults == 0 {
-            return Err(list_err("no configuration is marked as the default"));
-        }
-        for (i, m) in self.mqtt.iter().enumerate() {
-            let section = section_name(i, &m.name);
-            let sec_err = |message: String| ConfigError::Section {
+        Value::Table(_) => {
+            return Err(ConfigError::List {
                 path: path.to_owned(),
-                section: section.clone(),
-                message,
-            };
-            if m.name.is_empty() {
-                return Err(sec_err(
-                    "must specify a name for the mqtt broker".to_owned(),
-                ));
-            }
-            if let Some(first) = self.mqtt[..i].iter().position(|o| o.name == m.name) {
+                message: "write the section as [[mqtt]] (an array of tables), not [mqtt]"
+                    .to_owned(),
+            });
+        }
+        _ => {
+            return Err(ConfigError::List {
+                path: path.to_owned(),
+                message: "mqtt must be a list of [[mqtt]] sections".to_owned(),
+            });
+        }
+    }
+    Ok(mqtt_tables)
+}
+
+/// Applies the environment overrides to the `[[mqtt]]` tables, then reads each one.
+pub(super) fn parse(
+    mut tables: Vec<Table>,
+    env: &[(String, String)],
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<MqttConfig>, ConfigError> {
+    apply_env(&mut tables, env, warnings);
+    let mut mqtt = Vec::with_capacity(tables.len());
+    for (i, t) in tables.iter().enumerate() {
+        mqtt.push(parse_mqtt(t, i, path, warnings)?);
+    }
+    Ok(mqtt)
+}
+
+/// The rules about the list (one default) and about each section, with Kapacitor's messages.
+pub(super) fn validate(list: &[MqttConfig], path: &str) -> Result<(), ConfigError> {
+    let list_err = |message: &str| ConfigError::List {
+        path: path.to_owned(),
+        message: message.to_owned(),
+    };
+    // Spec §6.1: the default-count checks count every config, enabled or not.
+    let defaults = list.iter().filter(|m| m.default).count();
+    if defaults > 1 {
+        return Err(list_err(
+            "more than one configuration is marked as the default",
+        ));
+    }
+    if list.len() > 1 && defaults == 0 {
+        return Err(list_err("no configuration is marked as the default"));
+    }
+    for (i, m) in list.iter().enumerate() {
+        let section = section_name(i, &m.name);
+        let sec_err = |message: String| ConfigError::Section {
+            path: path.to_owned(),
+            section: section.clone(),
+            message,
+        };
+        if m.name.is_empty() {
+            return Err(sec_err(
+                "must specify a name for the mqtt broker".to_owned(),
+            ));
+        }
+        if let Some(first) = list[..i].iter().position(|o| o.name == m.name) {
+            return Err(sec_err(format!(
+                "section \"mqtt\" has duplicate elements: {:?} (also [[mqtt]] #{})",
+                m.name,
+                first + 1
+            )));
+        }
+        if m.enabled && m.url.trim().is_empty() {
+            return Err(sec_err("must specify a url for mqtt service".to_owned()));
+        }
+        // The broker keeps a persistent session under the client id. The id is never empty
+        // today (it defaults to the non-empty `name`), but the rule belongs to the key.
+        if m.persistent_session && m.effective_client_id().is_empty() {
+            return Err(sec_err(
+                "persistent-session = true needs a client-id (or a name)".to_owned(),
+            ));
+        }
+        // Kapacitor's sentence (tlsconfig.Create, tlsconfig/config.go at v1.5.7), which
+        // users search for, then the key to add.
+        match (&m.ssl_cert, &m.ssl_key) {
+            (Some(cert), None) => {
                 return Err(sec_err(format!(
-                    "section \"mqtt\" has duplicate elements: {:?} (also [[mqtt]] #{})",
-                    m.name,
-                    first + 1
+                    "Must provide both key and cert files: only cert file provided. ssl-key \
+                     is missing: add ssl-key with the private key file of ssl-cert {}",
+                    cert.display()
                 )));
             }
-            if m.enabled && m.url.trim().is_empty() {
-                return Err(sec_err("must specify a url for mqtt service".to_owned()));
+            (None, Some(key)) => {
+                return Err(sec_err(format!(
+                    "Must provide both key and cert files: only key file provided. ssl-cert \
+                     is missing: add ssl-cert with the certificate file of ssl-key {}",
+                    key.display()
+                )));
             }
-            // The broker keeps a persistent session under the client id. The id is never empty
-            // today (it defaults to the non-empty `name`), but the rule belongs to the key.
-            if m.persistent_session && m.effective_client_id().is_empty() {
-                return Err(sec_err(
-                    "persistent-session = true needs a client-id (or a name)".to_owned(),
+            _ => {}
+        }
+        if !m.enabled {
+            continue;
+        }
+        let key_err = |key: &str, message: String| ConfigError::Key {
+            path: path.to_owned(),
+            section: section.clone(),
+            key: key.to_owned(),
+            message,
+        };
+        m.broker_url().map_err(|e| key_err("url", e))?;
+        if let Some(ca) = &m.ssl_ca {
+            tls_files::read_certs(ca).map_err(|e| key_err("ssl-ca", e))?;
+        }
+        if let (Some(cert), Some(key)) = (&m.ssl_cert, &m.ssl_key) {
+            let certs = tls_files::read_certs(cert).map_err(|e| key_err("ssl-cert", e))?;
+            if let Some(first) = certs.first()
+                && tls_files::is_v1_certificate(first)
+            {
+                return Err(key_err(
+                    "ssl-cert",
+                    format!(
+                        "{} is an X.509 v1 certificate, which TLS clients here refuse \
+                         (UnsupportedCertVersion); re-issue it as a v3 certificate, e.g. \
+                         `openssl x509 -req ... -extfile <(printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth')`",
+                        cert.display()
+                    ),
                 ));
             }
-            // Kapacitor's sentence (tlsconfig.Create, tlsconfig/config.go at v1.5.7), which
-            // users search for, then the key to add.
-            match (&m.ssl_cert, &m.ssl_key) {
-                (Some(cert), None) => {
-                    return Err(sec_err(format!(
-                        "Must provide both key and cert files: only cert file provided. ssl-key \
-                         is missing: add ssl-key with the private key file of ssl-cert {}",
-                        cert.display()
-                    )));
-                }
-                (None, Some(key)) => {
-                    return Err(sec_err(format!(
-                        "Must provide both key and cert files: only key file provided. ssl-cert \
-                         is missing: add ssl-cert with the certificate file of ssl-key {}",
-                        key.display()
-                    )));
-                }
-                _ => {}
-            }
-            if !m.enabled {
-                continue;
-            }
-            let key_err = |key: &str, message: String| ConfigError::Key {
-                path: path.to_owned(),
-                section: section.clone(),
-                key: key.to_owned(),
-                message,
-            };
-            m.broker_url().map_err(|e| key_err("url", e))?;
-            if let Some(ca) = &m.ssl_ca {
-                crate::mqtt::tls::read_certs(ca).map_err(|e| key_err("ssl-ca", e))?;
-            }
-            if let (Some(cert), Some(key)) = (&m.ssl_cert, &m.ssl_key) {
-                let certs =
-                    crate::mqtt::tls::read_certs(cert).map_err(|e| key_err("ssl-cert", e))?;
-                if let Some(first) = certs.first()
-                    && crate::mqtt::tls::is_v1_certificate(first)
-                {
-                    return Err(key_err(
-                        "ssl-cert",
-                        format!(
-                            "{} is an X.509 v1 certificate, which TLS clients here refuse \
-                             (UnsupportedCertVersion); re-issue it as a v3 certificate, e.g. \
-                             `openssl x509 -req ... -extfile <(printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth')`",
-                            cert.display()
-                        ),
-                    ));
-                }
-                let key = crate::mqtt::tls::read_key(key).map_err(|e| key_err("ssl-key", e))?;
-                crate::mqtt::tls::check_key_pair(certs, key, m).map_err(sec_err)?;
-            }
+            let key_path = key;
+            let key = tls_files::read_key(key).map_err(|e| key_err("ssl-key", e))?;
+            tls_files::check_key_pair(certs, key, Some(cert), Some(key_path)).map_err(sec_err)?;
         }
-        Ok(())
     }
+    Ok(())
 }
 
 fn section_name(index: usize, name: &str) -> String {
