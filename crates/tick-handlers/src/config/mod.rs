@@ -101,7 +101,7 @@ pub enum ConfigError {
         /// What is wrong with its value.
         message: String,
     },
-    /// A rule about one section (spec §6.1 messages, e.g. `must specify a url for mqtt service`).
+    /// A rule about one section (Kapacitor's messages from `Config.Validate` and `Configs.Validate` in services/mqtt/config.go at v1.5.7, e.g. `must specify a url for mqtt service`).
     #[error("{path}: {section}: {message}")]
     Section {
         /// The file.
@@ -182,7 +182,7 @@ impl Config {
         Config::parse(text, path, env)
     }
 
-    /// The default broker: the one marked `default = true`, or the only one (spec §6.1).
+    /// The default broker: the one marked `default = true`, or the only one (`Configs.index` and `Service.Alert` in Kapacitor's services/mqtt at v1.5.7).
     pub fn default_mqtt(&self) -> Option<&MqttConfig> {
         if self.mqtt.len() == 1 {
             return self.mqtt.first();

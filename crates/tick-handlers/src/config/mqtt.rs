@@ -11,7 +11,7 @@ use toml::{Table, Value};
 
 use super::{ConfigError, Secret, tls_files};
 
-/// How a broker is reached, from the `url` key (spec §6.1).
+/// How a broker is reached, from the `url` key (Kapacitor's `Config.NewClient`, services/mqtt/config.go at v1.5.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
     /// `tcp://`, `mqtt://`, or no scheme.
@@ -45,7 +45,7 @@ pub struct BrokerUrl {
     pub port: u16,
     /// Path for websockets (`/mqtt`), empty otherwise.
     pub path: String,
-    /// `user` from `tcp://user:pass@host`; overrides the `username` key (spec §6.1).
+    /// `user` from `tcp://user:pass@host`; overrides the `username` key (paho's URL handling, which Kapacitor's client uses).
     pub username: Option<String>,
     /// `pass` from `tcp://user:pass@host`; overrides the `password` key.
     pub password: Option<Secret>,
@@ -207,7 +207,7 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
     Ok((host.to_owned(), port))
 }
 
-/// One `[[mqtt]]` section (spec §6.1). `Debug` redacts the password, also inside `url`.
+/// One `[[mqtt]]` section (Kapacitor's `Config`, services/mqtt/config.go at v1.5.7). `Debug` redacts the password, also inside `url`.
 #[derive(Clone, PartialEq)]
 pub struct MqttConfig {
     /// `enabled`: only enabled brokers are connected to.
@@ -286,7 +286,7 @@ impl Default for MqttConfig {
 }
 
 impl MqttConfig {
-    /// `client-id`, or the broker `name` when it is empty (spec §6.1).
+    /// `client-id`, or the broker `name` when it is empty (Kapacitor's `Config.NewClient`).
     pub fn effective_client_id(&self) -> &str {
         if self.client_id.is_empty() {
             &self.name
@@ -301,7 +301,7 @@ impl MqttConfig {
     }
 
     /// The credentials sent in CONNECT: URL credentials win over the keys; an empty user name
-    /// is not sent, and a password only together with a user name (spec §6.1).
+    /// is not sent, and a password only together with a user name (paho's `ClientOptions`, as Kapacitor's client sets them).
     pub fn credentials(&self) -> Option<(String, Secret)> {
         let url = self.broker_url().ok();
         let (user, pass) = match url.as_ref().and_then(|u| u.username.clone()) {
@@ -388,7 +388,8 @@ pub(super) fn validate(list: &[MqttConfig], path: &str) -> Result<(), ConfigErro
         path: path.to_owned(),
         message: message.to_owned(),
     };
-    // Spec §6.1: the default-count checks count every config, enabled or not.
+    // As `Configs.Validate` (services/mqtt/config.go at v1.5.7): the default-count checks
+    // count every config, enabled or not.
     let defaults = list.iter().filter(|m| m.default).count();
     if defaults > 1 {
         return Err(list_err(
