@@ -738,10 +738,12 @@ fn min_prefers_the_earliest_point_on_equal_values_and_use_point_times_keeps_its_
 }
 
 #[test]
-fn group_by_after_a_window_regroups_the_batch() {
+fn group_by_after_a_window_regroups_the_batch_and_emits_it_when_the_next_batch_arrives() {
+    // As Kapacitor's GroupByNode (tickscripts/group_by_window_batches): the second window's
+    // batch releases the first one's groups, and is itself held.
     let out = run(
         "stream|from()|window().periodCount(3).everyCount(3)|groupBy('host')|count('v')|log()",
-        "cpu,host=a v=1 1\ncpu,host=b v=2 2\ncpu,host=a v=3 3",
+        "cpu,host=a v=1 1\ncpu,host=b v=2 2\ncpu,host=a v=3 3\ncpu,host=a v=4 4\ncpu,host=a v=5 5\ncpu,host=c v=6 6",
     );
     assert_eq!(
         out,

@@ -131,7 +131,18 @@ impl<'a> State<'_, 'a> {
                     }
                     let v = self.pipeline(dot, pipe)?;
                     if pipe.decl.is_empty() {
-                        self.print(&v, out);
+                        if self.escape == Escape::Html
+                            && ends_in_html(pipe)
+                            && let Value::Str(s) = &v
+                        {
+                            // html/template keeps an action's final `html` as its escaper
+                            // (`ensurePipelineContains` in Go's html/template/escape.go: `html`
+                            // is equivalent to its HTML-text escaper), so the value is not
+                            // escaped a second time.
+                            out.push_str(s);
+                        } else {
+                            self.print(&v, out);
+                        }
                     }
                 }
                 Node::If(b) | Node::With(b) => {
@@ -856,4 +867,12 @@ fn round_duration(d: i64, m: i64) -> i64 {
         }
         d.checked_add(m - r).unwrap_or(i64::MAX)
     }
+}
+
+/// Whether the last command of `pipe` calls the `html` builtin.
+fn ends_in_html(pipe: &Pipe) -> bool {
+    matches!(
+        pipe.cmds.last().and_then(|c| c.args.first()),
+        Some(Arg::Func(_, Func::Builtin(Builtin::Html, _)))
+    )
 }

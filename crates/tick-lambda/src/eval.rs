@@ -254,10 +254,13 @@ mod ast_op {
     pub(crate) use tick_syntax::ast::BinaryOp;
 }
 
-/// AND / OR: left to right with short-circuit, but a right operand that is a reference or a
-/// literal has its type checked first, as Kapacitor's `eval_binary_node.go`
-/// `evaluateDynamicNode` reads both operand types before evaluating either (`FALSE AND "missing"`
-/// is an error).
+/// AND / OR: left to right with short-circuit, but the right operand's type is worked out
+/// first, as Kapacitor's `EvalBinaryNode.EvalBool` does for an operand that is not constant
+/// (`evaluateDynamicNode` in tick/stateful/eval_binary_node.go at v1.5.7 asks both operands
+/// for their `Type`): a missing reference, or a call whose arguments are missing or fit no
+/// signature, is an error even when the left operand decides (`FALSE AND "missing"`,
+/// `TRUE OR strContains("missing", 'x')`), and the point is dropped. A comparison is boolean
+/// whatever its operands, so `FALSE AND "missing" > 1` is false. Nothing is called for this.
 fn logical<'a>(
     op: ast_op::BinaryOp,
     l: &'a Node,
@@ -270,10 +273,13 @@ fn logical<'a>(
         Err(V::Missing) => return Err(missing_side("left", l)),
         Err(other) => return Err(Box::new(ops::type_error(op, other.ty(), Type::Bool))),
     };
-    let eager = r.ref_name().is_some() || matches!(r, Node::Const(_));
-    if !eager && left != is_and {
-        // FALSE AND x, TRUE OR x.
-        return Ok(left);
+    if left != is_and {
+        // FALSE AND x, TRUE OR x: x is not evaluated, but its type must be known.
+        return match operand_type(r, cx)? {
+            Type::Bool => Ok(left),
+            Type::Missing => Err(missing_side("right", r)),
+            other => Err(Box::new(ops::type_error(op, Type::Bool, other))),
+        };
     }
     let right = match operand_bool(r, cx)? {
         Ok(b) => b,
@@ -281,6 +287,70 @@ fn logical<'a>(
         Err(other) => return Err(Box::new(ops::type_error(op, Type::Bool, other.ty()))),
     };
     Ok(if is_and { left && right } else { left || right })
+}
+
+/// The type `n` would evaluate to, found as Kapacitor's `Type` methods find it: references are
+/// looked up (a missing one gives `Missing`, for the caller to report), operators and function
+/// signatures are checked against their operands' types, and nothing is called.
+#[cold]
+#[inline(never)]
+fn operand_type<'a>(n: &'a Node, cx: &mut Cx<'a, '_>) -> Result<Type, Box<EvalError>> {
+    /// A stand-in value of a type, for checking an operator (1, not 0: `/` and `%` by zero
+    /// are errors of values, not of types).
+    fn sample(t: Type) -> Option<V<'static>> {
+        Some(match t {
+            Type::Float => V::Float(1.0),
+            Type::Int => V::Int(1),
+            Type::String => V::Str(Cow::Borrowed("")),
+            Type::Bool => V::Bool(true),
+            Type::Duration => V::Dur(1),
+            Type::Time => V::Time(1),
+            Type::Regex | Type::Missing => return None,
+        })
+    }
+    fn operator(op: ast_op::BinaryOp, l: Type, r: Type) -> Result<Type, Box<EvalError>> {
+        match (sample(l), sample(r)) {
+            (Some(lv), Some(rv)) => ops::apply(op, lv, rv).map(|v| v.ty()),
+            // Regex matches: a boolean when the operator takes a regex.
+            _ => Ok(Type::Bool),
+        }
+    }
+    Ok(match n {
+        Node::Const(v) => v.as_v().ty(),
+        Node::Ref(name) => match lookup(name, cx.input)? {
+            V::Missing => return Err(missing_side("right", n)),
+            v => v.ty(),
+        },
+        Node::Time => Type::Time,
+        Node::Neg(x) => operand_type(x, cx)?,
+        // Comparisons, AND/OR and NOT are booleans whatever their operands
+        // (`getConstantNodeType`, tick/stateful/node_evaluator.go): their operands are not
+        // looked at.
+        Node::Not(_) | Node::Logical(..) | Node::CmpConst(..) => Type::Bool,
+        Node::Binary(op, _, _) if !ops::is_math(*op) => Type::Bool,
+        Node::Binary(op, l, r) => {
+            let (lt, rt) = (operand_type(l, cx)?, operand_type(r, cx)?);
+            operator(*op, lt, rt)?
+        }
+        Node::Call(c) => {
+            let mut types = Vec::with_capacity(c.args.len());
+            for a in &c.args {
+                types.push(operand_type(a, cx)?);
+            }
+            match c.func.find_sig(types.iter().copied()) {
+                Some(sig) => sig.1,
+                None => {
+                    let values: Vec<V<'_>> = types
+                        .iter()
+                        .map(|t| sample(*t).unwrap_or(V::Missing))
+                        .collect();
+                    return Err(Box::new(signature_error(
+                        c.func, &c.args, &values, cx.env.tz,
+                    )));
+                }
+            }
+        }
+    })
 }
 
 #[cold]

@@ -163,6 +163,24 @@ fn unary_operators_and_bare_references_report_missing_references() {
 }
 
 #[test]
+fn short_circuit_still_needs_the_arguments_of_a_function_on_the_right() {
+    // Kapacitor asks the right operand for its type before it short-circuits, and a call's
+    // type needs its arguments (tickscripts/logical_type_check); a comparison's type is boolean
+    // without looking at its operands.
+    let p = Point::new().i("a", 1);
+    assert!(eval("TRUE OR strContains(\"missing\", 'x')", &p).is_err());
+    assert!(eval("FALSE AND strContains(\"missing\", 'x')", &p).is_err());
+    assert_eq!(
+        eval("FALSE AND strContains(\"missing\", 'x') == TRUE", &p),
+        Ok(Value::Bool(false))
+    );
+    assert_eq!(
+        eval("TRUE OR abs(\"missing\") > 1", &p),
+        Ok(Value::Bool(true))
+    );
+}
+
+#[test]
 fn short_circuit_skips_the_right_side_but_not_its_type_check() {
     let p = Point::new().i("a", 1);
     assert_eq!(

@@ -240,6 +240,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         category: opt_str("category").unwrap_or_else(|| Arc::from("")),
         inhibits,
         level_tag: opt_str("levelTag"),
+        regroup: crate::group::GroupInterner::default(),
         level_field: opt_str("levelField"),
         id_tag: opt_str("idTag"),
         id_field: opt_str("idField"),
@@ -280,6 +281,8 @@ struct AlertNode {
     /// `.inhibit(category, tags...)` settings.
     inhibits: Vec<(Arc<str>, Vec<Arc<str>>)>,
     level_tag: Option<Arc<str>>,
+    /// For forwarded points whose `levelTag`/`idTag` names a dimension.
+    regroup: crate::group::GroupInterner,
     level_field: Option<Arc<str>>,
     id_tag: Option<Arc<str>>,
     id_field: Option<Arc<str>>,
@@ -628,6 +631,8 @@ impl AlertNode {
         let mut fwd = p.clone();
         self.augment_fields(&mut fwd.fields, &event);
         self.augment_tags(&mut fwd.tags, &event);
+        let set = self.level_tag.iter().chain(&self.id_tag).map(|t| &**t);
+        crate::nodes::regroup_after_set_tags(&mut self.regroup, &mut fwd, set);
         self.send(ctx, event);
         out.push(Message::Point(fwd));
     }

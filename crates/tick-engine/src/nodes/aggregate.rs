@@ -549,6 +549,20 @@ impl Aggregate {
         let Some(first) = points.first() else {
             return;
         };
+        // Kapacitor's stream path (`influxqlGroup.Point` and `aggregatePoint` in influxql.go
+        // at v1.5.7) emits a timestamp only once one of its points carried the field: a
+        // timestamp where none did emits nothing, not a sum or count of 0 (a window's batch,
+        // in `EndBatch`, does emit them).
+        let mut cur = FieldCursor::new(&self.field);
+        if !points.iter().any(|p| cur.get(&p.fields).is_some()) {
+            for _ in points {
+                ctx.error(
+                    "failed to realize reduce context from fields",
+                    &format!("field \"{}\" missing from point", self.field),
+                );
+            }
+            return;
+        }
         let g = GroupInfo {
             name: &first.name,
             group: &first.group,

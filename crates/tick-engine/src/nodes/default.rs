@@ -82,29 +82,46 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
             }
         })
         .collect();
-    Ok(Box::new(Default { fields, tags }))
+    Ok(Box::new(Default {
+        fields,
+        tags,
+        groups: crate::group::GroupInterner::default(),
+    }))
 }
 
 struct Default {
     fields: Vec<(Arc<str>, FieldValue)>,
     tags: Vec<(Arc<str>, Arc<str>)>,
+    groups: crate::group::GroupInterner,
 }
 
 impl Default {
-    fn tags(&self, tags: &mut Tags) {
+    /// Sets the missing or empty tags; whether it set any.
+    fn tags(&self, tags: &mut Tags) -> bool {
+        let mut set = false;
         for (k, v) in &self.tags {
             if tags.get(k).is_none_or(str::is_empty) {
                 tags.insert(k.clone(), v.clone());
+                set = true;
             }
         }
+        set
     }
-    fn point(&self, p: &mut Point) {
+    /// Fills in `p`; a stream point (`regroup`) moves to the group of its new tags, as
+    /// Kapacitor's `pointMessage.SetTags` does (a batch point's `SetTags` leaves the group).
+    fn point(&mut self, p: &mut Point, regroup: bool) {
         for (k, v) in &self.fields {
             if !p.fields.contains(k) {
                 p.fields.insert(k.clone(), v.clone());
             }
         }
-        self.tags(&mut p.tags);
+        if self.tags(&mut p.tags) && regroup {
+            crate::nodes::regroup_after_set_tags(
+                &mut self.groups,
+                p,
+                self.tags.iter().map(|(k, _)| &**k),
+            );
+        }
     }
 }
 
@@ -112,13 +129,13 @@ impl Node for Default {
     fn process(&mut self, _: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
         match msg {
             Message::Point(mut p) => {
-                self.point(&mut p);
+                self.point(&mut p, true);
                 out.push(Message::Point(p));
             }
             Message::Batch(mut b) => {
                 self.tags(&mut b.tags);
                 for p in &mut b.points {
-                    self.point(p);
+                    self.point(p, false);
                 }
                 out.push(Message::Batch(b));
             }

@@ -103,15 +103,20 @@ impl Derivative {
         };
         // The first point of a group only becomes the previous one.
         let (pt, pv) = prev.replace((p.time, v))?;
-        let elapsed = p.time.wrapping_sub(pt);
+        // Go's `Time.Sub` saturates at the largest and smallest duration instead of wrapping.
+        let elapsed = p.time.saturating_sub(pt);
         if elapsed == 0 {
             ctx.error("cannot perform derivative", &"elaspsed time was 0");
             return None;
         }
-        let rate = (v - pv) / (elapsed as f64 / self.unit as f64);
-        if self.non_negative && rate < 0.0 {
+        // As `DerivativeNode.derivative` (derivative.go at v1.5.7): `nonNegative` drops a
+        // negative *difference* of the values, so when time goes backwards a rising value
+        // gives a negative rate, which is kept.
+        let diff = v - pv;
+        if self.non_negative && diff < 0.0 {
             return None;
         }
+        let rate = diff / (elapsed as f64 / self.unit as f64);
         p.fields
             .insert(self.as_name.clone(), FieldValue::Float(rate));
         Some(p)

@@ -122,12 +122,15 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
             scope: Vec::new(),
         },
         states: PerGroup::default(),
+        groups: crate::group::GroupInterner::default(),
     }))
 }
 
 struct Eval {
     exprs: Exprs,
     states: PerGroup<Vec<State>>,
+    /// For points whose `.tags()` results name a dimension (see `regroup_after_set_tags`).
+    groups: crate::group::GroupInterner,
 }
 
 struct Exprs {
@@ -272,7 +275,11 @@ impl Exprs {
 
 impl Node for Eval {
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>) {
-        let Eval { exprs, states } = self;
+        let Eval {
+            exprs,
+            states,
+            groups,
+        } = self;
         let group = match &msg {
             Message::Point(p) => &p.group,
             Message::Batch(b) => &b.group,
@@ -282,7 +289,16 @@ impl Node for Eval {
         });
         match msg {
             Message::Point(p) => match exprs.point(states, p) {
-                Ok(p) => out.push(Message::Point(p)),
+                Ok(mut p) => {
+                    let tags = exprs
+                        .names
+                        .iter()
+                        .zip(&exprs.is_tag)
+                        .filter(|(_, is_tag)| **is_tag)
+                        .map(|(name, _)| &**name);
+                    crate::nodes::regroup_after_set_tags(groups, &mut p, tags);
+                    out.push(Message::Point(p));
+                }
                 Err(e) => ctx.error("error evaluating expression", &e),
             },
             Message::Batch(mut b) => {

@@ -45,12 +45,28 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
     Ok(Box::new(GroupBy {
         grouping: Grouping::new(star, names, exclude, by_name),
         groups: GroupInterner::default(),
+        pending: Vec::new(),
+        pending_time: None,
     }))
 }
 
 struct GroupBy {
     grouping: Grouping,
     groups: GroupInterner,
+    /// Regrouped batches not emitted yet, in order of first appearance, all with the time of
+    /// the batches they came from (`pending_time`).
+    pending: Vec<Batch>,
+    pending_time: Option<i64>,
+}
+
+impl GroupBy {
+    /// Emits every pending batch, its points in time order.
+    fn emit_pending(&mut self, out: &mut Vec<Message>) {
+        for mut b in self.pending.drain(..) {
+            b.points.sort_by_key(|p| p.time);
+            out.push(Message::Batch(b));
+        }
+    }
 }
 
 impl Node for GroupBy {
@@ -61,16 +77,23 @@ impl Node for GroupBy {
                 self.groups.regroup(&mut p, dims);
                 out.push(Message::Point(p));
             }
-            // Spec §4.4: a batch is regrouped: its points are split by their new group, one
-            // batch per group in order of first appearance, each with the same tmax.
+            // As Kapacitor's `GroupByNode` (group_by.go at v1.5.7): the points of a batch join
+            // the batches of their new groups, and those are emitted only when a batch with
+            // another time arrives (`BeginBatch` calls `emit`), so batches of one time from
+            // several input groups merge, a regrouped batch leaves one batch late, and a batch
+            // with no points emits nothing. Kapacitor emits the groups in map order; tick in
+            // order of first appearance.
             Message::Batch(b) => {
-                let mut batches: Vec<Batch> = Vec::new();
+                if self.pending_time != Some(b.tmax) {
+                    self.emit_pending(out);
+                    self.pending_time = Some(b.tmax);
+                }
                 for mut p in b.points {
                     let dims = self.grouping.dimensions(&p, b.dimensions.by_name);
                     self.groups.regroup(&mut p, dims);
-                    match batches.iter_mut().find(|x| x.group == p.group) {
+                    match self.pending.iter_mut().find(|x| x.group == p.group) {
                         Some(x) => x.points.push(p),
-                        None => batches.push(Batch {
+                        None => self.pending.push(Batch {
                             name: b.name.clone(),
                             group: p.group.clone(),
                             tags: Tags::from_sorted(p.group_tags()),
@@ -80,8 +103,12 @@ impl Node for GroupBy {
                         }),
                     }
                 }
-                out.extend(batches.into_iter().map(Message::Batch));
             }
         }
+    }
+
+    /// End of input (`Task::flush`, a deviation: Kapacitor never emits the last batches).
+    fn flush(&mut self, _: &mut NodeContext<'_>, out: &mut Vec<Message>) {
+        self.emit_pending(out);
     }
 }

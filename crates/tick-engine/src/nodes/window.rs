@@ -408,20 +408,26 @@ impl Window {
                 g.push(p.time, p.tags, p.fields, mode.bound());
                 g.pending = true;
             }
+            // `every` 0, as Kapacitor's `windowByTime.Point` (window.go at v1.5.7): each point
+            // goes into the buffer; one that is not before the last emission (at first, the
+            // first point's time, plus the period with `fillPeriod`) drops the points at or
+            // before its time minus the period and emits the window ending at its time. A point
+            // older than the last emission (out of order) only joins the buffer.
             Mode::Time { period, .. } => {
-                let start = *g.next.get_or_insert(if fill {
+                let next = *g.next.get_or_insert(if fill {
                     p.time.saturating_add(period)
                 } else {
-                    i64::MIN
+                    p.time
                 });
                 let t = p.time;
                 g.push(p.time, p.tags, p.fields, mode.bound());
-                let tmin = t.saturating_sub(period);
-                while g.buf.front().is_some_and(|b| b.time <= tmin) {
-                    g.buf.pop_front();
-                }
-                g.pending = t < start;
+                g.pending = t < next;
                 if !g.pending {
+                    let tmin = t.saturating_sub(period);
+                    while g.buf.front().is_some_and(|b| b.time <= tmin) {
+                        g.buf.pop_front();
+                    }
+                    g.next = Some(t);
                     out.push(Message::Batch(g.batch(t, i64::MIN)));
                 }
             }
@@ -727,6 +733,22 @@ mod tests {
         assert_eq!(
             run(time(10, 0, false), false, &[1, 3]),
             vec![(1, vec![1]), (3, vec![1, 3])]
+        );
+    }
+
+    #[test]
+    fn every_zero_does_not_emit_for_a_point_older_than_the_last_emission() {
+        // Kapacitor 1.5.7 (tickscripts/window_out_of_order): 4 s after 5 s joins the buffer
+        // only; points leave from the front, so 4 s stays behind 5 s at 14 s.
+        assert_eq!(
+            run(time(10, 0, false), false, &[1, 5, 4, 6, 14, 17]),
+            vec![
+                (1, vec![1]),
+                (5, vec![1, 5]),
+                (6, vec![1, 5, 4, 6]),
+                (14, vec![5, 4, 6, 14]),
+                (17, vec![14, 17])
+            ]
         );
     }
 
