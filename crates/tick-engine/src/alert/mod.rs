@@ -239,6 +239,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         topic: opt_str("topic"),
         category: opt_str("category").unwrap_or_else(|| Arc::from("")),
         inhibits,
+        last_events: foldhash::HashMap::default(),
         level_tag: opt_str("levelTag"),
         regroup: crate::group::GroupInterner::default(),
         level_field: opt_str("levelField"),
@@ -289,6 +290,10 @@ struct AlertNode {
     message_field: Option<Arc<str>>,
     duration_field: Option<Arc<str>>,
     server: ServerInfo,
+    /// The level and time of the last event sent with each id, where the node collects its
+    /// events into a topic (it has handlers or `.topic()`): a new group whose id is here
+    /// starts at that level (see `AlertState::restore`).
+    last_events: foldhash::HashMap<String, (Level, i64)>,
     id_buf: String,
     /// Message and details are rendered here, then copied out at their exact length.
     text_buf: String,
@@ -366,8 +371,17 @@ struct Trigger<'a> {
     tr: state::Trigger,
 }
 
-impl AlertNode {
-    fn render_id(
+/// The node's parts an id is rendered with (borrowed apart from the rest of the node).
+struct IdRenderer<'n> {
+    id: &'n Tmpl,
+    task: &'n str,
+    server: &'n ServerInfo,
+    buf: &'n mut String,
+}
+
+impl IdRenderer<'_> {
+    /// Renders the id into `buf`; a failure is logged and gives false.
+    fn render(
         &mut self,
         ctx: &mut NodeContext<'_>,
         name: &str,
@@ -376,12 +390,12 @@ impl AlertNode {
     ) -> bool {
         let data = IdData {
             name,
-            task_name: &self.task,
+            task_name: self.task,
             group: group.as_str(),
             tags,
-            server: &self.server,
+            server: self.server,
         };
-        let r = render(&self.id, &data, &mut self.id_buf, |out| {
+        let r = render(self.id, &data, self.buf, |out| {
             out.push_str(name);
             out.push(':');
             out.push_str(display_group(group.as_str()));
@@ -394,6 +408,24 @@ impl AlertNode {
             }
         }
     }
+}
+
+impl AlertNode {
+    fn render_id(
+        &mut self,
+        ctx: &mut NodeContext<'_>,
+        name: &str,
+        group: &GroupId,
+        tags: &dyn Map,
+    ) -> bool {
+        IdRenderer {
+            id: &self.id,
+            task: &self.task,
+            server: &self.server,
+            buf: &mut self.id_buf,
+        }
+        .render(ctx, name, group, tags)
+    }
 
     fn group(&mut self, group: &GroupId) -> &mut Group {
         let options = &self.options;
@@ -401,6 +433,24 @@ impl AlertNode {
             state: AlertState::new(options),
             inhibiting: false,
         })
+    }
+
+    /// Creates the group of a first point (or batch) at `time` whose id is in `id_buf`, at the
+    /// level the last event with that id left, as Kapacitor's `AlertNode.NewGroup` restores it
+    /// from the node's topic.
+    fn new_group_from_last_event(&mut self, group: &GroupId, time: i64) {
+        let restored = self.last_events.get(self.id_buf.as_str()).copied();
+        let options = &self.options;
+        self.groups.get_or_insert_with(group, || {
+            let mut state = AlertState::new(options);
+            if let Some((level, triggered)) = restored {
+                state.restore(options, time, level, triggered);
+            }
+            Group {
+                state,
+                inhibiting: false,
+            }
+        });
     }
 
     /// Reports the group's inhibitors when their state changes (spec §5.3 `triggered`). The
@@ -520,6 +570,15 @@ impl AlertNode {
     /// node's topic (counted in `alerts_triggered`), and a topic-handler file or `tick test`
     /// may be listening there.
     fn send(&mut self, ctx: &mut NodeContext<'_>, event: Event) {
+        if self.handlers > 0 || self.topic.is_some() {
+            let last = (event.state.level, event.state.time);
+            match self.last_events.get_mut(event.state.id.as_str()) {
+                Some(l) => *l = last,
+                None => {
+                    self.last_events.insert(event.state.id.clone(), last);
+                }
+            }
+        }
         ctx.emissions.push(Emission::Event(Box::new(AlertEvent {
             event,
             task: self.task.clone(),
@@ -571,11 +630,34 @@ impl AlertNode {
             options,
             levels,
             resets,
+            last_events,
+            id,
+            task,
+            server,
+            id_buf,
             ..
         } = self;
-        let g = groups.get_or_insert_with(&p.group, || Group {
-            state: AlertState::new(options),
-            inhibiting: false,
+        let g = groups.get_or_insert_with(&p.group, || {
+            let mut state = AlertState::new(options);
+            // A new group starts at the level the last event with its id left.
+            if !last_events.is_empty() {
+                if lazy_id {
+                    let mut ids = IdRenderer {
+                        id,
+                        task,
+                        server,
+                        buf: id_buf,
+                    };
+                    ids.render(ctx, &p.name, &p.group, &tags);
+                }
+                if let Some(&(level, triggered)) = last_events.get(id_buf.as_str()) {
+                    state.restore(options, p.time, level, triggered);
+                }
+            }
+            Group {
+                state,
+                inhibiting: false,
+            }
         });
         let current = g.state.current();
         let level = select_level(
@@ -641,6 +723,9 @@ impl AlertNode {
         let tags = TagMap(b.tags.as_slice());
         if !self.render_id(ctx, &b.name, &b.group, &tags) || b.points.is_empty() {
             return;
+        }
+        if !self.last_events.is_empty() && self.groups.get_mut(&b.group).is_none() {
+            self.new_group_from_last_event(&b.group, b.tmax);
         }
         let current = self.group(&b.group).state.current();
         let mut lowest = Level::Critical;

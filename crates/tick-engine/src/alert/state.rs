@@ -146,6 +146,18 @@ impl AlertState {
         }
     }
 
+    /// Starts a new group at the level an earlier event with its id left (Kapacitor's
+    /// `restoreEventState` in alert.go at v1.5.7): `level` joins the history at `time` (the
+    /// group's first point) and the group counts as triggered at `triggered` (that event's
+    /// time), so durations run on from it.
+    pub fn restore(&mut self, options: &StateOptions, time: i64, level: Level, triggered: i64) {
+        if level == Level::Ok {
+            return;
+        }
+        self.add_event(options, time, level);
+        self.triggered(triggered);
+    }
+
     /// The newest level in the history (OK initially).
     pub fn current(&self) -> Level {
         self.history[self.newest as usize]
