@@ -11,6 +11,7 @@ pub mod compile;
 pub mod event;
 pub mod group;
 pub mod handler_use;
+pub mod ingest;
 pub mod json;
 pub mod node;
 pub mod nodes;

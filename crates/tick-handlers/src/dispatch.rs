@@ -190,7 +190,7 @@ impl Dispatcher {
                         in_flight.fetch_sub(1, Ordering::Relaxed);
                         let handled = tokio::time::timeout(limit, handler.handle(&event))
                             .await
-                            .unwrap_or_else(|_| Err(HandlerError::TimedOut(limit)));
+                            .unwrap_or(Err(HandlerError::TimedOut(limit)));
                         match handled {
                             Ok(()) => {
                                 counters.delivered.fetch_add(1, Ordering::Relaxed);

@@ -2,7 +2,7 @@
 //! (spec §4.10). Owns the server (connections, their timeouts, the write, ping and httpOut
 //! routes), the bounded channel that carries write bodies to the pipeline thread, the loop on
 //! that thread that consumes it, the `[http]` keys of `kapacitor.conf`, and `--http-out` files.
-//! Does not own routing (`pipeline.rs`) or alert delivery (`cmd/run.rs` passes it in).
+//! Does not own routing (`tick_engine::ingest`) or alert delivery (`run/` passes it in).
 //!
 //! Design: a write's body is read whole first, under the read timeouts ([`Limits`]), with no
 //! permit held, so a client that stalls mid-upload holds up nobody but itself. Only a complete
@@ -33,8 +33,10 @@ use tick_engine::Row;
 use tick_lineproto::{Lines, ParseOptions, Point, Precision};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::pipeline::{FLUSH_POINTS, Pipeline};
+use tick_engine::ingest::Pipeline;
+
 use crate::report;
+use crate::run::pipeline::FLUSH_POINTS;
 
 /// Address used when neither `--http ADDR` nor `[http] bind-address` gives one.
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:9092";
@@ -189,7 +191,7 @@ impl HttpConfig {
                             "[http] shutdown-timeout must be a duration such as \"10s\""
                         )
                     })?;
-                    config.shutdown_timeout = crate::cmd::run::parse_duration(text)
+                    config.shutdown_timeout = crate::options::parse_duration(text)
                         .map_err(|e| anyhow::anyhow!("[http] shutdown-timeout: {e}"))?;
                 }
                 k if IGNORED_HTTP_KEYS.contains(&k) => ignored.push(k.to_string()),
@@ -520,7 +522,7 @@ impl Ingest {
             loop {
                 every.tick().await;
                 if tx
-                    .send(Input::Clock(crate::cmd::run::wall_now()))
+                    .send(Input::Clock(crate::options::wall_now()))
                     .await
                     .is_err()
                 {

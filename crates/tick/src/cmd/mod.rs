@@ -20,7 +20,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::main(args),
         Command::Fmt(args) => fmt::main(args),
-        Command::Run(args) => run::main(args),
+        Command::Run(args) => run::main(*args),
         Command::Test(args) => test::main(args),
         Command::Show(args) => show::main(args),
         Command::ServiceTest(args) => service_test::main(args),

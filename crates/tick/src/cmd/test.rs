@@ -10,9 +10,9 @@ use anyhow::Context as _;
 use tick_engine::topics::{Delivery, HandlerRef};
 use tick_lineproto::{Precision, Reader};
 
-use crate::pipeline::{Origin, Pipeline};
 use crate::report;
 use crate::script;
+use tick_engine::ingest::{Origin, Pipeline};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -52,7 +52,7 @@ enum Outcome {
 
 pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    let opts = crate::cmd::run::compile_options(args.tz.as_deref())?;
+    let opts = crate::options::compile_options(args.tz.as_deref())?;
     let mut cases = Vec::new();
     for path in &args.paths {
         collect_cases(path, &mut cases)?;
