@@ -1,6 +1,6 @@
 //! Option values shared by the commands: durations (`--drain-timeout`, `[http]
-//! shutdown-timeout`), `--tz` as compile options, `--config` loading, and the system time that
-//! `--clock wall` reads. Owns no command; each command decides what to do with an error.
+//! shutdown-timeout`), `--precision`, `--tz` as compile options, `--config` loading, and the
+//! system time that `--clock wall` reads. Owns no command; each command decides what to do with an error.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +31,11 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         }
     };
     Duration::try_from_secs_f64(secs).map_err(|e| format!("invalid duration {s:?}: {e}"))
+}
+
+/// `--precision` of `run` and `test`: an unknown name is a usage error (exit 2).
+pub(crate) fn parse_precision(s: &str) -> Result<tick_lineproto::Precision, String> {
+    tick_lineproto::Precision::parse(s).map_err(|e| e.to_string())
 }
 
 /// Parses `--tz` (default UTC, whatever the host zone) into lambda compile options.

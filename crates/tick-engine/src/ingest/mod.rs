@@ -1,14 +1,15 @@
-//! A point's way into the tasks (spec §7.2): a parsed line-protocol point becomes an engine
-//! [`Point`] (names interned, the series' shared tag set from the series cache), is routed to
-//! every task whose `dbrp` and measurement match, and each task's alert emissions go through
-//! the shared [`Topics`] into deliveries. Owns the interner, the series cache and the routing;
+//! A point's way into the tasks (Kapacitor's `TaskMaster.forkPoint` in task_master.go at
+//! v1.5.7, which forks each point to the tasks of its db, rp and measurement): a parsed
+//! line-protocol point becomes an engine [`Point`] (names interned, the series' shared tag set
+//! from the series cache), is routed to every task whose `dbrp` and measurement match, and each
+//! task's alert emissions go through the shared [`Topics`] into deliveries. Owns the interner, the series cache and the routing;
 //! does no IO and reads no clock: time comes from the points, or from the caller through
 //! [`Pipeline::advance_clock`]. Handing deliveries to handlers is the caller's.
 //!
 //! Design: this is the per-point path. A point of a known series costs one hash of its series
 //! text and a lookup in the series cache; names at the same position as in the previous
 //! point are compared, not hashed; the tag and field sets are built in reused scratch vectors
-//! (docs/PERFORMANCE.md, "Per-point cost").
+//! (docs/ARCHITECTURE.md, "Per-point cost"; figures in docs/PERFORMANCE.md).
 
 mod interner;
 mod series;
@@ -164,7 +165,8 @@ impl Pipeline {
     }
 
     /// [`Pipeline::push`] for a point written with its own `db` and `rp` (an HTTP write,
-    /// spec §7.2): it goes to every task with a matching `dbrp` and to every task without one.
+    /// Kapacitor's `serveWrite` in services/httpd/handler.go at v1.5.7): it goes to every task
+    /// with a matching `dbrp` and to every task without one.
     pub fn push_with_origin(
         &mut self,
         lp: &tick_lineproto::Point<'_>,

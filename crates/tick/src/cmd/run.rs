@@ -37,7 +37,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE")]
     pub(crate) input: Option<PathBuf>,
     /// Timestamp precision of the input: n, u, ms, s, m or h
-    #[arg(long, default_value = "n", value_parser = super::parse_precision, value_name = "P")]
+    #[arg(long, default_value = "n", value_parser = crate::options::parse_precision, value_name = "P")]
     pub(crate) precision: Precision,
     /// Database the input points belong to (default: each task's first dbrp)
     #[arg(long)]

@@ -37,7 +37,7 @@ pub(crate) struct Args {
     #[arg(long)]
     update: bool,
     /// Timestamp precision of the .lp files
-    #[arg(long, default_value = "n", value_parser = super::parse_precision, value_name = "P")]
+    #[arg(long, default_value = "n", value_parser = crate::options::parse_precision, value_name = "P")]
     precision: Precision,
     /// Time zone for the time functions of lambdas; default UTC
     #[arg(long, value_name = "ZONE")]

@@ -214,7 +214,9 @@ fn topic_queues(
             },
             None => None,
         };
-        // `kind: publish` is routed by the topics themselves (spec §6.5): no queue.
+        // `kind: publish` is routed by the topics themselves, as Kapacitor's publish handler
+        // hands events back to its alert service (services/alert/service.go,
+        // `createHandlerFromSpec`, at v1.5.7): no queue.
         if let HandlerOptions::Publish(o) = &spec.options {
             match o.validate(&spec.topic) {
                 Ok(()) => {
