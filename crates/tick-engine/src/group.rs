@@ -328,6 +328,7 @@ impl<S> PerGroup<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::SeriesId;
     use crate::point::Fields;
 
     fn dims(by_name: bool, names: &[&str]) -> Dimensions {
@@ -398,7 +399,7 @@ mod tests {
     #[test]
     fn a_series_is_grouped_by_its_number_under_each_dimensions() {
         let mut i = GroupInterner::default();
-        let series = tags().for_series(1, 7);
+        let series = tags().for_series(SeriesId::for_test(1, 7));
         let name: Arc<str> = Arc::from("cpu");
         let mut p = point_with(&series, &name);
         i.regroup(&mut p, dims(false, &["host"]));
@@ -422,9 +423,9 @@ mod tests {
     fn a_series_number_of_another_generation_is_not_trusted() {
         let mut i = GroupInterner::default();
         let name: Arc<str> = Arc::from("cpu");
-        let mut p = point_with(&tags().for_series(1, 3), &name);
+        let mut p = point_with(&tags().for_series(SeriesId::for_test(1, 3)), &name);
         i.regroup(&mut p, dims(false, &["host"]));
-        let other = Tags::from_pairs([("host", "b")]).for_series(2, 3);
+        let other = Tags::from_pairs([("host", "b")]).for_series(SeriesId::for_test(2, 3));
         let mut q = point_with(&other, &name);
         i.regroup(&mut q, dims(false, &["host"]));
         assert_eq!(q.group.as_str(), "host=b");
@@ -432,7 +433,7 @@ mod tests {
 
     #[test]
     fn changed_tags_lose_their_series_number() {
-        let mut t = tags().for_series(1, 5);
+        let mut t = tags().for_series(SeriesId::for_test(1, 5));
         assert_eq!(t.series(), 5);
         t.insert("host", "b");
         assert_eq!(t.series(), 0);

@@ -2,15 +2,17 @@
 //! catalogue, pipelines, alert state, events and topics. No IO and no wall clock.
 //!
 //! A script's journey: `tick_syntax::parse` → [`Compiler::compile`] (catalogue checks, typed
-//! properties, compiled lambdas) → [`Task`]. A point's journey: the caller routes it with
-//! [`Task::accepts`] and hands it to [`Task::push`], which runs it depth-first through the
-//! node graph and collects alert emissions.
+//! properties, compiled lambdas) → [`Task`]. A point's journey: [`ingest::Pipeline::push`]
+//! turns a parsed line-protocol point into a [`Point`] and routes it (dbrp, [`Task::accepts`])
+//! to [`Task::push`], which runs it depth-first through the node graph and collects alert
+//! emissions; the topics turn those into deliveries.
 
 pub mod alert;
 pub mod compile;
 pub mod event;
 pub mod group;
 pub mod handler_use;
+pub mod ingest;
 pub mod json;
 pub mod node;
 pub mod nodes;

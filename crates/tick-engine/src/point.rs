@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use tick_lambda::FieldValue;
 
+use crate::ingest::SeriesId;
+
 type TagSlice = [(Arc<str>, Arc<str>)];
 /// The storage of a tag or field set: `None` when empty.
 type SharedSet<V> = Option<Arc<[(Arc<str>, V)]>>;
@@ -19,25 +21,14 @@ type FieldSlice = [(Arc<str>, FieldValue)];
 
 /// Sorted `(key, value)` tag pairs. Cloning shares the storage, which is one allocation.
 ///
-/// A set may carry the number of the input series it was built for (see [`Tags::for_series`]),
-/// which per-series caches use as a dense index; any change to the set drops the number.
+/// A set may carry the number of the input series it was built for (given only by the series
+/// cache of [`crate::ingest`]), which per-series caches use as a dense index; any change to the
+/// set drops the number.
 #[derive(Debug, Clone, Default)]
 pub struct Tags {
     set: Option<Arc<TagSlice>>,
     series: u32,
     generation: u32,
-}
-
-static SERIES_GENERATIONS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-
-/// A series generation no caller has had before (never 0): see [`Tags::for_series`].
-pub fn new_series_generation() -> u32 {
-    loop {
-        let g = SERIES_GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if g != 0 {
-            return g;
-        }
-    }
 }
 
 /// Equal pairs make equal sets, whatever series numbers they carry.
@@ -55,21 +46,21 @@ impl Tags {
             generation: 0,
         }
     }
-    /// The same set marked as the tags of series `number` (non-zero) of `generation` (from
-    /// [`new_series_generation`]). The caller promises that, within one generation, a number
-    /// always names sets with the same measurement and pairs: nodes then cache what they
-    /// derive from a point's tags under that pair, and index dense tables with the number.
-    pub fn for_series(mut self, generation: u32, number: u32) -> Tags {
-        self.series = number;
-        self.generation = generation;
+    /// The same set marked as the tags of series `id`. Only the series cache of ingest makes
+    /// a [`SeriesId`], and within one generation it gives a number to sets with the same
+    /// measurement and pairs only: nodes then cache what they derive from a point's tags
+    /// under the pair, and index dense tables with the number.
+    pub(crate) fn for_series(mut self, id: SeriesId) -> Tags {
+        self.series = id.number();
+        self.generation = id.generation();
         self
     }
     /// The series number given by [`Tags::for_series`]; 0 for a set built or changed since.
-    pub fn series(&self) -> u32 {
+    pub(crate) fn series(&self) -> u32 {
         self.series
     }
     /// The generation of [`Tags::series`].
-    pub fn generation(&self) -> u32 {
+    pub(crate) fn generation(&self) -> u32 {
         self.generation
     }
     /// Builds the set from pairs in any order. A repeated key keeps the last value.
@@ -268,7 +259,7 @@ fn key_less(a: &str, b: &str) -> bool {
 /// Byte equality, inline for the short names points are made of (a library `memcmp` call
 /// costs more than the comparison itself).
 #[inline]
-pub fn same_text(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_text(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;

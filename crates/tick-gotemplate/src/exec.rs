@@ -545,6 +545,8 @@ impl<'a> State<'_, 'a> {
         Ok(out)
     }
 
+    // Long because it is one match over the function called, a custom one or each builtin
+    // with Go's argument checks and messages (text/template/exec.go `evalCall`, funcs.go).
     fn function(
         &mut self,
         dot: &Value<'a>,

@@ -221,6 +221,8 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, LexError> {
 
 /// Lexes inside an action starting at `pos`; returns the position after the right delimiter
 /// (and after trimmed whitespace).
+// Long because it is Go's `lexInsideAction` (text/template/parse/lex.go): one loop over the
+// next character, an arm per token kind, kept whole to read side by side with Go's.
 fn lex_action(src: &str, mut pos: usize, toks: &mut Vec<Token>) -> Result<usize, LexError> {
     let mut paren_depth = 0i32;
     let err = |pos: usize, message: String| LexError { pos, message };

@@ -52,6 +52,8 @@ fn st(x: &str) -> Want {
 }
 
 /// Rows: left int, float, string, boolean, duration; columns: right in the same order.
+// Long because it is data: the whole operator table in one place, a row per left operand type
+// and a column per right one, so that a missing or wrong cell shows.
 fn table() -> Vec<(&'static str, &'static str, Vec<Want>)> {
     let cmp = |ii: bool, ss: bool, dd: bool| -> Vec<Want> {
         // int⇄float compare as floats (7 vs 2, 7.5 vs 2): same truth as int/int here.

@@ -470,6 +470,8 @@ impl<'a> Parser<'a> {
         r
     }
 
+    // Long because it is one match over the token that starts an operand, an arm per kind,
+    // as Kapacitor's `primary` (tick/ast/parser.go at v1.5.7) is one switch.
     fn primary_inner(&mut self, t: Token) -> PResult<Expr> {
         match t.kind {
             TokenKind::LParen => {

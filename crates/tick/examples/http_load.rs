@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+// Long because it is a script: the steps the module comment lists, in order, sharing the input
+// held in memory and the figures each step measures.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let points: u64 = args

@@ -27,7 +27,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     Check(cmd::check::Args),
     Fmt(cmd::fmt::Args),
-    Run(cmd::run::Args),
+    // Boxed: its many flags make it several times larger than the other commands.
+    Run(Box<cmd::run::Args>),
     Test(cmd::test::Args),
     Show(cmd::show::Args),
     ServiceTest(cmd::service_test::Args),

@@ -1,9 +1,9 @@
 //! `tick run --http`: Kapacitor's data path over HTTP (spec §7.2) and its `|httpOut` endpoints
 //! (spec §4.10). Owns the server (connections, their timeouts, the write, ping and httpOut
 //! routes), the bounded channel that carries write bodies to the pipeline thread, the loop on
-//! that thread that consumes it, and `--http-out` files. Does not own routing (`pipeline.rs`),
-//! alert delivery (`cmd/run.rs` passes it in) or reading the `[http]` keys of `kapacitor.conf`
-//! (`tick_handlers::config::HttpSection`, read once with the rest of the file).
+//! that thread that consumes it, and `--http-out` files. Does not own routing
+//! (`tick_engine::ingest`), alert delivery (`run/` passes it in) or reading the `[http]` keys
+//! of `kapacitor.conf` (`tick_handlers::config::HttpSection`, read once with the rest).
 //!
 //! Design: a write's body is read whole first, under the read timeouts ([`Limits`]), with no
 //! permit held, so a client that stalls mid-upload holds up nobody but itself. Only a complete
@@ -35,8 +35,10 @@ use tick_handlers::config::HttpSection;
 use tick_lineproto::{Lines, ParseOptions, Point, Precision};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::pipeline::{FLUSH_POINTS, Pipeline};
+use tick_engine::ingest::Pipeline;
+
 use crate::report;
+use crate::run::pipeline::FLUSH_POINTS;
 
 /// Address used when neither `--http ADDR` nor `[http] bind-address` gives one.
 pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:9092";
@@ -402,7 +404,7 @@ impl Ingest {
             loop {
                 every.tick().await;
                 if tx
-                    .send(Input::Clock(crate::cmd::run::wall_now()))
+                    .send(Input::Clock(crate::options::wall_now()))
                     .await
                     .is_err()
                 {
@@ -668,59 +670,19 @@ async fn write(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let db = match params.get("db") {
-        Some(db) if !db.is_empty() => Arc::<str>::from(db.as_str()),
-        _ => return json_error(StatusCode::BAD_REQUEST, "database is required"),
-    };
-    let rp = match params.get("rp") {
-        Some(rp) if !rp.is_empty() => Arc::<str>::from(rp.as_str()),
-        _ => state.default_rp.clone(),
-    };
-    let precision = match Precision::parse(params.get("precision").map_or("", String::as_str)) {
-        Ok(p) => p,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, &e.to_string()),
-    };
-    let options = ParseOptions {
-        precision,
-        now: now_ns(),
-    };
-    let gzip = match headers
-        .get(header::CONTENT_ENCODING)
-        .map(|v| v.to_str().unwrap_or("?"))
-    {
-        None | Some("identity") => false,
-        Some(v) if v.eq_ignore_ascii_case("gzip") => true,
-        Some(v) => {
-            return json_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                &format!("unsupported Content-Encoding {v:?} (use gzip or none)"),
-            );
-        }
+    let WriteParameters {
+        origin,
+        options,
+        gzip,
+    } = match WriteParameters::of(&params, &headers, &state.default_rp) {
+        Ok(parts) => parts,
+        Err((status, message)) => return json_error(status, &message),
     };
     let limits = state.limits;
-    let max = limits.max_body;
-    let too_large = || {
-        json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("request body too large: the limit is {max} bytes (--http-max-body)"),
-        )
-    };
-    let timed_out = || {
-        json_error(
-            StatusCode::REQUEST_TIMEOUT,
-            &format!(
-                "the request body arrived too slowly: it may pause at most {:?} \
-                 (--http-read-timeout) and take at most {:?} in all (--http-body-timeout)",
-                limits.read_timeout, limits.body_timeout
-            ),
-        )
-    };
     // The body is read before a permit is taken: a client that stalls holds up only itself.
     let raw = match read_body(body, &headers, &limits).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return too_large(),
-        Err(BodyError::TimedOut) => return timed_out(),
-        Err(BodyError::Invalid(msg)) => return json_error(StatusCode::BAD_REQUEST, &msg),
+        Err(e) => return body_error(e, &limits),
     };
     // One permit per complete body being decoded, queued or processed: bounds that memory
     // whatever the number of clients.
@@ -728,11 +690,10 @@ async fn write(
         return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
     };
     let body = if gzip {
-        match tokio::task::spawn_blocking(move || gunzip(&raw, max)).await {
+        match tokio::task::spawn_blocking(move || gunzip(&raw, limits.max_body)).await {
             Ok(Ok(text)) => text,
-            Ok(Err(BodyError::TooLarge)) => return too_large(),
-            Ok(Err(BodyError::Invalid(msg))) => {
-                return json_error(StatusCode::BAD_REQUEST, &msg);
+            Ok(Err(e @ (BodyError::TooLarge | BodyError::Invalid(_)))) => {
+                return body_error(e, &limits);
             }
             Ok(Err(BodyError::TimedOut)) | Err(_) => {
                 return json_error(
@@ -749,7 +710,7 @@ async fn write(
         .feed
         .tx
         .send(Input::Write {
-            origin: (db, rp),
+            origin,
             body,
             options,
             reply,
@@ -762,10 +723,88 @@ async fn write(
     let Ok(bad) = bad else {
         return json_error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down");
     };
+    write_answer(&state.feed, &bad)
+}
+
+/// What a write's query parameters and headers say.
+struct WriteParameters {
+    /// `(db, rp)`.
+    origin: (Arc<str>, Arc<str>),
+    options: ParseOptions,
+    /// Whether the body is gzipped.
+    gzip: bool,
+}
+
+impl WriteParameters {
+    /// The parameters of a write, or the status and message refusing it.
+    fn of(
+        params: &HashMap<String, String>,
+        headers: &HeaderMap,
+        default_rp: &Arc<str>,
+    ) -> Result<WriteParameters, (StatusCode, String)> {
+        let db = match params.get("db") {
+            Some(db) if !db.is_empty() => Arc::<str>::from(db.as_str()),
+            _ => return Err((StatusCode::BAD_REQUEST, "database is required".into())),
+        };
+        let rp = match params.get("rp") {
+            Some(rp) if !rp.is_empty() => Arc::<str>::from(rp.as_str()),
+            _ => default_rp.clone(),
+        };
+        let precision = Precision::parse(params.get("precision").map_or("", String::as_str))
+            .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+        let gzip = match headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap_or("?"))
+        {
+            None | Some("identity") => false,
+            Some(v) if v.eq_ignore_ascii_case("gzip") => true,
+            Some(v) => {
+                return Err((
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("unsupported Content-Encoding {v:?} (use gzip or none)"),
+                ));
+            }
+        };
+        Ok(WriteParameters {
+            origin: (db, rp),
+            options: ParseOptions {
+                precision,
+                now: now_ns(),
+            },
+            gzip,
+        })
+    }
+}
+
+/// The answer to a write whose body could not be read or decoded.
+fn body_error(e: BodyError, limits: &Limits) -> Response {
+    match e {
+        BodyError::TooLarge => json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "request body too large: the limit is {} bytes (--http-max-body)",
+                limits.max_body
+            ),
+        ),
+        BodyError::TimedOut => json_error(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "the request body arrived too slowly: it may pause at most {:?} \
+                 (--http-read-timeout) and take at most {:?} in all (--http-body-timeout)",
+                limits.read_timeout, limits.body_timeout
+            ),
+        ),
+        BodyError::Invalid(msg) => json_error(StatusCode::BAD_REQUEST, &msg),
+    }
+}
+
+/// The answer to a write that went through the pipeline: 204, or 400 naming its bad lines
+/// (which are counted).
+fn write_answer(feed: &Feed, bad: &BadLines) -> Response {
     if bad.count == 0 {
         return StatusCode::NO_CONTENT.into_response();
     }
-    state.feed.rejected.fetch_add(bad.count, Ordering::Relaxed);
+    feed.rejected.fetch_add(bad.count, Ordering::Relaxed);
     // Deviation (spec §7.1): Kapacitor rejects the whole write; like InfluxDB 1.x we keep the
     // good lines and name every bad one. "partial write" tells Telegraf not to retry the batch.
     let mut message = String::from("partial write: ");

@@ -5,8 +5,9 @@ mod cli;
 mod cmd;
 mod http;
 mod logging;
-mod pipeline;
+mod options;
 mod report;
+mod run;
 mod script;
 mod stats;
 

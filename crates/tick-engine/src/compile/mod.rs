@@ -65,6 +65,11 @@ impl Compiler {
     /// writable log mode), each problem with its span. The uses of a node that is not built
     /// because another of its properties failed are checked too: the handler's values do not
     /// depend on that property, and one run of `tick check` lists every error of the node.
+    ///
+    /// Long because it is the compiler's two passes in order, read top to bottom: the
+    /// statements into pending nodes, then every pending node built (or, when poisoned, only
+    /// its values checked) while the task's tables fill (measurements, handler uses, deadmen);
+    /// the passes share the diagnostics and those tables.
     pub fn compile_checking(
         &self,
         task_name: &str,
@@ -502,6 +507,10 @@ impl Cx<'_> {
     }
 
     /// One `|x()`, `.x()` or `@x()` applied to `val`.
+    ///
+    /// Long because it is the one decision table of chaining: what each operator means on a
+    /// node, on a handler and on a property, with Kapacitor's message for each wrong pairing,
+    /// in one place rather than spread over helpers that each see part of it.
     fn link(
         &mut self,
         val: Val,

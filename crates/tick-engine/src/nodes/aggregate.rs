@@ -304,6 +304,12 @@ impl Aggregate {
         }
     }
 
+    /// Reduces a window's points to the aggregate's point, with Kapacitor's type checks and
+    /// messages on the way.
+    ///
+    /// Long because it is one table: one arm per function, each a few lines, side by side so
+    /// that they can be compared at a glance with the reducers Kapacitor's InfluxQL node
+    /// picks (`influxql.go`, `realizeReduceContext`, at v1.5.7).
     fn reduce(
         &self,
         ctx: &mut NodeContext<'_>,

@@ -29,6 +29,8 @@ struct Printer<'o> {
 
 /// Go `fmt.Sprintf(format, args...)`, appended to `out`. A [`Value::NoValue`] argument is a
 /// nil interface (`%!s(<nil>)`, `%v` → `<nil>`).
+// Long because it follows Go's `(*pp).doPrintf` (fmt/print.go) step by step (flags, argument
+// index, width, precision, verb), so that the two read side by side.
 pub fn sprintf(out: &mut String, format: &str, args: &[Value<'_>]) {
     let mut p = Printer {
         out,

@@ -293,6 +293,8 @@ impl std::fmt::Display for YearOutOfRange {
 impl std::error::Error for YearOutOfRange {}
 
 /// Go `Time.Format(layout)` with the reference time `Mon Jan 2 15:04:05 MST 2006`.
+// Long because it is Go's table of layout elements (time/format.go, `nextStdChunk` and
+// `Time.AppendFormat`): one arm per element.
 pub fn format_time(out: &mut String, t: &GoTime, layout: &str) {
     let c = civil(t);
     let b = layout.as_bytes();

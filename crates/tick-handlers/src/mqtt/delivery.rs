@@ -591,6 +591,8 @@ async fn send_alerts(broker: &Broker, eventloop: &mut EventLoop) -> Result<Flow,
 
 /// The connection task of one broker: writes the outbox into the connection, polls rumqttc
 /// for acknowledgements, reconnects.
+// Long because it is the connection's one loop (connect, write the outbox, poll for
+// acknowledgements, back off), whose steps share the broker's outbox, timers and event loop.
 async fn run_connection(broker: Arc<Broker>, mut eventloop: EventLoop) {
     let settings = &broker.settings;
     let stall = settings.stall_timeout.unwrap_or(settings.keep_alive * 3);

@@ -29,7 +29,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
-    let config = match crate::cmd::run::load_config(args.config.as_ref()) {
+    let config = match crate::options::load_config(args.config.as_ref()) {
         Ok(c) => c,
         Err(e) => {
             crate::report::stderr(&format!("error: {e:#}\n"));

@@ -11,16 +11,11 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
-/// `--precision` of `run` and `test`: an unknown name is a usage error (exit 2).
-pub(crate) fn parse_precision(s: &str) -> Result<tick_lineproto::Precision, String> {
-    tick_lineproto::Precision::parse(s).map_err(|e| e.to_string())
-}
-
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::main(args),
         Command::Fmt(args) => fmt::main(args),
-        Command::Run(args) => run::main(args),
+        Command::Run(args) => run::main(*args),
         Command::Test(args) => test::main(args),
         Command::Show(args) => show::main(args),
         Command::ServiceTest(args) => service_test::main(args),

@@ -10,9 +10,9 @@ use anyhow::Context as _;
 use tick_engine::topics::{Delivery, HandlerRef};
 use tick_lineproto::{Precision, Reader};
 
-use crate::pipeline::{Origin, Pipeline};
 use crate::report;
 use crate::script;
+use tick_engine::ingest::{Origin, Pipeline};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -37,7 +37,7 @@ pub(crate) struct Args {
     #[arg(long)]
     update: bool,
     /// Timestamp precision of the .lp files
-    #[arg(long, default_value = "n", value_parser = super::parse_precision, value_name = "P")]
+    #[arg(long, default_value = "n", value_parser = crate::options::parse_precision, value_name = "P")]
     precision: Precision,
     /// Time zone for the time functions of lambdas; default UTC
     #[arg(long, value_name = "ZONE")]
@@ -52,7 +52,7 @@ enum Outcome {
 
 pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     crate::logging::init();
-    let opts = crate::cmd::run::compile_options(args.tz.as_deref())?;
+    let opts = crate::options::compile_options(args.tz.as_deref())?;
     let mut cases = Vec::new();
     for path in &args.paths {
         collect_cases(path, &mut cases)?;

@@ -1,0 +1,117 @@
+//! `tick run`: compile scripts into tasks, stream line protocol through them, deliver alerts
+//! to handlers, and at end of input (or SIGINT/SIGTERM) drain every queue and every
+//! unacknowledged QoS 1/2 publish before exiting. This module is the glue, in the order things
+//! happen; each step is its own module:
+//!
+//! 1. `plan.rs`: the options, `kapacitor.conf`, scripts and handler files, resolved once;
+//! 2. `delivery.rs`: the brokers, a queue per handler, and the router between them;
+//! 3. `input.rs`: stdin, `--input` or the HTTP server;
+//! 4. `pipeline.rs`: the pipeline thread (reading, `tick_engine::ingest`, batches);
+//! 5. `drain.rs`: the end of input or a signal, then the drain;
+//! 6. `outcome.rs`: the closing messages and the exit status.
+//!
+//! Threads: the pipeline runs synchronously on its own thread; handlers and MQTT connections
+//! run on a small tokio runtime. The main thread waits for the end of input or a signal, then
+//! drains.
+
+mod delivery;
+mod drain;
+mod input;
+mod outcome;
+pub(crate) mod pipeline;
+mod plan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tick_engine::Task;
+use tick_engine::ingest::Pipeline;
+
+use crate::cmd::run::{Args, Clock};
+use crate::stats::Stats;
+use plan::Plan;
+
+/// Why a run stopped before its end.
+pub(crate) enum Exit {
+    /// With this status, its reason already reported on stderr.
+    Status(u8),
+    /// With an error for `main` to report (exit status 2).
+    Error(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Exit {
+    fn from(e: anyhow::Error) -> Exit {
+        Exit::Error(e)
+    }
+}
+
+/// Runs `tick run` with `args`.
+pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
+    match run(args) {
+        Ok(code) | Err(Exit::Status(code)) => Ok(ExitCode::from(code)),
+        Err(Exit::Error(e)) => Err(e),
+    }
+}
+
+fn run(args: Args) -> Result<u8, Exit> {
+    let mut plan = Plan::resolve(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("tick-handlers")
+        .build()
+        .context("starting the handler runtime")?;
+    let (scripts, tasks): (Vec<PathBuf>, Vec<Task>) = std::mem::take(&mut plan.tasks)
+        .into_iter()
+        .map(|t| (t.path, t.task))
+        .unzip();
+    let mut pipeline =
+        Pipeline::new(tasks, &plan.origin).with_point_clock(plan.clock == Clock::Points);
+    let mut handlers = delivery::start(&plan, &scripts, &mut pipeline, &runtime)?;
+    let (source, ingest) = input::open(&plan, &runtime)?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let dispatcher = handlers.dispatcher();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let settings = pipeline::Settings {
+        precision: plan.precision,
+        clock: plan.clock,
+        flush_windows: plan.flush_windows,
+    };
+    let pipeline_thread = pipeline::spawn(
+        pipeline,
+        handlers.router,
+        source,
+        settings,
+        Arc::clone(&stop),
+        done_tx,
+    )?;
+
+    let interrupted = drain::wait(&runtime, done_rx);
+    stop.store(true, Ordering::SeqCst);
+    let force = drain::on_second_signal(&runtime, &handlers.stop_waiting);
+    let (interrupted, http_rejected) =
+        drain::stop_input(ingest, interrupted, &plan, &runtime, &handlers.stop_waiting);
+    let finished = if interrupted {
+        None
+    } else {
+        pipeline_thread.join().ok()
+    };
+    let mut stats = Stats::default();
+    let lost = drain::drain(
+        &runtime,
+        &dispatcher,
+        &mut handlers.services,
+        &plan,
+        interrupted,
+        &force,
+        &mut stats,
+    );
+    let code = outcome::finish(&plan, finished, http_rejected, lost, stats);
+    runtime.shutdown_timeout(Duration::from_millis(250));
+    Ok(code)
+}
