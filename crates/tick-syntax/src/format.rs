@@ -22,21 +22,30 @@ pub(crate) fn format(src: &str) -> Result<String, Vec<Diagnostic>> {
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let out = print(src, &program);
-    // Design: never change meaning. Re-parse and compare; refuse rather than corrupt.
-    let (again, diags2) = crate::parse(&out);
-    if diags2.iter().any(Diagnostic::is_error) || again.without_spans() != program.without_spans() {
-        let end = src.len();
-        return Err(vec![Diagnostic::error(
-            Span::new(end, end),
-            SyntaxError::FormatChangesMeaning,
-        )]);
+    // Design: never change meaning. Re-parse and compare; refuse rather than corrupt. A `*`
+    // statement is printed `(*)` where a bare `*` would continue the statement before it
+    // (`4` then `*`), and bare where `(*)` would (`a` then `(*)` is a call): the printer tries
+    // the first, then the second.
+    let same = |out: &str| {
+        let (again, diags2) = crate::parse(out);
+        !diags2.iter().any(Diagnostic::is_error) && again.without_spans() == program.without_spans()
+    };
+    for star_parens in [true, false] {
+        let out = print(src, &program, star_parens);
+        if same(&out) {
+            return Ok(out);
+        }
     }
-    Ok(out)
+    let end = src.len();
+    Err(vec![Diagnostic::error(
+        Span::new(end, end),
+        SyntaxError::FormatChangesMeaning,
+    )])
 }
 
-fn print(src: &str, program: &Program) -> String {
+fn print(src: &str, program: &Program, star_parens: bool) -> String {
     let mut p = Printer {
+        star_parens,
         src,
         program,
         out: String::with_capacity(src.len() + src.len() / 4),
@@ -62,6 +71,8 @@ fn print(src: &str, program: &Program) -> String {
 }
 
 struct Printer<'a> {
+    /// Whether a `*` statement is printed `(*)` (else bare `*`).
+    star_parens: bool,
     src: &'a str,
     program: &'a Program,
     out: String,
@@ -267,10 +278,9 @@ impl Printer<'_> {
                 self.write(name.span.end, " ");
                 self.token(ty.span, &ty.name);
             }
-            // A statement cannot start with a bare `*` (it only parses inside parentheses or as
-            // an argument), so a `(*)` statement keeps its parentheses. Kapacitor's tickfmt
-            // prints `*` here, which does not parse again.
-            Stmt::Expr(Expr::Star { span }) => self.token(*span, "(*)"),
+            // Kapacitor's tickfmt always prints `*`, which after a number does not parse
+            // again (see `format`).
+            Stmt::Expr(Expr::Star { span }) if self.star_parens => self.token(*span, "(*)"),
             Stmt::Expr(e) => self.expr(e, ""),
         }
     }
@@ -487,6 +497,12 @@ mod tests {
         // Found by the syntax_fmt_idempotent fuzz target (fuzz/regressions/syntax/).
         assert_eq!(fmt("var x = 4(*)"), "var x = 4\n\n(*)\n");
         assert_eq!(fmt("(*)"), "(*)\n");
+        // After an identifier, `(*)` would call it: the bare form keeps the meaning (found by
+        // the round-trip property test).
+        assert_eq!(
+            fmt("var v = a // note\n  * \"a\""),
+            "var v = a // note\n\n*\n\n\"a\"\n"
+        );
     }
 
     #[test]
