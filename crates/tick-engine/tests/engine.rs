@@ -240,8 +240,8 @@ fn eval_later_expressions_see_earlier_results() {
 #[test]
 fn eval_reloads_a_point_value_over_an_earlier_result() {
     // Quirk, on value=10,other=5: before each expression Kapacitor's `EvalNode.eval` (eval.go at
-    // v1.5.7) fills the scope from the point (`fillScope`), so a later reference to `value` reads
-    // the point's 10 over the earlier result 20, and that is what is output.
+    // v1.5.7) fills the scope from the point (`fillScope`, expr.go), so a later reference to
+    // `value` reads the point's 10 over the earlier result 20, and that is what is output.
     let out = run(
         "stream|from()|eval(lambda: \"value\" * 2.0, lambda: \"value\" + 1.0).as('value','v3')|log()",
         "cpu value=10,other=5 1",
