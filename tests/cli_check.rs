@@ -1,4 +1,5 @@
-//! `tick check`: exact diagnostics on stderr and exit codes (STYLE.md §4).
+//! `tick check`: exact diagnostics on stderr and exit codes (one renderer and one set of exit codes
+//! for every command, see `docs/ARCHITECTURE.md`, "Cross-cutting concerns").
 
 use crate::support::Case;
 

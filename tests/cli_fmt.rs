@@ -1,4 +1,5 @@
-//! `tick fmt`: canonical layout on stdout, `--write`, `--check`, and exit codes (STYLE.md §4).
+//! `tick fmt`: canonical layout on stdout, `--write`, `--check`, and exit codes (see
+//! `docs/ARCHITECTURE.md`, "Cross-cutting concerns").
 
 use crate::support::Case;
 

@@ -1,6 +1,6 @@
-//! `tick service-test mqtt` against a real mosquitto (spec §6.4): one message published and
-//! the result printed in Kapacitor's `Service Success Message` table; exit 0 ok, 1 failed,
-//! 2 bad configuration or usage.
+//! `tick service-test mqtt` against a real mosquitto (Kapacitor's `Service.Test`,
+//! services/mqtt/service.go at v1.5.7): one message published and the result printed in Kapacitor's
+//! `Service Success Message` table; exit 0 ok, 1 failed, 2 bad configuration or usage.
 
 #![allow(clippy::unwrap_used)]
 

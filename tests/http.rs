@@ -1,7 +1,7 @@
 //! `tick run --http` over real HTTP on a free loopback port: Kapacitor's write endpoints and
-//! parameters (spec §7.2), partial writes, body limits, ping, `|httpOut` endpoints (spec §4.10),
-//! routing by dbrp, SIGTERM draining, and InfluxDB 1.x itself as the producer through a
-//! subscription.
+//! parameters (`serveWrite` and `serveWriteLine`, services/httpd/handler.go at v1.5.7), partial
+//! writes, body limits, ping, `|httpOut` endpoints (`HTTPOutNode.runOut`, http_out.go), routing by
+//! dbrp, SIGTERM draining, and InfluxDB 1.x itself as the producer through a subscription.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -487,10 +487,11 @@ fn ping_answers_204_and_unknown_paths_404_with_a_json_error() {
 
 const WINDOW_MEAN: &str = "stream\n    |from()\n        .measurement('cpu')\n        .groupBy('host')\n    |window()\n        .period(10s)\n        .every(10s)\n    |mean('v')\n    |httpOut('m')\n";
 
-/// Spec §4.5: host a's window opens at its first point (1 s), so `next` is 11 s; the point at
-/// 12 s emits the window [1 s, 11 s) = {1, 3} without itself; §4.6: mean 2 at tmax 11 s with the
-/// group tags; §4.10: one row per group in group-creation order. Host b's first window is not
-/// yet complete.
+/// Host a's window opens at its first point (1 s), so `next` is 11 s (Kapacitor's
+/// `newWindowByTime`, window.go at v1.5.7); the point at 12 s emits the window [1 s, 11 s) = {1, 3}
+/// without itself (`windowByTime.Point`); mean 2 at tmax 11 s with the group tags (influxql.go);
+/// one row per group in group-creation order (http_out.go). Host b's first window is not yet
+/// complete.
 const WINDOW_MEAN_SERIES: &str = "{\"series\":[{\"name\":\"cpu\",\"tags\":{\"host\":\"a\"},\"columns\":[\"time\",\"mean\"],\"values\":[[\"1970-01-01T00:00:11Z\",2]]}]}";
 const WINDOW_MEAN_POINTS: &str =
     "cpu,host=a v=1 1\ncpu,host=b v=7 2\ncpu,host=a v=3 5\ncpu,host=a v=100 12\n";
@@ -587,7 +588,9 @@ fn each_task_receives_only_the_points_of_its_dbrp() {
         post(tick.port, "/write?db=db2&rp=autogen", "cpu v=22 2").0,
         204
     );
-    // Quirk (spec §7.2): without rp the point has rp "" and matches no "autogen" dbrp.
+    // Quirk: without rp the point has rp "" and matches no "autogen" dbrp (Kapacitor's
+    // `TaskMaster.WritePoints`, task_master.go at v1.5.7, fills in only the configured
+    // default-retention-policy, empty by default).
     assert_eq!(post(tick.port, "/write?db=db2", "cpu v=23 3").0, 204);
     assert_eq!(
         post(tick.port, "/write?db=db1&rp=autogen", "cpu v=24 4").0,
@@ -917,7 +920,8 @@ fn deadman_fires_on_the_wall_clock_between_http_writes() {
         post(tick.port, "/write?db=telegraf", &format!("cpu v=1 {now}\n")),
         (204, String::new())
     );
-    // No more writes: only the wall clock can make the alert (spec §4.9).
+    // No more writes: only the wall clock can make the alert (as Kapacitor's stats node ticks,
+    // `StatsNode.runStats`, stats.go at v1.5.7).
     let deadline = Instant::now() + Duration::from_secs(15);
     // A whole line, not one being written.
     while !std::fs::read_to_string(&log)

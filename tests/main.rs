@@ -1,4 +1,5 @@
-//! End-to-end tests of the `tick` binary: one integration-test crate (STYLE.md §5).
+//! End-to-end tests of the `tick` binary: one integration-test crate, so the tests link once (see
+//! `docs/ARCHITECTURE.md`, "Tests").
 
 mod cli_check;
 mod cli_fmt;

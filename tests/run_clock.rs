@@ -1,4 +1,5 @@
-//! `tick run --clock wall` (spec §4.9): deadman fires on the system clock while no input
+//! `tick run --clock wall` (Kapacitor's deadman stats tick on a wall-clock ticker,
+//! `StatsNode.runStats` in stats.go at v1.5.7): deadman fires on the system clock while no input
 //! arrives, with stdin held open and with `--http`.
 
 use std::io::Write as _;
@@ -45,8 +46,9 @@ pub(crate) fn now_ns() -> u128 {
         .as_nanos()
 }
 
-/// One point arrives, then nothing: from the second tick on the emitted rate is 0, which is
-/// at or below the threshold (spec §4.9 message, task named after the file).
+/// One point arrives, then nothing: from the second tick on the emitted rate is 0, which is at or
+/// below the threshold (the `DefaultId` and `DefaultMessage` of Kapacitor's
+/// services/deadman/config.go at v1.5.7; the task is named after the file).
 const DEAD: &str = "nil:from1 for task 'dead' is dead: 0.000 points/1s.";
 
 #[test]

@@ -91,8 +91,9 @@ fn flush_windows_emits_the_partial_window_at_its_end_time() {
         .stdin("cpu v=1 1000000000\ncpu v=2 2000000000\ncpu v=3 3000000000\n")
         .run();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    // spec §4.5: the first point at 1 s sets the next emit time to 1 s + every = 11 s; the
-    // flushed window [1 s, 11 s) holds the three points and carries tmax = 11 s.
+    // The first point at 1 s sets the next emit time to 1 s + every = 11 s (Kapacitor's
+    // `newWindowByTime`, window.go at v1.5.7); the flushed window [1 s, 11 s) holds the three
+    // points and carries tmax = 11 s.
     assert_eq!(
         messages(&out.stdout),
         ["3 at 1970-01-01 00:00:11 +0000 UTC"]
@@ -101,8 +102,9 @@ fn flush_windows_emits_the_partial_window_at_its_end_time() {
 
 #[test]
 fn topic_handler_file_with_a_match_expression_gets_only_matching_events() {
-    // spec §6.5 (verified with Kapacitor 1.5.7): grouped by host, warn > 70, crit > 80; with
-    // `changed() == TRUE AND "host" == 'serverA'` only serverA's CRITICAL, WARNING and OK pass.
+    // Verified with Kapacitor 1.5.7: grouped by host, warn > 70, crit > 80; with
+    // `changed() == TRUE AND "host" == 'serverA'` only serverA's CRITICAL, WARNING and OK pass
+    // (`matchHandler.match`, services/alert/handlers.go).
     let case = Case::new();
     let script = case.file(
         "cpu.tick",

@@ -1,8 +1,9 @@
-//! `tick run` while the broker goes away (dependencies.md, rumqttc gap 1): QoS 1 and QoS 2 alerts
-//! published while the broker is down or restarting are kept, re-sent in order after the
-//! reconnect, and `tick run` exits only once they are acknowledged. With `persistent-session =
-//! true` the broker resumes tick's session after its restart and QoS 2 arrives exactly once;
-//! with Kapacitor's clean session delivery is at least once, in order of first arrival.
+//! `tick run` while the broker goes away (`docs/ARCHITECTURE.md`, "rumqttc: the gaps tick closes
+//! itself", gap 1): QoS 1 and QoS 2 alerts published while the broker is down or restarting are
+//! kept, re-sent in order after the reconnect, and `tick run` exits only once they are
+//! acknowledged. With `persistent-session = true` the broker resumes tick's session after its
+//! restart and QoS 2 arrives exactly once; with Kapacitor's clean session delivery is at least
+//! once, in order of first arrival.
 
 use std::time::Duration;
 

@@ -1,22 +1,26 @@
-//! `tick run --handler DIR` with `kind: publish` topic handlers (spec §6.5): the alert event is
-//! collected again into each listed topic, whose own handlers receive it with that topic's
-//! `previousLevel`; a publish cycle is reported instead of looping.
+//! `tick run --handler DIR` with `kind: publish` topic handlers (Kapacitor's
+//! `publishHandler.Handle`, services/alert/handlers.go at v1.5.7): the alert event is collected
+//! again into each listed topic, whose own handlers receive it with that topic's `previousLevel`; a
+//! publish cycle is reported instead of looping.
 
 use crate::support::{Case, repo_root};
 
-/// The alert publishes to the named topic `cpu` only (spec §5.8: no anonymous topic).
+/// The alert publishes to the named topic `cpu` only: it has no handler of its own, so no anonymous
+/// topic (Kapacitor's `AlertNode.hasAnonTopic`, alert.go at v1.5.7).
 const SCRIPT: &str = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n        .details('')\n        .topic('cpu')\n";
 
-/// OK (no event), CRITICAL, CRITICAL again, recovery (spec §5.4).
+/// OK (no event), CRITICAL, CRITICAL again, recovery (Kapacitor's `alertState.Point`, alert.go at
+/// v1.5.7).
 const POINTS: &str = "cpu,host=a usage_idle=50 1000000000\n\
                       cpu,host=a usage_idle=5.5 2000000000\n\
                       cpu,host=a usage_idle=7 3000000000\n\
                       cpu,host=a usage_idle=60 4000000000\n";
 
-// The log handler's JSON (spec §5.5, key order verified with Kapacitor 1.5.7): default id
-// `{{ .Name }}:{{ .Group }}` = `cpu:nil`, default message `{{ .ID }} is {{ .Level }}`; the
-// duration is the time since the first CRITICAL (§5.3); a stream event's row lists all point
-// tags. The event's topic is not part of the JSON.
+// The log handler's JSON (Kapacitor's `alert.Data`, alert/types.go at v1.5.7; key order verified
+// with Kapacitor 1.5.7): default id `{{ .Name }}:{{ .Group }}` = `cpu:nil`, default message
+// `{{ .ID }} is {{ .Level }}` (`defaultIDTmpl`, `defaultMessageTmpl`, pipeline/alert.go); the
+// duration is the time since the first CRITICAL (`alertState.duration`, alert.go); a stream event's
+// row lists all point tags. The event's topic is not part of the JSON.
 const CRIT_1: &str = r#"{"id":"cpu:nil","message":"cpu:nil is CRITICAL","details":"","time":"1970-01-01T00:00:02Z","duration":0,"level":"CRITICAL","data":{"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","usage_idle"],"values":[["1970-01-01T00:00:02Z",5.5]]}]},"previousLevel":"OK","recoverable":true}"#;
 const CRIT_2: &str = r#"{"id":"cpu:nil","message":"cpu:nil is CRITICAL","details":"","time":"1970-01-01T00:00:03Z","duration":1000000000,"level":"CRITICAL","data":{"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","usage_idle"],"values":[["1970-01-01T00:00:03Z",7]]}]},"previousLevel":"CRITICAL","recoverable":true}"#;
 const RECOVERY: &str = r#"{"id":"cpu:nil","message":"cpu:nil is OK","details":"","time":"1970-01-01T00:00:04Z","duration":2000000000,"level":"OK","data":{"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","usage_idle"],"values":[["1970-01-01T00:00:04Z",60]]}]},"previousLevel":"CRITICAL","recoverable":true}"#;

@@ -4,8 +4,8 @@
 
 use crate::support::Case;
 
-/// Every point is CRITICAL, so every point is an event (spec §5.4); a slow `exec` handler
-/// appends each event's id to `out`, one per line.
+/// Every point is CRITICAL, so every point is an event (Kapacitor's `alertState.Point`, alert.go at
+/// v1.5.7); a slow `exec` handler appends each event's id to `out`, one per line.
 pub(crate) fn slow_exec_script(out: &str) -> String {
     format!(
         "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('{{{{ index .Tags \"n\" }}}}')\n        .crit(lambda: TRUE)\n        .exec('/bin/sh', '-c', 'sleep 0.02; sed -e \"s/^{{\\\"id\\\":\\\"\\\\([0-9]*\\\\)\\\".*/\\\\1/\" >> {out}')\n"

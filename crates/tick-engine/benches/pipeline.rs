@@ -1,6 +1,7 @@
 //! Points per second through `stream|from().measurement('cpu')|where(lambda: "usage_idle" < 10.0)`
-//! against the read-only `stream|from()` over the same generated points (STYLE §5: the ratio is
-//! the figure that matters). Run: `cargo bench -p tick-engine --bench pipeline`.
+//! against the read-only `stream|from()` over the same generated points (the ratio is the figure
+//! that matters: absolute rates change with the machine and its load, see `docs/PERFORMANCE.md`).
+//! Run: `cargo bench -p tick-engine --bench pipeline`.
 
 #![allow(clippy::unwrap_used)]
 

@@ -1,11 +1,13 @@
-//! The alert event (spec §5.5): what an alert node emits and every handler receives.
-//! Owns the data model only; JSON encoding lives in `json.rs`, template data in `template_data.rs`.
+//! The alert event (Kapacitor's `alert.Event`, alert/types.go at v1.5.7, built by `AlertNode.event`
+//! in alert.go): what an alert node emits and every handler receives. Owns the data model only;
+//! JSON encoding lives in `json.rs`, template data in `template_data.rs`.
 
 use std::sync::Arc;
 
 use tick_lambda::FieldValue;
 
-/// Alert levels, ordered OK < INFO < WARNING < CRITICAL (spec §5.2).
+/// Alert levels, ordered OK < INFO < WARNING < CRITICAL (Kapacitor's `alert.Level`, alert/types.go
+/// at v1.5.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Level {
     #[default]
@@ -56,7 +58,7 @@ pub struct EventState {
     pub details: String,
     /// Event time, ns since the epoch, UTC.
     pub time: i64,
-    /// Duration of the incident in ns (spec §5.3).
+    /// Duration of the incident in ns (Kapacitor's `alertState.duration`, alert.go at v1.5.7).
     pub duration: i64,
     pub level: Level,
 }
@@ -86,6 +88,7 @@ pub struct Event {
     pub topic: Arc<str>,
     pub state: EventState,
     pub data: EventData,
-    /// Level of the last event stored under the same id on this topic; OK if none (spec §5.8).
+    /// Level of the last event stored under the same id on this topic; OK if none (Kapacitor's
+    /// `Topic.collect` and `Topic.updateEvent`, alert/topics.go at v1.5.7).
     pub previous_level: Level,
 }

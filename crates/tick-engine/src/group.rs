@@ -1,6 +1,6 @@
-//! Group ids (spec §4.0 `ToGroupID`) and the per-node interner that keeps their computation
-//! allocation-free in steady state. Owns the id text format; which nodes set dimensions is up to
-//! the nodes.
+//! Group ids (Kapacitor's `ToGroupID`, models/point.go at v1.5.7) and the per-node interner that
+//! keeps their computation allocation-free in steady state. Owns the id text format; which nodes
+//! set dimensions is up to the nodes.
 
 use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
@@ -126,8 +126,9 @@ impl GroupInterner {
     }
 }
 
-/// A `groupBy` configuration (spec §4.1 `from().groupBy`, §4.4 `|groupBy`): named tags or `*`
-/// (minus excluded tags), and whether the measurement is part of the group.
+/// A `groupBy` configuration (`from().groupBy` and `|groupBy`: Kapacitor's pipeline/stream.go
+/// `FromNode.GroupBy` and pipeline/group_by.go `GroupByNode`, at v1.5.7): named tags or `*` (minus
+/// excluded tags), and whether the measurement is part of the group.
 #[derive(Debug, Clone, Default)]
 pub struct Grouping {
     /// `*`: all the point's tags.
@@ -284,8 +285,10 @@ impl<S> GroupMap<S> {
     }
 }
 
-/// Per-group node state (spec §4.0: created at a group's first point, never expired), with a
-/// fast path for runs of points of the same group.
+/// Per-group node state, with a fast path for runs of points of the same group. As in Kapacitor
+/// (`groupedConsumer.getOrCreateGroup`, edge/grouped.go at v1.5.7), a group's state is created at
+/// its first point and never expires: only a delete-group message removes it, and only the
+/// `barrier` node, which tick does not have, sends one.
 #[derive(Debug)]
 pub struct PerGroup<S> {
     index: HashMap<GroupId, usize>,

@@ -45,8 +45,10 @@ impl HandlerUse {
     }
 }
 
-/// The type of one argument of a node property, a handler method or a handler property.
-/// Properties are strictly typed: there is no int→float or int→duration coercion (spec §1.7).
+/// The type of one argument of a node property, a handler method or a handler property. Properties
+/// are strictly typed: there is no int→float or int→duration coercion (Kapacitor sets them through
+/// Go reflection, which panics on an int64 where a float64 or `time.Duration` is wanted; `evalFunc`
+/// in its tick/eval.go at v1.5.7 reports the panic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgType {
     String,
@@ -70,9 +72,9 @@ pub struct PropertySpec {
     pub doc: &'static str,
 }
 
-/// What a handler kind accepts in TICKscript. The engine checks `.mqtt('t').qos(2)` against
-/// these; the binary injects them (`tick_handlers::specs()`), so the engine does not depend on
-/// `tick-handlers` (STYLE.md §2).
+/// What a handler kind accepts in TICKscript. The engine checks `.mqtt('t').qos(2)` against these;
+/// the binary injects them (`tick_handlers::specs()`), so the engine does not depend on
+/// `tick-handlers` (an invariant of the engine, see `docs/ARCHITECTURE.md`, "Code map").
 #[derive(Debug, Clone, Copy)]
 pub struct HandlerSpec {
     /// Method name on the alert node: `mqtt`, `log`, `tcp`, `exec`, `post`.

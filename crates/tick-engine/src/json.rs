@@ -1,14 +1,17 @@
-//! The alert JSON (spec §5.5) as Go's `json.NewEncoder(w).Encode` writes it: key order, times,
-//! durations, ES6 floats, HTML-escaped strings, the trailing newline. Also the JSON of the
-//! details data behind the default `{{ json . }}` details (§5.6). Owns encoding only.
+//! The alert JSON (Kapacitor's `alert.Data`, from `Event.AlertData` in alert/types.go at v1.5.7) as
+//! Go's `json.NewEncoder(w).Encode` writes it (<https://pkg.go.dev/encoding/json>): key order,
+//! times, durations, ES6 floats, HTML-escaped strings, the trailing newline. Also the JSON of the
+//! details data behind the default `{{ json . }}` details (the `json` function of `newAlertNode`,
+//! alert.go). Owns encoding only.
 
 use tick_gotemplate::gofmt;
 use tick_lambda::FieldValue;
 
 use crate::event::{Event, Row, RowValue};
 
-/// Why an event could not be encoded; the handler logs `failed to marshal alert data json`
-/// and sends nothing (spec §5.5).
+/// Why an event could not be encoded; the handler logs `failed to marshal alert data json` and
+/// sends nothing (as the handlers of Kapacitor's services/alert/handlers.go at v1.5.7 do, e.g.
+/// `logHandler.Handle`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JsonError {
     /// Go: `json: unsupported value: NaN` (or `+Inf`, `-Inf`).
@@ -215,9 +218,10 @@ fn push_ascii(out: &mut String, bytes: &[u8]) {
     out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
 }
 
-/// A float as Go's `encoding/json` writes it (spec §5.5): plain decimal with the shortest
-/// round-trip digits when `x == 0` or `1e-6 <= |x| < 1e21`, otherwise the shortest digits in
-/// exponent form with an explicit sign and no zero padding (`1e+21`, `1e-7`).
+/// A float as Go's `encoding/json` writes it (its float encoder converts as ES6 does,
+/// <https://pkg.go.dev/encoding/json>): plain decimal with the shortest round-trip digits when
+/// `x == 0` or `1e-6 <= |x| < 1e21`, otherwise the shortest digits in exponent form with an
+/// explicit sign and no zero padding (`1e+21`, `1e-7`).
 pub fn write_float(out: &mut String, x: f64) -> Result<(), JsonError> {
     if write_short_float(out, x) {
         return Ok(());
@@ -310,7 +314,8 @@ fn write_short_float(out: &mut String, x: f64) -> bool {
     false
 }
 
-/// A JSON string with Go's default escaping, HTML escaping included (spec §5.5).
+/// A JSON string with Go's default escaping, HTML escaping included (no Kapacitor handler calls
+/// `Encoder.SetEscapeHTML(false)`; <https://pkg.go.dev/encoding/json#Encoder.SetEscapeHTML>).
 pub fn write_string(out: &mut String, s: &str) {
     gofmt::write_json_string(out, s);
 }
@@ -364,7 +369,8 @@ impl TimeText {
 }
 
 /// The escaping html/template applies to the (untrusted) output of `json` in HTML text
-/// (spec §5.6): `"` `'` `+` `<` `>` `&` as entities, NUL as U+FFFD.
+/// (html/template escapes every value that is not `template.HTML` in HTML text,
+/// <https://pkg.go.dev/html/template>): `"` `'` `+` `<` `>` `&` as entities, NUL as U+FFFD.
 pub fn html_escape(out: &mut String, s: &str) {
     let mut plain = 0;
     for (i, b) in s.bytes().enumerate() {

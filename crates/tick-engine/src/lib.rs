@@ -1,5 +1,7 @@
-//! Compiles a TICKscript into a task and runs points through it (spec §3–5): the node
-//! catalogue, pipelines, alert state, events and topics. No IO and no wall clock.
+//! Compiles a TICKscript into a task and runs points through it, as Kapacitor v1.5.7 does
+//! (`tick/eval.go`, `pipeline/`, the nodes in its repository root, `alert/`; see
+//! `docs/ARCHITECTURE.md`, "Where the rules come from"): the node catalogue, pipelines, alert
+//! state, events and topics. No IO and no wall clock.
 //!
 //! A script's journey: `tick_syntax::parse` → [`Compiler::compile`] (catalogue checks, typed
 //! properties, compiled lambdas) → [`Task`]. A point's journey: [`ingest::Pipeline::push`]

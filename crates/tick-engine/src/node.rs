@@ -11,7 +11,9 @@ use tick_syntax::{Diagnostic, Span};
 use crate::handler_use::{ArgType, HandlerUse};
 use crate::point::Message;
 
-/// What an alert node hands to the task: events and inhibitor updates, in order (spec §5.8).
+/// What an alert node hands to the task: events and inhibitor updates, in order (Kapacitor's
+/// `alertState.triggered` sets the inhibitors and `AlertNode.handleEvent` sends the event, alert.go
+/// at v1.5.7).
 pub type Emission = crate::topics::Emission;
 
 // ---------------------------------------------------------------------------------------------
@@ -19,7 +21,8 @@ pub type Emission = crate::topics::Emission;
 // ---------------------------------------------------------------------------------------------
 
 /// The type of one argument of a node (`|derivative('v')`) or node property (`.period(5m)`).
-/// Strict: no int→float or int→duration coercion (spec §1.7).
+/// Strict: no int→float or int→duration coercion, as Kapacitor's reflection-based setters
+/// (`evalFunc`, tick/eval.go at v1.5.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arg {
     /// Exactly this type.
@@ -45,7 +48,7 @@ impl Arg {
 #[derive(Debug, Clone, Copy)]
 pub struct NodeProperty {
     /// The TICKscript name (`stateChangesOnly`); matched with its first letter case-insensitive
-    /// (spec §1.7: `.crit` and `.Crit` are the same).
+    /// (Kapacitor's `capitalizeFirst`, tick/eval.go at v1.5.7: `.crit` and `.Crit` are the same).
     pub name: &'static str,
     /// Required arguments.
     pub args: &'static [Arg],
@@ -91,13 +94,15 @@ impl NodeProperty {
 /// span into the script.
 pub type BuildFn = fn(&NodeProps, &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>>;
 
-/// A node kind in the catalogue (STYLE §3): everything `tick check`, `tick show`, hints and docs
+/// A node kind in the catalogue (one entry of the ordered `NODES` slice; no registry is discovered
+/// at run time, see `docs/ARCHITECTURE.md`): everything `tick check`, `tick show`, hints and docs
 /// know about it.
 #[derive(Clone, Copy)]
 pub struct NodeSpec {
     /// The chain method that creates it: `from`, `groupBy`, `stateDuration`, `mean`.
     pub method: &'static str,
-    /// The prefix of its node name (spec §1.7): `from` → `from1`, `groupBy` → `groupby2`.
+    /// The prefix of its node name (Kapacitor's `node.Name`, pipeline/node.go at v1.5.7: the kind
+    /// then the node's number): `from` → `from1`, `groupBy` → `groupby2`.
     pub kind: &'static str,
     /// Arguments of the chain method itself (`|derivative('v')`).
     pub args: &'static [Arg],
@@ -106,7 +111,8 @@ pub struct NodeSpec {
     /// Chain methods allowed after it (`|x`). Names listed in `nodes::UNSUPPORTED` are reported
     /// as not supported yet.
     pub chains: &'static [&'static str],
-    /// Its properties, besides `.quiet()` which every node has (spec §4.0).
+    /// Its properties, besides `.quiet()` which every node has (Kapacitor's `node.Quiet`,
+    /// pipeline/node.go at v1.5.7).
     pub properties: &'static [NodeProperty],
     /// Whether the injected handler methods (`.mqtt('t')`, ...) are properties of this node
     /// (the alert node).
@@ -133,7 +139,8 @@ impl NodeSpec {
     }
 }
 
-/// Method names compare with the first letter upper-cased (spec §1.7).
+/// Method names compare with the first letter upper-cased (Kapacitor's `capitalizeFirst`,
+/// tick/eval.go at v1.5.7).
 pub fn same_method(a: &str, b: &str) -> bool {
     let mut x = a.chars();
     let mut y = b.chars();
@@ -208,8 +215,9 @@ pub enum Num {
     Int(i64),
 }
 
-/// The lambda `"field" OP number` (spec §3.3: comparisons convert an int to float when the
-/// other side is a float), evaluated straight on a point's fields: the hot path of `where`.
+/// The lambda `"field" OP number` (comparisons convert an int to float when the other side is a
+/// float, as in the comparison table of Kapacitor's tick/stateful/evaluation_funcs.go at v1.5.7),
+/// evaluated straight on a point's fields: the hot path of `where`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldCmp {
     pub field: std::sync::Arc<str>,
@@ -444,7 +452,8 @@ impl NodeProps {
     pub fn handlers(&self) -> &[HandlerUse] {
         &self.handlers
     }
-    /// `.quiet()` was set (spec §4.0): the node logs no errors (it still counts them).
+    /// `.quiet()` was set (Kapacitor's `node.IsQuiet`, pipeline/node.go at v1.5.7): the node logs
+    /// no errors (it still counts them).
     pub fn quiet(&self) -> bool {
         self.flag("quiet").is_some()
     }
@@ -465,8 +474,9 @@ pub struct BuildContext<'a> {
 // Runtime
 // ---------------------------------------------------------------------------------------------
 
-/// A running node. Nodes are synchronous and deterministic: they react to messages only
-/// (STYLE §1), and keep their per-group state inside themselves.
+/// A running node. Nodes are synchronous and deterministic: they react to messages only (the engine
+/// has no IO and no wall clock, see `docs/ARCHITECTURE.md`, "Code map"), and keep their per-group
+/// state inside themselves.
 pub trait Node: Send {
     /// Handles one incoming message; pushes what it emits, in order, to `out`.
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>);
@@ -481,7 +491,9 @@ pub trait Node: Send {
     }
 }
 
-/// Log levels of the `|log()` node (spec §4.10).
+/// Log levels of the `|log()` node (Kapacitor's `KapacitorHandler.LogPointData`,
+/// services/diagnostic/handlers.go at v1.5.7, honours DEBUG, INFO and ERROR; anything else, WARN
+/// included, logs at INFO).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
     Debug,

@@ -1,6 +1,7 @@
-//! The data that flows through a task (spec §4.0): `Point`, `Batch`, their tags, fields,
-//! dimensions and group id. Owns the data model and its cheap-clone representation; group id
-//! computation lives in `group.rs`, and nothing here knows about nodes.
+//! The data that flows through a task (Kapacitor's edge/messages.go and models/point.go at v1.5.7):
+//! `Point`, `Batch`, their tags, fields, dimensions and group id. Owns the data model and its
+//! cheap-clone representation; group id computation lives in `group.rs`, and nothing here knows
+//! about nodes.
 //!
 //! Design: names, keys and the tag/field sets are reference counted, so cloning a point for a
 //! fan-out or a child node is a handful of counter increments, never an allocation. A node that
@@ -297,7 +298,8 @@ fn sort_dedup_last<V>(v: &mut Vec<(Arc<str>, V)>) {
     v.truncate(kept);
 }
 
-/// How a point is grouped (spec §4.0): by measurement name and/or by a sorted list of tag names.
+/// How a point is grouped (Kapacitor's `models.Dimensions`, models/point.go at v1.5.7): by
+/// measurement name and/or by a sorted list of tag names.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Dimensions {
     pub by_name: bool,
@@ -336,9 +338,10 @@ impl Dimensions {
     }
 }
 
-/// A group id (spec §4.0 `ToGroupID`): `""` for the nil group, else e.g. `host=a,region=us` or
-/// `cpu\nhost=a`. Cheap to clone (one pointer); compares as its text. Its hash is computed once,
-/// when the id is made, so that per-group tables never hash the text per point.
+/// A group id (Kapacitor's `ToGroupID`, models/point.go at v1.5.7): `""` for the nil group, else
+/// e.g. `host=a,region=us` or `cpu\nhost=a`. Cheap to clone (one pointer); compares as its text.
+/// Its hash is computed once, when the id is made, so that per-group tables never hash the text per
+/// point.
 #[derive(Clone, Default)]
 pub struct GroupId(Option<Arc<GroupText>>);
 
@@ -441,7 +444,7 @@ impl fmt::Display for GroupId {
     }
 }
 
-/// One point (spec §4.0 "Point message").
+/// One point (Kapacitor's `edge.PointMessage`, edge/messages.go at v1.5.7).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     /// The measurement.
@@ -480,7 +483,8 @@ impl Point {
         }
     }
 
-    /// The tags named by the dimensions (spec §4.0 "group tags"); a missing tag is `""`.
+    /// The tags named by the dimensions (Kapacitor's `pointMessage.GroupInfo`, edge/messages.go at
+    /// v1.5.7); a missing tag is `""`.
     pub fn group_tags(&self) -> Vec<(Arc<str>, Arc<str>)> {
         let mut out: Vec<(Arc<str>, Arc<str>)> = Vec::new();
         for name in self.dimensions.tag_names() {
@@ -517,7 +521,8 @@ impl tick_lambda::Record for Point {
     }
 }
 
-/// A window's output (spec §4.0 "Batch message"): group, group tags, `tmax` and its points.
+/// A window's output (Kapacitor's `edge.BufferedBatchMessage`, edge/messages.go at v1.5.7): group,
+/// group tags, `tmax` and its points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     /// The measurement.

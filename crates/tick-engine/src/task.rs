@@ -1,8 +1,8 @@
-//! A compiled, runnable task: the node graph, routing (spec §4.1 "which points reach the
-//! task"), depth-first delivery, per-node counters, `httpOut` rows and the DOT view for
-//! `tick show`; the caller-driven clock of `deadman` ([`Task::advance_clock`]) and the
-//! end-of-input flush ([`Task::flush`]). Owns execution order; what each node does is
-//! `nodes/*.rs`.
+//! A compiled, runnable task: the node graph, routing (which points reach the task: Kapacitor's
+//! `Task.Measurements` in task.go and `TaskMaster.forkPoint` in task_master.go, at v1.5.7),
+//! depth-first delivery, per-node counters, `httpOut` rows and the DOT view for `tick show`; the
+//! caller-driven clock of `deadman` ([`Task::advance_clock`]) and the end-of-input flush
+//! ([`Task::flush`]). Owns execution order; what each node does is `nodes/*.rs`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -44,8 +44,8 @@ pub(crate) struct Deadman {
     pub(crate) next_tick: Option<i64>,
 }
 
-/// Cumulative emitted messages per group of one node, groups in creation order (spec §4.9
-/// `nodeStatsByGroup`).
+/// Cumulative emitted messages per group of one node, groups in creation order (what Kapacitor's
+/// `node.nodeStatsByGroup`, node.go at v1.5.7, gives the deadman's stats node).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GroupCounts {
     index: HashMap<GroupId, usize>,
@@ -164,8 +164,9 @@ impl Task {
     /// Whether a point of measurement `name` reaches the task (db/rp routing is the caller's,
     /// against [`Task::dbrps`] or its own flags).
     ///
-    /// Deliberate difference (spec §4.1 Quirk): Kapacitor delivers a point twice when the task
-    /// has both a `from().measurement('m')` and a bare `from()`; we deliver it once.
+    /// Deliberate difference (docs/COMPATIBILITY.md, "Scripts"): Kapacitor's `TaskMaster.forkPoint`
+    /// (task_master.go at v1.5.7) delivers a point twice when the task has both a
+    /// `from().measurement('m')` and a bare `from()`; we deliver it once.
     pub fn accepts(&self, name: &str) -> bool {
         match &self.measurements {
             None => true,
@@ -286,9 +287,10 @@ impl Task {
     /// are flushed in creation order, so a flushed window reaches its aggregate before the
     /// aggregate is flushed; groups in creation order.
     ///
-    /// **Deviation** (spec §4.0: Kapacitor never flushes at end of input): used only when the
-    /// user asks for it (`tick run --flush-windows`), for replaying a finished file. Call it
-    /// once, after the last [`Task::push`].
+    /// **Deviation** (docs/COMPATIBILITY.md, "Scripts": Kapacitor never emits a partial window, as
+    /// a server has no end of input): used only when the user asks for it
+    /// (`tick run --flush-windows`), for replaying a finished file. Call it once, after the last
+    /// [`Task::push`].
     pub fn flush(&mut self, emissions: &mut Vec<Emission>) {
         for i in 0..self.nodes.len() {
             let mut flushed = Vec::new();
@@ -323,9 +325,10 @@ impl Task {
     }
 
     /// Advances the task's clock to `now_ns` (nanoseconds since the epoch) and fires every
-    /// `deadman` tick due up to and including it (spec §4.9): each tick sends, per group of the
-    /// watched node, a `stats` point with its cumulative `emitted` count through the deadman's
-    /// `derivative` and `alert`; alert emissions are appended to `emissions`.
+    /// `deadman` tick due up to and including it (Kapacitor's `StatsNode.emit`, stats.go at v1.5.7,
+    /// on its wall-clock ticker): each tick sends, per group of the watched node, a `stats` point
+    /// with its cumulative `emitted` count through the deadman's `derivative` and `alert`; alert
+    /// emissions are appended to `emissions`.
     ///
     /// The caller owns the clock: with `--clock points` call it with each point's time
     /// **before** pushing the point; with `--clock wall` call it from a timer with the wall

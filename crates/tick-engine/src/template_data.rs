@@ -1,7 +1,8 @@
-//! What the alert templates see (spec §5.6): the id, message and details data, the handler
-//! data used by MQTT topic templates, and the `json` / `jsonCompact` functions of details.
-//! Exposes borrowed views through `tick_gotemplate::Object`; nothing is copied per render.
-//! Owns the data shapes only; parsing and rendering are `alert/`'s.
+//! What the alert templates see: the id, message and details data (`idInfo`, `messageInfo` and
+//! `detailsInfo` in Kapacitor's alert.go at v1.5.7), the handler data used by MQTT topic templates
+//! (`Event.TemplateData`, alert/types.go), and the `json` / `jsonCompact` functions of details.
+//! Exposes borrowed views through `tick_gotemplate::Object`; nothing is copied per render. Owns the
+//! data shapes only; parsing and rendering are `alert/`'s.
 
 use std::borrow::Cow;
 
@@ -255,7 +256,8 @@ impl Object for HandlerData<'_> {
 }
 
 impl Event {
-    /// The data handler templates (MQTT `topic`) are rendered with (spec §5.6).
+    /// The data handler templates (MQTT `topic`) are rendered with (Kapacitor's
+    /// `Event.TemplateData`, alert/types.go at v1.5.7: `.Group` is `""` when ungrouped).
     pub fn handler_data(&self) -> HandlerData<'_> {
         HandlerData {
             event: self,
@@ -265,9 +267,11 @@ impl Event {
     }
 }
 
-/// The `json` and `jsonCompact` functions of the details template (spec §5.6). Their text is
-/// HTML-escaped by the template like any other value; an encoding failure (a NaN or ±Inf
-/// field) gives an empty string, as Kapacitor ignores the error.
+/// The `json` and `jsonCompact` functions of the details template (`json` is defined in Kapacitor's
+/// `newAlertNode`, alert.go at v1.5.7; `jsonCompact`, from later versions, is the same without the
+/// newline). Their text is HTML-escaped by the template like any other value, as html/template does
+/// with an `html.JS` value in HTML text; an encoding failure (a NaN or ±Inf field) gives an empty
+/// string, as Kapacitor ignores the error.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DetailsFuncs;
 
@@ -368,7 +372,8 @@ pub fn write_json_value(
 }
 
 /// The default details, `{{ json . }}` in html/template, without a template: the JSON of the
-/// details data plus `\n`, HTML-escaped; empty when a field cannot be encoded (spec §5.6).
+/// details data plus `\n`, HTML-escaped; empty when a field cannot be encoded (Kapacitor's `json`
+/// function ignores the encoder's error, `newAlertNode` in alert.go at v1.5.7).
 pub fn write_default_details(out: &mut String, data: &DetailsData<'_>) {
     let mut raw = String::with_capacity(256);
     if write_json_value(&mut raw, &Value::Object(data), 0).is_err() {

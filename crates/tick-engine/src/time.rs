@@ -1,5 +1,7 @@
-//! Go `time.Time.Truncate` and `Round` on nanosecond timestamps (spec §4.1, §4.5). Owns only
-//! the arithmetic; which node applies it is the node's business.
+//! Go `time.Time.Truncate` and `Round` on nanosecond timestamps
+//! (<https://pkg.go.dev/time#Time.Truncate>, <https://pkg.go.dev/time#Time.Round>), as Kapacitor
+//! v1.5.7 applies them in `FromNode.Point` (stream.go) and its windows (window.go). Owns only the
+//! arithmetic; which node applies it is the node's business.
 //!
 //! Go measures both from its zero time, 0001-01-01T00:00:00Z, not from the Unix epoch. For a
 //! divisor of 24h the two agree; for `1w` weeks start on Monday (0001-01-01 was a Monday).

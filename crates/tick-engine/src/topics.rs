@@ -1,8 +1,9 @@
-//! Topics, routing and inhibition (spec §5.8): what happens to an event after the alert node
-//! built it. Owns the inhibitor table, each topic's stored level per event id (which becomes
-//! `previousLevel`), the fan-out to handler references with topic-handler `match` filters,
-//! and `kind: publish` topic handlers (spec §6.5), which collect the event again into other
-//! topics here, synchronously, with a guard against publish cycles. Owns no handler instance
+//! Topics, routing and inhibition (Kapacitor's `AlertNode.handleEvent` in alert.go, alert/topics.go
+//! and alert/inhibit.go, at v1.5.7): what happens to an event after the alert node built it. Owns
+//! the inhibitor table, each topic's stored level per event id (which becomes `previousLevel`), the
+//! fan-out to handler references with topic-handler `match` filters, and `kind: publish` topic
+//! handlers (`publishHandler`, services/alert/handlers.go), which collect the event again into
+//! other topics here, synchronously, with a guard against publish cycles. Owns no handler instance
 //! and no queue: deliveries are handed to `tick-handlers`.
 
 use foldhash::HashMap;
@@ -102,7 +103,8 @@ pub struct TopicStats {
 /// on the work one event can cause (a chain of many fan-outs grows exponentially).
 pub const MAX_REPUBLISH: usize = 1000;
 
-/// A topic-handler file's handler (spec §6.5) as routing sees it.
+/// A topic-handler file's handler (Kapacitor's `HandlerSpec`, services/alert/dao.go at v1.5.7, made
+/// into a handler by `Service.createHandlerFromSpec`) as routing sees it.
 #[derive(Debug)]
 struct TopicHandler {
     topic: Arc<str>,
@@ -168,13 +170,14 @@ impl Topics {
         self.register(topic, id, matcher, None)
     }
 
-    /// Registers a `kind: publish` topic handler (spec §6.5): every event collected on `topic`
-    /// that passes `matcher` is collected again into each of `targets`, in order, as
-    /// Kapacitor's publish handler does. The event keeps its data, its topic becomes the
-    /// target, and the target topic stores its level (its handlers see the target's
-    /// `previousLevel`; on a target that never stored the id, the one the event brought
-    /// along). No [`Delivery`] is ever made for this handler. Replaces a handler with the same
-    /// topic and id, like [`Topics::add_handler`], and returns its index.
+    /// Registers a `kind: publish` topic handler (Kapacitor's `publishHandler.Handle`,
+    /// services/alert/handlers.go at v1.5.7): every event collected on `topic` that passes
+    /// `matcher` is collected again into each of `targets`, in order, as Kapacitor's publish
+    /// handler does. The event keeps its data, its topic becomes the target, and the target topic
+    /// stores its level (its handlers see the target's `previousLevel`; on a target that never
+    /// stored the id, the one the event brought along). No [`Delivery`] is ever made for this
+    /// handler. Replaces a handler with the same topic and id, like [`Topics::add_handler`], and
+    /// returns its index.
     ///
     /// An event that would enter a topic a third time on one publish path is going round a
     /// cycle for ever (from its second round on nothing it carries changes), so it is not
@@ -245,10 +248,10 @@ impl Topics {
         self.levels.get(index)?.get(id).copied()
     }
 
-    /// Processes one emission (spec §5.8): updates an inhibitor, or routes an event —
-    /// inhibition check first (an inhibited event is dropped entirely), then the anonymous
-    /// topic (if the node has handlers), then the named topic. Appends the deliveries, in
-    /// handler order, to `out`.
+    /// Processes one emission (Kapacitor's `AlertNode.handleEvent`, alert.go at v1.5.7): updates an
+    /// inhibitor, or routes an event — inhibition check first (an inhibited event is dropped
+    /// entirely), then the anonymous topic (if the node has handlers), then the named topic.
+    /// Appends the deliveries, in handler order, to `out`.
     pub fn collect(&mut self, emission: Emission, out: &mut Vec<Delivery>) {
         match emission {
             Emission::Inhibitor(u) => {
@@ -499,8 +502,10 @@ fn passes(h: &mut TopicHandler, ev: &Event, stats: &mut TopicStats) -> bool {
     }
 }
 
-/// What a `match` expression reads from an event (spec §6.5): tags only as references,
-/// `changed()` against the topic's previous level, `alertDuration()` the event duration.
+/// What a `match` expression reads from an event (Kapacitor's `matchHandler.match`,
+/// services/alert/handlers.go at v1.5.7): tags only as references, `changed()` against the topic's
+/// previous level, `alertDuration()` the event duration (1.5.7 names it `duration()`; later
+/// versions renamed it, as the built-in `duration()` conversion hides it).
 impl MatchEvent for Event {
     fn tag(&self, name: &str) -> Option<&str> {
         let tags = &self.data.tags;
@@ -745,8 +750,10 @@ mod match_tests {
 
     #[test]
     fn match_expressions_filter_topic_handler_deliveries() {
-        // Spec §6.5 example: `changed() == TRUE AND "host" == 'serverA'` on serverA 85 (CRIT),
-        // serverB 85, serverA 90 (CRIT, unchanged), 75 (WARNING), 50 (OK), serverB 50.
+        // A handler matching `changed() == TRUE AND "host" == 'serverA'` and one matching
+        // `level() >= WARNING`, on serverA 85 (CRIT), serverB 85, serverA 90 (CRIT, unchanged), 75
+        // (WARNING), 50 (OK), serverB 50: `changed()` compares with the previous event of the id on
+        // the topic (Kapacitor's `matchHandler.match`).
         let mut t = Topics::new();
         let mqtt = t.add_handler(
             "cpu",

@@ -1,5 +1,6 @@
-//! `Task::advance_clock` (deadman, spec §4.9, driven by point time as `tick run --clock points`
-//! does) and `Task::flush` (partial windows at end of input, the `--flush-windows` deviation).
+//! `Task::advance_clock` (deadman, whose stats ticks Kapacitor's `StatsNode` takes from the wall
+//! clock, stats.go at v1.5.7; driven here by point time as `tick run --clock points` does) and
+//! `Task::flush` (partial windows at end of input, the `--flush-windows` deviation).
 
 #![allow(clippy::unwrap_used)] // test helpers: a bad fixture should fail loudly
 
@@ -217,7 +218,8 @@ fn logged(script: &str, lines: &[&str], flush: bool) -> Vec<String> {
 fn flush_emits_the_pending_time_window_as_if_a_point_arrived_at_its_end() {
     let script = "stream|from()|window().period(10s).every(5s)|count('v')|log()";
     let pts = ["cpu v=1 1", "cpu v=1 3", "cpu v=1 6"];
-    // Without flush only the window closed by the point at 6 s: {1,3} at 6 s (spec §4.5).
+    // Without flush only the window closed by the point at 6 s: {1,3} at 6 s (Kapacitor's
+    // `windowByTime.Point`, window.go at v1.5.7, emits before it buffers the point).
     assert_eq!(
         logged(script, &pts, false),
         vec!["count=2 time=1970-01-01T00:00:06Z"]

@@ -90,7 +90,8 @@ fn from_where_calls_are_anded() {
 
 #[test]
 fn from_where_state_is_shared_by_all_groups() {
-    // Spec §3.6: `count() == 2` in from().where() passes only the 2nd point overall.
+    // `count() == 2` in from().where() passes only the 2nd point overall: Kapacitor's `newFromNode`
+    // (stream.go at v1.5.7) compiles one expression for all groups.
     let out = run(
         "stream|from().groupBy('host').where(lambda: count() == 2)|log()",
         "cpu,host=a v=1 1\ncpu,host=b v=2 2\ncpu,host=a v=3 3\ncpu,host=b v=4 4",
@@ -105,7 +106,8 @@ fn from_where_state_is_shared_by_all_groups() {
 
 #[test]
 fn where_node_state_is_per_group() {
-    // Spec §3.6: `|groupBy('host')|where(lambda: count() == 1)` passes the first point of each group.
+    // `|groupBy('host')|where(lambda: count() == 1)` passes the first point of each group:
+    // Kapacitor's `WhereNode.newGroup` (where.go at v1.5.7) copies the expression per group.
     let out = run(
         "stream|from()|groupBy('host')|where(lambda: count() == 1)|log()",
         "cpu,host=h1 v=1 1\ncpu,host=h2 v=2 2\ncpu,host=h1 v=3 3\ncpu,host=h2 v=4 4\ncpu,host=h1 v=5 5",
@@ -200,7 +202,8 @@ fn a_missing_group_tag_gives_an_empty_value() {
 
 #[test]
 fn truncate_then_round_rewrite_the_time_after_where() {
-    // Spec §4.1: truncate(10s).round(20s) maps 15s → 10s → 20s; where sees the original time.
+    // truncate(10s).round(20s) maps 15s → 10s → 20s; where sees the original time (Kapacitor's
+    // `FromNode.Point`, stream.go at v1.5.7, matches before it truncates and rounds).
     let out = run(
         "stream|from().truncate(10s).round(20s).where(lambda: unixNano(\"time\") == 15000000000)|log()",
         "cpu v=1 15000000000\ncpu v=2 10000000000",
@@ -222,7 +225,8 @@ fn eval_without_keep_outputs_only_its_results_and_keeps_tags() {
 
 #[test]
 fn eval_later_expressions_see_earlier_results() {
-    // Spec §3.2: eval(lambda: "a" * 2, lambda: "x0" + 1).as('x0','x1') gives x1 = 2a+1.
+    // eval(lambda: "a" * 2, lambda: "x0" + 1).as('x0','x1') gives x1 = 2a+1: Kapacitor's
+    // `EvalNode.eval` (eval.go at v1.5.7) stores each result in the scope the next one reads.
     let out = run(
         "stream|from()|eval(lambda: \"a\" * 2, lambda: \"x0\" + 1).as('x0','x1')|log()",
         "cpu a=3i 1",
@@ -235,7 +239,9 @@ fn eval_later_expressions_see_earlier_results() {
 
 #[test]
 fn eval_reloads_a_point_value_over_an_earlier_result() {
-    // Spec §4.3 quirk, verified examples on value=10,other=5.
+    // Quirk, on value=10,other=5: before each expression Kapacitor's `EvalNode.eval` (eval.go at
+    // v1.5.7) fills the scope from the point (`fillScope`, expr.go), so a later reference to
+    // `value` reads the point's 10 over the earlier result 20, and that is what is output.
     let out = run(
         "stream|from()|eval(lambda: \"value\" * 2.0, lambda: \"value\" + 1.0).as('value','v3')|log()",
         "cpu value=10,other=5 1",
@@ -318,7 +324,8 @@ fn eval_errors_drop_the_point() {
 
 #[test]
 fn eval_count_state_is_per_group() {
-    // Spec §3.6: |groupBy('host')|eval(lambda: count()) gives 1, 1, 2, 2, 3.
+    // |groupBy('host')|eval(lambda: count()) gives 1, 1, 2, 2, 3: Kapacitor's `EvalNode.newGroup`
+    // (eval.go at v1.5.7) copies the expressions per group.
     let out = run(
         "stream|from()|groupBy('host')|eval(lambda: count()).as('c')|log()",
         "cpu,host=h1 v=1 1\ncpu,host=h2 v=1 2\ncpu,host=h1 v=1 3\ncpu,host=h2 v=1 4\ncpu,host=h1 v=1 5",
@@ -426,7 +433,8 @@ fn count_window(n: usize, agg: &str, values: &[&str]) -> Vec<String> {
 
 #[test]
 fn mean_takes_its_type_from_the_first_point_with_the_field() {
-    // Spec §4.6: w=1, v=2.5, v=3 → mean 2.75.
+    // w=1, v=2.5, v=3 → mean 2.75: the first point that has the field decides the reducer's type
+    // (Kapacitor's `influxqlGroup.realizeReduceContextFromFields`, influxql.go at v1.5.7).
     let out = count_window(3, "mean('v')", &["w=1", "v=2.5", "v=3"]);
     assert_eq!(
         out,
@@ -436,7 +444,8 @@ fn mean_takes_its_type_from_the_first_point_with_the_field() {
 
 #[test]
 fn sum_skips_points_of_the_other_numeric_type() {
-    // Spec §4.6: int 1, float 2.5, int 3 → sum int 4.
+    // int 1, float 2.5, int 3 → sum int 4: the int reducer refuses the float point and goes on
+    // (Kapacitor's `influxqlGroup.BatchPoint`, influxql.go at v1.5.7).
     let out = count_window(3, "sum('v')", &["v=1i", "v=2.5", "v=3i"]);
     assert_eq!(field_of(&out, "sum"), vec!["4"]);
     let mut t = task("stream|from()|window().periodCount(3).everyCount(3)|sum('v')");
@@ -451,7 +460,8 @@ fn sum_skips_points_of_the_other_numeric_type() {
 
 #[test]
 fn an_empty_window_gives_count_zero_and_sum_zero_only() {
-    // Spec §4.6: a batch in which no point has the field counts as empty.
+    // A batch in which no point has the field counts as empty (Kapacitor's
+    // `influxqlGroup.EndBatch`, influxql.go at v1.5.7, realizes a float reducer with no data).
     let lines = "cpu w=1 1000000000\ncpu w=2 2000000000";
     let script =
         |agg: &str| format!("stream|from()|window().periodCount(2).everyCount(2)|{agg}|log()");
@@ -487,7 +497,8 @@ fn aggregates_keep_only_group_tags_and_take_the_window_time() {
 
 #[test]
 fn mode_follows_kapacitors_run_rule() {
-    // Spec §4.6: 9,2 → 2; 3,2,1 → 1; 3,3,5,5 → 3; 5,3,5,3 → 5; 3,5,5,3 → 5.
+    // 9,2 → 2; 3,2,1 → 1; 3,3,5,5 → 3; 5,3,5,3 → 5; 3,5,5,3 → 5: `FloatModeReduceSlice` in the
+    // InfluxDB influxql/call_iterator.go that Kapacitor v1.5.7 vendors.
     let m = |vals: &[&str]| {
         let vs: Vec<String> = vals.iter().map(|v| format!("v={v}")).collect();
         let refs: Vec<&str> = vs.iter().map(String::as_str).collect();
@@ -560,7 +571,8 @@ fn first_and_last_prefer_the_larger_value_on_equal_times() {
 
 #[test]
 fn stream_aggregates_emit_a_timestamp_when_the_next_one_arrives() {
-    // Spec §4.6: two points at t=1 with values 1 and 5 give mean 3 at t=1 once a t=2 point arrives.
+    // Two points at t=1 with values 1 and 5 give mean 3 at t=1 once a t=2 point arrives
+    // (Kapacitor's `influxqlGroup.Point`, influxql.go at v1.5.7).
     let out = run(
         "stream|from()|mean('v')|log()",
         "cpu v=1 1000000000\ncpu v=5 1000000000",
@@ -580,8 +592,9 @@ fn a_string_field_cannot_be_averaged() {
 
 #[test]
 fn derivative_follows_the_spec_example() {
-    // Spec §4.7: v = 10i@1s, 20i@3s, 30i@3s, (no v)@4s, "s"@5s, 5i@6s, 9.0@8s →
-    // 5 @3s, −8.333333333333334 @6s, 2 @8s.
+    // Kapacitor's `DerivativeNode.derivative` (derivative.go at v1.5.7): v = 10i@1s, 20i@3s,
+    // 30i@3s, (no v)@4s, "s"@5s, 5i@6s, 9.0@8s → 5 @3s, −8.333333333333334 @6s, 2 @8s (a point at
+    // the same time is stored though not emitted; one without a number is neither).
     let lines = "cpu v=10i 1000000000\ncpu v=20i 3000000000\ncpu v=30i 3000000000\ncpu w=1 4000000000\n\
                  cpu v=\"s\" 5000000000\ncpu v=5i 6000000000\ncpu v=9 8000000000";
     let out = run("stream|from()|derivative('v').as('d')|log()", lines);
@@ -627,7 +640,9 @@ fn derivative_non_negative_drops_but_remembers_decreases() {
 
 #[test]
 fn state_duration_and_count_follow_the_spec_example() {
-    // Spec §4.8: v>0 at 1, 2, 4.5 s, false at 5 s, true at 6 s, missing at 7 s, true at 8 s.
+    // Kapacitor's `stateDurationTracker.track` and `stateCountTracker.track` (state_tracking.go at
+    // v1.5.7): v>0 at 1, 2, 4.5 s, false at 5 s, true at 6 s, missing at 7 s (an evaluation error:
+    // dropped, state unchanged), true at 8 s.
     let lines = "cpu v=1 1000000000\ncpu v=1 2000000000\ncpu v=1 4500000000\ncpu v=-1 5000000000\n\
                  cpu v=1 6000000000\ncpu w=1 7000000000\ncpu v=1 8000000000";
     let out = run(
@@ -675,7 +690,8 @@ fn http_out_keeps_the_latest_row_of_each_group_in_creation_order() {
 
 #[test]
 fn http_out_shows_a_window_aggregate_at_the_window_time() {
-    // Spec §4.10 example shape: {"name":"cpu","tags":{"host":"a"},"columns":["time","mean"],...}
+    // The row of Kapacitor's `models.Row` (models/result.go at v1.5.7), which httpOut caches:
+    // {"name":"cpu","tags":{"host":"a"},"columns":["time","mean"],...}
     use tick_engine::RowValue;
     let mut t = task(
         "stream|from().groupBy('host')|window().period(10s).every(10s).align()|mean('v')|httpOut('m')",
@@ -704,7 +720,8 @@ fn http_out_shows_a_window_aggregate_at_the_window_time() {
 
 #[test]
 fn every_catalogue_node_has_an_engine_case() {
-    // STYLE §5 tidy rule: each NODES entry is exercised here (alert by the alert tests).
+    // Each NODES entry is exercised here (alert by the alert tests), so a node added to the
+    // catalogue cannot go untested.
     let src = include_str!("engine.rs");
     let missing: Vec<&str> = tick_engine::nodes::methods()
         .filter(|m| *m != "stream" && *m != "alert")
@@ -756,8 +773,8 @@ fn group_by_after_a_window_regroups_the_batch_and_emits_it_when_the_next_batch_a
 
 #[test]
 fn regex_variables_use_go_semantics_where_word_characters_are_ascii() {
-    // Spec §3: regexes follow Go RE2, where `\w` is [0-9A-Za-z_] only: `é` is not a word
-    // character, so only host=ab passes.
+    // Regexes follow Go's RE2 syntax, where `\w` is [0-9A-Za-z_] only
+    // (<https://pkg.go.dev/regexp/syntax>): `é` is not a word character, so only host=ab passes.
     let out = run(
         "var r = /^\\w+$/\nstream|from()|where(lambda: \"host\" =~ r)|log()",
         "cpu,host=é v=1 1\ncpu,host=ab v=2 2",

@@ -1,9 +1,11 @@
-//! `tick run --http`: Kapacitor's data path over HTTP (spec §7.2) and its `|httpOut` endpoints
-//! (spec §4.10). Owns the server (connections, their timeouts, the write, ping and httpOut
-//! routes), the bounded channel that carries write bodies to the pipeline thread, the loop on
-//! that thread that consumes it, and `--http-out` files. Does not own routing
-//! (`tick_engine::ingest`), alert delivery (`run/` passes it in) or reading the `[http]` keys
-//! of `kapacitor.conf` (`tick_handlers::config::HttpSection`, read once with the rest).
+//! `tick run --http`: Kapacitor's data path over HTTP (`serveWrite` and `serveWriteLine` in its
+//! services/httpd/handler.go, then `TaskMaster.WritePoints` in task_master.go, at v1.5.7) and its
+//! `|httpOut` endpoints (`HTTPOutNode.runOut`, http_out.go). Owns the server (connections, their
+//! timeouts, the write, ping and httpOut routes), the bounded channel that carries write bodies to
+//! the pipeline thread, the loop on that thread that consumes it, and `--http-out` files. Does not
+//! own routing (`tick_engine::ingest`), alert delivery (`run/` passes it in) or reading the
+//! `[http]` keys of `kapacitor.conf` (`tick_handlers::config::HttpSection`, read once with the
+//! rest).
 //!
 //! Design: a write's body is read whole first, under the read timeouts ([`Limits`]), with no
 //! permit held, so a client that stalls mid-upload holds up nobody but itself. Only a complete
@@ -290,7 +292,8 @@ pub(crate) fn consume(
     }
 }
 
-/// `{"series":[row,...]}`, or `{"series":null}` before any data (spec §4.10), as Go's
+/// `{"series":[row,...]}`, or `{"series":null}` before any data (the `models.Result` with no rows
+/// yet that Kapacitor's `HTTPOutNode.runOut` marshals, http_out.go at v1.5.7), as Go's
 /// `json.Marshal` writes it (no trailing newline).
 pub(crate) fn series_json(rows: &[Row]) -> Result<String, tick_engine::json::JsonError> {
     if rows.is_empty() {
@@ -663,7 +666,8 @@ fn now_ns() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
-/// `POST /write` and `POST /kapacitor/v1/write` (spec §7.2).
+/// `POST /write` and `POST /kapacitor/v1/write` (both routes of Kapacitor's `NewHandler`, served by
+/// `serveWrite`, services/httpd/handler.go at v1.5.7).
 async fn write(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
@@ -805,8 +809,9 @@ fn write_answer(feed: &Feed, bad: &BadLines) -> Response {
         return StatusCode::NO_CONTENT.into_response();
     }
     feed.rejected.fetch_add(bad.count, Ordering::Relaxed);
-    // Deviation (spec §7.1): Kapacitor rejects the whole write; like InfluxDB 1.x we keep the
-    // good lines and name every bad one. "partial write" tells Telegraf not to retry the batch.
+    // Deviation (docs/COMPATIBILITY.md, "Input"): Kapacitor's `serveWriteLine` rejects the whole
+    // write when any line fails; like InfluxDB 1.x we keep the good lines and name every bad one.
+    // "partial write" tells Telegraf not to retry the batch.
     let mut message = String::from("partial write: ");
     message.push_str(&bad.errors.join("\n"));
     let unnamed = bad.count - bad.errors.len() as u64;

@@ -1,5 +1,6 @@
-//! Level selection with hysteresis (spec §5.2). Owns only the order in which the level and
-//! reset predicates are consulted; evaluating them (and logging their errors) is the caller's.
+//! Level selection with hysteresis (Kapacitor's `AlertNode.determineLevel` and
+//! `findFirstMatchLevel`, alert.go at v1.5.7). Owns only the order in which the level and reset
+//! predicates are consulted; evaluating them (and logging their errors) is the caller's.
 
 use crate::event::Level;
 
@@ -11,15 +12,16 @@ pub trait LevelPredicates {
     /// True when the predicate of `level` is set **and** evaluates to true. An unset
     /// predicate, a false result and an evaluation error all count as "not matched".
     fn matches(&mut self, level: Level) -> bool;
-    /// True when the reset predicate of `level` is set **and** evaluates to false (the alert
-    /// stays at `level`). An unset reset, a true result and an evaluation error all let the
-    /// level drop (spec §3.4: a failing reset counts as passed).
+    /// True when the reset predicate of `level` is set **and** evaluates to false (the alert stays
+    /// at `level`). An unset reset, a true result and an evaluation error all let the level drop
+    /// (Kapacitor's `determineLevel` logs a failing reset and goes on as if it had passed).
     fn reset_holds(&mut self, level: Level) -> bool;
 }
 
 const DESCENDING: [Level; 3] = [Level::Critical, Level::Warning, Level::Info];
 
-/// The level for one point, given the group's `current` level (spec §5.2).
+/// The level for one point, given the group's `current` level (Kapacitor's
+/// `AlertNode.determineLevel`).
 ///
 /// Note that the predicate of `current` itself is evaluated twice when nothing higher
 /// matches (steps 1 and 3), as in Kapacitor; stateful functions such as `count()` see both.

@@ -1,7 +1,8 @@
-//! The alert node (spec §5): its property catalogue (`SPEC`), templates, per-group state,
-//! event building and forwarding (§5.7). Level selection is `level.rs`, group state and the
-//! emission rules `state.rs`; routing to topics and handlers is `crate::topics`, encoding
-//! `crate::json`.
+//! The alert node (Kapacitor's `AlertNode`, alert.go at v1.5.7, with its properties in
+//! pipeline/alert.go): its property catalogue (`SPEC`), templates, per-group state, event building
+//! and forwarding (`augmentTagsWithEventState`, `augmentFieldsWithEventState`). Level selection is
+//! `level.rs`, group state and the emission rules `state.rs`; routing to topics and handlers is
+//! `crate::topics`, encoding `crate::json`.
 
 pub mod level;
 pub mod state;
@@ -87,7 +88,7 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
     build,
 };
 
-/// The message of the flapping range check (spec §5.1).
+/// The message of the flapping range check (Kapacitor's `newAlertNode`, alert.go at v1.5.7).
 pub const FLAPPING_RANGE_ERROR: &str =
     "alert flap thresholds are percentages and should be between 0 and 1";
 
@@ -268,7 +269,8 @@ struct AlertNode {
     node: Arc<str>,
     /// `main:<task>:<node>`.
     anonymous_topic: Arc<str>,
-    /// Indexed by level; the lambdas and their state are shared by all groups (spec §3.6).
+    /// Indexed by level; the lambdas and their state are shared by all groups (Kapacitor's
+    /// `AlertNode` keeps one expression per level, `levels` in alert.go at v1.5.7).
     levels: [Option<(Lambda, State)>; 4],
     resets: [Option<(Lambda, State)>; 4],
     id: Tmpl,
@@ -453,8 +455,9 @@ impl AlertNode {
         });
     }
 
-    /// Reports the group's inhibitors when their state changes (spec §5.3 `triggered`). The
-    /// inhibit tag values come from the group tags (a tag outside the group gives `""`).
+    /// Reports the group's inhibitors when their state changes (Kapacitor's `alertState.triggered`,
+    /// alert.go at v1.5.7). The inhibit tag values come from the group tags, a tag outside the
+    /// group giving `""` (`AlertNode.newAlertState`).
     fn update_inhibitors(
         &mut self,
         ctx: &mut NodeContext<'_>,
@@ -589,7 +592,8 @@ impl AlertNode {
         })));
     }
 
-    /// Adds the level/id/message/duration fields to forwarded fields (spec §5.7).
+    /// Adds the level/id/message/duration fields to forwarded fields (Kapacitor's
+    /// `alertState.augmentFieldsWithEventState`, alert.go at v1.5.7).
     fn augment_fields(&self, fields: &mut crate::point::Fields, event: &Event) {
         if let Some(f) = &self.level_field {
             fields.insert(

@@ -1,4 +1,5 @@
-//! Per-group alert state (spec §5.3) and the emission rules for streams and batches (§5.4).
+//! Per-group alert state and the emission rules for streams and batches (Kapacitor's `alertState`
+//! in alert.go at v1.5.7: `addEvent`, `triggered`, `percentChange`, `Point` and `BufferedBatch`).
 //! Pure: it decides *whether* an event is emitted and with which level, time and duration;
 //! rendering, routing and forwarding are the alert node's.
 
@@ -31,7 +32,8 @@ impl Default for StateOptions {
     }
 }
 
-/// `.flapping(low, high)` thresholds, fractions of weighted changes (spec §5.3).
+/// `.flapping(low, high)` thresholds, fractions of weighted changes (Kapacitor's
+/// `alertState.updateFlapping`, alert.go at v1.5.7).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Flapping {
     pub low: f64,
@@ -44,7 +46,9 @@ pub struct Trigger {
     pub level: Level,
     /// Event time, ns since the epoch (UTC).
     pub time: i64,
-    /// `lastTriggered − firstTriggered` in ns, saturating at `i64::MAX` (spec §5.3).
+    /// `lastTriggered − firstTriggered` in ns (Kapacitor's `alertState.duration`, alert.go at
+    /// v1.5.7), saturating at `i64::MAX` as Go's `Time.Sub` does
+    /// (<https://pkg.go.dev/time#Time.Sub>).
     pub duration: i64,
     /// False when `.noRecoveries()` suppresses this OK event: the state (and the group's
     /// inhibitors) were still updated, but nothing is emitted or forwarded.
@@ -77,8 +81,9 @@ pub struct AlertState {
     last_triggered: i64,
 }
 
-/// The trigger times of a group never triggered: no point has this time (spec §7.1 bounds
-/// times to ±9223372036854775806).
+/// The trigger times of a group never triggered: no point has this time (the line-protocol parser
+/// refuses times outside ±9223372036854775806 ns, `MinNanoTime` and `MaxNanoTime` in the InfluxDB
+/// models/time.go that Kapacitor v1.5.7 vendors).
 const NEVER: i64 = i64::MIN;
 
 /// The level history ring. Up to [`History::INLINE`] levels (the default is 21) live inside
@@ -126,9 +131,10 @@ impl std::ops::DerefMut for History {
     }
 }
 
-// Flapping weights (spec §5.3). Quirk: the start weight is the literal 0.8, which is what
-// Go's exact constant folding of 1.2/1.5 yields; dividing at run time would give
-// 0.7999999999999999 and change results at the thresholds.
+// Flapping weights (Kapacitor's `alertState.percentChange`, alert.go at v1.5.7, with `maxWeight`
+// 1.2 and `weightDiff` 1.5). Quirk: the start weight is the literal 0.8, which is what Go's exact
+// constant folding of 1.2/1.5 yields; dividing at run time would give 0.7999999999999999 and change
+// results at the thresholds.
 const FLAP_START_WEIGHT: f64 = 0.8;
 const FLAP_END_WEIGHT: f64 = 1.2;
 
@@ -233,9 +239,9 @@ impl AlertState {
         }
     }
 
-    /// Stream rules (spec §5.4): add `level` (computed for a point at `time`) and decide.
-    /// `None` means nothing is emitted and nothing is forwarded, and the group was not
-    /// triggered.
+    /// Stream rules (Kapacitor's `alertState.Point`, alert.go at v1.5.7): add `level` (computed for
+    /// a point at `time`) and decide. `None` means nothing is emitted and nothing is forwarded, and
+    /// the group was not triggered.
     pub fn point(&mut self, options: &StateOptions, time: i64, level: Level) -> Option<Trigger> {
         self.add_event(options, time, level);
         let flapping = options.flapping.is_some() && self.flapping;
@@ -248,8 +254,9 @@ impl AlertState {
         Some(self.trigger(options, time, level))
     }
 
-    /// Batch rules (spec §5.4), for a non-empty batch whose points were evaluated against
-    /// [`AlertState::current`] as it was at the start of the batch.
+    /// Batch rules (Kapacitor's `alertState.BufferedBatch`, alert.go at v1.5.7), for a non-empty
+    /// batch whose points were evaluated against [`AlertState::current`] as it was at the start of
+    /// the batch.
     pub fn batch(&mut self, options: &StateOptions, levels: BatchLevels) -> Option<Trigger> {
         let level = if options.all {
             levels.lowest

@@ -1,5 +1,7 @@
-//! Every message of the semantic pass (spec §1.7, §4): Kapacitor's wording where users search
-//! for it, with `*pipeline.WindowNode` written as the node's method name (`window`).
+//! Every message of the semantic pass (Kapacitor's, at v1.5.7, from `evalFunc`, `evalDeclaration`
+//! and `ReflectionDescriber.SetProperty` in tick/eval.go, `Scope.Get` in tick/stateful/scope.go and
+//! the nodes' `validate` methods in pipeline/): Kapacitor's wording where users search for it, with
+//! `*pipeline.WindowNode` written as the node's method name (`window`).
 
 use crate::handler_use::ArgType;
 use crate::node::Arg;

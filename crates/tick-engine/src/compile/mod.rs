@@ -1,7 +1,8 @@
-//! The semantic pass (spec §1.7): evaluates a parsed script's statements, checks every chain and
-//! property call against the catalogue (`nodes::NODES`) and the injected handler specs, types
-//! the arguments strictly, compiles lambdas, and builds the [`Task`]. Reports every error it
-//! can, each with a span. Owns the messages of this phase (`messages.rs`); runs nothing.
+//! The semantic pass (what Kapacitor's `Evaluate` does, tick/eval.go at v1.5.7): evaluates a parsed
+//! script's statements, checks every chain and property call against the catalogue (`nodes::NODES`)
+//! and the injected handler specs, types the arguments strictly, compiles lambdas, and builds the
+//! [`Task`]. Reports every error it can, each with a span. Owns the messages of this phase
+//! (`messages.rs`); runs nothing.
 
 mod messages;
 
@@ -31,8 +32,9 @@ pub struct CompileOptions {
     pub server: crate::template_data::ServerInfo,
 }
 
-/// Compiles scripts into tasks. Handler methods of the alert node (`.mqtt('t')`, ...) come from
-/// the injected specs (STYLE §2: plug-ins are injected, not discovered).
+/// Compiles scripts into tasks. Handler methods of the alert node (`.mqtt('t')`, ...) come from the
+/// injected specs: plug-ins are injected, not discovered, so the engine does not depend on
+/// `tick-handlers` (see `docs/ARCHITECTURE.md`, "Code map").
 #[derive(Debug, Clone, Default)]
 pub struct Compiler {
     handlers: Vec<HandlerSpec>,
@@ -248,7 +250,9 @@ enum Val {
     Data(VarValue),
     /// A pipeline node (index into `Cx::nodes`).
     Node(usize),
-    /// The handler object returned by `.mqtt('t')` on alert node `node` (spec §5.1).
+    /// The handler object returned by `.mqtt('t')` on alert node `node` (Kapacitor's
+    /// `AlertNodeData.Mqtt` returns an `MQTTHandler` that embeds the alert, pipeline/alert.go at
+    /// v1.5.7).
     Handler { node: usize, handler: usize },
     /// A reference `"x"` outside a lambda.
     Reference(String),
@@ -280,7 +284,9 @@ impl Cx<'_> {
         self.diags.push(Diagnostic::error(span, e.to_string()));
     }
 
-    /// Spec §1.7 "task type comes first": a stream task needs a chain rooted at `stream`.
+    /// The task type comes first (Kapacitor's `taskTypeFromProgram`, services/task_store/util.go at
+    /// v1.5.7, looks at the roots of the top-level chains before anything is evaluated): a stream
+    /// task needs a chain rooted at `stream`.
     fn check_task_type(&mut self, program: &ast::Program) {
         let mut stream = false;
         let mut batch: Option<Span> = None;
@@ -351,7 +357,8 @@ impl Cx<'_> {
                     }
                 }
             }
-            // Quirk (spec §1.7): a bare identifier statement is never resolved.
+            // Quirk: a bare identifier statement is never resolved (Kapacitor's `eval`,
+            // tick/eval.go at v1.5.7, pushes it and pops it unused).
             Stmt::Expr(Expr::Ident(_)) => {}
             Stmt::Expr(e) => {
                 let _ = self.expr(e);
@@ -586,7 +593,9 @@ impl Cx<'_> {
                 None
             }
             ChainOp::Dot => {
-                // Spec §5.1: a property on both the handler and the alert goes to the handler.
+                // A property on both the handler and the alert goes to the handler: Kapacitor's
+                // `getProperties` (tick/eval.go at v1.5.7) lets a handler's own field win over one
+                // of the alert it embeds.
                 if let Some(h) = handler {
                     let kind = self.nodes[node].handlers[h].kind.clone();
                     let hs = self.handlers.iter().find(|s| s.kind == kind).copied();
@@ -679,10 +688,11 @@ impl Cx<'_> {
         }
     }
 
-    /// `|deadman(threshold, interval[, lambda...])` (spec §4.9): sugar for a `stats` source
-    /// watching `node`, then `derivative('emitted').unit(interval).nonNegative()`, then an
-    /// alert with crit `"emitted" <= threshold AND ...`, the deadman id and message. Returns
-    /// the alert, so that its properties can follow.
+    /// `|deadman(threshold, interval[, lambda...])` (Kapacitor's `node.Deadman`, pipeline/node.go
+    /// at v1.5.7): sugar for a `stats` source watching `node`, then
+    /// `derivative('emitted').unit(interval).nonNegative()`, then an alert with crit
+    /// `"emitted" <= threshold AND ...`, the deadman id and message. Returns the alert, so that its
+    /// properties can follow.
     fn deadman(&mut self, node: usize, call: &ast::Call, on: &'static str) -> Option<Val> {
         let site = CallSite::Node {
             method: "deadman",
@@ -896,7 +906,8 @@ impl Cx<'_> {
         ok.then_some(out)
     }
 
-    /// One argument value against its declared type, strictly (spec §1.7).
+    /// One argument value against its declared type, strictly (Kapacitor sets properties by Go
+    /// reflection, which converts nothing: `evalFunc`, tick/eval.go at v1.5.7).
     fn convert(&mut self, v: Val, want: Arg, span: Span, site: CallSite) -> Option<Value> {
         use tick_lambda::Value as L;
         let got = match &v {

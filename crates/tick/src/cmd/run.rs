@@ -123,7 +123,9 @@ pub(crate) enum QueueFull {
     Wait,
 }
 
-/// What advances time for `|deadman()` (spec §4.9).
+/// What advances time for `|deadman()`. Kapacitor's stats node ticks on the wall clock
+/// (`StatsNode.runStats`, stats.go at v1.5.7); point time is tick's default so that a replay gives
+/// the live run's result (docs/COMPATIBILITY.md, "Scripts").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Clock {
     /// Each input point's timestamp, before the point is processed.

@@ -1,7 +1,8 @@
-//! `tick service-test mqtt` (spec §6.4): publishes one message to one configured broker and
-//! reports success or the exact failure, in Kapacitor's `service-tests` table format.
-//! Unlike Kapacitor's CLI, the topic and message can be given, so the test can succeed.
-//! Exit codes: 0 published (and acknowledged for QoS 1/2), 1 failed, 2 bad config or usage.
+//! `tick service-test mqtt` (Kapacitor's `Service.Test` in services/mqtt/service.go and the CLI's
+//! `doServiceTest` in cmd/kapacitor/main.go, v1.5.7): publishes one message to one configured
+//! broker and reports success or the exact failure, in Kapacitor's `service-tests` table format.
+//! Unlike Kapacitor's CLI, the topic and message can be given, so the test can succeed. Exit codes:
+//! 0 published (and acknowledged for QoS 1/2), 1 failed, 2 bad config or usage.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

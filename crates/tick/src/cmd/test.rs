@@ -1,6 +1,7 @@
 //! `tick test`: runs golden cases offline — each `NAME.tick` over `NAME.lp` — and compares the
-//! alert events with `NAME.expected.jsonl` (the JSON lines a `.log()` handler would write,
-//! spec §5.5). No handler runs: every alert node is observed as if it had one log handler.
+//! alert events with `NAME.expected.jsonl` (the JSON lines a `.log()` handler would write:
+//! Kapacitor's `logHandler.Handle`, services/alert/handlers.go at v1.5.7). No handler runs: every
+//! alert node is observed as if it had one log handler.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
