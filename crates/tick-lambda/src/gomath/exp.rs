@@ -51,9 +51,16 @@ pub(super) fn exp_amd64(x: f64, fma: bool) -> f64 {
     if x > OVERFLOW {
         return f64::INFINITY;
     }
-    // CVTSD2SL: round to nearest even; out of range gives i32::MIN, as the saturating cast does
-    // for the large negative arguments that can get here.
-    let mut k = (std::f64::consts::LOG2_E * x).round_ties_even() as i32;
+    // CVTSD2SL rounds to nearest even; out of range it gives i32::MIN, which like any k below
+    // -1075 ends in 0 below. Adding and taking away 1.5 * 2**52 rounds the same way for
+    // |v| < 2**51 without a call to the C library's `roundeven`.
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let v = std::f64::consts::LOG2_E * x;
+    let mut k = if v < -2048.0 {
+        -2048
+    } else {
+        ((v + ROUND) - ROUND) as i32
+    };
     let kf = f64::from(k);
     let mut x = x;
     let mut p;
