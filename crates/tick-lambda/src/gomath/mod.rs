@@ -15,9 +15,9 @@
 //! choice at run time, so `exp` and everything built on it (`pow`, `sinh`, `cosh`, `tanh`,
 //! `erf`, `erfc`, `gamma`) match a Kapacitor running on the same machine.
 //!
-//! Checked against Go 1.19.8 (linux/amd64); Go's math algorithms have not changed since
-//! Kapacitor 1.5.7 was built. The expected values in the tests were printed by Go (see
-//! `tests.rs`).
+//! Checked against Go 1.19.8 (linux/amd64): the expected values in the tests were printed by it
+//! (see `tests.rs`). A Kapacitor built with another Go release can differ only where Go's `math`
+//! itself changed between the two.
 //!
 //! This code is derived from Go's source, `Copyright (c) 2009 The Go Authors`, under a BSD
 //! license, and through it from FreeBSD's msun (Sun Microsystems) and the Cephes library;
