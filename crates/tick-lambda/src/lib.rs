@@ -32,6 +32,7 @@ mod error;
 mod eval;
 mod functions;
 mod gofmt;
+mod gomath;
 mod ops;
 mod re2;
 mod value;
