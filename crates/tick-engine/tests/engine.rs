@@ -767,3 +767,37 @@ fn regex_variables_use_go_semantics_where_word_characters_are_ascii() {
         vec!["group= tag_host=ab field_v=2 time=1970-01-01T00:00:00.000000002Z"]
     );
 }
+
+#[test]
+fn change_detect_and_sample_start_afresh_in_each_batch() {
+    // Checked against Kapacitor 1.5.7 (with an alert instead of the log): the batches [1, 1, 2]
+    // and [2, 3, 4] give [1@1s] and [2@4s, 4@6s].
+    let out = run(
+        "stream|from()|window().periodCount(3).everyCount(3)|changeDetect('v')|sample(2)|log()",
+        "cpu v=1 1000000000\ncpu v=1 2000000000\ncpu v=2 3000000000\ncpu v=2 4000000000\ncpu v=3 5000000000\ncpu v=4 6000000000",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= field_v=1 time=1970-01-01T00:00:01Z",
+            "group= field_v=2 time=1970-01-01T00:00:04Z",
+            "group= field_v=4 time=1970-01-01T00:00:06Z",
+        ]
+    );
+}
+
+#[test]
+fn shift_moves_a_batch_and_its_points() {
+    // As tickscripts/shift_window, checked against Kapacitor 1.5.7.
+    let out = run(
+        "stream|from()|window().periodCount(2).everyCount(2)|shift(-1s)|log()",
+        "cpu v=1 5000000000\ncpu v=2 6000000000",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= field_v=1 time=1970-01-01T00:00:04Z",
+            "group= field_v=2 time=1970-01-01T00:00:05Z",
+        ]
+    );
+}

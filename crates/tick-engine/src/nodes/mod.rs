@@ -5,6 +5,7 @@
 use crate::node::NodeSpec;
 
 pub(crate) mod aggregate;
+pub(crate) mod change_detect;
 pub(crate) mod default;
 pub(crate) mod delete;
 pub(crate) mod derivative;
@@ -13,6 +14,8 @@ pub(crate) mod from;
 pub(crate) mod group_by;
 pub(crate) mod http_out;
 pub(crate) mod log;
+pub(crate) mod sample;
+pub(crate) mod shift;
 pub(crate) mod state_tracking;
 pub(crate) mod stats;
 pub(crate) mod stream;
@@ -43,6 +46,9 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &aggregate::MAX,
     &aggregate::PERCENTILE,
     &derivative::SPEC,
+    &shift::SPEC,
+    &sample::SPEC,
+    &change_detect::SPEC,
     &state_tracking::DURATION,
     &state_tracking::COUNT,
     &log::SPEC,
