@@ -801,3 +801,60 @@ fn shift_moves_a_batch_and_its_points() {
         ]
     );
 }
+
+#[test]
+fn a_transformation_starts_afresh_in_each_batch_and_keeps_only_group_tags() {
+    // Checked against Kapacitor 1.5.7 (with an alert instead of the log): the second batch's
+    // type is int, so 5.0 is an error after which the sum 4 is emitted again at 4 s.
+    let out = run(
+        "stream|from()|window().periodCount(3).everyCount(3)|cumulativeSum('v').as('s')|log()",
+        "cpu,host=a v=1 1000000000\ncpu,host=b v=2 2000000000\ncpu,host=a v=3 3000000000\ncpu,host=a v=4i 4000000000\ncpu,host=a v=5 5000000000\ncpu,host=a v=6i 6000000000",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= field_s=1 time=1970-01-01T00:00:01Z",
+            "group= field_s=3 time=1970-01-01T00:00:02Z",
+            "group= field_s=6 time=1970-01-01T00:00:03Z",
+            "group= field_s=4 time=1970-01-01T00:00:04Z",
+            "group= field_s=4 time=1970-01-01T00:00:04Z",
+            "group= field_s=10 time=1970-01-01T00:00:06Z",
+        ]
+    );
+}
+
+#[test]
+fn difference_moving_average_and_elapsed_per_group() {
+    // As tickscripts/difference_groups, moving_average_groups and elapsed_groups, checked
+    // against Kapacitor 1.5.7.
+    let lines = "cpu,host=a v=1i 1000000000\ncpu,host=a v=3i 2000000000\ncpu,host=b v=1.5 2000000000\ncpu,host=a v=10i 2000000000\ncpu,host=a v=7i 6000000000";
+    let fields = |script: &str| -> Vec<String> {
+        run(script, lines)
+            .iter()
+            .map(|l| l.split(' ').skip(2).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(
+        fields("stream|from().groupBy('host')|difference('v')|log()"),
+        [
+            "tag_host=a field_difference=2 time=1970-01-01T00:00:02Z",
+            "tag_host=a field_difference=4 time=1970-01-01T00:00:06Z"
+        ]
+    );
+    assert_eq!(
+        fields("stream|from().groupBy('host')|movingAverage('v', 2)|log()"),
+        [
+            "tag_host=a field_movingAverage=2 time=1970-01-01T00:00:02Z",
+            "tag_host=a field_movingAverage=6.5 time=1970-01-01T00:00:02Z",
+            "tag_host=a field_movingAverage=8.5 time=1970-01-01T00:00:06Z"
+        ]
+    );
+    assert_eq!(
+        fields("stream|from().groupBy('host')|elapsed('v', 2s)|log()"),
+        [
+            "tag_host=a field_elapsed=0 time=1970-01-01T00:00:02Z",
+            "tag_host=a field_elapsed=0 time=1970-01-01T00:00:02Z",
+            "tag_host=a field_elapsed=2 time=1970-01-01T00:00:06Z"
+        ]
+    );
+}

@@ -19,6 +19,7 @@ pub(crate) mod shift;
 pub(crate) mod state_tracking;
 pub(crate) mod stats;
 pub(crate) mod stream;
+pub(crate) mod transformation;
 #[path = "where.rs"]
 pub(crate) mod where_;
 pub(crate) mod window;
@@ -49,6 +50,10 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &shift::SPEC,
     &sample::SPEC,
     &change_detect::SPEC,
+    &transformation::DIFFERENCE,
+    &transformation::CUMULATIVE_SUM,
+    &transformation::MOVING_AVERAGE,
+    &transformation::ELAPSED,
     &state_tracking::DURATION,
     &state_tracking::COUNT,
     &log::SPEC,
