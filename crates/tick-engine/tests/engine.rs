@@ -858,3 +858,46 @@ fn difference_moving_average_and_elapsed_per_group() {
         ]
     );
 }
+
+#[test]
+fn distinct_on_a_stream_reduces_each_time_when_the_next_arrives() {
+    // Checked against Kapacitor 1.5.7 (with an alert instead of the log): the first point
+    // without v does not fix the type, "x" does; 1i is then of the wrong type; false sorts
+    // before true at one time; the run at 3 s is still pending at the end.
+    let out = run(
+        "stream|from()|distinct('v').usePointTimes()|log()",
+        "cpu,host=a w=1 1000000000\ncpu,host=a v=\"x\" 1000000000\ncpu,host=b v=\"y\" 1000000000\ncpu,host=c v=\"x\" 1000000000\ncpu,host=c v=1i 1000000000\ncpu,host=a v=true 2000000000\ncpu,host=a v=false 2000000000\ncpu,host=a v=true 3000000000",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= field_distinct=x time=1970-01-01T00:00:01Z",
+            "group= field_distinct=y time=1970-01-01T00:00:01Z",
+            "group= field_distinct=false time=1970-01-01T00:00:02Z",
+            "group= field_distinct=true time=1970-01-01T00:00:02Z",
+        ]
+    );
+}
+
+#[test]
+fn top_and_bottom_keep_the_selected_points_tags() {
+    // As tickscripts/top_window and bottom_unique_as, checked against Kapacitor 1.5.7.
+    let lines = "cpu,host=a v=5 0\ncpu,host=b v=9 1000000000\ncpu,host=c v=7 2000000000\ncpu,host=a v=9 3000000000\ncpu,host=a v=8 6000000000";
+    assert_eq!(
+        run(
+            "stream|from()|window().period(6s).every(6s)|top(2, 'v')|log()",
+            lines
+        ),
+        vec![
+            "group= tag_host=b field_top=9 time=1970-01-01T00:00:06Z",
+            "group= tag_host=a field_top=9 time=1970-01-01T00:00:06Z",
+        ]
+    );
+    assert_eq!(
+        run(
+            "stream|from()|window().period(6s).every(6s)|bottom(1, 'v', 'host').as('low')|log()",
+            lines
+        ),
+        vec!["group= tag_host=a field_low=5 time=1970-01-01T00:00:06Z"]
+    );
+}

@@ -19,6 +19,7 @@ pub(crate) mod shift;
 pub(crate) mod state_tracking;
 pub(crate) mod stats;
 pub(crate) mod stream;
+pub(crate) mod top;
 pub(crate) mod transformation;
 #[path = "where.rs"]
 pub(crate) mod where_;
@@ -46,6 +47,9 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &aggregate::MIN,
     &aggregate::MAX,
     &aggregate::PERCENTILE,
+    &top::TOP,
+    &top::BOTTOM,
+    &top::DISTINCT,
     &derivative::SPEC,
     &shift::SPEC,
     &sample::SPEC,
