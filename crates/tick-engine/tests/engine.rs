@@ -901,3 +901,20 @@ fn top_and_bottom_keep_the_selected_points_tags() {
         vec!["group= tag_host=a field_low=5 time=1970-01-01T00:00:06Z"]
     );
 }
+
+#[test]
+fn flatten_in_a_batch_emits_each_time_and_the_last_at_the_batch_end() {
+    // Checked against Kapacitor 1.5.7 (with an alert instead of the log): the point at 2 s has
+    // no host, so its time flattens to no fields and is not emitted.
+    let out = run(
+        "stream|from()|window().periodCount(4).everyCount(4)|flatten().on('host')|log()",
+        "m,host=a u=1 1000000000\nm,host=b u=2 1000000000\nm u=3 2000000000\nm,host=a u=4 3000000000",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= field_a.u=1 field_b.u=2 time=1970-01-01T00:00:01Z",
+            "group= field_a.u=4 time=1970-01-01T00:00:03Z",
+        ]
+    );
+}

@@ -10,6 +10,7 @@ pub(crate) mod default;
 pub(crate) mod delete;
 pub(crate) mod derivative;
 pub(crate) mod eval;
+pub(crate) mod flatten;
 pub(crate) mod from;
 pub(crate) mod group_by;
 pub(crate) mod http_out;
@@ -51,6 +52,7 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &top::BOTTOM,
     &top::DISTINCT,
     &derivative::SPEC,
+    &flatten::SPEC,
     &shift::SPEC,
     &sample::SPEC,
     &change_detect::SPEC,
