@@ -918,3 +918,20 @@ fn flatten_in_a_batch_emits_each_time_and_the_last_at_the_batch_end() {
         ]
     );
 }
+
+#[test]
+fn combine_pairs_the_points_of_one_time_in_index_order() {
+    // As tickscripts/combine_all, checked against Kapacitor 1.5.7.
+    let out = run(
+        "stream|from()|combine(lambda: TRUE, lambda: TRUE).as('x', 'y')|log()",
+        "m,s=a v=1 1000000000\nm,s=b v=2 1000000000\nm,s=c v=3 1000000000\nm,s=a v=4 2000000000",
+    );
+    assert_eq!(
+        out,
+        vec![
+            "group= tag_x.s=a tag_y.s=b field_x.v=1 field_y.v=2 time=1970-01-01T00:00:01Z",
+            "group= tag_x.s=a tag_y.s=c field_x.v=1 field_y.v=3 time=1970-01-01T00:00:01Z",
+            "group= tag_x.s=b tag_y.s=c field_x.v=2 field_y.v=3 time=1970-01-01T00:00:01Z",
+        ]
+    );
+}

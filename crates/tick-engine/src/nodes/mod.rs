@@ -6,6 +6,7 @@ use crate::node::NodeSpec;
 
 pub(crate) mod aggregate;
 pub(crate) mod change_detect;
+pub(crate) mod combine;
 pub(crate) mod default;
 pub(crate) mod delete;
 pub(crate) mod derivative;
@@ -53,6 +54,7 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &top::DISTINCT,
     &derivative::SPEC,
     &flatten::SPEC,
+    &combine::SPEC,
     &shift::SPEC,
     &sample::SPEC,
     &change_detect::SPEC,
