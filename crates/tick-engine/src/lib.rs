@@ -24,6 +24,9 @@ pub mod template_data;
 pub mod time;
 pub mod topics;
 
+#[cfg(test)]
+mod test_support;
+
 pub use compile::{CompileOptions, Compiler};
 pub use event::{Event, EventData, EventState, Level, Row, RowValue};
 pub use handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec, PropertyUse};

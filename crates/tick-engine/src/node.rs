@@ -33,6 +33,8 @@ pub enum Arg {
     StringOrStar,
     /// Any literal; the build function checks it (`default().field('f', value)`).
     Any,
+    /// An int or a duration (`sample(3)`, `sample(10s)`).
+    IntOrDuration,
 }
 
 impl Arg {

@@ -800,7 +800,7 @@ impl AlertNode {
 
 /// A batch as one row (Kapacitor `edge` `ToRow`): columns are `time` then the first point's
 /// field names and non-group tag names, sorted together; a missing value is `null`.
-fn batch_row(b: &Batch, tags: Vec<(String, String)>) -> Row {
+pub(crate) fn batch_row(b: &Batch, tags: Vec<(String, String)>) -> Row {
     let mut columns: Vec<String> = Vec::new();
     if let Some(first) = b.points.first() {
         columns.extend(first.fields.iter().map(|(k, _)| k.to_string()));

@@ -86,6 +86,13 @@ pub enum CompileError {
         got: &'static str,
         want: &'static str,
     },
+    /// A value the node's constructor refuses with its own words (Kapacitor panics there, and
+    /// the script's evaluation reports the panic as the call's error).
+    #[error("error calling func \"{}\" on obj {}: {message}", site.func(), site.on())]
+    Refused {
+        site: CallSite,
+        message: &'static str,
+    },
     #[error(
         "cannot assign reference to type string, did you use double quotes instead of single quotes?"
     )]
@@ -106,6 +113,7 @@ pub(super) fn arg_name(a: Arg) -> &'static str {
         },
         Arg::Scalar => "float, int, string or boolean",
         Arg::StringOrStar => "string or star",
+        Arg::IntOrDuration => "int or duration",
         Arg::Any => "literal",
     }
 }

@@ -956,11 +956,24 @@ impl Cx<'_> {
                 Arg::T(ArgType::Bool) | Arg::Scalar | Arg::Any,
                 Val::Data(VarValue::Value(L::Bool(b))),
             ) => Some(Value::Bool(b)),
-            (Arg::T(ArgType::Duration) | Arg::Any, Val::Data(VarValue::Value(L::Duration(d)))) => {
-                Some(Value::Duration(d))
-            }
+            (
+                Arg::T(ArgType::Duration) | Arg::Any | Arg::IntOrDuration,
+                Val::Data(VarValue::Value(L::Duration(d))),
+            ) => Some(Value::Duration(d)),
+            (Arg::IntOrDuration, Val::Data(VarValue::Value(L::Int(i)))) => Some(Value::Int(i)),
             _ => None,
         };
+        if value.is_none() && want == Arg::IntOrDuration {
+            // `newSampleNode` (pipeline/sample.go at v1.5.7) panics with this message.
+            self.error(
+                span,
+                CompileError::Refused {
+                    site,
+                    message: "must pass int64 or duration to new sample node",
+                },
+            );
+            return None;
+        }
         if value.is_none() {
             self.error(
                 span,

@@ -2,8 +2,6 @@
 //! in group-creation order, for `Task::http_out` (Kapacitor serves them at
 //! `/kapacitor/v1/tasks/<task>/<name>`). Passes the data through.
 
-use std::collections::BTreeSet;
-
 use tick_syntax::Diagnostic;
 
 use crate::event::{Row, RowValue};
@@ -72,48 +70,16 @@ fn point_row(p: &Point) -> Row {
     }
 }
 
-/// A batch as one row: the group tags, then time, the fields and the non-group tags as columns.
+/// A batch as one row, as the alert node's data (both are Kapacitor's `ToRow` of the batch,
+/// http_out.go at v1.5.7): the group tags, then `time` and the first point's field and
+/// non-group tag names, sorted together.
 fn batch_row(b: &Batch) -> Row {
-    let fields: BTreeSet<&str> = b
-        .points
+    let tags = b
+        .tags
         .iter()
-        .flat_map(|p| p.fields.iter().map(|(k, _)| k))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let tags: BTreeSet<&str> = b
-        .points
-        .iter()
-        .flat_map(|p| p.tags.iter().map(|(k, _)| k))
-        .filter(|k| !b.tags.contains(k))
-        .collect();
-    let mut columns = vec!["time".to_string()];
-    columns.extend(fields.iter().map(|s| s.to_string()));
-    columns.extend(tags.iter().map(|s| s.to_string()));
-    let values = b
-        .points
-        .iter()
-        .map(|p| {
-            let mut row = vec![RowValue::Time(p.time)];
-            row.extend(fields.iter().map(|f| match p.fields.get(f) {
-                Some(v) => RowValue::Field(v.clone()),
-                None => RowValue::Tag(None),
-            }));
-            row.extend(
-                tags.iter()
-                    .map(|t| RowValue::Tag(p.tags.get(t).map(str::to_string))),
-            );
-            row
-        })
-        .collect();
-    Row {
-        name: b.name.to_string(),
-        tags: b
-            .tags
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        columns,
-        values,
-    }
+    crate::alert::batch_row(b, tags)
 }
 
 impl Node for HttpOut {

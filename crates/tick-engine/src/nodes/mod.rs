@@ -5,17 +5,24 @@
 use crate::node::NodeSpec;
 
 pub(crate) mod aggregate;
+pub(crate) mod change_detect;
+pub(crate) mod combine;
 pub(crate) mod default;
 pub(crate) mod delete;
 pub(crate) mod derivative;
 pub(crate) mod eval;
+pub(crate) mod flatten;
 pub(crate) mod from;
 pub(crate) mod group_by;
 pub(crate) mod http_out;
 pub(crate) mod log;
+pub(crate) mod sample;
+pub(crate) mod shift;
 pub(crate) mod state_tracking;
 pub(crate) mod stats;
 pub(crate) mod stream;
+pub(crate) mod top;
+pub(crate) mod transformation;
 #[path = "where.rs"]
 pub(crate) mod where_;
 pub(crate) mod window;
@@ -42,7 +49,19 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &aggregate::MIN,
     &aggregate::MAX,
     &aggregate::PERCENTILE,
+    &top::TOP,
+    &top::BOTTOM,
+    &top::DISTINCT,
     &derivative::SPEC,
+    &flatten::SPEC,
+    &combine::SPEC,
+    &shift::SPEC,
+    &sample::SPEC,
+    &change_detect::SPEC,
+    &transformation::DIFFERENCE,
+    &transformation::CUMULATIVE_SUM,
+    &transformation::MOVING_AVERAGE,
+    &transformation::ELAPSED,
     &state_tracking::DURATION,
     &state_tracking::COUNT,
     &log::SPEC,
