@@ -23,4 +23,4 @@ mod write;
 
 pub use error::{LineError, LineErrorKind};
 pub use point::{Field, FieldValue, Point, Precision, Tag, UnknownPrecision};
-pub use reader::{DEFAULT_MAX_LINE_LEN, Item, Lines, ParseOptions, Reader};
+pub use reader::{DEFAULT_MAX_LINE_LEN, Item, Lines, ParseOptions, Reader, system_now};

@@ -201,8 +201,9 @@ enum Stop<B> {
     NeedMore(usize),
 }
 
-/// Nanoseconds since the epoch on the system clock (0 before 1970, saturating after 2262).
-fn system_now() -> i64 {
+/// Nanoseconds since the epoch on the system clock (0 before 1970, saturating after 2262): the
+/// time a line without a timestamp gets, and the one wall clock of the workspace.
+pub fn system_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))

@@ -22,7 +22,7 @@ use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -660,12 +660,6 @@ fn gunzip(raw: &[u8], max: usize) -> Result<Vec<u8>, BodyError> {
     Ok(out)
 }
 
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-}
-
 /// `POST /write` and `POST /kapacitor/v1/write` (both routes of Kapacitor's `NewHandler`, served by
 /// `serveWrite`, services/httpd/handler.go at v1.5.7).
 async fn write(
@@ -773,7 +767,7 @@ impl WriteParameters {
             origin: (db, rp),
             options: ParseOptions {
                 precision,
-                now: now_ns(),
+                now: tick_lineproto::system_now(),
             },
             gzip,
         })

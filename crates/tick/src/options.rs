@@ -55,9 +55,7 @@ pub(crate) fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Option<Confi
 
 /// The system time in ns since the epoch (`--clock wall`).
 pub(crate) fn wall_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+    tick_lineproto::system_now()
 }
 
 #[cfg(test)]
