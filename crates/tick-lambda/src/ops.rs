@@ -9,27 +9,6 @@ use tick_syntax::ast::BinaryOp;
 use crate::error::EvalError;
 use crate::value::{Type, V};
 
-/// The operator as Kapacitor prints it.
-pub(crate) fn op_str(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Mod => "%",
-        BinaryOp::Eq => "==",
-        BinaryOp::NotEq => "!=",
-        BinaryOp::Less => "<",
-        BinaryOp::LessEq => "<=",
-        BinaryOp::Greater => ">",
-        BinaryOp::GreaterEq => ">=",
-        BinaryOp::RegexMatch => "=~",
-        BinaryOp::RegexNotMatch => "!~",
-        BinaryOp::And => "AND",
-        BinaryOp::Or => "OR",
-    }
-}
-
 pub(crate) fn is_math(op: BinaryOp) -> bool {
     matches!(
         op,
@@ -66,13 +45,13 @@ pub(crate) fn type_error(op: BinaryOp, left: Type, right: Type) -> EvalError {
     if !type_has_operator(op, left) {
         EvalError::InvalidOperator {
             kind: kind(op),
-            op: op_str(op),
+            op: op.as_str(),
             ty: left.name(),
         }
     } else {
         EvalError::TypeMismatch {
             left: left.name(),
-            op: op_str(op),
+            op: op.as_str(),
             right: right.name(),
         }
     }
