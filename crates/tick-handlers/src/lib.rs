@@ -1,9 +1,10 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt), topic handler files and the
-//! delivery queues that run them off the pipeline thread.
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack; each one module found by its
+//! name in `registry.rs`), topic handler files and the delivery queues that run them off the
+//! pipeline thread.
 //!
-//! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] (checks for
-//! `tick check`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
+//! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] and
+//! [`check_use_with_config`] (checks for `tick check`), [`service_test`] (`tick service-test`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
 //! [`handler_file::load_paths`] (`--handler FILE_OR_DIR`) and [`Dispatcher`] (bounded, ordered
 //! per-handler queues). The library never prints: every report goes through `tracing`.
 //!
@@ -24,11 +25,14 @@ mod dispatch;
 mod error;
 mod exec;
 pub mod handler_file;
+mod http;
 mod log;
 pub mod mqtt;
 mod post;
 mod publish;
 mod registry;
+mod service;
+mod slack;
 mod tcp;
 
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
@@ -38,5 +42,6 @@ pub use handler_file::{HandlerOptions, TopicHandlerSpec};
 pub use log::{LogHandler, Options as LogOptions};
 pub use post::{Options as PostOptions, PostHandler};
 pub use publish::{Options as PublishOptions, PublishHandler, Republish};
-pub use registry::{Handler, Services, check_use, specs};
+pub use registry::{Handler, Services, check_use, check_use_with_config, service_test, specs};
+pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};

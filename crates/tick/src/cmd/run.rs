@@ -255,7 +255,10 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|t| t.task.handler_uses().iter().any(|(_, u)| u.kind == "mqtt"))
         || file_specs.iter().any(|s| s.kind == "mqtt");
-    let mut services = Services::default();
+    let mut services = Services {
+        config: config.clone().unwrap_or_default(),
+        ..Services::default()
+    };
     if needs_mqtt {
         let Some(cfg) = config.as_ref() else {
             report::stderr(

@@ -1,6 +1,8 @@
 //! `tick service-test mqtt` (spec §6.4): publishes one message to one configured broker and
 //! reports success or the exact failure, in Kapacitor's `service-tests` table format.
 //! Unlike Kapacitor's CLI, the topic and message can be given, so the test can succeed.
+//! Every other service (`tick service-test slack`) sends the handler's own test alert
+//! (`tick_handlers::service_test`), with `--options` as Kapacitor's service-test API takes them.
 //! Exit codes: 0 published (and acknowledged for QoS 1/2), 1 failed, 2 bad config or usage.
 
 use std::path::PathBuf;
@@ -17,6 +19,8 @@ use crate::report;
 pub(crate) enum Service {
     /// An `[[mqtt]]` broker of the configuration.
     Mqtt,
+    /// A `[[slack]]` workspace of the configuration.
+    Slack,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,16 +52,39 @@ pub(crate) struct Args {
     /// Ask the broker to retain the message.
     #[arg(long)]
     retained: bool,
+    /// The test's options as a JSON object, for services other than mqtt (slack:
+    /// {"workspace": "ops", "channel": "#test"}); the service's defaults when omitted.
+    #[arg(long, value_name = "JSON")]
+    options: Option<String>,
     /// How long to wait for the connection and the acknowledgement, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     timeout: u64,
 }
 
 pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
-    let Service::Mqtt = args.service;
     let (config, warnings) = Config::load(&args.config).map_err(|e| anyhow::anyhow!("{e}"))?;
     for w in warnings {
         report::stderr(&format!("{}: warning: {w}\n", args.config.display()));
+    }
+    let name = match args.service {
+        Service::Mqtt => "mqtt",
+        Service::Slack => "slack",
+    };
+    if name != "mqtt" {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?;
+        let timeout = Duration::from_secs(args.timeout.max(1));
+        let result = runtime.block_on(async {
+            tokio::time::timeout(
+                timeout,
+                tick_handlers::service_test(name, &config, args.options.as_deref()),
+            )
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
+        });
+        return Ok(print_result(name, result));
     }
     let qos = match args.qos.parse::<i64>() {
         Ok(n) => Qos::from_int(n),
@@ -65,20 +92,24 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
     .map_err(|e| anyhow::anyhow!("--qos: {e}"))?;
     let result = test_mqtt(&config, &args, qos)?;
-    // Kapacitor's table (`%-20s%-10v%s`).
+    Ok(print_result(name, result))
+}
+
+/// Prints Kapacitor's table (`%-20s%-10v%s`); exit 0 on success, 1 on failure.
+fn print_result(name: &str, result: Result<(), String>) -> ExitCode {
     let (ok, message) = match result {
         Ok(()) => (true, String::new()),
         Err(e) => (false, e),
     };
     report::stdout(&format!(
         "{:<20}{:<10}{}\n{:<20}{:<10}{}\n",
-        "Service", "Success", "Message", "mqtt", ok, message
+        "Service", "Success", "Message", name, ok, message
     ));
-    Ok(if ok {
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// `Ok(Err(reason))` is a failed test; `Err` is a problem running it at all.

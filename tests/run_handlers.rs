@@ -1,0 +1,334 @@
+//! Service handlers through `tick run`: each sends exactly the request Kapacitor 1.5.7 sends
+//! for the same script, points and `kapacitor.conf`, to a receiver this test starts on a
+//! loopback port; transient failures are retried; a service that never answers is given up
+//! on without holding up another handler. `tick service-test` sends the service's test alert.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::support::Case;
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    method: String,
+    path: String,
+    /// Header names in lower case, in arrival order.
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the receiver answers: one status per request in turn (the last one repeats), or
+/// nothing at all.
+#[derive(Clone)]
+enum Answers {
+    Statuses(Vec<u16>),
+    Never,
+}
+
+/// An HTTP/1.1 receiver on a free loopback port that records every request.
+struct Receiver {
+    url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Receiver {
+    fn start(answers: Answers) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { return };
+                let record = Arc::clone(&record);
+                let answers = answers.clone();
+                std::thread::spawn(move || serve(conn, &record, &answers));
+            }
+        });
+        Receiver { url, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("receiver lock").clone()
+    }
+}
+
+fn serve(mut conn: TcpStream, record: &Mutex<Vec<Seen>>, answers: &Answers) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n");
+        if let Some(end) = head_end {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let mut lines = head.split("\r\n");
+            let mut first = lines.next().unwrap_or("").split(' ');
+            let method = first.next().unwrap_or("").to_string();
+            let path = first.next().unwrap_or("").to_string();
+            let headers: Vec<(String, String)> = lines
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                .collect();
+            let len: usize = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = conn.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    return;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let body = String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned();
+            buf.drain(..end + 4 + len);
+            let n = {
+                let mut seen = record.lock().expect("receiver lock");
+                seen.push(Seen {
+                    method,
+                    path,
+                    headers,
+                    body,
+                });
+                seen.len()
+            };
+            let status = match answers {
+                Answers::Never => {
+                    std::thread::sleep(Duration::from_secs(60));
+                    return;
+                }
+                Answers::Statuses(s) => s[(n - 1).min(s.len() - 1)],
+            };
+            let reply = if status == 200 { "ok" } else { "oops" };
+            let _ = conn.write_all(
+                format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n{reply}",
+                    reply.len()
+                )
+                .as_bytes(),
+            );
+            continue;
+        }
+        let n = conn.read(&mut chunk).unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A CRITICAL and its recovery, with characters Go's JSON encoder escapes in the message.
+const SLACK_SCRIPT: &str = r#"stream
+    |from()
+        .measurement('cpu')
+    |alert()
+        .id('cpu/{{ index .Tags "host" }}')
+        .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields "usage_idle" }}> & "quoted"')
+        .crit(lambda: "usage_idle" < 10)
+        .slack()
+            .channel('#ops')
+        .slack()
+            .workspace('second')
+            .username('tickbot')
+            .iconEmoji(':fire:')
+"#;
+
+const SLACK_POINTS: &str =
+    "cpu,host=a usage_idle=5 1000000000\ncpu,host=a usage_idle=50 2000000000\n";
+
+fn slack_conf(url: &str) -> String {
+    format!(
+        "[[slack]]\n  enabled = true\n  default = true\n  workspace = \"main\"\n  url = \"{url}/services/T000/B000/XXXX\"\n  channel = \"#general\"\n\n\
+         [[slack]]\n  enabled = true\n  workspace = \"second\"\n  url = \"{url}/services/T111/B111/YYYY\"\n  channel = \"#second\"\n"
+    )
+}
+
+#[test]
+fn slack_sends_kapacitors_requests_to_each_workspace_for_a_critical_and_its_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file("slack.tick", SLACK_SCRIPT);
+    let conf = case.file("kapacitor.conf", &slack_conf(&receiver.url));
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(SLACK_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 (kapacitord fed this script, these
+    // points and this [[slack]] configuration, its webhook URLs pointed at a recording
+    // listener). Each workspace gets its requests in order; the two handlers run side by side.
+    let expect = |path: &str,
+                  level: &str,
+                  color: &str,
+                  idle: u32,
+                  ch: &str,
+                  emoji: &str,
+                  user: &str| {
+        let msg = format!("cpu/a is {level} \\u003cidle={idle}\\u003e \\u0026 \\\"quoted\\\"");
+        (
+            path.to_string(),
+            format!(
+                "{{\"as_user\":false,\"attachments\":[{{\"fallback\":\"{msg}\",\"color\":\"{color}\",\"text\":\"{msg}\",\"mrkdwn_in\":[\"text\"]}}],\"channel\":\"{ch}\",\"icon_emoji\":\"{emoji}\",\"text\":\"\",\"username\":\"{user}\"}}\n"
+            ),
+        )
+    };
+    let seen = receiver.seen();
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+    }
+    let of = |path: &str| -> Vec<(String, String)> {
+        seen.iter()
+            .filter(|s| s.path == path)
+            .map(|s| (s.path.clone(), s.body.clone()))
+            .collect()
+    };
+    let main = "/services/T000/B000/XXXX";
+    let second = "/services/T111/B111/YYYY";
+    assert_eq!(
+        of(main),
+        [
+            expect(main, "CRITICAL", "danger", 5, "#ops", "", ""),
+            expect(main, "OK", "good", 50, "#ops", "", ""),
+        ]
+    );
+    assert_eq!(
+        of(second),
+        [
+            expect(
+                second, "CRITICAL", "danger", 5, "#second", ":fire:", "tickbot"
+            ),
+            expect(second, "OK", "good", 50, "#second", ":fire:", "tickbot"),
+        ]
+    );
+    assert_eq!(seen.len(), 4);
+}
+
+#[test]
+fn slack_is_retried_after_500s_and_the_alert_arrives_once() {
+    let receiver = Receiver::start(Answers::Statuses(vec![500, 500, 200]));
+    let case = Case::new();
+    let script = case.file(
+        "slack.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n        .slack()\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[slack]\n  enabled = true\n  url = \"{}/hook/secret-token\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu usage_idle=5 1000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 3, "two failures, then the delivery");
+    assert!(seen.iter().all(|s| s.body == seen[0].body));
+    assert!(!out.stderr.contains("secret-token"), "{}", out.stderr);
+}
+
+#[test]
+fn a_slack_workspace_that_never_answers_is_given_up_without_holding_up_another() {
+    let silent = Receiver::start(Answers::Never);
+    let live = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "slack.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n        .slack()\n        .slack().workspace('live')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[[slack]]\n  enabled = true\n  default = true\n  workspace = \"silent\"\n  url = \"{}/hook/token-a\"\n\
+             [[slack]]\n  enabled = true\n  workspace = \"live\"\n  url = \"{}/hook/token-b\"\n",
+            silent.url, live.url
+        ),
+    );
+    let started = std::time::Instant::now();
+    let out = case
+        .args([
+            "run",
+            script.as_str(),
+            "--config",
+            conf.as_str(),
+            "--handler-timeout",
+            "1s",
+        ])
+        .stdin("cpu usage_idle=5 1000000000\ncpu usage_idle=50 2000000000\n")
+        .run();
+    assert_eq!(out.code, 1, "an undelivered alert exits 1: {}", out.stderr);
+    assert_eq!(live.seen().len(), 2, "the live workspace got both alerts");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(!out.stderr.contains("token-a"), "{}", out.stderr);
+}
+
+#[test]
+fn an_unknown_slack_workspace_is_refused_at_start() {
+    let case = Case::new();
+    let script = case.file(
+        "slack.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: TRUE)\n        .slack().workspace('nosuch')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        "[slack]\n  enabled = true\n  url = \"http://127.0.0.1:1/hook\"\n",
+    );
+    let out = case
+        .args(["check", script.as_str(), "--config", conf.as_str()])
+        .run();
+    assert_eq!(out.code, 2, "stdout: {} stderr: {}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("invalid slack: workspace id not found: \"nosuch\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn service_test_slack_sends_kapacitors_test_message() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[slack]\n  enabled = true\n  url = \"{}/hook\"\n  channel = \"#alerts\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["service-test", "slack", "--config", conf.as_str()])
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "Service             Success   Message\nslack               true      \n"
+    );
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1);
+    // Kapacitor's Service.Test defaults (services/slack/service.go at v1.5.7): the default
+    // workspace's channel, "test slack message", CRITICAL.
+    assert_eq!(
+        seen[0].body,
+        "{\"as_user\":false,\"attachments\":[{\"fallback\":\"test slack message\",\"color\":\"danger\",\"text\":\"test slack message\",\"mrkdwn_in\":[\"text\"]}],\"channel\":\"#alerts\",\"icon_emoji\":\"\",\"text\":\"\",\"username\":\"\"}\n"
+    );
+}
