@@ -332,3 +332,57 @@ fn service_test_slack_sends_kapacitors_test_message() {
         "{\"as_user\":false,\"attachments\":[{\"fallback\":\"test slack message\",\"color\":\"danger\",\"text\":\"test slack message\",\"mrkdwn_in\":[\"text\"]}],\"channel\":\"#alerts\",\"icon_emoji\":\"\",\"text\":\"\",\"username\":\"\"}\n"
     );
 }
+
+#[test]
+fn teams_sends_kapacitors_message_cards_for_a_critical_and_its_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "teams.tick",
+        &format!(
+            "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{{{ index .Tags \"host\" }}}}')\n        \
+             .message('{{{{ .ID }}}} is {{{{ .Level }}}}: usage <idle={{{{ index .Fields \"usage_idle\" }}}}> & \"quoted\" — a long message that goes past seventy bytes')\n        \
+             .crit(lambda: \"usage_idle\" < 10)\n        .teams()\n        .teams()\n            .channelURL('{}/other/hook')\n",
+            receiver.url
+        ),
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[teams]\n  enabled = true\n  channel-url = \"{}/webhookb2/secret\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(SLACK_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [teams] section (its URLs pointed at a recording listener).
+    let card = |level: &str, idle: u32, summary_tail: &str| {
+        format!(
+            "{{\"@type\":\"MessageCard\",\"@context\":\"http://schema.org/extensions\",\"title\":\"{level}: [cpu/a]\",\
+             \"text\":\"cpu/a is {level}: usage \\u003cidle={idle}\\u003e \\u0026 \\\"quoted\\\" — a long message that goes past seventy bytes\",\
+             \"summary\":\"{level}: [cpu/a] - cpu/a is {level}: usage \\u003cidle={idle}\\u003e \\u0026 \\\"quoted\\\" — {summary_tail}...\"}}"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    for path in ["/webhookb2/secret", "/other/hook"] {
+        let bodies: Vec<&str> = seen
+            .iter()
+            .filter(|s| s.path == path)
+            .map(|s| s.body.as_str())
+            .collect();
+        assert_eq!(
+            bodies,
+            [card("CRITICAL", 5, "a"), card("OK", 50, "a long messa")],
+            "{path}"
+        );
+    }
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+    }
+}

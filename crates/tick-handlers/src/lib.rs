@@ -1,5 +1,5 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack; each one module found by its
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -34,6 +34,7 @@ mod registry;
 mod service;
 mod slack;
 mod tcp;
+mod teams;
 
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
@@ -42,6 +43,9 @@ pub use handler_file::{HandlerOptions, TopicHandlerSpec};
 pub use log::{LogHandler, Options as LogOptions};
 pub use post::{Options as PostOptions, PostHandler};
 pub use publish::{Options as PublishOptions, PublishHandler, Republish};
-pub use registry::{Handler, Services, check_use, check_use_with_config, service_test, specs};
+pub use registry::{
+    Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
+};
 pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
+pub use teams::{Options as TeamsOptions, TeamsHandler};

@@ -14,7 +14,7 @@ use tick_syntax::Span;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
-use crate::{exec, log, mqtt, post, publish, slack, tcp};
+use crate::{exec, log, mqtt, post, publish, slack, tcp, teams};
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
 /// its TICKscript spec, its options (one serde type, shared by the script and by topic
@@ -152,6 +152,15 @@ macro_rules! handlers {
             None
         }
 
+        /// The services `tick service-test` can test through [`service_test`]: every kind with
+        /// a `kapacitor.conf` section of its own, in catalogue order.
+        pub fn service_names() -> Vec<&'static str> {
+            [$( (<$kind as HandlerKind>::NAME, <$kind as HandlerKind>::SECTION), )*]
+                .into_iter()
+                .filter_map(|(name, section)| section.map(|_| name))
+                .collect()
+        }
+
         /// `tick service-test NAME`: the kind's test alert with `options` (a JSON object with
         /// the kind's handler-file options; `None` for the defaults). `Err` names what failed.
         pub async fn service_test(
@@ -255,6 +264,8 @@ handlers! {
     Mqtt => mqtt::Kind, mqtt::Options, mqtt::MqttHandler;
     /// `kind: slack`, `.slack()`: posts the alert message to a Slack workspace's webhook.
     Slack => slack::Kind, slack::Options, slack::SlackHandler;
+    /// `kind: teams`, `.teams()`: posts a message card to a Microsoft Teams channel's webhook.
+    Teams => teams::Kind, teams::Options, teams::TeamsHandler;
 }
 
 impl Handler {
@@ -308,10 +319,15 @@ mod tests {
     #[test]
     fn the_catalogue_lists_every_script_handler_once() {
         let kinds: Vec<&str> = specs().iter().map(|s| s.kind).collect();
-        assert_eq!(kinds, ["log", "tcp", "exec", "post", "mqtt", "slack"]);
+        assert_eq!(
+            kinds,
+            ["log", "tcp", "exec", "post", "mqtt", "slack", "teams"]
+        );
         assert_eq!(
             FILE_KINDS,
-            ["log", "tcp", "exec", "post", "publish", "mqtt", "slack"]
+            [
+                "log", "tcp", "exec", "post", "publish", "mqtt", "slack", "teams"
+            ]
         );
     }
 }

@@ -15,14 +15,6 @@ use tick_handlers::mqtt::{MqttService, MqttSettings, Qos};
 
 use crate::report;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub(crate) enum Service {
-    /// An `[[mqtt]]` broker of the configuration.
-    Mqtt,
-    /// A `[[slack]]` workspace of the configuration.
-    Slack,
-}
-
 #[derive(Debug, clap::Args)]
 #[command(
     about = "Publish one test message to a configured service and report the result",
@@ -31,9 +23,9 @@ pub(crate) enum Service {
         Exit status: 0 delivered, 1 failed (the reason is printed), 2 invalid configuration or usage."
 )]
 pub(crate) struct Args {
-    /// The service to test.
-    #[arg(value_enum)]
-    service: Service,
+    /// The service to test: mqtt, or a handler service of the configuration (slack, teams, ...).
+    #[arg(value_parser = service_names())]
+    service: String,
     /// kapacitor.conf with the [[mqtt]] brokers.
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
@@ -66,10 +58,7 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     for w in warnings {
         report::stderr(&format!("{}: warning: {w}\n", args.config.display()));
     }
-    let name = match args.service {
-        Service::Mqtt => "mqtt",
-        Service::Slack => "slack",
-    };
+    let name = args.service.as_str();
     if name != "mqtt" {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -93,6 +82,13 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     .map_err(|e| anyhow::anyhow!("--qos: {e}"))?;
     let result = test_mqtt(&config, &args, qos)?;
     Ok(print_result(name, result))
+}
+
+/// `mqtt`, then every service the handlers know.
+fn service_names() -> clap::builder::PossibleValuesParser {
+    let mut names = vec!["mqtt"];
+    names.extend(tick_handlers::service_names());
+    clap::builder::PossibleValuesParser::new(names)
 }
 
 /// Prints Kapacitor's table (`%-20s%-10v%s`); exit 0 on success, 1 on failure.
