@@ -386,3 +386,57 @@ fn teams_sends_kapacitors_message_cards_for_a_critical_and_its_recovery() {
         assert_eq!(s.header("content-type"), Some("application/json"));
     }
 }
+
+#[test]
+fn victorops_sends_critical_then_recovery_to_the_routing_key_path() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "vo.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        .crit(lambda: \"usage_idle\" < 10)\n        \
+         .victorOps()\n        .victorOps()\n            .routingKey('team-b')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[victorops]\n  enabled = true\n  api-key = \"secret-key\"\n  routing-key = \"team-a\"\n  url = \"{}/integrations/generic/20131114/alert\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu,host=a usage_idle=5 1000000000\ncpu,host=a usage_idle=50 2500000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [victorops] section (its url pointed at a recording listener).
+    let body = |time: &str, idle: u32, ty: &str, level: &str, ts: u32| {
+        format!(
+            "{{\"data\":\"{{\\\"series\\\":[{{\\\"name\\\":\\\"cpu\\\",\\\"tags\\\":{{\\\"host\\\":\\\"a\\\"}},\\\"columns\\\":[\\\"time\\\",\\\"usage_idle\\\"],\\\"values\\\":[[\\\"{time}\\\",{idle}]]}}]}}\",\
+             \"entity_id\":\"cpu/a\",\"message_type\":\"{ty}\",\"monitoring_tool\":\"kapacitor\",\"state_message\":\"cpu/a is {level} \\u003cidle={idle}\\u003e\",\"timestamp\":{ts}}}\n"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    for key in ["team-a", "team-b"] {
+        let path = format!("/integrations/generic/20131114/alert/secret-key/{key}");
+        let bodies: Vec<&str> = seen
+            .iter()
+            .filter(|s| s.path == path)
+            .map(|s| s.body.as_str())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                body("1970-01-01T00:00:01Z", 5, "CRITICAL", "CRITICAL", 1),
+                body("1970-01-01T00:00:02.5Z", 50, "RECOVERY", "OK", 2),
+            ],
+            "{path}"
+        );
+    }
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+    }
+}

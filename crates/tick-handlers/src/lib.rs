@@ -1,5 +1,5 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams; each one module found by its
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -35,6 +35,7 @@ mod service;
 mod slack;
 mod tcp;
 mod teams;
+mod victorops;
 
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
@@ -49,3 +50,4 @@ pub use registry::{
 pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};
+pub use victorops::{Options as VictorOpsOptions, VictorOpsHandler};

@@ -14,15 +14,18 @@ use tick_syntax::Span;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
-use crate::{exec, log, mqtt, post, publish, slack, tcp, teams};
+use crate::{exec, log, mqtt, post, publish, slack, tcp, teams, victorops};
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
 /// its TICKscript spec, its options (one serde type, shared by the script and by topic
 /// handler files), how the script's properties become those options, its checks and how a
 /// running handler is built from them.
 pub(crate) trait HandlerKind {
-    /// The name scripts (`.log()`) and handler files (`kind: log`) use.
+    /// The name scripts use (`.log()`, `.victorOps()`).
     const NAME: &'static str;
+    /// The name handler files (`kind: victorops`) and `tick service-test` use: Kapacitor's
+    /// lower-case service name, the script's name unless it differs.
+    const FILE_NAME: &'static str = Self::NAME;
     /// What the alert node accepts; `None` for kinds only handler files name (`publish`).
     const SPEC: Option<HandlerSpec>;
     /// Options decoded strictly (unknown keys are errors) from a handler file's `options`.
@@ -125,7 +128,7 @@ macro_rules! handlers {
         }
 
         /// Every kind a handler file may name, in catalogue order.
-        pub(crate) const FILE_KINDS: &[&str] = &[$( <$kind as HandlerKind>::NAME, )*];
+        pub(crate) const FILE_KINDS: &[&str] = &[$( <$kind as HandlerKind>::FILE_NAME, )*];
 
         /// Decodes a kind's options with `decode` (strict: unknown keys are errors). `None`
         /// for an unknown kind. The note is the decoder's remark about accepted-but-questionable
@@ -135,7 +138,7 @@ macro_rules! handlers {
             decode: &impl OptionsDecoder<Error = E>,
         ) -> Option<Result<(HandlerOptions, Option<String>), E>> {
             $(
-                if kind == <$kind as HandlerKind>::NAME {
+                if kind == <$kind as HandlerKind>::FILE_NAME {
                     return Some(decode.decode().map(|(o, note)| (HandlerOptions::$variant(o), note)));
                 }
             )*
@@ -155,7 +158,7 @@ macro_rules! handlers {
         /// The services `tick service-test` can test through [`service_test`]: every kind with
         /// a `kapacitor.conf` section of its own, in catalogue order.
         pub fn service_names() -> Vec<&'static str> {
-            [$( (<$kind as HandlerKind>::NAME, <$kind as HandlerKind>::SECTION), )*]
+            [$( (<$kind as HandlerKind>::FILE_NAME, <$kind as HandlerKind>::SECTION), )*]
                 .into_iter()
                 .filter_map(|(name, section)| section.map(|_| name))
                 .collect()
@@ -169,7 +172,7 @@ macro_rules! handlers {
             options: Option<&str>,
         ) -> Result<(), String> {
             $(
-                if name == <$kind as HandlerKind>::NAME {
+                if name == <$kind as HandlerKind>::FILE_NAME {
                     let options = serde_json::from_str(options.unwrap_or("{}"))
                         .map_err(|e| format!("invalid options: {e}"))?;
                     return <$kind as HandlerKind>::service_test(config, options)
@@ -266,6 +269,8 @@ handlers! {
     Slack => slack::Kind, slack::Options, slack::SlackHandler;
     /// `kind: teams`, `.teams()`: posts a message card to a Microsoft Teams channel's webhook.
     Teams => teams::Kind, teams::Options, teams::TeamsHandler;
+    /// `kind: victorops`, `.victorOps()`: sends the alert to VictorOps' REST endpoint.
+    VictorOps => victorops::Kind, victorops::Options, victorops::VictorOpsHandler;
 }
 
 impl Handler {
@@ -321,12 +326,29 @@ mod tests {
         let kinds: Vec<&str> = specs().iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,
-            ["log", "tcp", "exec", "post", "mqtt", "slack", "teams"]
+            [
+                "log",
+                "tcp",
+                "exec",
+                "post",
+                "mqtt",
+                "slack",
+                "teams",
+                "victorOps"
+            ]
         );
         assert_eq!(
             FILE_KINDS,
             [
-                "log", "tcp", "exec", "post", "publish", "mqtt", "slack", "teams"
+                "log",
+                "tcp",
+                "exec",
+                "post",
+                "publish",
+                "mqtt",
+                "slack",
+                "teams",
+                "victorops"
             ]
         );
     }
