@@ -440,3 +440,83 @@ fn victorops_sends_critical_then_recovery_to_the_routing_key_path() {
         assert_eq!(s.header("content-type"), Some("application/json"));
     }
 }
+
+#[test]
+fn pagerduty2_triggers_with_links_then_resolves_on_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![202]));
+    let case = Case::new();
+    // Named like the oracle's task, whose name Kapacitor sends as the payload's class.
+    let script = case.file(
+        "oracle.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        \
+         .warn(lambda: \"usage_idle\" < 20)\n        .crit(lambda: \"usage_idle\" < 10)\n        .pagerDuty2()\n        .pagerDuty2()\n            \
+         .routingKey('rk-two')\n            .link('http://example.com/{{ .ID }}', 'see {{ .Level }}')\n            .link('http://example.com/plain')\n",
+    );
+    // The oracle's daemon listened on 127.0.0.1:47581, which Kapacitor sends as client_url.
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[http]\n  bind-address = \"127.0.0.1:47581\"\n\n[pagerduty2]\n  enabled = true\n  routing-key = \"rk-one\"\n  url = \"{}/v2/enqueue\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu,host=a usage_idle=15 1000000000\ncpu,host=a usage_idle=5 2000000000\ncpu,host=a usage_idle=50 3000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [pagerduty2] section (its url pointed at a recording listener).
+    let trigger = |rk: &str, level: &str, severity: &str, idle: u32, secs: u32, links: &str| {
+        format!(
+            "{{\"routing_key\":\"{rk}\",\"event_action\":\"trigger\",\"dedup_key\":\"cpu/a\",\"payload\":{{\"summary\":\"cpu/a is {level} \\u003cidle={idle}\\u003e\",\
+             \"source\":\"a\",\"severity\":\"{severity}\",\"timestamp\":\"1970-01-01T00:00:0{secs}.000000000Z\",\"class\":\"oracle\",\"component\":\"\",\"group\":\"\",\
+             \"custom_details\":{{\"result\":{{\"series\":[{{\"name\":\"cpu\",\"tags\":{{\"host\":\"a\"}},\"columns\":[\"time\",\"usage_idle\"],\"values\":[[\"1970-01-01T00:00:0{secs}Z\",{idle}]]}}]}}}}}},\
+             \"images\":null,\"links\":{links},\"client\":\"kapacitor\",\"client_url\":\"http://127.0.0.1:47581/kapacitor/v1\"}}\n"
+        )
+    };
+    let links = |level: &str| {
+        format!(
+            "[{{\"href\":\"http://example.com/cpu/a\",\"text\":\"see {level}\"}},{{\"href\":\"http://example.com/plain\",\"text\":\"http://example.com/plain\"}}]"
+        )
+    };
+    let resolve = |rk: &str| {
+        format!(
+            "{{\"routing_key\":\"{rk}\",\"dedup_key\":\"cpu/a\",\"event_action\":\"resolve\"}}\n"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 6);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/v2/enqueue");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+        assert_eq!(
+            s.header("accept"),
+            Some("application/vnd.pagerduty+json;version=2")
+        );
+    }
+    let of = |rk: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|s| s.body.starts_with(&format!("{{\"routing_key\":\"{rk}\"")))
+            .map(|s| s.body.clone())
+            .collect()
+    };
+    assert_eq!(
+        of("rk-one"),
+        [
+            trigger("rk-one", "WARNING", "warning", 15, 1, "null"),
+            trigger("rk-one", "CRITICAL", "critical", 5, 2, "null"),
+            resolve("rk-one"),
+        ]
+    );
+    assert_eq!(
+        of("rk-two"),
+        [
+            trigger("rk-two", "WARNING", "warning", 15, 1, &links("WARNING")),
+            trigger("rk-two", "CRITICAL", "critical", 5, 2, &links("CRITICAL")),
+            resolve("rk-two"),
+        ]
+    );
+}

@@ -1,5 +1,5 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps; each one module found by its
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -28,6 +28,7 @@ pub mod handler_file;
 mod http;
 mod log;
 pub mod mqtt;
+mod pagerduty2;
 mod post;
 mod publish;
 mod registry;
@@ -42,6 +43,7 @@ pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
 pub use log::{LogHandler, Options as LogOptions};
+pub use pagerduty2::{Link as PagerDuty2Link, Options as PagerDuty2Options, PagerDuty2Handler};
 pub use post::{Options as PostOptions, PostHandler};
 pub use publish::{Options as PublishOptions, PublishHandler, Republish};
 pub use registry::{

@@ -14,7 +14,7 @@ use tick_syntax::Span;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
-use crate::{exec, log, mqtt, post, publish, slack, tcp, teams, victorops};
+use crate::{exec, log, mqtt, pagerduty2, post, publish, slack, tcp, teams, victorops};
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
 /// its TICKscript spec, its options (one serde type, shared by the script and by topic
@@ -271,6 +271,8 @@ handlers! {
     Teams => teams::Kind, teams::Options, teams::TeamsHandler;
     /// `kind: victorops`, `.victorOps()`: sends the alert to VictorOps' REST endpoint.
     VictorOps => victorops::Kind, victorops::Options, victorops::VictorOpsHandler;
+    /// `kind: pagerduty2`, `.pagerDuty2()`: triggers and resolves PagerDuty incidents.
+    PagerDuty2 => pagerduty2::Kind, pagerduty2::Options, pagerduty2::PagerDuty2Handler;
 }
 
 impl Handler {
@@ -334,7 +336,8 @@ mod tests {
                 "mqtt",
                 "slack",
                 "teams",
-                "victorOps"
+                "victorOps",
+                "pagerDuty2"
             ]
         );
         assert_eq!(
@@ -348,7 +351,8 @@ mod tests {
                 "mqtt",
                 "slack",
                 "teams",
-                "victorops"
+                "victorops",
+                "pagerduty2"
             ]
         );
     }
