@@ -520,3 +520,68 @@ fn pagerduty2_triggers_with_links_then_resolves_on_recovery() {
         ]
     );
 }
+
+#[test]
+fn discord_posts_kapacitors_embeds_to_each_workspace() {
+    let receiver = Receiver::start(Answers::Statuses(vec![204]));
+    let case = Case::new();
+    let script = case.file(
+        "discord.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        \
+         .warn(lambda: \"usage_idle\" < 20)\n        .crit(lambda: \"usage_idle\" < 10)\n        .discord()\n        .discord()\n            \
+         .workspace('second')\n            .username('tickbot')\n            .avatarURL('http://example.com/a.png')\n            \
+         .embedTitle('{{ .Level }} on {{ index .Tags \"host\" }}')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[[discord]]\n  enabled = true\n  default = true\n  workspace = \"main\"\n  url = \"{url}/api/webhooks/1/main-token\"\n  timestamp = true\n  \
+             username = \"kapa\"\n  avatar-url = \"http://example.com/k.png\"\n  embed-title = \"ignored by handlers\"\n\n\
+             [[discord]]\n  enabled = true\n  workspace = \"second\"\n  url = \"{url}/api/webhooks/2/second-token\"\n",
+            url = receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu,host=a usage_idle=15 1000000000\ncpu,host=a usage_idle=5 2000000000\ncpu,host=a usage_idle=50 3000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and these
+    // [[discord]] sections (their urls pointed at a recording listener answering 204).
+    let levels = [
+        ("WARNING", 16026936, 15, 1),
+        ("CRITICAL", 16342867, 5, 2),
+        ("OK", 8021490, 50, 3),
+    ];
+    let main: Vec<String> = levels
+        .iter()
+        .map(|(level, color, idle, s)| {
+            format!(
+                "{{\"avatar_url\":\"http://example.com/k.png\",\"embeds\":[{{\"color\":{color},\"title\":\"\",\"description\":\"cpu/a is {level} \\u003cidle={idle}\\u003e\",\"timestamp\":\"1970-01-01T00:00:0{s}Z\"}}],\"username\":\"kapa\"}}\n"
+            )
+        })
+        .collect();
+    let second: Vec<String> = levels
+        .iter()
+        .map(|(level, color, idle, _)| {
+            format!(
+                "{{\"avatar_url\":\"http://example.com/a.png\",\"embeds\":[{{\"color\":{color},\"title\":\"{level} on a\",\"description\":\"cpu/a is {level} \\u003cidle={idle}\\u003e\",\"timestamp\":\"\"}}],\"username\":\"tickbot\"}}\n"
+            )
+        })
+        .collect();
+    let seen = receiver.seen();
+    let of = |path: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|s| s.path == path)
+            .map(|s| s.body.clone())
+            .collect()
+    };
+    assert_eq!(of("/api/webhooks/1/main-token"), main);
+    assert_eq!(of("/api/webhooks/2/second-token"), second);
+    assert_eq!(seen.len(), 6);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+    }
+}

@@ -1,5 +1,5 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2; each one module found by its
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2, discord; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -21,6 +21,7 @@
 mod alert_json;
 mod arguments;
 pub mod config;
+mod discord;
 mod dispatch;
 mod error;
 mod exec;
@@ -38,6 +39,7 @@ mod tcp;
 mod teams;
 mod victorops;
 
+pub use discord::{DiscordHandler, Options as DiscordOptions};
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};

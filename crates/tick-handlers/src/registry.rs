@@ -14,7 +14,7 @@ use tick_syntax::Span;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
-use crate::{exec, log, mqtt, pagerduty2, post, publish, slack, tcp, teams, victorops};
+use crate::{discord, exec, log, mqtt, pagerduty2, post, publish, slack, tcp, teams, victorops};
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
 /// its TICKscript spec, its options (one serde type, shared by the script and by topic
@@ -273,6 +273,8 @@ handlers! {
     VictorOps => victorops::Kind, victorops::Options, victorops::VictorOpsHandler;
     /// `kind: pagerduty2`, `.pagerDuty2()`: triggers and resolves PagerDuty incidents.
     PagerDuty2 => pagerduty2::Kind, pagerduty2::Options, pagerduty2::PagerDuty2Handler;
+    /// `kind: discord`, `.discord()`: posts the alert as an embed to a Discord webhook.
+    Discord => discord::Kind, discord::Options, discord::DiscordHandler;
 }
 
 impl Handler {
@@ -337,7 +339,8 @@ mod tests {
                 "slack",
                 "teams",
                 "victorOps",
-                "pagerDuty2"
+                "pagerDuty2",
+                "discord"
             ]
         );
         assert_eq!(
@@ -352,7 +355,8 @@ mod tests {
                 "slack",
                 "teams",
                 "victorops",
-                "pagerduty2"
+                "pagerduty2",
+                "discord"
             ]
         );
     }
