@@ -585,3 +585,55 @@ fn discord_posts_kapacitors_embeds_to_each_workspace() {
         assert_eq!(s.header("content-type"), Some("application/json"));
     }
 }
+
+#[test]
+fn telegram_sends_kapacitors_messages_with_the_token_in_the_path() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "tg.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        .crit(lambda: \"usage_idle\" < 10)\n        \
+         .telegram()\n        .telegram()\n            .chatId('-42')\n            .parseMode('HTML')\n            .disableWebPagePreview()\n            .disableNotification()\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[telegram]\n  enabled = true\n  url = \"{}/bot\"\n  token = \"123:secret\"\n  chat-id = \"987\"\n  parse-mode = \"Markdown\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(SLACK_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [telegram] section (its url pointed at a recording listener).
+    let plain = |level: &str, idle: u32| {
+        format!(
+            "{{\"chat_id\":\"987\",\"parse_mode\":\"Markdown\",\"text\":\"cpu/a is {level} \\u003cidle={idle}\\u003e\"}}\n"
+        )
+    };
+    let quiet = |level: &str, idle: u32| {
+        format!(
+            "{{\"chat_id\":\"-42\",\"disable_notification\":true,\"disable_web_page_preview\":true,\"parse_mode\":\"HTML\",\"text\":\"cpu/a is {level} \\u003cidle={idle}\\u003e\"}}\n"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/bot123:secret/sendMessage");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+    }
+    let of = |chat: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|s| s.body.starts_with(&format!("{{\"chat_id\":\"{chat}\"")))
+            .map(|s| s.body.clone())
+            .collect()
+    };
+    assert_eq!(of("987"), [plain("CRITICAL", 5), plain("OK", 50)]);
+    assert_eq!(of("-42"), [quiet("CRITICAL", 5), quiet("OK", 50)]);
+    assert!(!out.stderr.contains("secret"), "{}", out.stderr);
+}

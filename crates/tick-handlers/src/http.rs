@@ -201,6 +201,24 @@ impl HttpClient {
     }
 }
 
+/// Go's `path.Join` for URL paths: the non-empty parts joined by `/`, cleaned (`.` and `..`
+/// resolved, repeated slashes collapsed), always absolute here since it goes after a host.
+pub(crate) fn join_path(parts: &[&str]) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for part in parts {
+        for seg in part.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    segments.pop();
+                }
+                s => segments.push(s),
+            }
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
 /// A transport error without its URL, with its causes (`error sending request: connection
 /// refused`).
 fn describe(e: reqwest::Error) -> String {
@@ -216,4 +234,19 @@ fn describe(e: reqwest::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_joined_as_go_path_join_does() {
+        assert_eq!(
+            join_path(&["/integrations/generic/20131114/alert", "key", "team"]),
+            "/integrations/generic/20131114/alert/key/team"
+        );
+        assert_eq!(join_path(&["/a/", "key", ""]), "/a/key");
+        assert_eq!(join_path(&["", "key", "team"]), "/key/team");
+    }
 }

@@ -1,5 +1,5 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2, discord; each one module found by its
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2, discord, telegram; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -37,6 +37,7 @@ mod service;
 mod slack;
 mod tcp;
 mod teams;
+mod telegram;
 mod victorops;
 
 pub use discord::{DiscordHandler, Options as DiscordOptions};
@@ -54,4 +55,5 @@ pub use registry::{
 pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};
+pub use telegram::{Options as TelegramOptions, TelegramHandler};
 pub use victorops::{Options as VictorOpsOptions, VictorOpsHandler};

@@ -14,7 +14,9 @@ use tick_syntax::Span;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
-use crate::{discord, exec, log, mqtt, pagerduty2, post, publish, slack, tcp, teams, victorops};
+use crate::{
+    discord, exec, log, mqtt, pagerduty2, post, publish, slack, tcp, teams, telegram, victorops,
+};
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
 /// its TICKscript spec, its options (one serde type, shared by the script and by topic
@@ -275,6 +277,8 @@ handlers! {
     PagerDuty2 => pagerduty2::Kind, pagerduty2::Options, pagerduty2::PagerDuty2Handler;
     /// `kind: discord`, `.discord()`: posts the alert as an embed to a Discord webhook.
     Discord => discord::Kind, discord::Options, discord::DiscordHandler;
+    /// `kind: telegram`, `.telegram()`: sends the alert message to a Telegram chat.
+    Telegram => telegram::Kind, telegram::Options, telegram::TelegramHandler;
 }
 
 impl Handler {
@@ -340,7 +344,8 @@ mod tests {
                 "teams",
                 "victorOps",
                 "pagerDuty2",
-                "discord"
+                "discord",
+                "telegram"
             ]
         );
         assert_eq!(
@@ -356,7 +361,8 @@ mod tests {
                 "teams",
                 "victorops",
                 "pagerduty2",
-                "discord"
+                "discord",
+                "telegram"
             ]
         );
     }

@@ -9,7 +9,7 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Literal, PropertySpec
 
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
-use crate::http::{HttpClient, Request, Retry};
+use crate::http::{HttpClient, Request, Retry, join_path};
 use crate::mqtt::tls::TlsFiles;
 use crate::registry::{Deliver, HandlerKind, Services};
 
@@ -262,24 +262,6 @@ impl VictorOpsHandler {
     }
 }
 
-/// Go's `path.Join` for URL paths: the non-empty parts joined by `/`, cleaned (`.` and `..`
-/// resolved, repeated slashes collapsed), always absolute here since it goes after a host.
-fn join_path(parts: &[&str]) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    for part in parts {
-        for seg in part.split('/') {
-            match seg {
-                "" | "." => {}
-                ".." => {
-                    segments.pop();
-                }
-                s => segments.push(s),
-            }
-        }
-    }
-    format!("/{}", segments.join("/"))
-}
-
 /// The event's `models.Result` as Kapacitor's `json.Marshal` writes it: `{"series":[row]}`.
 fn result_json(event: &Event) -> Result<String, HandlerError> {
     let mut out = String::from("{\"series\":");
@@ -313,20 +295,5 @@ impl Deliver for VictorOpsHandler {
             &data,
         )
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_joined_as_go_path_join_does() {
-        assert_eq!(
-            join_path(&["/integrations/generic/20131114/alert", "key", "team"]),
-            "/integrations/generic/20131114/alert/key/team"
-        );
-        assert_eq!(join_path(&["/a/", "key", ""]), "/a/key");
-        assert_eq!(join_path(&["", "key", "team"]), "/key/team");
     }
 }
