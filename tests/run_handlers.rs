@@ -637,3 +637,74 @@ fn telegram_sends_kapacitors_messages_with_the_token_in_the_path() {
     assert_eq!(of("-42"), [quiet("CRITICAL", 5), quiet("OK", 50)]);
     assert!(!out.stderr.contains("secret"), "{}", out.stderr);
 }
+
+#[test]
+fn opsgenie2_creates_alerts_and_adds_a_note_on_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![202]));
+    let case = Case::new();
+    let script = case.file(
+        "og.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        \
+         .warn(lambda: \"usage_idle\" < 20)\n        .crit(lambda: \"usage_idle\" < 10)\n        .opsGenie2()\n        .opsGenie2()\n            \
+         .teams('ops', 'db')\n            .recipients('ann')\n            .recoveryAction('notes')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[opsgenie2]\n  enabled = true\n  api-key = \"genie-secret\"\n  teams = [\"infra\"]\n  url = \"{}/v2/alerts\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu,host=a usage_idle=15 1000000000\ncpu,host=a usage_idle=5 2000000000\ncpu,host=a usage_idle=50 3000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [opsgenie2] section (its url pointed at a recording listener answering 202).
+    let create = |level: &str, prio: &str, idle: u32, secs: u32, responders: &str| {
+        format!(
+            "{{\"alias\":\"Y3B1L2E=\",\"description\":\"{{\\\"series\\\":[{{\\\"name\\\":\\\"cpu\\\",\\\"tags\\\":{{\\\"host\\\":\\\"a\\\"}},\\\"columns\\\":[\\\"time\\\",\\\"usage_idle\\\"],\\\"values\\\":[[\\\"1970-01-01T00:00:0{secs}Z\\\",{idle}]]}}]}}\",\
+             \"details\":{{\"Kapacitor Task Name\":\"cpu\",\"Level\":\"{level}\",\"Monitoring Tool\":\"Kapacitor\",\"host\":\"a\"}},\"entity\":\"cpu/a\",\
+             \"message\":\"cpu/a is {level} \\u003cidle={idle}\\u003e\",\"note\":\"\",\"priority\":\"{prio}\",\"responders\":{responders}}}\n"
+        )
+    };
+    let mine = "[{\"name\":\"ops\",\"type\":\"team\"},{\"name\":\"db\",\"type\":\"team\"},{\"type\":\"user\",\"username\":\"ann\"}]";
+    let section = "[{\"name\":\"infra\",\"type\":\"team\"}]";
+    let note = "{\"note\":\"cpu/a is OK \\u003cidle=50\\u003e\"}\n";
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 6);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+        assert_eq!(s.header("authorization"), Some("GenieKey genie-secret"));
+    }
+    let of = |responders: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|s| s.path == "/v2/alerts" && s.body.contains(responders))
+            .map(|s| s.body.clone())
+            .collect()
+    };
+    assert_eq!(
+        of(mine),
+        [
+            create("WARNING", "P3", 15, 1, mine),
+            create("CRITICAL", "P1", 5, 2, mine)
+        ]
+    );
+    assert_eq!(
+        of(section),
+        [
+            create("WARNING", "P3", 15, 1, section),
+            create("CRITICAL", "P1", 5, 2, section)
+        ]
+    );
+    let notes: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.path == "/v2/alerts/Y3B1L2E=/notes?identifierType=alias")
+        .collect();
+    assert_eq!(notes.len(), 2);
+    assert!(notes.iter().all(|s| s.body == note));
+    assert!(!out.stderr.contains("genie-secret"), "{}", out.stderr);
+}

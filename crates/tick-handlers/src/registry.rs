@@ -15,7 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    discord, exec, log, mqtt, pagerduty2, post, publish, slack, tcp, teams, telegram, victorops,
+    discord, exec, log, mqtt, opsgenie2, pagerduty2, post, publish, slack, tcp, teams, telegram,
+    victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -279,6 +280,8 @@ handlers! {
     Discord => discord::Kind, discord::Options, discord::DiscordHandler;
     /// `kind: telegram`, `.telegram()`: sends the alert message to a Telegram chat.
     Telegram => telegram::Kind, telegram::Options, telegram::TelegramHandler;
+    /// `kind: opsgenie2`, `.opsGenie2()`: creates OpsGenie alerts, noted or closed on recovery.
+    OpsGenie2 => opsgenie2::Kind, opsgenie2::Options, opsgenie2::OpsGenie2Handler;
 }
 
 impl Handler {
@@ -345,7 +348,8 @@ mod tests {
                 "victorOps",
                 "pagerDuty2",
                 "discord",
-                "telegram"
+                "telegram",
+                "opsGenie2"
             ]
         );
         assert_eq!(
@@ -362,7 +366,8 @@ mod tests {
                 "victorops",
                 "pagerduty2",
                 "discord",
-                "telegram"
+                "telegram",
+                "opsgenie2"
             ]
         );
     }
