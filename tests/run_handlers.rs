@@ -708,3 +708,62 @@ fn opsgenie2_creates_alerts_and_adds_a_note_on_recovery() {
     assert!(notes.iter().all(|s| s.body == note));
     assert!(!out.stderr.contains("genie-secret"), "{}", out.stderr);
 }
+
+#[test]
+fn pushover_posts_kapacitors_forms_with_priorities() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "po.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}> & more')\n        .crit(lambda: \"usage_idle\" < 10)\n        \
+         .pushover()\n        .pushover()\n            .sound('siren')\n            .userKey('other-user')\n            .device('my dev')\n            \
+         .title('my title')\n            .URL('http://example.com/a?b=c')\n            .URLTitle('see it')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[pushover]\n  enabled = true\n  token = \"po-token\"\n  user-key = \"po-user\"\n  url = \"{}/1/messages.json\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(SLACK_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [pushover] section (its url pointed at a recording listener).
+    let plain = |level: &str, idle: u32, prio: &str| {
+        format!(
+            "message=cpu%2Fa+is+{level}+%3Cidle%3D{idle}%3E+%26+more&priority={prio}&token=po-token&user=po-user"
+        )
+    };
+    let full = |level: &str, idle: u32, prio: &str| {
+        format!(
+            "device=my+dev&message=cpu%2Fa+is+{level}+%3Cidle%3D{idle}%3E+%26+more&priority={prio}&sound=siren&title=my+title&token=po-token\
+             &url=http%3A%2F%2Fexample.com%2Fa%3Fb%3Dc&url_title=see+it&user=other-user"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/1/messages.json");
+        assert_eq!(
+            s.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+    }
+    let of = |device: bool| -> Vec<String> {
+        seen.iter()
+            .filter(|s| s.body.starts_with("device=") == device)
+            .map(|s| s.body.clone())
+            .collect()
+    };
+    assert_eq!(
+        of(false),
+        [plain("CRITICAL", 5, "1"), plain("OK", 50, "-2")]
+    );
+    assert_eq!(of(true), [full("CRITICAL", 5, "1"), full("OK", 50, "-2")]);
+}

@@ -1,5 +1,5 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2, discord, telegram, opsGenie2; each one module found by its
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2, discord, telegram, opsGenie2, pushover; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -33,6 +33,7 @@ mod opsgenie2;
 mod pagerduty2;
 mod post;
 mod publish;
+mod pushover;
 mod registry;
 mod service;
 mod slack;
@@ -51,6 +52,7 @@ pub use opsgenie2::{OpsGenie2Handler, Options as OpsGenie2Options};
 pub use pagerduty2::{Link as PagerDuty2Link, Options as PagerDuty2Options, PagerDuty2Handler};
 pub use post::{Options as PostOptions, PostHandler};
 pub use publish::{Options as PublishOptions, PublishHandler, Republish};
+pub use pushover::{Options as PushoverOptions, PushoverHandler};
 pub use registry::{
     Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
 };

@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    discord, exec, log, mqtt, opsgenie2, pagerduty2, post, publish, slack, tcp, teams, telegram,
-    victorops,
+    discord, exec, log, mqtt, opsgenie2, pagerduty2, post, publish, pushover, slack, tcp, teams,
+    telegram, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -282,6 +282,8 @@ handlers! {
     Telegram => telegram::Kind, telegram::Options, telegram::TelegramHandler;
     /// `kind: opsgenie2`, `.opsGenie2()`: creates OpsGenie alerts, noted or closed on recovery.
     OpsGenie2 => opsgenie2::Kind, opsgenie2::Options, opsgenie2::OpsGenie2Handler;
+    /// `kind: pushover`, `.pushover()`: sends the alert message to Pushover.
+    Pushover => pushover::Kind, pushover::Options, pushover::PushoverHandler;
 }
 
 impl Handler {
@@ -349,7 +351,8 @@ mod tests {
                 "pagerDuty2",
                 "discord",
                 "telegram",
-                "opsGenie2"
+                "opsGenie2",
+                "pushover"
             ]
         );
         assert_eq!(
@@ -367,7 +370,8 @@ mod tests {
                 "pagerduty2",
                 "discord",
                 "telegram",
-                "opsgenie2"
+                "opsgenie2",
+                "pushover"
             ]
         );
     }
