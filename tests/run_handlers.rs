@@ -767,3 +767,22 @@ fn pushover_posts_kapacitors_forms_with_priorities() {
     );
     assert_eq!(of(true), [full("CRITICAL", 5, "1"), full("OK", 50, "-2")]);
 }
+
+#[test]
+fn kafka_hipchat_and_talk_are_refused_with_the_reason() {
+    let case = Case::new();
+    let script = case.file(
+        "old.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: TRUE)\n        \
+         .kafka()\n            .cluster('c')\n            .kafkaTopic('t')\n        .hipChat()\n            .room('r')\n        .talk()\n",
+    );
+    let out = case.args(["check", script.as_str()]).run();
+    assert_eq!(out.code, 2, "stdout: {} stderr: {}", out.stdout, out.stderr);
+    for message in [
+        "invalid kafka: the kafka handler is not supported by tick: it could not be tested against a Kafka broker",
+        "invalid hipChat: the hipChat handler is not supported by tick: the HipChat service was shut down",
+        "invalid talk: the talk handler is not supported by tick: the Talk service was shut down",
+    ] {
+        assert!(out.stderr.contains(message), "{message}\n{}", out.stderr);
+    }
+}

@@ -40,6 +40,7 @@ mod slack;
 mod tcp;
 mod teams;
 mod telegram;
+mod unsupported;
 mod victorops;
 
 pub use discord::{DiscordHandler, Options as DiscordOptions};
@@ -60,4 +61,5 @@ pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};
 pub use telegram::{Options as TelegramOptions, TelegramHandler};
+pub use unsupported::{Options as UnsupportedOptions, UnsupportedHandler};
 pub use victorops::{Options as VictorOpsOptions, VictorOpsHandler};

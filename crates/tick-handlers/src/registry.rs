@@ -16,7 +16,7 @@ use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
     discord, exec, log, mqtt, opsgenie2, pagerduty2, post, publish, pushover, slack, tcp, teams,
-    telegram, victorops,
+    telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -284,6 +284,12 @@ handlers! {
     OpsGenie2 => opsgenie2::Kind, opsgenie2::Options, opsgenie2::OpsGenie2Handler;
     /// `kind: pushover`, `.pushover()`: sends the alert message to Pushover.
     Pushover => pushover::Kind, pushover::Options, pushover::PushoverHandler;
+    /// `.kafka()`: refused, with the reason.
+    Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
+    /// `.hipChat()`: refused, with the reason.
+    HipChat => unsupported::hipchat::Kind, unsupported::Options, unsupported::UnsupportedHandler;
+    /// `.talk()`: refused, with the reason.
+    Talk => unsupported::talk::Kind, unsupported::Options, unsupported::UnsupportedHandler;
 }
 
 impl Handler {
@@ -352,7 +358,10 @@ mod tests {
                 "discord",
                 "telegram",
                 "opsGenie2",
-                "pushover"
+                "pushover",
+                "kafka",
+                "hipChat",
+                "talk"
             ]
         );
         assert_eq!(
@@ -371,7 +380,10 @@ mod tests {
                 "discord",
                 "telegram",
                 "opsgenie2",
-                "pushover"
+                "pushover",
+                "kafka",
+                "hipchat",
+                "talk"
             ]
         );
     }
