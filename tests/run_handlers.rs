@@ -786,3 +786,80 @@ fn kafka_hipchat_and_talk_are_refused_with_the_reason() {
         assert!(out.stderr.contains(message), "{message}\n{}", out.stderr);
     }
 }
+
+/// A Sensu client socket on a free loopback port: records each JSON line and answers `ok`.
+fn sensu_socket() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address").to_string();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut data = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !data.ends_with(b"\n") {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => data.extend_from_slice(&chunk[..n]),
+                }
+            }
+            record
+                .lock()
+                .expect("socket lock")
+                .push(String::from_utf8_lossy(&data).into_owned());
+            let _ = conn.write_all(b"ok");
+        }
+    });
+    (addr, seen)
+}
+
+#[test]
+fn sensu_sends_kapacitors_check_results_over_tcp() {
+    let (addr, seen) = sensu_socket();
+    let case = Case::new();
+    let script = case.file(
+        "sensu.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu.{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        .crit(lambda: \"usage_idle\" < 10)\n        \
+         .sensu()\n        .sensu()\n            .source('host-{{ index .Tags \"host\" }}')\n            .handlers('h1', 'h2')\n            \
+         .metadata('team', 'ops')\n            .metadata('name', 'ignored')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!("[sensu]\n  enabled = true\n  addr = \"{addr}\"\n  handlers = [\"default\"]\n"),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(SLACK_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected messages: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [sensu] section (its addr pointed at a recording socket answering "ok").
+    let mine = |level: &str, idle: u32, status: u32| {
+        format!(
+            "{{\"handlers\":[\"h1\",\"h2\"],\"name\":\"cpu.a\",\"output\":\"cpu.a is {level} \\u003cidle={idle}\\u003e\",\"source\":\"host-a\",\"status\":{status},\"team\":\"ops\"}}\n"
+        )
+    };
+    let section = |level: &str, idle: u32, status: u32| {
+        format!(
+            "{{\"handlers\":[\"default\"],\"name\":\"cpu.a\",\"output\":\"cpu.a is {level} \\u003cidle={idle}\\u003e\",\"source\":\"Kapacitor\",\"status\":{status}}}\n"
+        )
+    };
+    let seen = seen.lock().expect("socket lock").clone();
+    let of = |prefix: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|s| s.starts_with(prefix))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        of("{\"handlers\":[\"h1\""),
+        [mine("CRITICAL", 5, 2), mine("OK", 50, 0)]
+    );
+    assert_eq!(
+        of("{\"handlers\":[\"default\""),
+        [section("CRITICAL", 5, 2), section("OK", 50, 0)]
+    );
+    assert_eq!(seen.len(), 4);
+}

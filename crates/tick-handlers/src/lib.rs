@@ -1,5 +1,5 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2, discord, telegram, opsGenie2, pushover; each one module found by its
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty2, discord, telegram, opsGenie2, pushover, sensu; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -35,6 +35,7 @@ mod post;
 mod publish;
 mod pushover;
 mod registry;
+mod sensu;
 mod service;
 mod slack;
 mod tcp;
@@ -57,6 +58,7 @@ pub use pushover::{Options as PushoverOptions, PushoverHandler};
 pub use registry::{
     Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
 };
+pub use sensu::{Options as SensuOptions, SensuHandler};
 pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};

@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    discord, exec, log, mqtt, opsgenie2, pagerduty2, post, publish, pushover, slack, tcp, teams,
-    telegram, unsupported, victorops,
+    discord, exec, log, mqtt, opsgenie2, pagerduty2, post, publish, pushover, sensu, slack, tcp,
+    teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -284,6 +284,8 @@ handlers! {
     OpsGenie2 => opsgenie2::Kind, opsgenie2::Options, opsgenie2::OpsGenie2Handler;
     /// `kind: pushover`, `.pushover()`: sends the alert message to Pushover.
     Pushover => pushover::Kind, pushover::Options, pushover::PushoverHandler;
+    /// `kind: sensu`, `.sensu()`: sends a check result to a Sensu client socket over TCP.
+    Sensu => sensu::Kind, sensu::Options, sensu::SensuHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -359,6 +361,7 @@ mod tests {
                 "telegram",
                 "opsGenie2",
                 "pushover",
+                "sensu",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -381,6 +384,7 @@ mod tests {
                 "telegram",
                 "opsgenie2",
                 "pushover",
+                "sensu",
                 "kafka",
                 "hipchat",
                 "talk"
