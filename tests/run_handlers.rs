@@ -863,3 +863,59 @@ fn sensu_sends_kapacitors_check_results_over_tcp() {
     );
     assert_eq!(seen.len(), 4);
 }
+
+#[test]
+fn pagerduty_v1_triggers_then_resolves() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "pd.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }}')\n        .details('idle {{ index .Fields \"usage_idle\" }} <b>')\n        \
+         .warn(lambda: \"usage_idle\" < 20)\n        .crit(lambda: \"usage_idle\" < 10)\n        .pagerDuty()\n        .pagerDuty()\n            .serviceKey('sk-two')\n",
+    );
+    // The oracle's daemon listened on 127.0.0.1:42697, which Kapacitor sends as client_url.
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[http]\n  bind-address = \"127.0.0.1:42697\"\n\n[pagerduty]\n  enabled = true\n  service-key = \"sk-one\"\n  url = \"{}/generic/2010-04-15/create_event.json\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu,host=a usage_idle=15 1000000000\ncpu,host=a usage_idle=5 2000000000\ncpu,host=a usage_idle=50 3000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [pagerduty] section (its url pointed at a recording listener).
+    let body = |level: &str, idle: u32, ty: &str, key: &str| {
+        format!(
+            "{{\"client\":\"kapacitor\",\"client_url\":\"http://127.0.0.1:42697/kapacitor/v1\",\"description\":\"cpu/a is {level}\",\
+             \"details\":\"idle {idle} \\u003cb\\u003e\",\"event_type\":\"{ty}\",\"incident_key\":\"cpu/a\",\"service_key\":\"{key}\"}}\n"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 6);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/generic/2010-04-15/create_event.json");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+    }
+    for key in ["sk-one", "sk-two"] {
+        let bodies: Vec<&str> = seen
+            .iter()
+            .filter(|s| s.body.contains(&format!("\"service_key\":\"{key}\"")))
+            .map(|s| s.body.as_str())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                body("WARNING", 15, "trigger", key),
+                body("CRITICAL", 5, "trigger", key),
+                body("OK", 50, "resolve", key),
+            ],
+            "{key}"
+        );
+    }
+}

@@ -15,6 +15,7 @@ use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
 use crate::mqtt::tls::TlsFiles;
 use crate::registry::{Deliver, HandlerKind, Services};
+use crate::service::kapacitor_url;
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "pagerDuty2",
@@ -250,20 +251,6 @@ impl std::fmt::Debug for PagerDuty2Handler {
     }
 }
 
-/// Kapacitor's `client_url`: its own API URL, `httpd.Service.URL` (the address its listener
-/// has, then `/kapacitor/v1`). tick takes `[http] bind-address` (default `:9092`) as a Go
-/// listener would show it: an empty host is `[::]`, `localhost` is `127.0.0.1`.
-fn client_url(config: &Config) -> String {
-    let bind = config.http.bind_address.as_deref().unwrap_or(":9092");
-    let (host, port) = bind.rsplit_once(':').unwrap_or((bind, "9092"));
-    let host = match host {
-        "" => "[::]",
-        "localhost" => "127.0.0.1",
-        h => h,
-    };
-    format!("http://{host}:{port}/kapacitor/v1")
-}
-
 impl PagerDuty2Handler {
     fn new(options: Options, config: &Config) -> Result<PagerDuty2Handler, BuildError> {
         let c = match config.services.get("pagerduty2") {
@@ -291,7 +278,7 @@ impl PagerDuty2Handler {
             url,
             routing_key,
             links,
-            client_url: client_url(config),
+            client_url: kapacitor_url(config),
             client,
         })
     }
@@ -506,13 +493,5 @@ mod tests {
             timestamp(1_415_792_726_371_000_000),
             "2014-11-12T11:45:26.371000000Z"
         );
-    }
-
-    #[test]
-    fn the_client_url_is_the_listener_address_kapacitor_would_have() {
-        let mut config = Config::default();
-        assert_eq!(client_url(&config), "http://[::]:9092/kapacitor/v1");
-        config.http.bind_address = Some("127.0.0.1:47581".to_string());
-        assert_eq!(client_url(&config), "http://127.0.0.1:47581/kapacitor/v1");
     }
 }

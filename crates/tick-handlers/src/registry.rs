@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    discord, exec, log, mqtt, opsgenie2, pagerduty2, post, publish, pushover, sensu, slack, tcp,
-    teams, telegram, unsupported, victorops,
+    discord, exec, log, mqtt, opsgenie2, pagerduty, pagerduty2, post, publish, pushover, sensu,
+    slack, tcp, teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -274,6 +274,8 @@ handlers! {
     Teams => teams::Kind, teams::Options, teams::TeamsHandler;
     /// `kind: victorops`, `.victorOps()`: sends the alert to VictorOps' REST endpoint.
     VictorOps => victorops::Kind, victorops::Options, victorops::VictorOpsHandler;
+    /// `kind: pagerduty`, `.pagerDuty()`: triggers and resolves incidents (Events API v1).
+    PagerDuty => pagerduty::Kind, pagerduty::Options, pagerduty::PagerDutyHandler;
     /// `kind: pagerduty2`, `.pagerDuty2()`: triggers and resolves PagerDuty incidents.
     PagerDuty2 => pagerduty2::Kind, pagerduty2::Options, pagerduty2::PagerDuty2Handler;
     /// `kind: discord`, `.discord()`: posts the alert as an embed to a Discord webhook.
@@ -356,6 +358,7 @@ mod tests {
                 "slack",
                 "teams",
                 "victorOps",
+                "pagerDuty",
                 "pagerDuty2",
                 "discord",
                 "telegram",
@@ -379,6 +382,7 @@ mod tests {
                 "slack",
                 "teams",
                 "victorops",
+                "pagerduty",
                 "pagerduty2",
                 "discord",
                 "telegram",

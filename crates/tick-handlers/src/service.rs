@@ -6,6 +6,8 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::config::Config;
+
 /// One config of a named, multi-config service section.
 pub(crate) trait ServiceConfig {
     /// The config's name (`workspace`), `""` when unnamed.
@@ -74,5 +76,35 @@ impl<C: ServiceConfig + DeserializeOwned> Section<C> {
         } else {
             self.configs.iter().find(|c| c.name() == name)
         }
+    }
+}
+
+/// Kapacitor's own API URL, which PagerDuty requests carry as `client_url`: `httpd.Service.URL` (the address its listener
+/// has, then `/kapacitor/v1`). tick takes `[http] bind-address` (default `:9092`) as a Go
+/// listener would show it: an empty host is `[::]`, `localhost` is `127.0.0.1`.
+pub(crate) fn kapacitor_url(config: &Config) -> String {
+    let bind = config.http.bind_address.as_deref().unwrap_or(":9092");
+    let (host, port) = bind.rsplit_once(':').unwrap_or((bind, "9092"));
+    let host = match host {
+        "" => "[::]",
+        "localhost" => "127.0.0.1",
+        h => h,
+    };
+    format!("http://{host}:{port}/kapacitor/v1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_url_is_the_listener_address_kapacitor_would_have() {
+        let mut config = Config::default();
+        assert_eq!(kapacitor_url(&config), "http://[::]:9092/kapacitor/v1");
+        config.http.bind_address = Some("127.0.0.1:47581".to_string());
+        assert_eq!(
+            kapacitor_url(&config),
+            "http://127.0.0.1:47581/kapacitor/v1"
+        );
     }
 }
