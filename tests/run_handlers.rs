@@ -919,3 +919,62 @@ fn pagerduty_v1_triggers_then_resolves() {
         );
     }
 }
+
+#[test]
+fn opsgenie_v1_creates_alerts_and_sends_recovery_notes() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "og1.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        \
+         .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        .crit(lambda: \"usage_idle\" < 10)\n        \
+         .opsGenie()\n        .opsGenie()\n            .teams('ops', 'db')\n            .recipients('ann')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[opsgenie]\n  enabled = true\n  api-key = \"genie-v1\"\n  teams = [\"infra\"]\n  url = \"{url}/v1/json/alert\"\n  recovery_url = \"{url}/v1/json/alert/note\"\n",
+            url = receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(SLACK_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [opsgenie] section (its urls pointed at a recording listener).
+    let body = |ty: &str, level: &str, idle: u32, secs: u32, note: bool, routing: &str| {
+        let message = format!("cpu/a is {level} \\u003cidle={idle}\\u003e");
+        let note = if note { message.clone() } else { String::new() };
+        format!(
+            "{{\"alias\":\"cpu/a\",\"apiKey\":\"genie-v1\",\"description\":\"{{\\\"series\\\":[{{\\\"name\\\":\\\"cpu\\\",\\\"tags\\\":{{\\\"host\\\":\\\"a\\\"}},\\\"columns\\\":[\\\"time\\\",\\\"usage_idle\\\"],\\\"values\\\":[[\\\"1970-01-01T00:00:0{secs}Z\\\",{idle}]]}}]}}\",\
+             \"details\":{{\"Level\":\"{ty}\",\"Monitoring Tool\":\"Kapacitor\"}},\"entity\":\"cpu/a\",\"message\":\"{message}\",\"monitoring_tool\":\"kapacitor\",\"note\":\"{note}\",{routing}}}\n"
+        )
+    };
+    let mine = "\"recipients\":[\"ann\"],\"teams\":[\"ops\",\"db\"]";
+    let section = "\"teams\":[\"infra\"]";
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    for routing in [mine, section] {
+        let got: Vec<(String, String)> = seen
+            .iter()
+            .filter(|s| s.body.ends_with(&format!("{routing}}}\n")))
+            .map(|s| (s.path.clone(), s.body.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "/v1/json/alert/".to_string(),
+                    body("CRITICAL", "CRITICAL", 5, 1, false, routing)
+                ),
+                (
+                    "/v1/json/alert/note/".to_string(),
+                    body("RECOVERY", "OK", 50, 2, true, routing)
+                ),
+            ]
+        );
+    }
+    assert!(!out.stderr.contains("genie-v1"), "{}", out.stderr);
+}

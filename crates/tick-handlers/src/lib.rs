@@ -1,6 +1,6 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
 //! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty,
-//! pagerDuty2, discord, telegram, opsGenie2, pushover, sensu; each one module found by its
+//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -30,6 +30,7 @@ pub mod handler_file;
 mod http;
 mod log;
 pub mod mqtt;
+mod opsgenie;
 mod opsgenie2;
 mod pagerduty;
 mod pagerduty2;
@@ -52,6 +53,7 @@ pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
 pub use log::{LogHandler, Options as LogOptions};
+pub use opsgenie::{OpsGenieHandler, Options as OpsGenieOptions};
 pub use opsgenie2::{OpsGenie2Handler, Options as OpsGenie2Options};
 pub use pagerduty::{Options as PagerDutyOptions, PagerDutyHandler};
 pub use pagerduty2::{Link as PagerDuty2Link, Options as PagerDuty2Options, PagerDuty2Handler};

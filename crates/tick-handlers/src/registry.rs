@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    discord, exec, log, mqtt, opsgenie2, pagerduty, pagerduty2, post, publish, pushover, sensu,
-    slack, tcp, teams, telegram, unsupported, victorops,
+    discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post, publish, pushover,
+    sensu, slack, tcp, teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -282,6 +282,8 @@ handlers! {
     Discord => discord::Kind, discord::Options, discord::DiscordHandler;
     /// `kind: telegram`, `.telegram()`: sends the alert message to a Telegram chat.
     Telegram => telegram::Kind, telegram::Options, telegram::TelegramHandler;
+    /// `kind: opsgenie`, `.opsGenie()`: creates OpsGenie alerts (v1 API), noted on recovery.
+    OpsGenie => opsgenie::Kind, opsgenie::Options, opsgenie::OpsGenieHandler;
     /// `kind: opsgenie2`, `.opsGenie2()`: creates OpsGenie alerts, noted or closed on recovery.
     OpsGenie2 => opsgenie2::Kind, opsgenie2::Options, opsgenie2::OpsGenie2Handler;
     /// `kind: pushover`, `.pushover()`: sends the alert message to Pushover.
@@ -362,6 +364,7 @@ mod tests {
                 "pagerDuty2",
                 "discord",
                 "telegram",
+                "opsGenie",
                 "opsGenie2",
                 "pushover",
                 "sensu",
@@ -386,6 +389,7 @@ mod tests {
                 "pagerduty2",
                 "discord",
                 "telegram",
+                "opsgenie",
                 "opsgenie2",
                 "pushover",
                 "sensu",
