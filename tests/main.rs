@@ -9,6 +9,7 @@ mod golden;
 mod http;
 mod run_clock;
 mod run_errors;
+mod run_handlers;
 mod run_log;
 mod run_mqtt;
 mod run_mqtt_outage;

@@ -32,9 +32,6 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
-    /// `https://` post URLs need TLS, which the post handler does not have yet.
-    #[error("invalid post: https post URLs are not supported yet: {0}")]
-    HttpsNotSupported(String),
     /// `.endpoint('name')` needs the `[[httppost]]` configuration, which is not read yet.
     #[error("invalid post: post endpoints from the configuration are not supported yet: {0:?}")]
     EndpointNotSupported(String),
@@ -70,6 +67,17 @@ pub enum BuildError {
     /// The MQTT handler's own build error, as text.
     #[error("{0}")]
     Mqtt(String),
+    /// A handler property or configuration setting that cannot be used; `property` names
+    /// the TICKscript property the span of a `tick check` diagnostic points at.
+    #[error("invalid {kind}: {message}")]
+    Property {
+        /// The handler kind (`slack`, ...).
+        kind: &'static str,
+        /// The property at fault (`channel`), or "" for the handler call itself.
+        property: &'static str,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// One event could not be delivered by one handler. Logged and counted by the dispatcher;
@@ -143,6 +151,15 @@ pub enum HandlerError {
     /// The MQTT handler's own delivery error, as text.
     #[error("{0}")]
     Mqtt(String),
+    /// A service (Slack, ...) could not be reached, or refused the alert; the message is the
+    /// service's answer, never its URL or token.
+    #[error("failed to send event to {kind}: {message}")]
+    Service {
+        /// The handler kind (`slack`, ...).
+        kind: &'static str,
+        /// What went wrong, with the service's answer.
+        message: String,
+    },
 }
 
 /// A topic handler file (spec §6.5) could not be loaded. Every message names the file, the

@@ -12,9 +12,38 @@ use tokio::process::Command;
 use crate::alert_json::alert_json;
 use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
+use crate::registry::{Deliver, HandlerKind, Services};
+
+/// The `exec` entry of the handler catalogue.
+pub(crate) struct Kind;
+
+impl HandlerKind for Kind {
+    const NAME: &'static str = "exec";
+    const SPEC: Option<HandlerSpec> = Some(SPEC);
+    type Options = Options;
+    type Handler = ExecHandler;
+
+    fn from_use(handler: &HandlerUse) -> Result<Options, BuildError> {
+        Options::from_use(handler)
+    }
+
+    fn build(
+        options: Options,
+        _topic: &str,
+        _services: &Services,
+    ) -> Result<ExecHandler, BuildError> {
+        ExecHandler::new(options)
+    }
+}
+
+impl Deliver for ExecHandler {
+    async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
+        ExecHandler::handle(self, event).await
+    }
+}
 
 /// `.exec(prog, args...)`.
-pub(crate) const SPEC: HandlerSpec = HandlerSpec {
+const SPEC: HandlerSpec = HandlerSpec {
     kind: "exec",
     args: &[ArgType::String],
     variadic: Some(ArgType::String),

@@ -1,9 +1,11 @@
 //! Alert handlers (spec §5.8, §6.3–§6.6): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt), topic handler files and the
-//! delivery queues that run them off the pipeline thread.
+//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty,
+//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu; each one module found by its
+//! name in `registry.rs`), topic handler files and the delivery queues that run them off the
+//! pipeline thread.
 //!
-//! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] (checks for
-//! `tick check`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
+//! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] and
+//! [`check_use_with_config`] (checks for `tick check`), [`service_test`] (`tick service-test`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
 //! [`handler_file::load_paths`] (`--handler FILE_OR_DIR`) and [`Dispatcher`] (bounded, ordered
 //! per-handler queues). The library never prints: every report goes through `tracing`.
 //!
@@ -20,23 +22,51 @@
 mod alert_json;
 mod arguments;
 pub mod config;
+mod discord;
 mod dispatch;
 mod error;
 mod exec;
 pub mod handler_file;
+mod http;
 mod log;
 pub mod mqtt;
+mod opsgenie;
+mod opsgenie2;
+mod pagerduty;
+mod pagerduty2;
 mod post;
 mod publish;
+mod pushover;
 mod registry;
+mod sensu;
+mod service;
+mod slack;
 mod tcp;
+mod teams;
+mod telegram;
+mod unsupported;
+mod victorops;
 
+pub use discord::{DiscordHandler, Options as DiscordOptions};
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
 pub use log::{LogHandler, Options as LogOptions};
+pub use opsgenie::{OpsGenieHandler, Options as OpsGenieOptions};
+pub use opsgenie2::{OpsGenie2Handler, Options as OpsGenie2Options};
+pub use pagerduty::{Options as PagerDutyOptions, PagerDutyHandler};
+pub use pagerduty2::{Link as PagerDuty2Link, Options as PagerDuty2Options, PagerDuty2Handler};
 pub use post::{Options as PostOptions, PostHandler};
 pub use publish::{Options as PublishOptions, PublishHandler, Republish};
-pub use registry::{Handler, Services, check_use, specs};
+pub use pushover::{Options as PushoverOptions, PushoverHandler};
+pub use registry::{
+    Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
+};
+pub use sensu::{Options as SensuOptions, SensuHandler};
+pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
+pub use teams::{Options as TeamsOptions, TeamsHandler};
+pub use telegram::{Options as TelegramOptions, TelegramHandler};
+pub use unsupported::{Options as UnsupportedOptions, UnsupportedHandler};
+pub use victorops::{Options as VictorOpsOptions, VictorOpsHandler};

@@ -7,9 +7,42 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, PropertySpec};
 
 use crate::arguments::{int_arg, string_arg};
 use crate::error::{BuildError, HandlerError};
+use crate::registry::{Deliver, HandlerKind, Services};
+
+/// The `log` entry of the handler catalogue.
+pub(crate) struct Kind;
+
+impl HandlerKind for Kind {
+    const NAME: &'static str = "log";
+    const SPEC: Option<HandlerSpec> = Some(SPEC);
+    type Options = Options;
+    type Handler = LogHandler;
+
+    fn from_use(handler: &HandlerUse) -> Result<Options, BuildError> {
+        Options::from_use(handler)
+    }
+
+    fn build(
+        options: Options,
+        _topic: &str,
+        _services: &Services,
+    ) -> Result<LogHandler, BuildError> {
+        LogHandler::new(options)
+    }
+}
+
+impl Deliver for LogHandler {
+    async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
+        LogHandler::handle(self, event).await
+    }
+
+    fn idle(&mut self) {
+        LogHandler::idle(self);
+    }
+}
 
 /// `.log(path)` with `.mode(int)`.
-pub(crate) const SPEC: HandlerSpec = HandlerSpec {
+const SPEC: HandlerSpec = HandlerSpec {
     kind: "log",
     args: &[ArgType::String],
     variadic: None,

@@ -11,9 +11,38 @@
 use std::sync::Arc;
 
 use serde::Deserialize;
-use tick_engine::Event;
+use tick_engine::{Event, HandlerSpec, HandlerUse};
 
 use crate::error::{BuildError, HandlerError};
+use crate::registry::{Deliver, HandlerKind, Services};
+
+/// The `publish` entry of the handler catalogue: handler files only, no TICKscript method.
+pub(crate) struct Kind;
+
+impl HandlerKind for Kind {
+    const NAME: &'static str = "publish";
+    const SPEC: Option<HandlerSpec> = None;
+    type Options = Options;
+    type Handler = PublishHandler;
+
+    fn from_use(handler: &HandlerUse) -> Result<Options, BuildError> {
+        Err(BuildError::UnsupportedKind(handler.kind.clone()))
+    }
+
+    fn build(
+        options: Options,
+        topic: &str,
+        services: &Services,
+    ) -> Result<PublishHandler, BuildError> {
+        PublishHandler::new(options, topic, services.republish.as_ref())
+    }
+}
+
+impl Deliver for PublishHandler {
+    async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
+        PublishHandler::handle(self, event).await
+    }
+}
 
 /// Hands an event to another topic: `(topic, event)`. Supplied by whoever owns the topics
 /// (the engine via the binary); an `Err` is the reason the topic refused the event.

@@ -9,9 +9,38 @@ use tokio::net::TcpStream;
 use crate::alert_json::alert_json;
 use crate::arguments::string_arg;
 use crate::error::{BuildError, HandlerError};
+use crate::registry::{Deliver, HandlerKind, Services};
+
+/// The `tcp` entry of the handler catalogue.
+pub(crate) struct Kind;
+
+impl HandlerKind for Kind {
+    const NAME: &'static str = "tcp";
+    const SPEC: Option<HandlerSpec> = Some(SPEC);
+    type Options = Options;
+    type Handler = TcpHandler;
+
+    fn from_use(handler: &HandlerUse) -> Result<Options, BuildError> {
+        Options::from_use(handler)
+    }
+
+    fn build(
+        options: Options,
+        _topic: &str,
+        _services: &Services,
+    ) -> Result<TcpHandler, BuildError> {
+        TcpHandler::new(options)
+    }
+}
+
+impl Deliver for TcpHandler {
+    async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
+        TcpHandler::handle(self, event).await
+    }
+}
 
 /// `.tcp(address)`.
-pub(crate) const SPEC: HandlerSpec = HandlerSpec {
+const SPEC: HandlerSpec = HandlerSpec {
     kind: "tcp",
     args: &[ArgType::String],
     variadic: None,

@@ -48,7 +48,6 @@ const NOT_YET_FIXED: &[&str] = &[
     "crates/tick-handlers/src/mqtt/topic.rs",
     "crates/tick-handlers/src/post.rs",
     "crates/tick-handlers/src/publish.rs",
-    "crates/tick-handlers/src/registry.rs",
     "crates/tick-handlers/src/tcp.rs",
     "crates/tick-handlers/tests/handlers/common.rs",
     "crates/tick-handlers/tests/handlers/files.rs",

@@ -37,7 +37,7 @@ pub(crate) fn diagnose(
     }
     let compiler = Compiler::new().with_handlers(&tick_handlers::specs());
     let check = |handler: &HandlerUse| {
-        let mut problems = tick_handlers::check_use(handler);
+        let mut problems = tick_handlers::check_use_with_config(handler, config);
         if handler.kind == "mqtt" {
             // Broker names can only be checked against a configuration.
             problems.extend(match config {

@@ -67,6 +67,27 @@ pub struct Config {
     pub hostname: Option<String>,
     /// `[http]` and `default-retention-policy`, for `tick run --http`.
     pub http: HttpSection,
+    /// The sections of handler services (`[[slack]]`, ...), checked at load by their handler
+    /// kind and read again by it when a handler is built.
+    pub services: ServiceSections,
+}
+
+/// The TOML of each handler service's section, by section name. `Debug` names the sections
+/// only: their values hold URLs with tokens and passwords.
+#[derive(Clone, Default, PartialEq)]
+pub struct ServiceSections(std::collections::BTreeMap<String, Value>);
+
+impl ServiceSections {
+    /// The section's TOML, if the file has it.
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+}
+
+impl fmt::Debug for ServiceSections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 /// A configuration file that cannot be used. Every message names the file; section errors also
@@ -219,7 +240,17 @@ impl Config {
         let mut top_level_keys = Vec::new();
         let mut hostname = None;
         let mut mqtt_tables: Vec<Table> = Vec::new();
+        let mut services = ServiceSections::default();
         for (key, value) in &table {
+            if let Some(check) = crate::registry::section_check(key) {
+                check(value).map_err(|message| ConfigError::Section {
+                    path: path.to_owned(),
+                    section: format!("[{key}]"),
+                    message,
+                })?;
+                services.0.insert(key.clone(), value.clone());
+                continue;
+            }
             match (key.as_str(), value) {
                 ("mqtt", value) => mqtt_tables = mqtt::tables(value, path)?,
                 // Read by `http::parse` below.
@@ -256,6 +287,7 @@ impl Config {
             mqtt,
             hostname,
             http,
+            services,
         };
         config.validate(path)?;
         Ok((config, warnings))

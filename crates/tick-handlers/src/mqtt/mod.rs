@@ -36,9 +36,48 @@ use tick_engine::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec};
 use tick_syntax::Span;
 
 use crate::config::Config;
+use crate::error::{BuildError, HandlerError};
+use crate::registry::{Deliver, HandlerKind, Services};
+
+/// The `mqtt` entry of the handler catalogue.
+pub(crate) struct Kind;
+
+impl HandlerKind for Kind {
+    const NAME: &'static str = "mqtt";
+    const SPEC: Option<HandlerSpec> = Some(SPEC);
+    type Options = Options;
+    type Handler = MqttHandler;
+
+    fn from_use(handler: &HandlerUse) -> Result<Options, BuildError> {
+        Options::from_use(handler).map_err(BuildError::Mqtt)
+    }
+
+    fn build(
+        options: Options,
+        _topic: &str,
+        services: &Services,
+    ) -> Result<MqttHandler, BuildError> {
+        let service = services
+            .mqtt
+            .as_ref()
+            .ok_or_else(|| BuildError::Mqtt("no MQTT broker is configured".to_string()))?;
+        MqttHandler::new(options, service)
+    }
+
+    /// MQTT uses are checked by [`validate`], with the configuration when there is one.
+    fn check(_handler: &HandlerUse, _config: Option<&Config>) -> Result<(), BuildError> {
+        Ok(())
+    }
+}
+
+impl Deliver for MqttHandler {
+    async fn handle(&mut self, event: &tick_engine::Event) -> Result<(), HandlerError> {
+        MqttHandler::handle(self, event).await
+    }
+}
 
 /// `.mqtt('topic')` and its properties (spec §6.3).
-pub(crate) const SPEC: HandlerSpec = HandlerSpec {
+const SPEC: HandlerSpec = HandlerSpec {
     kind: "mqtt",
     args: &[ArgType::String],
     variadic: None,

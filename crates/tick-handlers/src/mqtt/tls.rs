@@ -23,16 +23,44 @@ pub fn install_crypto_provider() {
 
 /// Builds the rustls client configuration for one broker.
 pub(crate) fn client_config(cfg: &MqttConfig) -> Result<ClientConfig, String> {
+    tls_client_config(
+        &TlsFiles {
+            ssl_ca: cfg.ssl_ca.as_deref(),
+            ssl_cert: cfg.ssl_cert.as_deref(),
+            ssl_key: cfg.ssl_key.as_deref(),
+            insecure_skip_verify: cfg.insecure_skip_verify,
+        },
+        true,
+    )
+}
+
+/// The TLS settings of a service section (`ssl-ca`, `ssl-cert`, `ssl-key`,
+/// `insecure-skip-verify`), as Kapacitor's `tlsconfig.Create` takes them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TlsFiles<'a> {
+    pub(crate) ssl_ca: Option<&'a std::path::Path>,
+    pub(crate) ssl_cert: Option<&'a std::path::Path>,
+    pub(crate) ssl_key: Option<&'a std::path::Path>,
+    pub(crate) insecure_skip_verify: bool,
+}
+
+/// Builds a rustls client configuration with the `ring` provider. Without `ssl-ca` the system
+/// roots are trusted, as Go does; `require_roots` makes finding none an error (for a service
+/// that is only ever reached over TLS).
+pub(crate) fn tls_client_config(
+    tls: &TlsFiles<'_>,
+    require_roots: bool,
+) -> Result<ClientConfig, String> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup failed: {e}"))?;
-    let builder = if cfg.insecure_skip_verify {
+    let builder = if tls.insecure_skip_verify {
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(SkipVerify(provider())))
     } else {
         let mut roots = RootCertStore::empty();
-        match &cfg.ssl_ca {
+        match tls.ssl_ca {
             Some(ca) => {
                 for cert in read_certs(ca)? {
                     roots.add(cert).map_err(|e| {
@@ -44,7 +72,7 @@ pub(crate) fn client_config(cfg: &MqttConfig) -> Result<ClientConfig, String> {
                 // No ssl-ca: the system roots, as Go does. Never panics when there are none.
                 let found = rustls_native_certs::load_native_certs();
                 let (added, _) = roots.add_parsable_certificates(found.certs);
-                if added == 0 {
+                if added == 0 && require_roots {
                     return Err(
                         "no ssl-ca given and no system CA certificates found: set ssl-ca to the \
                          broker's CA file (or insecure-skip-verify = true for testing)"
@@ -55,13 +83,13 @@ pub(crate) fn client_config(cfg: &MqttConfig) -> Result<ClientConfig, String> {
         }
         builder.with_root_certificates(roots)
     };
-    let config = match (&cfg.ssl_cert, &cfg.ssl_key) {
+    let config = match (tls.ssl_cert, tls.ssl_key) {
         (Some(cert), Some(key)) => {
             let certs = read_certs(cert)?;
             let key = read_key(key)?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| {
-                client_cert_error(&e, cfg.ssl_cert.as_deref(), cfg.ssl_key.as_deref())
-            })?
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| client_cert_error(&e, tls.ssl_cert, tls.ssl_key))?
         }
         _ => builder.with_no_client_auth(),
     };

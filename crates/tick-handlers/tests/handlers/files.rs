@@ -520,3 +520,51 @@ fn an_empty_match_means_no_filter() {
     );
     assert_eq!(load_file(&path).unwrap().match_src, None);
 }
+
+#[test]
+fn service_handler_files_use_kapacitors_lower_case_kinds_and_option_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "vo.yaml",
+        "topic: cpu\nid: vo\nkind: victorops\noptions:\n  routing-key: team-a\n",
+    );
+    let spec = load_file(&path).unwrap();
+    assert_eq!(
+        spec.options,
+        HandlerOptions::VictorOps(tick_handlers::VictorOpsOptions {
+            routing_key: "team-a".to_string()
+        })
+    );
+    let path = write(
+        dir.path(),
+        "pd2.yaml",
+        "topic: cpu\nid: pd\nkind: pagerduty2\noptions:\n  routing-key: rk\n  links:\n    - href: 'https://x/{{ .ID }}'\n",
+    );
+    let HandlerOptions::PagerDuty2(o) = load_file(&path).unwrap().options else {
+        panic!("not a pagerduty2 handler");
+    };
+    assert_eq!(o.links.len(), 1);
+    // A script's method name is not a handler-file kind.
+    let (_, err) = load_err(
+        "bad.yaml",
+        "topic: cpu\nid: vo\nkind: victorOps\noptions: {}\n",
+    );
+    assert!(
+        err.contains("unsupported action kind \"victorOps\""),
+        "{err}"
+    );
+    // Building needs the service's section.
+    let path = write(
+        dir.path(),
+        "slack.yaml",
+        "topic: cpu\nid: s\nkind: slack\noptions:\n  channel: '#ops'\n",
+    );
+    let spec = load_file(&path).unwrap();
+    let err = Handler::from_file_spec(&spec, &Services::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid slack: no slack configuration found"),
+        "{err}"
+    );
+}

@@ -9,6 +9,7 @@ mod common;
 mod dispatch;
 mod exec;
 mod files;
+mod https;
 mod log;
 mod post;
 mod tcp;

@@ -1,8 +1,10 @@
 //! `tick service-test mqtt` (Kapacitor's `Service.Test` in services/mqtt/service.go and the CLI's
 //! `doServiceTest` in cmd/kapacitor/main.go, v1.5.7): publishes one message to one configured
 //! broker and reports success or the exact failure, in Kapacitor's `service-tests` table format.
-//! Unlike Kapacitor's CLI, the topic and message can be given, so the test can succeed. Exit codes:
-//! 0 published (and acknowledged for QoS 1/2), 1 failed, 2 bad config or usage.
+//! Unlike Kapacitor's CLI, the topic and message can be given, so the test can succeed.
+//! Every other service (`tick service-test slack`) sends the handler's own test alert
+//! (`tick_handlers::service_test`), with `--options` as Kapacitor's service-test API takes them.
+//! Exit codes: 0 published (and acknowledged for QoS 1/2), 1 failed, 2 bad config or usage.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,12 +16,6 @@ use tick_handlers::mqtt::{MqttService, MqttSettings, Qos};
 
 use crate::report;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub(crate) enum Service {
-    /// An `[[mqtt]]` broker of the configuration.
-    Mqtt,
-}
-
 #[derive(Debug, clap::Args)]
 #[command(
     about = "Publish one test message to a configured service and report the result",
@@ -28,9 +24,9 @@ pub(crate) enum Service {
         Exit status: 0 delivered, 1 failed (the reason is printed), 2 invalid configuration or usage."
 )]
 pub(crate) struct Args {
-    /// The service to test.
-    #[arg(value_enum)]
-    service: Service,
+    /// The service to test: mqtt, or a handler service of the configuration (slack, teams, ...).
+    #[arg(value_parser = service_names())]
+    service: String,
     /// kapacitor.conf with the [[mqtt]] brokers.
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
@@ -49,16 +45,36 @@ pub(crate) struct Args {
     /// Ask the broker to retain the message.
     #[arg(long)]
     retained: bool,
+    /// The test's options as a JSON object, for services other than mqtt (slack:
+    /// {"workspace": "ops", "channel": "#test"}); the service's defaults when omitted.
+    #[arg(long, value_name = "JSON")]
+    options: Option<String>,
     /// How long to wait for the connection and the acknowledgement, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     timeout: u64,
 }
 
 pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
-    let Service::Mqtt = args.service;
     let (config, warnings) = Config::load(&args.config).map_err(|e| anyhow::anyhow!("{e}"))?;
     for w in warnings {
         report::stderr(&format!("{}: warning: {w}\n", args.config.display()));
+    }
+    let name = args.service.as_str();
+    if name != "mqtt" {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?;
+        let timeout = Duration::from_secs(args.timeout.max(1));
+        let result = runtime.block_on(async {
+            tokio::time::timeout(
+                timeout,
+                tick_handlers::service_test(name, &config, args.options.as_deref()),
+            )
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
+        });
+        return Ok(print_result(name, result));
     }
     let qos = match args.qos.parse::<i64>() {
         Ok(n) => Qos::from_int(n),
@@ -66,20 +82,31 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
     .map_err(|e| anyhow::anyhow!("--qos: {e}"))?;
     let result = test_mqtt(&config, &args, qos)?;
-    // Kapacitor's table (`%-20s%-10v%s`).
+    Ok(print_result(name, result))
+}
+
+/// `mqtt`, then every service the handlers know.
+fn service_names() -> clap::builder::PossibleValuesParser {
+    let mut names = vec!["mqtt"];
+    names.extend(tick_handlers::service_names());
+    clap::builder::PossibleValuesParser::new(names)
+}
+
+/// Prints Kapacitor's table (`%-20s%-10v%s`); exit 0 on success, 1 on failure.
+fn print_result(name: &str, result: Result<(), String>) -> ExitCode {
     let (ok, message) = match result {
         Ok(()) => (true, String::new()),
         Err(e) => (false, e),
     };
     report::stdout(&format!(
         "{:<20}{:<10}{}\n{:<20}{:<10}{}\n",
-        "Service", "Success", "Message", "mqtt", ok, message
+        "Service", "Success", "Message", name, ok, message
     ));
-    Ok(if ok {
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// `Ok(Err(reason))` is a failed test; `Err` is a problem running it at all.

@@ -124,13 +124,17 @@ pub(crate) fn start(
     })
 }
 
-/// Connects the `[[mqtt]]` brokers of `--config` when a handler uses `.mqtt()`.
+/// The services the handlers reach through `--config` (its sections, e.g. `[[slack]]`), and the
+/// `[[mqtt]]` brokers, connected when a handler uses `.mqtt()`.
 fn start_services(
     plan: &Plan,
     pipeline: &Pipeline,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Services, Exit> {
-    let mut services = Services::default();
+    let mut services = Services {
+        config: plan.config.clone().unwrap_or_default(),
+        ..Services::default()
+    };
     let needs_mqtt = pipeline
         .tasks()
         .any(|t| t.handler_uses().iter().any(|(_, u)| u.kind == "mqtt"))

@@ -1,0 +1,110 @@
+//! What the sections of handler services in `kapacitor.conf` share: a section is one table
+//! (`[slack]`) or a list of them (`[[slack]]`), each named (`workspace = "ops"`), one of them
+//! the default (the only one, or the one with `default = true`), as Kapacitor's `listmap`
+//! reads them (`listmap/listmap.go` at v1.5.7). Owns reading a section into its kind's
+//! config type and finding a named config; each kind owns its keys and rules.
+
+use serde::de::DeserializeOwned;
+
+use crate::config::Config;
+
+/// One config of a named, multi-config service section.
+pub(crate) trait ServiceConfig {
+    /// The config's name (`workspace`), `""` when unnamed.
+    fn name(&self) -> &str;
+    /// `default = true`.
+    fn is_default(&self) -> bool;
+    /// Marks the config as the default (the only config of a section is).
+    fn set_default(&mut self);
+}
+
+/// A service section: its configs in file order.
+#[derive(Debug, Clone)]
+pub(crate) struct Section<C> {
+    pub(crate) configs: Vec<C>,
+}
+
+impl<C> Default for Section<C> {
+    fn default() -> Self {
+        Section {
+            configs: Vec::new(),
+        }
+    }
+}
+
+impl<C: ServiceConfig + DeserializeOwned> Section<C> {
+    /// Reads `[name]` or `[[name]]`. The message names the key at fault, never a value.
+    pub(crate) fn read(value: &toml::Value) -> Result<Section<C>, String> {
+        let tables = match value {
+            toml::Value::Table(t) => vec![t.clone()],
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|v| {
+                    v.as_table()
+                        .cloned()
+                        .ok_or_else(|| "must be a table or a list of tables".to_string())
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err("must be a table or a list of tables".to_string()),
+        };
+        let mut configs = tables
+            .into_iter()
+            .map(|t| {
+                C::deserialize(toml::Value::Table(t)).map_err(|e| {
+                    // toml's message quotes a mistyped value, which may be a token: only the
+                    // expected type is kept.
+                    let text = e.message().to_string();
+                    match text.rsplit_once(", expected ") {
+                        Some((what, expected)) if what.starts_with("invalid type") => {
+                            format!("a key has the wrong type: expected {expected}")
+                        }
+                        _ => text,
+                    }
+                })
+            })
+            .collect::<Result<Vec<C>, String>>()?;
+        if let [only] = configs.as_mut_slice() {
+            only.set_default();
+        }
+        Ok(Section { configs })
+    }
+
+    /// The config named `name`; `""` is the default one.
+    pub(crate) fn find(&self, name: &str) -> Option<&C> {
+        if name.is_empty() {
+            self.configs.iter().find(|c| c.is_default())
+        } else {
+            self.configs.iter().find(|c| c.name() == name)
+        }
+    }
+}
+
+/// Kapacitor's own API URL, which PagerDuty requests carry as `client_url`: `httpd.Service.URL` (the address its listener
+/// has, then `/kapacitor/v1`). tick takes `[http] bind-address` (default `:9092`) as a Go
+/// listener would show it: an empty host is `[::]`, `localhost` is `127.0.0.1`.
+pub(crate) fn kapacitor_url(config: &Config) -> String {
+    let bind = config.http.bind_address.as_deref().unwrap_or(":9092");
+    let (host, port) = bind.rsplit_once(':').unwrap_or((bind, "9092"));
+    let host = match host {
+        "" => "[::]",
+        "localhost" => "127.0.0.1",
+        h => h,
+    };
+    format!("http://{host}:{port}/kapacitor/v1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_url_is_the_listener_address_kapacitor_would_have() {
+        let mut config = Config::default();
+        assert_eq!(kapacitor_url(&config), "http://[::]:9092/kapacitor/v1");
+        config.http.bind_address = Some("127.0.0.1:47581".to_string());
+        assert_eq!(
+            kapacitor_url(&config),
+            "http://127.0.0.1:47581/kapacitor/v1"
+        );
+    }
+}
