@@ -1,5 +1,5 @@
-//! `|default()` (spec §4.10): sets a field when it is absent, a tag when it is absent or empty.
-//! In a batch the group tags are defaulted too.
+//! `|default()` (Kapacitor's `default.go` `DefaultNode.setDefaults` at v1.5.7): sets a field when
+//! it is absent, a tag when it is absent or empty. In a batch the group tags are defaulted too.
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
-//! `|delete()` (spec §4.10): removes named fields and tags. Deleting a tag that is a group
-//! dimension also removes it from the dimensions, which regroups the point.
+//! `|delete()` (Kapacitor's `delete.go` `DeleteNode.doDeletes` at v1.5.7): removes named fields and
+//! tags. Deleting a tag that is a group dimension also removes it from the dimensions, which
+//! regroups the point.
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
-//! `|derivative('field')` (spec §4.7): the rate of change of a field between consecutive
-//! points of a group, per `.unit()` (default 1s). The first point and invalid points are
-//! dropped; see the spec for which dropped points still become the previous one.
+//! `|derivative('field')` (Kapacitor's `derivative.go` `DerivativeNode.derivative` at v1.5.7): the
+//! rate of change of a field between consecutive points of a group, per `.unit()` (default 1s). The
+//! first point and invalid points are dropped; see the spec for which dropped points still become
+//! the previous one.
 
 use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;

@@ -1,10 +1,10 @@
-//! `|eval(l1, l2, ...)` (spec §4.3): evaluates lambdas in order into `.as()` names, turns
-//! `.tags()` results into tags, and chooses the output fields with `.keep()`. Expression state
-//! is per group. Any error drops the point.
+//! `|eval(l1, l2, ...)` (Kapacitor's `eval.go` `EvalNode.eval` at v1.5.7): evaluates lambdas in
+//! order into `.as()` names, turns `.tags()` results into tags, and chooses the output fields with
+//! `.keep()`. Expression state is per group. Any error drops the point.
 //!
-//! Quirk (spec §4.3), reproduced: all expressions share one scope per point; before expression
-//! j runs, every name it references is reloaded from the point when the point has it, which
-//! overwrites an earlier result of the same name, in the output too.
+//! Quirk (`eval.go` `EvalNode.eval`), reproduced: all expressions share one scope per point;
+//! before expression j runs, every name it references is reloaded from the point when the point
+//! has it, which overwrites an earlier result of the same name, in the output too.
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
-//! `|groupBy(...)` (spec §4.4): rewrites a stream's dimensions: named tags or `*` minus
-//! `.exclude()`, with `.byMeasurement()` ORed into the incoming by-name flag.
+//! `|groupBy(...)` (Kapacitor's `group_by.go` `GroupByNode` at v1.5.7): rewrites a stream's
+//! dimensions: named tags or `*` minus `.exclude()`, with `.byMeasurement()` ORed into the incoming
+//! by-name flag.
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
-//! `|httpOut('name')` (spec §4.10): caches the latest point or batch of each group as one row,
-//! in group-creation order, for `Task::http_out` (Kapacitor serves them at
-//! `/kapacitor/v1/tasks/<task>/<name>`). Passes the data through.
+//! `|httpOut('name')` (Kapacitor's `http_out.go` `HTTPOutNode` at v1.5.7): caches the latest point
+//! or batch of each group as one row, in group-creation order, for `Task::http_out` (Kapacitor
+//! serves them at `/kapacitor/v1/tasks/<task>/<name>`). Passes the data through.
 
 use tick_syntax::Diagnostic;
 

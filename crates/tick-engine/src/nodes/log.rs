@@ -1,5 +1,6 @@
-//! `|log()` (spec §4.10): produces one logfmt line per point and passes the data on unchanged.
-//! The line goes to the task's log records (`Task::drain_logs`); printing is the binary's job.
+//! `|log()` (Kapacitor's `log.go` `LogNode` at v1.5.7): produces one logfmt line per point and
+//! passes the data on unchanged. The line goes to the task's log records (`Task::drain_logs`);
+//! printing is the binary's job.
 
 use std::fmt::Write as _;
 

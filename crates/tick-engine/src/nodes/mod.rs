@@ -1,6 +1,6 @@
-//! The node catalogue (STYLE §3): one file per node with its `SPEC`, registered in the ordered
-//! `NODES` slice that `tick check`, `tick show`, hints and docs all read. Owns the list of node
-//! kinds and the Kapacitor chain methods we know but do not run yet.
+//! The node catalogue (`docs/ARCHITECTURE.md`, "Recipes"): one file per node with its `SPEC`,
+//! registered in the ordered `NODES` slice that `tick check`, `tick show`, hints and docs all
+//! read. Owns the list of node kinds and the Kapacitor chain methods we know but do not run yet.
 
 use crate::node::NodeSpec;
 
@@ -72,7 +72,8 @@ pub(crate) const NODES: &[&NodeSpec] = &[
 /// The chain methods (`|x()`) of every processing node in Kapacitor (`pipeline/node.go`
 /// `chainnode`). A method here without a `NODES` entry is reported as
 /// `node "x" is not supported yet`, never ignored, except `deadman`, which the compiler expands
-/// into `stats`, `derivative` and `alert` nodes (spec §4.9).
+/// into `stats`, `derivative` and `alert` nodes (Kapacitor's `pipeline/node.go` `Deadman` at
+/// v1.5.7).
 pub const CHAIN_METHODS: &[&str] = &[
     "alert",
     "barrier",

@@ -1,7 +1,8 @@
-//! The `stats` node behind `|deadman()` (spec §4.9). It is a source: it has no parent, and the
-//! task's clock ([`crate::Task::advance_clock`]) hands it one `stats` point per group of the
-//! watched node on every tick, which it passes on. Not a chain method of its own (`|stats()` is
-//! not supported yet); only `deadman` creates it.
+//! The `stats` node behind `|deadman()` (Kapacitor's `stats.go` `StatsNode` and `pipeline/node.go`
+//! `Deadman` at v1.5.7). It is a source: it has no parent, and the task's clock
+//! ([`crate::Task::advance_clock`]) hands it one `stats` point per group of the watched node on
+//! every tick, which it passes on. Not a chain method of its own (`|stats()` is not supported yet);
+//! only `deadman` creates it.
 
 use tick_syntax::Diagnostic;
 

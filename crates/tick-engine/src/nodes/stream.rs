@@ -1,5 +1,5 @@
-//! `stream` (spec §4.1): the source of a stream task. It passes every delivered point on; only
-//! `|from()` may follow it.
+//! `stream` (Kapacitor's `stream.go` `StreamNode` at v1.5.7): the source of a stream task. It
+//! passes every delivered point on; only `|from()` may follow it.
 
 use tick_syntax::Diagnostic;
 

@@ -1,5 +1,6 @@
-//! `|where(lambda)` (spec §4.2): keeps a point when the predicate is true; drops it when false
-//! or on an evaluation error (counted and logged). Expression state is per group (§3.6).
+//! `|where(lambda)` (Kapacitor's `where.go` `whereGroup.doWhere` at v1.5.7): keeps a point when the
+//! predicate is true; drops it when false or on an evaluation error (counted and logged).
+//! Expression state is per group (§3.6).
 
 use tick_lambda::{Lambda, State};
 use tick_syntax::Diagnostic;
