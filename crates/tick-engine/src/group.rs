@@ -328,6 +328,21 @@ impl<S> PerGroup<S> {
     }
 }
 
+/// After a node set tags `changed` on `p` (Kapacitor's `SetTags`, edge/messages.go at v1.5.7,
+/// which recomputes the group id): when one of them is a dimension, the point moves to the
+/// group its new tags name.
+pub(crate) fn regroup_after_set_tags<'k>(
+    groups: &mut GroupInterner,
+    p: &mut crate::point::Point,
+    mut changed: impl Iterator<Item = &'k str>,
+) {
+    let dims = p.dimensions.tag_names();
+    if dims.is_empty() || !changed.any(|k| dims.iter().any(|d| &**d == k)) {
+        return;
+    }
+    p.group = groups.id(&p.name, &p.tags, &p.dimensions);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

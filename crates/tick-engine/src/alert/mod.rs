@@ -15,10 +15,10 @@ use tick_lambda::{FieldValue, Lambda, Record, State};
 use tick_syntax::{Diagnostic, Span};
 
 use crate::event::{Event, EventData, EventState, Level, Row, RowValue};
-use crate::node::{
-    Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Spanned,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Spanned};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Batch, GroupId, Message, Point};
 use crate::template_data::{
     DetailsData, DetailsFuncs, FieldMap, IdData, MessageData, ServerInfo, TagMap, display_group,
@@ -183,7 +183,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         Some(s) => {
             let low = props.float("flapping").map(|f| f.value).unwrap_or(0.0);
             let high = match s.args.get(1).map(|a| &a.value) {
-                Some(crate::node::Value::Float(f)) => *f,
+                Some(crate::node_props::Value::Float(f)) => *f,
                 _ => 0.0,
             };
             // Kapacitor fails when the task starts; we report it with the script.
@@ -215,7 +215,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         .all("inhibit")
         .filter_map(|s| {
             let mut args = s.args.iter().filter_map(|a| match &a.value {
-                crate::node::Value::String(v) => Some(Arc::<str>::from(v.as_str())),
+                crate::node_props::Value::String(v) => Some(Arc::<str>::from(v.as_str())),
                 _ => None,
             });
             let category = args.next()?;
@@ -718,7 +718,7 @@ impl AlertNode {
         self.augment_fields(&mut fwd.fields, &event);
         self.augment_tags(&mut fwd.tags, &event);
         let set = self.level_tag.iter().chain(&self.id_tag).map(|t| &**t);
-        crate::nodes::regroup_after_set_tags(&mut self.regroup, &mut fwd, set);
+        crate::group::regroup_after_set_tags(&mut self.regroup, &mut fwd, set);
         self.send(ctx, event);
         out.push(Message::Point(fwd));
     }

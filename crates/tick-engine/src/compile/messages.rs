@@ -4,7 +4,7 @@
 //! `*pipeline.WindowNode` written as the node's method name (`window`).
 
 use crate::handler_use::ArgType;
-use crate::node::Arg;
+use crate::node_spec::Arg;
 
 use super::CallSite;
 

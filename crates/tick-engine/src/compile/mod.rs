@@ -14,12 +14,12 @@ use tick_syntax::ast::{self, ChainOp, Expr, Stmt};
 use tick_syntax::{Diagnostic, Span};
 
 use crate::handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertyUse};
-use crate::node::{
-    Arg, ArgValue, BuildContext, NodeProperty, NodeProps, NodeSpec, NodeStats, Setting, Value,
-    same_method,
-};
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Setting, Value};
+use crate::node_runtime::NodeStats;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec, same_method};
 use crate::nodes;
-use crate::task::{Dbrp, Deadman, GroupCounts, Task, TaskNode};
+use crate::nodes::deadman::{Deadman, GroupCounts};
+use crate::task::{Dbrp, Task, TaskNode};
 
 pub use messages::CompileError;
 
@@ -163,7 +163,7 @@ impl Compiler {
                 continue;
             }
             if let (Some(watched), Some(interval)) =
-                (n.watches, nodes::stats::interval(&props.args))
+                (n.watches, nodes::deadman::interval(&props.args))
             {
                 deadmen.push(Deadman {
                     stats: i,
@@ -713,27 +713,16 @@ impl Cx<'_> {
             return None;
         };
         let span = call.span;
-        let mut crit = Expr::Binary {
-            op: ast::BinaryOp::LessEq,
-            lhs: Box::new(Expr::Reference(ast::Reference {
-                name: "emitted".to_string(),
-                span,
-            })),
-            rhs: Box::new(Expr::Float { value: *th, span }),
-            parenthesised: false,
-            span,
-        };
-        for a in call.args.iter().skip(2) {
-            if let Some(Val::Data(VarValue::Lambda(Expr::Lambda { body, .. }))) = self.expr(a) {
-                crit = Expr::Binary {
-                    op: ast::BinaryOp::And,
-                    lhs: Box::new(crit),
-                    rhs: body,
-                    parenthesised: false,
-                    span,
-                };
-            }
-        }
+        let extra: Vec<Expr> = call
+            .args
+            .iter()
+            .skip(2)
+            .filter_map(|a| match self.expr(a) {
+                Some(Val::Data(VarValue::Lambda(Expr::Lambda { body, .. }))) => Some(*body),
+                _ => None,
+            })
+            .collect();
+        let crit = nodes::deadman::crit(*th, extra, span);
         let crit = match Lambda::compile(
             &Expr::Lambda {
                 body: Box::new(crit),
@@ -759,7 +748,7 @@ impl Cx<'_> {
             span,
         };
         let stats_idx = self.nodes.len();
-        let mut stats = PendingNode::new(&nodes::stats::SPEC, None, span);
+        let mut stats = PendingNode::new(&nodes::deadman::SPEC, None, span);
         stats.args = vec![interval.clone()];
         stats.watches = Some(node);
         self.nodes.push(stats);
@@ -778,17 +767,10 @@ impl Cx<'_> {
         let mut alert = PendingNode::new(&crate::alert::SPEC, Some(stats_idx + 1), span);
         alert.settings = vec![
             setting("crit", Value::Lambda(crit)),
-            setting(
-                "id",
-                Value::String(format!(
-                    "{{{{ .Group }}}}:{watched} for task '{{{{ .TaskName }}}}'"
-                )),
-            ),
+            setting("id", Value::String(nodes::deadman::id(&watched))),
             setting(
                 "message",
-                Value::String(format!(
-                    "{{{{ .ID }}}} is {{{{ if eq .Level \"OK\" }}}}alive{{{{ else }}}}dead{{{{ end }}}}: {{{{ index .Fields \"emitted\" | printf \"%0.3f\" }}}} points/{every_text}."
-                )),
+                Value::String(nodes::deadman::message(&every_text)),
             ),
         ];
         self.nodes.push(alert);
@@ -894,7 +876,7 @@ impl Cx<'_> {
             };
             let cmp = match (&v, want) {
                 (Val::Data(VarValue::Lambda(body)), Arg::T(ArgType::Lambda)) => {
-                    crate::node::FieldCmp::from_lambda(body)
+                    crate::node_props::FieldCmp::from_lambda(body)
                 }
                 _ => None,
             };

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use tick_lineproto::FieldValue as LpValue;
 
-use crate::node::Emission;
+use crate::node_runtime::Emission;
 use crate::point::{Fields, Point, Tags};
 use crate::task::Task;
 use crate::topics::{Delivery, Topics};

@@ -12,8 +12,10 @@ use std::sync::Arc;
 use tick_lambda::FieldValue;
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Batch, Fields, GroupId, Message, Point, Tags};
 
 const PROPERTIES: &[NodeProperty] = &[
@@ -620,7 +622,7 @@ impl Node for Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::NodeStats;
+    use crate::node_runtime::NodeStats;
 
     fn aggregate(func: Func, name: &'static str) -> Aggregate {
         Aggregate {

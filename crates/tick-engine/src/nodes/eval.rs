@@ -12,10 +12,10 @@ use tick_lambda::{EvalError, FieldValue, Lambda, Record, State};
 use tick_syntax::Diagnostic;
 
 use crate::group::PerGroup;
-use crate::node::{
-    Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
@@ -296,7 +296,7 @@ impl Node for Eval {
                         .zip(&exprs.is_tag)
                         .filter(|(_, is_tag)| **is_tag)
                         .map(|(name, _)| &**name);
-                    crate::nodes::regroup_after_set_tags(groups, &mut p, tags);
+                    crate::group::regroup_after_set_tags(groups, &mut p, tags);
                     out.push(Message::Point(p));
                 }
                 Err(e) => ctx.error("error evaluating expression", &e),

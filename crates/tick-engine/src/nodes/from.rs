@@ -9,10 +9,10 @@ use tick_lambda::{Lambda, State};
 use tick_syntax::{Diagnostic, Span};
 
 use crate::group::{GroupInterner, Grouping};
-use crate::node::{
-    Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::Message;
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

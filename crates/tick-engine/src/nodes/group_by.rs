@@ -7,8 +7,10 @@ use std::sync::Arc;
 use tick_syntax::Diagnostic;
 
 use crate::group::{GroupInterner, Grouping};
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::nodes::from::grouping_args;
 use crate::point::{Batch, Message, Tags};
 

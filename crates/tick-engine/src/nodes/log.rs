@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use tick_lambda::FieldValue;
 use tick_syntax::Diagnostic;
 
-use crate::node::{
-    Arg, BuildContext, LogLevel, Node, NodeContext, NodeProperty, NodeProps, NodeSpec,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{LogLevel, Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use tick_lambda::{FieldValue, Lambda, State};
 use tick_syntax::Diagnostic;
 
-use crate::node::{
-    Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{GroupId, Message, Point};
 
 pub(crate) const DURATION: NodeSpec = NodeSpec {

@@ -3,7 +3,9 @@
 
 use tick_syntax::Diagnostic;
 
-use crate::node::{BuildContext, Node, NodeContext, NodeProps, NodeSpec};
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::NodeSpec;
 use crate::point::Message;
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

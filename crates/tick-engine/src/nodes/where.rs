@@ -6,10 +6,10 @@ use tick_lambda::{Lambda, State};
 use tick_syntax::Diagnostic;
 
 use crate::group::PerGroup;
-use crate::node::{
-    Arg, ArgValue, BuildContext, FieldCmp, Node, NodeContext, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, FieldCmp, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeSpec};
 use crate::point::Message;
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

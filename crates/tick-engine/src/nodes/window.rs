@@ -12,8 +12,10 @@ use foldhash::{HashMap, HashMapExt as _};
 
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Batch, Fields, GroupId, Message, Point, Tags};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
