@@ -10,7 +10,7 @@ use crate::node_spec::same_method;
 
 /// One checked argument value.
 #[derive(Debug, Clone)]
-pub enum Value {
+pub(crate) enum Value {
     String(String),
     Int(i64),
     Float(f64),
@@ -24,14 +24,14 @@ pub enum Value {
 
 /// A value with the span of the script text it came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spanned<T> {
+pub(crate) struct Spanned<T> {
     pub value: T,
     pub span: Span,
 }
 
 /// One argument as set in the script.
 #[derive(Debug, Clone)]
-pub struct ArgValue {
+pub(crate) struct ArgValue {
     pub value: Value,
     pub span: Span,
     /// For a lambda of the form `"field" OP number`: the same predicate in a form nodes can
@@ -41,7 +41,7 @@ pub struct ArgValue {
 
 impl ArgValue {
     /// An argument without a [`FieldCmp`].
-    pub fn new(value: Value, span: Span) -> ArgValue {
+    pub(crate) fn new(value: Value, span: Span) -> ArgValue {
         ArgValue {
             value,
             span,
@@ -52,7 +52,7 @@ impl ArgValue {
 
 /// A comparison operator of a [`FieldCmp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
+pub(crate) enum CmpOp {
     Lt,
     Le,
     Gt,
@@ -63,7 +63,7 @@ pub enum CmpOp {
 
 /// A number literal of a [`FieldCmp`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Num {
+pub(crate) enum Num {
     Float(f64),
     Int(i64),
 }
@@ -72,7 +72,7 @@ pub enum Num {
 /// float, as in the comparison table of Kapacitor's tick/stateful/evaluation_funcs.go at v1.5.7),
 /// evaluated straight on a point's fields: the hot path of `where`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldCmp {
+pub(crate) struct FieldCmp {
     pub field: std::sync::Arc<str>,
     pub op: CmpOp,
     pub k: Num,
@@ -83,7 +83,7 @@ impl FieldCmp {
     /// float or int value; `None` otherwise (missing, a tag, a clash, another type), where
     /// the general evaluator must run to give the exact result or error.
     #[inline]
-    pub fn eval(&self, p: &crate::point::Point) -> Option<bool> {
+    pub(crate) fn eval(&self, p: &crate::point::Point) -> Option<bool> {
         use tick_lambda::FieldValue;
         let v = p.fields.get(&self.field)?;
         if !p.tags.is_empty() && p.tags.contains(&self.field) {
@@ -110,7 +110,7 @@ impl FieldCmp {
 
     /// Recognises `lambda: "field" OP number` (a literal number, possibly negated); `"time"`
     /// is not a field and is left to the general evaluator.
-    pub fn from_lambda(expr: &tick_syntax::ast::Expr) -> Option<FieldCmp> {
+    pub(crate) fn from_lambda(expr: &tick_syntax::ast::Expr) -> Option<FieldCmp> {
         use tick_syntax::ast::{BinaryOp, Expr, UnaryOp};
         let body = match expr {
             Expr::Lambda { body, .. } => body,
@@ -158,7 +158,7 @@ impl FieldCmp {
 
 /// One property call: `.period(5m)`.
 #[derive(Debug, Clone)]
-pub struct Setting {
+pub(crate) struct Setting {
     /// The name as declared in the spec (`stateChangesOnly`, whatever case the script used).
     pub name: &'static str,
     pub args: Vec<ArgValue>,
@@ -170,11 +170,9 @@ pub struct Setting {
 /// **last** setting of a property (a second `.groupBy()` replaces the first), except
 /// [`NodeProps::all`].
 #[derive(Debug, Clone)]
-pub struct NodeProps {
+pub(crate) struct NodeProps {
     /// `from`, `alert`, ...
     pub method: &'static str,
-    /// The node name: `alert2`.
-    pub name: String,
     /// The creation call, `|alert()`.
     pub span: Span,
     /// Arguments of the creation call (`|eval(l1, l2)`, `|derivative('v')`).
@@ -187,27 +185,27 @@ pub struct NodeProps {
 
 impl NodeProps {
     /// The last setting of `name`.
-    pub fn setting(&self, name: &str) -> Option<&Setting> {
+    pub(crate) fn setting(&self, name: &str) -> Option<&Setting> {
         self.settings
             .iter()
             .rev()
             .find(|s| same_method(s.name, name))
     }
     /// Every setting of `name` in source order (repeated `.where()`, `.inhibit()`).
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Setting> + 'a {
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Setting> + 'a {
         self.settings
             .iter()
             .filter(move |s| same_method(s.name, name))
     }
     /// Whether `name` was set at all; the span of the last setting.
-    pub fn flag(&self, name: &str) -> Option<Span> {
+    pub(crate) fn flag(&self, name: &str) -> Option<Span> {
         self.setting(name).map(|s| s.span)
     }
     fn first_arg(&self, name: &str) -> Option<&ArgValue> {
         self.setting(name).and_then(|s| s.args.first())
     }
     /// First argument of the last `name` setting, when it is a string.
-    pub fn string(&self, name: &str) -> Option<Spanned<&str>> {
+    pub(crate) fn string(&self, name: &str) -> Option<Spanned<&str>> {
         match self.first_arg(name)? {
             ArgValue {
                 value: Value::String(s),
@@ -220,7 +218,7 @@ impl NodeProps {
             _ => None,
         }
     }
-    pub fn int(&self, name: &str) -> Option<Spanned<i64>> {
+    pub(crate) fn int(&self, name: &str) -> Option<Spanned<i64>> {
         match self.first_arg(name)? {
             ArgValue {
                 value: Value::Int(v),
@@ -233,7 +231,7 @@ impl NodeProps {
             _ => None,
         }
     }
-    pub fn float(&self, name: &str) -> Option<Spanned<f64>> {
+    pub(crate) fn float(&self, name: &str) -> Option<Spanned<f64>> {
         match self.first_arg(name)? {
             ArgValue {
                 value: Value::Float(v),
@@ -246,21 +244,8 @@ impl NodeProps {
             _ => None,
         }
     }
-    pub fn bool(&self, name: &str) -> Option<Spanned<bool>> {
-        match self.first_arg(name)? {
-            ArgValue {
-                value: Value::Bool(v),
-                span,
-                ..
-            } => Some(Spanned {
-                value: *v,
-                span: *span,
-            }),
-            _ => None,
-        }
-    }
     /// Nanoseconds.
-    pub fn duration(&self, name: &str) -> Option<Spanned<i64>> {
+    pub(crate) fn duration(&self, name: &str) -> Option<Spanned<i64>> {
         match self.first_arg(name)? {
             ArgValue {
                 value: Value::Duration(v),
@@ -273,7 +258,7 @@ impl NodeProps {
             _ => None,
         }
     }
-    pub fn lambda(&self, name: &str) -> Option<Spanned<&Lambda>> {
+    pub(crate) fn lambda(&self, name: &str) -> Option<Spanned<&Lambda>> {
         match self.first_arg(name)? {
             ArgValue {
                 value: Value::Lambda(l),
@@ -287,7 +272,7 @@ impl NodeProps {
         }
     }
     /// All string arguments of the last `name` setting (`.keep('a','b')`, `.as('x','y')`).
-    pub fn strings(&self, name: &str) -> Option<Vec<Spanned<&str>>> {
+    pub(crate) fn strings(&self, name: &str) -> Option<Vec<Spanned<&str>>> {
         let s = self.setting(name)?;
         Some(
             s.args
@@ -302,23 +287,22 @@ impl NodeProps {
                 .collect(),
         )
     }
-    pub fn handlers(&self) -> &[HandlerUse] {
+    pub(crate) fn handlers(&self) -> &[HandlerUse] {
         &self.handlers
     }
     /// `.quiet()` was set (Kapacitor's `node.IsQuiet`, pipeline/node.go at v1.5.7): the node logs
     /// no errors (it still counts them).
-    pub fn quiet(&self) -> bool {
+    pub(crate) fn quiet(&self) -> bool {
         self.flag("quiet").is_some()
     }
 }
 
 /// What a build function may know besides the node's own properties.
 #[derive(Debug, Clone)]
-pub struct BuildContext<'a> {
+pub(crate) struct BuildContext<'a> {
     pub task_name: &'a str,
-    /// The node name (`alert2`), as in `NodeProps::name`.
+    /// The node name (`alert2`).
     pub node_name: &'a str,
-    pub lambda_options: &'a tick_lambda::CompileOptions,
     /// `.ServerInfo` of the alert templates.
     pub server: &'a crate::template_data::ServerInfo,
 }

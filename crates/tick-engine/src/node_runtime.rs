@@ -15,7 +15,7 @@ pub type Emission = crate::topics::Emission;
 /// A running node. Nodes are synchronous and deterministic: they react to messages only (the engine
 /// has no IO and no wall clock, see `docs/ARCHITECTURE.md`, "Code map"), and keep their per-group
 /// state inside themselves.
-pub trait Node: Send {
+pub(crate) trait Node: Send {
     /// Handles one incoming message; pushes what it emits, in order, to `out`.
     fn process(&mut self, ctx: &mut NodeContext<'_>, msg: Message, out: &mut Vec<Message>);
 
@@ -34,15 +34,20 @@ pub trait Node: Send {
 /// included, logs at INFO).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
+    /// `DEBUG`.
     Debug,
+    /// `INFO` (and every level other than DEBUG and ERROR).
     Info,
+    /// `ERROR`.
     Error,
 }
 
 /// One line produced by a `|log()` node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogRecord {
+    /// The node name (`log2`).
     pub node: String,
+    /// The level it logs at.
     pub level: LogLevel,
     /// The logfmt text (`prefix=.. name=cpu ...`).
     pub line: String,
@@ -53,6 +58,7 @@ pub struct LogRecord {
 pub struct ErrorSummary {
     /// `error while evaluating expression: left reference value "x" is missing value`.
     pub message: String,
+    /// How many times it happened.
     pub count: u64,
 }
 
@@ -61,8 +67,11 @@ pub struct ErrorSummary {
 pub struct NodeStats {
     /// The node name (`from1`).
     pub name: String,
+    /// Messages received.
     pub received: u64,
+    /// Messages emitted.
     pub emitted: u64,
+    /// Evaluation errors.
     pub errors: u64,
     /// Alert events triggered but never emitted because their message or details failed to
     /// render: lost alerts, which make `tick run` exit 1.
@@ -72,7 +81,7 @@ pub struct NodeStats {
 }
 
 /// What a node sees while handling one message.
-pub struct NodeContext<'a> {
+pub(crate) struct NodeContext<'a> {
     pub task_name: &'a str,
     pub node_name: &'a str,
     /// Alert emissions of this push, in order.
@@ -87,11 +96,11 @@ impl NodeContext<'_> {
     /// warning) the first time only, unless the node is `.quiet()`; the counts are in
     /// `Task::stats`. `what` is Kapacitor's log text (`error while evaluating expression`).
     /// Records an alert event lost to an error (logged with [`NodeContext::error`]).
-    pub fn lost_event(&mut self) {
+    pub(crate) fn lost_event(&mut self) {
         self.stats.lost_events += 1;
     }
 
-    pub fn error(&mut self, what: &str, err: &dyn fmt::Display) {
+    pub(crate) fn error(&mut self, what: &str, err: &dyn fmt::Display) {
         self.stats.errors += 1;
         let message = format!("{what}: {err}");
         if let Some(s) = self
@@ -112,7 +121,7 @@ impl NodeContext<'_> {
     }
 
     /// Records a line of the `|log()` node.
-    pub fn log(&mut self, level: LogLevel, line: String) {
+    pub(crate) fn log(&mut self, level: LogLevel, line: String) {
         self.logs.push(LogRecord {
             node: self.node_name.to_string(),
             level,

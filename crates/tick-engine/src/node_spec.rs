@@ -15,11 +15,9 @@ use crate::node_runtime::Node;
 /// Strict: no int→float or int→duration coercion, as Kapacitor's reflection-based setters
 /// (`evalFunc`, tick/eval.go at v1.5.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arg {
+pub(crate) enum Arg {
     /// Exactly this type.
     T(ArgType),
-    /// float, int, string or bool (`default().field('f', value)`).
-    Scalar,
     /// A string or `*` (`groupBy('host')`, `groupBy(*)`).
     StringOrStar,
     /// Any literal; the build function checks it (`default().field('f', value)`).
@@ -29,17 +27,17 @@ pub enum Arg {
 }
 
 impl Arg {
-    pub const STRING: Arg = Arg::T(ArgType::String);
-    pub const INT: Arg = Arg::T(ArgType::Int);
-    pub const FLOAT: Arg = Arg::T(ArgType::Float);
-    pub const BOOL: Arg = Arg::T(ArgType::Bool);
-    pub const DURATION: Arg = Arg::T(ArgType::Duration);
-    pub const LAMBDA: Arg = Arg::T(ArgType::Lambda);
+    pub(crate) const STRING: Arg = Arg::T(ArgType::String);
+    pub(crate) const INT: Arg = Arg::T(ArgType::Int);
+    pub(crate) const FLOAT: Arg = Arg::T(ArgType::Float);
+    pub(crate) const BOOL: Arg = Arg::T(ArgType::Bool);
+    pub(crate) const DURATION: Arg = Arg::T(ArgType::Duration);
+    pub(crate) const LAMBDA: Arg = Arg::T(ArgType::Lambda);
 }
 
 /// One property of a node: `.period(5m)` is `NodeProperty { name: "period", args: &[Arg::DURATION] }`.
 #[derive(Debug, Clone, Copy)]
-pub struct NodeProperty {
+pub(crate) struct NodeProperty {
     /// The TICKscript name (`stateChangesOnly`); matched with its first letter case-insensitive
     /// (Kapacitor's `capitalizeFirst`, tick/eval.go at v1.5.7: `.crit` and `.Crit` are the same).
     pub name: &'static str,
@@ -49,12 +47,21 @@ pub struct NodeProperty {
     pub optional: &'static [Arg],
     /// Any number of further arguments of this type (`.keep('a', 'b')`).
     pub variadic: Option<Arg>,
+    /// One line saying what the property does.
+    #[allow(
+        dead_code,
+        reason = "catalogue documentation, not yet printed by any command"
+    )]
     pub doc: &'static str,
 }
 
 impl NodeProperty {
     /// A property with exactly these arguments.
-    pub const fn new(name: &'static str, args: &'static [Arg], doc: &'static str) -> NodeProperty {
+    pub(crate) const fn new(
+        name: &'static str,
+        args: &'static [Arg],
+        doc: &'static str,
+    ) -> NodeProperty {
         NodeProperty {
             name,
             args,
@@ -64,7 +71,7 @@ impl NodeProperty {
         }
     }
     /// A property with no arguments (`.noRecoveries()`).
-    pub const fn flag(name: &'static str, doc: &'static str) -> NodeProperty {
+    pub(crate) const fn flag(name: &'static str, doc: &'static str) -> NodeProperty {
         NodeProperty {
             name,
             args: &[],
@@ -73,11 +80,11 @@ impl NodeProperty {
             doc,
         }
     }
-    pub const fn optional(mut self, optional: &'static [Arg]) -> NodeProperty {
+    pub(crate) const fn optional(mut self, optional: &'static [Arg]) -> NodeProperty {
         self.optional = optional;
         self
     }
-    pub const fn variadic(mut self, arg: Arg) -> NodeProperty {
+    pub(crate) const fn variadic(mut self, arg: Arg) -> NodeProperty {
         self.variadic = Some(arg);
         self
     }
@@ -85,13 +92,14 @@ impl NodeProperty {
 
 /// How a node is built from its checked properties. `Err` carries every problem, each with a
 /// span into the script.
-pub type BuildFn = fn(&NodeProps, &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>>;
+pub(crate) type BuildFn =
+    fn(&NodeProps, &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<Diagnostic>>;
 
 /// A node kind in the catalogue (one entry of the ordered `NODES` slice; no registry is discovered
 /// at run time, see `docs/ARCHITECTURE.md`): everything `tick check`, `tick show`, hints and docs
 /// know about it.
 #[derive(Clone, Copy)]
-pub struct NodeSpec {
+pub(crate) struct NodeSpec {
     /// The chain method that creates it: `from`, `groupBy`, `stateDuration`, `mean`.
     pub method: &'static str,
     /// The prefix of its node name (Kapacitor's `node.Name`, pipeline/node.go at v1.5.7: the kind
@@ -110,6 +118,11 @@ pub struct NodeSpec {
     /// Whether the injected handler methods (`.mqtt('t')`, ...) are properties of this node
     /// (the alert node).
     pub handlers: bool,
+    /// One line saying what the node does.
+    #[allow(
+        dead_code,
+        reason = "catalogue documentation, not yet printed by any command"
+    )]
     pub doc: &'static str,
     pub build: BuildFn,
 }
@@ -124,17 +137,17 @@ impl fmt::Debug for NodeSpec {
 
 impl NodeSpec {
     /// The declared property `name` (first letter case-insensitive).
-    pub fn property(&self, name: &str) -> Option<&'static NodeProperty> {
+    pub(crate) fn property(&self, name: &str) -> Option<&'static NodeProperty> {
         self.properties.iter().find(|p| same_method(p.name, name))
     }
-    pub fn has_chain(&self, name: &str) -> bool {
+    pub(crate) fn has_chain(&self, name: &str) -> bool {
         self.chains.iter().any(|c| same_method(c, name))
     }
 }
 
 /// Method names compare with the first letter upper-cased (Kapacitor's `capitalizeFirst`,
 /// tick/eval.go at v1.5.7).
-pub fn same_method(a: &str, b: &str) -> bool {
+pub(crate) fn same_method(a: &str, b: &str) -> bool {
     let mut x = a.chars();
     let mut y = b.chars();
     match (x.next(), y.next()) {
@@ -149,7 +162,7 @@ pub fn same_method(a: &str, b: &str) -> bool {
 /// `node "x" is not supported yet`, never ignored, except `deadman`, which the compiler expands
 /// into `stats`, `derivative` and `alert` nodes (Kapacitor's `pipeline/node.go` `Deadman` at
 /// v1.5.7).
-pub const CHAIN_METHODS: &[&str] = &[
+pub(crate) const CHAIN_METHODS: &[&str] = &[
     "alert",
     "barrier",
     "bottom",

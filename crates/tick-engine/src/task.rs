@@ -14,7 +14,9 @@ use crate::point::{Message, Point};
 /// A `dbrp "db"."rp"` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dbrp {
+    /// The database.
     pub db: String,
+    /// The retention policy.
     pub rp: String,
 }
 

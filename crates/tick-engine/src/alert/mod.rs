@@ -4,8 +4,8 @@
 //! `level.rs`, group state and the emission rules `state.rs`; routing to topics and handlers is
 //! `crate::topics`, encoding `crate::json`.
 
-pub mod level;
-pub mod state;
+pub(crate) mod level;
+pub(crate) mod state;
 
 use crate::group::GroupMap;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
 };
 
 /// The message of the flapping range check (Kapacitor's `newAlertNode`, alert.go at v1.5.7).
-pub const FLAPPING_RANGE_ERROR: &str =
+pub(crate) const FLAPPING_RANGE_ERROR: &str =
     "alert flap thresholds are percentages and should be between 0 and 1";
 
 /// A template property: the Kapacitor default (rendered without a template) or a parsed one.
@@ -103,7 +103,7 @@ enum Tmpl {
 /// decoded value and the span of the literal, quotes included. In `'...'` the only escape is
 /// `\'`, so each `'` before the offset adds one byte; `'''...'''` has no escapes. When the span
 /// is not the literal itself (the value came through a `var`), the whole span is returned.
-pub fn rebase_template_span(lit: Spanned<&str>, range: std::ops::Range<usize>) -> Span {
+pub(crate) fn rebase_template_span(lit: Spanned<&str>, range: std::ops::Range<usize>) -> Span {
     let value = lit.value;
     let span_len = (lit.span.end - lit.span.start) as usize;
     let quotes = value.bytes().filter(|b| *b == b'\'').count();

@@ -21,7 +21,7 @@ use crate::nodes;
 use crate::nodes::deadman::{Deadman, GroupCounts};
 use crate::task::{Dbrp, Task, TaskNode};
 
-pub use messages::CompileError;
+pub(crate) use messages::CompileError;
 
 /// Options of a compilation.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +41,7 @@ pub struct Compiler {
 }
 
 impl Compiler {
+    /// A compiler with no handler kinds; add them with [`Compiler::with_handlers`].
     pub fn new() -> Compiler {
         Compiler::default()
     }
@@ -118,7 +119,6 @@ impl Compiler {
             let name = format!("{}{}", n.spec.kind, i);
             let props = NodeProps {
                 method: n.spec.method,
-                name: name.clone(),
                 span: n.span,
                 args: n.args,
                 settings: n.settings,
@@ -139,7 +139,6 @@ impl Compiler {
             let bcx = BuildContext {
                 task_name,
                 node_name: &name,
-                lambda_options: &opts.lambda,
                 server: &opts.server,
             };
             if n.poisoned {
@@ -923,21 +922,18 @@ impl Cx<'_> {
                 Some(Value::Star)
             }
             (
-                Arg::T(ArgType::String) | Arg::StringOrStar | Arg::Scalar | Arg::Any,
+                Arg::T(ArgType::String) | Arg::StringOrStar | Arg::Any,
                 Val::Data(VarValue::Value(L::String(s))),
             ) => Some(Value::String(s)),
-            (
-                Arg::T(ArgType::Int) | Arg::Scalar | Arg::Any,
-                Val::Data(VarValue::Value(L::Int(i))),
-            ) => Some(Value::Int(i)),
-            (
-                Arg::T(ArgType::Float) | Arg::Scalar | Arg::Any,
-                Val::Data(VarValue::Value(L::Float(f))),
-            ) => Some(Value::Float(f)),
-            (
-                Arg::T(ArgType::Bool) | Arg::Scalar | Arg::Any,
-                Val::Data(VarValue::Value(L::Bool(b))),
-            ) => Some(Value::Bool(b)),
+            (Arg::T(ArgType::Int) | Arg::Any, Val::Data(VarValue::Value(L::Int(i)))) => {
+                Some(Value::Int(i))
+            }
+            (Arg::T(ArgType::Float) | Arg::Any, Val::Data(VarValue::Value(L::Float(f)))) => {
+                Some(Value::Float(f))
+            }
+            (Arg::T(ArgType::Bool) | Arg::Any, Val::Data(VarValue::Value(L::Bool(b)))) => {
+                Some(Value::Bool(b))
+            }
             (
                 Arg::T(ArgType::Duration) | Arg::Any | Arg::IntOrDuration,
                 Val::Data(VarValue::Value(L::Duration(d))),
@@ -1018,7 +1014,7 @@ const QUIET: NodeProperty = NodeProperty::flag("quiet", "Suppress this node's er
 
 /// Where an argument was passed, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallSite {
+pub(crate) enum CallSite {
     /// `|window(...)` on `on`.
     Node {
         method: &'static str,

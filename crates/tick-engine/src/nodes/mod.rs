@@ -69,9 +69,6 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &crate::alert::SPEC,
 ];
 
-/// Top-level sources and other Kapacitor words that are valid but not run by us.
-pub const UNSUPPORTED_SOURCES: &[&str] = &["batch", "query"];
-
 /// The catalogue entry creating a node with chain method `method`.
 pub(crate) fn by_method(method: &str) -> Option<&'static NodeSpec> {
     NODES
