@@ -109,8 +109,8 @@ pub(crate) struct NodeSpec {
     pub args: &'static [Arg],
     pub optional: &'static [Arg],
     pub variadic: Option<Arg>,
-    /// Chain methods allowed after it (`|x`). Names listed in `nodes::UNSUPPORTED` are reported
-    /// as not supported yet.
+    /// Chain methods allowed after it (`|x`). Those without a `NODES` entry are reported as not
+    /// supported yet.
     pub chains: &'static [&'static str],
     /// Its properties, besides `.quiet()` which every node has (Kapacitor's `node.Quiet`,
     /// pipeline/node.go at v1.5.7).
