@@ -5,11 +5,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tick_engine::template_data::{FieldMap, IdData, MessageData, ServerInfo, TagMap};
-use tick_engine::topics::Topics;
+use tick_engine::Topics;
 use tick_engine::{
     ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Level, Point, Tags,
 };
+use tick_engine::{FieldMap, IdData, MessageData, ServerInfo, TagMap};
 
 const LOG: HandlerSpec = HandlerSpec {
     kind: "log",

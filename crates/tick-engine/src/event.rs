@@ -11,9 +11,13 @@ use tick_lambda::FieldValue;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Level {
     #[default]
+    /// `OK`: no level matched.
     Ok = 0,
+    /// `INFO`.
     Info = 1,
+    /// `WARNING`.
     Warning = 2,
+    /// `CRITICAL`.
     Critical = 3,
 }
 
@@ -32,6 +36,7 @@ impl Level {
 /// One row of `data.series` (Kapacitor `models.Row`): `name`, `tags`, `columns`, `values`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Row {
+    /// The measurement.
     pub name: String,
     /// Sorted by key.
     pub tags: Vec<(String, String)>,
@@ -42,9 +47,11 @@ pub struct Row {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// One cell of a [`Row`]'s `values`.
 pub enum RowValue {
     /// Nanoseconds since the epoch, UTC (rendered as RFC3339Nano in JSON).
     Time(i64),
+    /// A field value.
     Field(FieldValue),
     /// A tag value used as a column (batches), or absent (`null`).
     Tag(Option<String>),
@@ -53,13 +60,17 @@ pub enum RowValue {
 /// `alert.EventState`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventState {
+    /// The rendered `.id()`.
     pub id: String,
+    /// The rendered `.message()`.
     pub message: String,
+    /// The rendered `.details()`.
     pub details: String,
     /// Event time, ns since the epoch, UTC.
     pub time: i64,
     /// Duration of the incident in ns (Kapacitor's `alertState.duration`, alert.go at v1.5.7).
     pub duration: i64,
+    /// The level the alert reached.
     pub level: Level,
 }
 
@@ -68,7 +79,9 @@ pub struct EventState {
 pub struct EventData {
     /// The measurement.
     pub name: String,
+    /// The task (script) name.
     pub task_name: String,
+    /// The alert's category (`.category()`, empty by default).
     pub category: String,
     /// The raw group id, `""` when ungrouped (not `nil`).
     pub group: String,
@@ -76,6 +89,7 @@ pub struct EventData {
     pub tags: Vec<(String, String)>,
     /// The triggering point's fields, sorted by key, before augmentation.
     pub fields: Vec<(String, FieldValue)>,
+    /// Whether an OK event may follow (false with `.noRecoveries()`).
     pub recoverable: bool,
     /// The data as one row (`None` gives `"series":null`).
     pub result: Option<Row>,
@@ -86,7 +100,9 @@ pub struct EventData {
 pub struct Event {
     /// The topic this event was collected on (anonymous `main:<task>:<node>` or named).
     pub topic: Arc<str>,
+    /// The alert's state: id, message, details, time, duration, level.
     pub state: EventState,
+    /// The data that triggered it, with the task name and category.
     pub data: EventData,
     /// Level of the last event stored under the same id on this topic; OK if none (Kapacitor's
     /// `Topic.collect` and `Topic.updateEvent`, alert/topics.go at v1.5.7).

@@ -15,7 +15,7 @@ use crate::point::{Dimensions, GroupId, Point, Tags, same_text, text_hash};
 /// * by name only: the measurement;
 /// * otherwise `[name\n]k=v,k=v` over the dimension tags in their (sorted) order, a missing tag
 ///   giving `k=` (Quirk §4.0: repeated names are kept).
-pub fn write_group_id(buf: &mut String, name: &str, tags: &Tags, dims: &Dimensions) {
+pub(crate) fn write_group_id(buf: &mut String, name: &str, tags: &Tags, dims: &Dimensions) {
     buf.clear();
     let tag_names = dims.tag_names();
     if dims.by_name {
@@ -35,8 +35,9 @@ pub fn write_group_id(buf: &mut String, name: &str, tags: &Tags, dims: &Dimensio
     }
 }
 
-/// The group id as a fresh value (allocates; tests and cold paths).
-pub fn group_id(name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
+/// The group id as a fresh value (allocates; for tests).
+#[cfg(test)]
+pub(crate) fn group_id(name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
     let mut buf = String::new();
     write_group_id(&mut buf, name, tags, dims);
     GroupId::new(buf)
@@ -46,7 +47,7 @@ pub fn group_id(name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
 /// the ids themselves (text pointer and hash side by side), so a lookup compares stored hashes
 /// before it reads any text: one probe and one text comparison per point.
 #[derive(Debug, Default)]
-pub struct GroupInterner {
+pub(crate) struct GroupInterner {
     buf: String,
     /// Each id with its hash alongside, so that a probe reads no id text but the one it finds.
     ids: HashTable<(u64, GroupId)>,
@@ -67,7 +68,7 @@ struct Known {
 
 impl GroupInterner {
     /// The interned group id for these dimensions.
-    pub fn id(&mut self, name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
+    pub(crate) fn id(&mut self, name: &str, tags: &Tags, dims: &Dimensions) -> GroupId {
         write_group_id(&mut self.buf, name, tags, dims);
         if self.buf.is_empty() {
             return GroupId::nil();
@@ -89,7 +90,7 @@ impl GroupInterner {
     const KNOWN_LIMIT: u32 = 1 << 20;
 
     /// Sets `p.dimensions` and recomputes `p.group`.
-    pub fn regroup(&mut self, p: &mut Point, dims: Dimensions) {
+    pub(crate) fn regroup(&mut self, p: &mut Point, dims: Dimensions) {
         p.group = if dims.is_empty() {
             GroupId::nil()
         } else {
@@ -130,10 +131,8 @@ impl GroupInterner {
 /// `FromNode.GroupBy` and pipeline/group_by.go `GroupByNode`, at v1.5.7): named tags or `*` (minus
 /// excluded tags), and whether the measurement is part of the group.
 #[derive(Debug, Clone, Default)]
-pub struct Grouping {
-    /// `*`: all the point's tags.
-    pub star: bool,
-    /// Sorted named dimensions (duplicates kept, Quirk §4.0).
+pub(crate) struct Grouping {
+    /// Sorted named dimensions (duplicates kept, as Kapacitor's `models/point.go` `ToGroupID` does).
     pub names: Vec<Arc<str>>,
     /// Tags left out of `*` (`|groupBy(*).exclude('t')`).
     pub exclude: Vec<Arc<str>>,
@@ -144,7 +143,7 @@ pub struct Grouping {
 }
 
 impl Grouping {
-    pub fn new(
+    pub(crate) fn new(
         star: bool,
         mut names: Vec<Arc<str>>,
         exclude: Vec<Arc<str>>,
@@ -153,7 +152,6 @@ impl Grouping {
         names.sort();
         let fixed = (!star).then(|| Dimensions::new(by_name, names.clone()));
         Grouping {
-            star,
             names,
             exclude,
             by_name,
@@ -163,7 +161,7 @@ impl Grouping {
     }
 
     /// The dimensions for point `p`; `or_by_name` is ORed into the by-name flag (§4.4).
-    pub fn dimensions(&mut self, p: &Point, or_by_name: bool) -> Dimensions {
+    pub(crate) fn dimensions(&mut self, p: &Point, or_by_name: bool) -> Dimensions {
         if let Some(d) = &self.fixed {
             if d.by_name || !or_by_name {
                 return d.clone();
@@ -201,7 +199,7 @@ impl Grouping {
 /// go through a table looked up by the id's stored hash and pointer before text. The states
 /// are kept in creation order; the id is cloned only when a group is created.
 #[derive(Debug)]
-pub struct GroupMap<S> {
+pub(crate) struct GroupMap<S> {
     /// By id number: 1 + the index of the state, or 0.
     by_number: Vec<u32>,
     /// Indexes into `ids` and `states`, looked up by the id's stored hash.
@@ -247,7 +245,11 @@ impl<S> GroupMap<S> {
     }
 
     /// The state of `group`, created with `init` at its first use.
-    pub fn get_or_insert_with(&mut self, group: &GroupId, init: impl FnOnce() -> S) -> &mut S {
+    pub(crate) fn get_or_insert_with(
+        &mut self,
+        group: &GroupId,
+        init: impl FnOnce() -> S,
+    ) -> &mut S {
         if let Some(i) = self.by_number(group) {
             return &mut self.states[i];
         }
@@ -270,7 +272,7 @@ impl<S> GroupMap<S> {
         &mut self.states[i as usize]
     }
 
-    pub fn get_mut(&mut self, group: &GroupId) -> Option<&mut S> {
+    pub(crate) fn get_mut(&mut self, group: &GroupId) -> Option<&mut S> {
         let i = match self.by_number(group) {
             Some(i) => i,
             None => {
@@ -290,7 +292,7 @@ impl<S> GroupMap<S> {
 /// its first point and never expires: only a delete-group message removes it, and only the
 /// `barrier` node, which tick does not have, sends one.
 #[derive(Debug)]
-pub struct PerGroup<S> {
+pub(crate) struct PerGroup<S> {
     index: HashMap<GroupId, usize>,
     states: Vec<S>,
     last: Option<(GroupId, usize)>,
@@ -308,7 +310,11 @@ impl<S> Default for PerGroup<S> {
 
 impl<S> PerGroup<S> {
     /// The state of `group`, created with `init` at its first use.
-    pub fn get_or_insert_with(&mut self, group: &GroupId, init: impl FnOnce() -> S) -> &mut S {
+    pub(crate) fn get_or_insert_with(
+        &mut self,
+        group: &GroupId,
+        init: impl FnOnce() -> S,
+    ) -> &mut S {
         let i = match &self.last {
             Some((g, i)) if g == group => *i,
             _ => {
@@ -326,6 +332,21 @@ impl<S> PerGroup<S> {
         };
         &mut self.states[i]
     }
+}
+
+/// After a node set tags `changed` on `p` (Kapacitor's `SetTags`, edge/messages.go at v1.5.7,
+/// which recomputes the group id): when one of them is a dimension, the point moves to the
+/// group its new tags name.
+pub(crate) fn regroup_after_set_tags<'k>(
+    groups: &mut GroupInterner,
+    p: &mut crate::point::Point,
+    mut changed: impl Iterator<Item = &'k str>,
+) {
+    let dims = p.dimensions.tag_names();
+    if dims.is_empty() || !changed.any(|k| dims.iter().any(|d| &**d == k)) {
+        return;
+    }
+    p.group = groups.id(&p.name, &p.tags, &p.dimensions);
 }
 
 #[cfg(test)]

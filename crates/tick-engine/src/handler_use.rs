@@ -7,23 +7,31 @@ use tick_syntax::Span;
 /// A literal argument value, already type-checked against the spec.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
+    /// A string literal.
     String(String),
+    /// An integer literal.
     Int(i64),
+    /// A float literal.
     Float(f64),
+    /// `TRUE` or `FALSE`.
     Bool(bool),
     /// Nanoseconds.
     Duration(i64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// One property call on a handler (`.qos(2)`).
 pub struct PropertyUse {
+    /// The property name as written (`qos`).
     pub name: String,
+    /// Its literal arguments.
     pub args: Vec<Literal>,
     /// Span of the property call (`.qos(2)`), for diagnostics such as "qos must be 0, 1 or 2".
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// One handler method on an alert node with its properties (`.mqtt('alerts').qos(2)`).
 pub struct HandlerUse {
     /// The handler kind: `mqtt`, `log`, `tcp`, `exec`, `post`, ...
     pub kind: String,
@@ -31,6 +39,7 @@ pub struct HandlerUse {
     pub args: Vec<Literal>,
     /// Handler properties in source order (`.qos(2)`, `.retained(TRUE)`, ...).
     pub properties: Vec<PropertyUse>,
+    /// The handler method call in the script.
     pub span: Span,
 }
 
@@ -51,11 +60,17 @@ impl HandlerUse {
 /// in its tick/eval.go at v1.5.7 reports the panic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgType {
+    /// A string.
     String,
+    /// An integer.
     Int,
+    /// A float.
     Float,
+    /// A boolean.
     Bool,
+    /// A duration.
     Duration,
+    /// A lambda.
     Lambda,
     /// `*` (e.g. `groupBy(*)`).
     Star,
@@ -64,11 +79,13 @@ pub enum ArgType {
 /// One property of a node or handler: `.qos(2)` is `PropertySpec { name: "qos", args: &[Int], .. }`.
 #[derive(Debug, Clone, Copy)]
 pub struct PropertySpec {
+    /// The property name (`qos`).
     pub name: &'static str,
     /// Required positional arguments.
     pub args: &'static [ArgType],
     /// Further arguments of this type may follow (e.g. `.exec('prog', 'a', 'b')`).
     pub variadic: Option<ArgType>,
+    /// One line saying what the property does.
     pub doc: &'static str,
 }
 
@@ -79,8 +96,12 @@ pub struct PropertySpec {
 pub struct HandlerSpec {
     /// Method name on the alert node: `mqtt`, `log`, `tcp`, `exec`, `post`.
     pub kind: &'static str,
+    /// Arguments of the handler method itself (`.mqtt('topic')`).
     pub args: &'static [ArgType],
+    /// Any number of further arguments of this type.
     pub variadic: Option<ArgType>,
+    /// Its properties.
     pub properties: &'static [PropertySpec],
+    /// One line saying what the handler does.
     pub doc: &'static str,
 }

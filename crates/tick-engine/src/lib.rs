@@ -4,25 +4,31 @@
 //! state, events and topics. No IO and no wall clock.
 //!
 //! A script's journey: `tick_syntax::parse` → [`Compiler::compile`] (catalogue checks, typed
-//! properties, compiled lambdas) → [`Task`]. A point's journey: [`ingest::Pipeline::push`]
+//! properties, compiled lambdas) → [`Task`]. A point's journey: [`Pipeline::push`]
 //! turns a parsed line-protocol point into a [`Point`] and routes it (dbrp, [`Task::accepts`])
 //! to [`Task::push`], which runs it depth-first through the node graph and collects alert
 //! emissions; the topics turn those into deliveries.
 
-pub mod alert;
-pub mod compile;
-pub mod event;
-pub mod group;
-pub mod handler_use;
-pub mod ingest;
+#![warn(missing_docs)]
+
+mod alert;
+mod compile;
+mod event;
+mod group;
+mod handler_use;
+mod ingest;
+// Public as a module because its functions are named by path (`tick_engine::json::encode_event`)
+// in tick-handlers.
 pub mod json;
-pub mod node;
-pub mod nodes;
-pub mod point;
-pub mod task;
-pub mod template_data;
-pub mod time;
-pub mod topics;
+mod node_props;
+mod node_runtime;
+mod node_spec;
+mod nodes;
+mod point;
+mod task;
+mod template_data;
+mod time;
+mod topics;
 
 #[cfg(test)]
 mod test_support;
@@ -30,8 +36,11 @@ mod test_support;
 pub use compile::{CompileOptions, Compiler};
 pub use event::{Event, EventData, EventState, Level, Row, RowValue};
 pub use handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec, PropertyUse};
-pub use node::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
+pub use ingest::{Origin, Pipeline};
+pub use node_runtime::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
+pub use nodes::methods as node_methods;
 pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
 pub use task::{Dbrp, Task};
-pub use template_data::ServerInfo;
+pub use template_data::{FieldMap, IdData, MessageData, ServerInfo, TagMap};
 pub use tick_lambda::FieldValue;
+pub use topics::{Delivery, HandlerRef, TopicStats, Topics};

@@ -23,7 +23,7 @@ type FieldSlice = [(Arc<str>, FieldValue)];
 /// Sorted `(key, value)` tag pairs. Cloning shares the storage, which is one allocation.
 ///
 /// A set may carry the number of the input series it was built for (given only by the series
-/// cache of [`crate::ingest`]), which per-series caches use as a dense index; any change to the
+/// cache of [`Pipeline`](crate::Pipeline)), which per-series caches use as a dense index; any change to the
 /// set drops the number.
 #[derive(Debug, Clone, Default)]
 pub struct Tags {
@@ -94,19 +94,24 @@ impl Tags {
         }
         Tags::plain(Some(scratch.drain(..).collect()))
     }
+    /// The tags as (key, value) pairs, sorted by key.
     pub fn as_slice(&self) -> &[(Arc<str>, Arc<str>)] {
         self.set.as_deref().unwrap_or(&[])
     }
+    /// The tags as (key, value) pairs, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.as_slice().iter().map(|(k, v)| (&**k, &**v))
     }
+    /// The number of tags.
     pub fn len(&self) -> usize {
         self.as_slice().len()
     }
+    /// Whether there are no tags.
     pub fn is_empty(&self) -> bool {
         self.as_slice().is_empty()
     }
     #[inline]
+    /// The value of tag `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         let s = self.as_slice();
         find(s, key).map(|i| &*s[i].1)
@@ -116,6 +121,7 @@ impl Tags {
         let s = self.as_slice();
         find(s, key).map(|i| &s[i].1)
     }
+    /// Whether tag `key` is present.
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
@@ -151,23 +157,29 @@ impl Fields {
     pub fn from_scratch(scratch: &mut Vec<(Arc<str>, FieldValue)>) -> Fields {
         Fields(build(scratch))
     }
+    /// The fields as (key, value) pairs, sorted by key.
     pub fn as_slice(&self) -> &[(Arc<str>, FieldValue)] {
         self.0.as_deref().unwrap_or(&[])
     }
+    /// The fields as (key, value) pairs, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
         self.as_slice().iter().map(|(k, v)| (&**k, v))
     }
+    /// The number of fields.
     pub fn len(&self) -> usize {
         self.as_slice().len()
     }
+    /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
         self.as_slice().is_empty()
     }
     #[inline]
+    /// The value of field `key`.
     pub fn get(&self, key: &str) -> Option<&FieldValue> {
         let s = self.as_slice();
         find(s, key).map(|i| &s[i].1)
     }
+    /// Whether field `key` is present.
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
@@ -302,6 +314,7 @@ fn sort_dedup_last<V>(v: &mut Vec<(Arc<str>, V)>) {
 /// measurement name and/or by a sorted list of tag names.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Dimensions {
+    /// Whether the measurement is part of the group (`groupByMeasurement`).
     pub by_name: bool,
     tag_names: Option<Arc<[Arc<str>]>>,
 }
@@ -317,9 +330,11 @@ impl Dimensions {
         };
         Dimensions { by_name, tag_names }
     }
+    /// No dimensions: the nil group.
     pub fn none() -> Dimensions {
         Dimensions::default()
     }
+    /// The grouping tag names, sorted.
     pub fn tag_names(&self) -> &[Arc<str>] {
         self.tag_names.as_deref().unwrap_or(&[])
     }
@@ -374,6 +389,7 @@ impl GroupId {
     pub fn nil() -> GroupId {
         GroupId::default()
     }
+    /// A group id with this text.
     pub fn new(id: impl AsRef<str>) -> GroupId {
         let id = id.as_ref();
         if id.is_empty() {
@@ -397,6 +413,7 @@ impl GroupId {
     pub(crate) fn text_hash(&self) -> u64 {
         self.0.as_ref().map_or(0, |g| g.hash)
     }
+    /// The group id text (`host=a,region=us`; empty for the nil group).
     pub fn as_str(&self) -> &str {
         self.0.as_ref().map_or("", |g| &g.text)
     }
@@ -412,6 +429,7 @@ impl GroupId {
             _ => false,
         }
     }
+    /// Whether this is the nil group (no dimensions).
     pub fn is_nil(&self) -> bool {
         self.0.is_none()
     }
@@ -449,12 +467,17 @@ impl fmt::Display for GroupId {
 pub struct Point {
     /// The measurement.
     pub name: Arc<str>,
+    /// The database.
     pub db: Arc<str>,
+    /// The retention policy.
     pub rp: Arc<str>,
+    /// The tags, sorted by key.
     pub tags: Tags,
+    /// The fields, sorted by key.
     pub fields: Fields,
     /// Nanoseconds since the epoch, UTC.
     pub time: i64,
+    /// How the point is grouped.
     pub dimensions: Dimensions,
     /// Always equal to `group::group_id(self)` for the current dimensions; nodes that change the
     /// dimensions recompute it.
@@ -527,9 +550,11 @@ impl tick_lambda::Record for Point {
 pub struct Batch {
     /// The measurement.
     pub name: Arc<str>,
+    /// The group the batch belongs to.
     pub group: GroupId,
     /// The group tags, sorted by key.
     pub tags: Tags,
+    /// How the batch is grouped.
     pub dimensions: Dimensions,
     /// The batch time (window end), ns UTC.
     pub tmax: i64,
@@ -540,7 +565,9 @@ pub struct Batch {
 /// What travels along an edge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
+    /// One point (stream edges).
     Point(Point),
+    /// One window of points (batch edges).
     Batch(Batch),
 }
 

@@ -4,20 +4,19 @@
 //! caller-driven clock of `deadman` ([`Task::advance_clock`]) and the end-of-input flush
 //! ([`Task::flush`]). Owns execution order; what each node does is `nodes/*.rs`.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
-
-use tick_lambda::FieldValue;
 
 use crate::handler_use::HandlerUse;
-use crate::node::{Emission, LogRecord, Node, NodeContext, NodeStats};
-use crate::point::{Dimensions, Fields, GroupId, Message, Point, Tags};
+use crate::node_runtime::{Emission, LogRecord, Node, NodeContext, NodeStats};
+use crate::nodes::deadman::{self, Deadman, GroupCounts};
+use crate::point::{Message, Point};
 
 /// A `dbrp "db"."rp"` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dbrp {
+    /// The database.
     pub db: String,
+    /// The retention policy.
     pub rp: String,
 }
 
@@ -30,74 +29,6 @@ pub(crate) struct TaskNode {
     pub(crate) stats: NodeStats,
     /// Per-group emitted counters, kept only for nodes a `deadman` watches.
     pub(crate) group_counts: Option<GroupCounts>,
-}
-
-/// The most ticks one [`Task::advance_clock`] call fires per deadman.
-pub const MAX_TICKS_PER_ADVANCE: i64 = 10_000;
-
-/// One `|deadman()`: its `stats` node, the node it watches, its interval and next tick.
-#[derive(Debug, Clone)]
-pub(crate) struct Deadman {
-    pub(crate) stats: usize,
-    pub(crate) watched: usize,
-    pub(crate) interval: i64,
-    pub(crate) next_tick: Option<i64>,
-}
-
-/// Cumulative emitted messages per group of one node, groups in creation order (what Kapacitor's
-/// `node.nodeStatsByGroup`, node.go at v1.5.7, gives the deadman's stats node).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct GroupCounts {
-    index: HashMap<GroupId, usize>,
-    groups: Vec<(GroupId, Tags, Dimensions, i64)>,
-}
-
-impl GroupCounts {
-    fn count(&mut self, m: &Message) {
-        let group = match m {
-            Message::Point(p) => &p.group,
-            Message::Batch(b) => &b.group,
-        };
-        if let Some(&i) = self.index.get(group) {
-            if let Some(g) = self.groups.get_mut(i) {
-                g.3 = g.3.saturating_add(1);
-            }
-            return;
-        }
-        let (tags, dims) = match m {
-            Message::Point(p) => (Tags::from_sorted(p.group_tags()), p.dimensions.clone()),
-            Message::Batch(b) => (b.tags.clone(), b.dimensions.clone()),
-        };
-        self.index.insert(group.clone(), self.groups.len());
-        self.groups.push((group.clone(), tags, dims, 1));
-    }
-
-    /// The `stats` points of one tick at time `t`: one per group, or one for the nil group
-    /// with `emitted` 0 while the node has no group yet.
-    fn stats_points(&self, t: i64) -> Vec<Point> {
-        let stats = |group: &GroupId, tags: &Tags, dims: &Dimensions, n: i64| Point {
-            name: Arc::from("stats"),
-            db: Arc::from(""),
-            rp: Arc::from(""),
-            tags: tags.clone(),
-            fields: Fields::from_pairs([("emitted", FieldValue::Int(n))]),
-            time: t,
-            dimensions: dims.clone(),
-            group: group.clone(),
-        };
-        if self.groups.is_empty() {
-            return vec![stats(
-                &GroupId::nil(),
-                &Tags::default(),
-                &Dimensions::none(),
-                0,
-            )];
-        }
-        self.groups
-            .iter()
-            .map(|(g, tags, dims, n)| stats(g, tags, dims, *n))
-            .collect()
-    }
 }
 
 /// A runnable task. Node 0 is `stream`.
@@ -334,42 +265,25 @@ impl Task {
     /// **before** pushing the point; with `--clock wall` call it from a timer with the wall
     /// clock. The first call starts the clock: ticks are the multiples of the interval after
     /// it (Kapacitor's `.align()`). A clock that goes back fires nothing. Deviation: when the
-    /// clock jumps over more than [`MAX_TICKS_PER_ADVANCE`] ticks of a deadman, only the last
-    /// that many fire (the derivative still divides by the real elapsed time).
+    /// clock jumps over more than 10,000 ticks of a deadman, only the last 10,000 fire (the
+    /// derivative still divides by the real elapsed time).
     pub fn advance_clock(&mut self, now_ns: i64, emissions: &mut Vec<Emission>) {
+        // Design: the clock stays here, not in `nodes/deadman.rs`, because a tick delivers
+        // through the task's graph (the `stats` node, then its `derivative` and `alert`) and
+        // reads the watched node's counters, which only the task holds; `nodes/deadman.rs`
+        // decides which ticks are due and what each carries.
         if self.deadmen.is_empty() {
             return;
         }
         for d in &mut self.deadmen {
-            let first = crate::time::truncate(now_ns, d.interval).saturating_add(d.interval);
-            let next = *d.next_tick.get_or_insert(first);
-            if now_ns >= next {
-                let due = (now_ns - next) / d.interval + 1;
-                if due > MAX_TICKS_PER_ADVANCE {
-                    d.next_tick =
-                        Some(next.saturating_add(
-                            (due - MAX_TICKS_PER_ADVANCE).saturating_mul(d.interval),
-                        ));
-                }
-            }
+            d.start_or_catch_up(now_ns);
         }
         // Fire due ticks in time order across deadmen (ties: script order).
-        // A tick at i64::MAX never fires (the clock cannot pass it).
-        while let Some((k, t)) = self
-            .deadmen
-            .iter()
-            .enumerate()
-            .filter_map(|(k, d)| {
-                d.next_tick
-                    .filter(|&t| t <= now_ns && t < i64::MAX)
-                    .map(|t| (k, t))
-            })
-            .min_by_key(|&(k, t)| (t, k))
-        {
+        while let Some((k, t)) = deadman::next_due(&self.deadmen, now_ns) {
             let Some(d) = self.deadmen.get_mut(k) else {
                 break;
             };
-            d.next_tick = Some(t.saturating_add(d.interval));
+            d.fired(t);
             let (stats, watched) = (d.stats, d.watched);
             let points = self
                 .nodes

@@ -16,9 +16,11 @@ use crate::json;
 /// `localhost`) and the cluster and server ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerInfo {
+    /// The hostname (config `hostname`, default `localhost`).
     pub hostname: String,
     /// Kapacitor uses a stored UUID; we have no store, so the default is empty.
     pub cluster_id: String,
+    /// The server id (empty: there is no store).
     pub server_id: String,
 }
 
@@ -85,7 +87,7 @@ impl<K: AsRef<str>, V: AsRef<str>> Map for TagMap<'_, K, V> {
 pub struct FieldMap<'a, K>(pub &'a [(K, FieldValue)]);
 
 /// A field value as a template value (durations stay durations).
-pub fn field_value(v: &FieldValue) -> Value<'_> {
+pub(crate) fn field_value(v: &FieldValue) -> Value<'_> {
     match v {
         FieldValue::Float(f) => Value::Float(*f),
         FieldValue::Int(i) => Value::Int(*i),
@@ -115,17 +117,21 @@ impl<K: AsRef<str>> Map for FieldMap<'_, K> {
 }
 
 /// The `.Group` of id, message and details data: the group id, or `nil` when ungrouped.
-pub fn display_group(group: &str) -> &str {
+pub(crate) fn display_group(group: &str) -> &str {
     if group.is_empty() { "nil" } else { group }
 }
 
 /// Data of the `.id()` template (Kapacitor `idInfo`).
 pub struct IdData<'a> {
+    /// The measurement (`.Name`).
     pub name: &'a str,
+    /// The task name (`.TaskName`).
     pub task_name: &'a str,
     /// Raw group id; shown as `nil` when empty.
     pub group: &'a str,
+    /// The group tags (`.Tags`).
     pub tags: &'a dyn Map,
+    /// `.ServerInfo`.
     pub server: &'a ServerInfo,
 }
 
@@ -153,12 +159,17 @@ impl Object for IdData<'_> {
 /// Data of the `.message()` template (Kapacitor `messageInfo`): the id data plus `.ID`,
 /// `.Fields`, `.Level`, `.Time` and `.Duration`.
 pub struct MessageData<'a> {
+    /// The id template's data, which the message template also sees.
     pub id_data: IdData<'a>,
+    /// The rendered id (`.ID`).
     pub id: &'a str,
+    /// The fields (`.Fields`).
     pub fields: &'a dyn Map,
+    /// The level (`.Level`).
     pub level: Level,
     /// ns since the epoch, UTC.
     pub time: i64,
+    /// How long the alert has been in a non-OK level, in ns (`.Duration`).
     pub duration: i64,
 }
 
@@ -186,7 +197,7 @@ impl Object for MessageData<'_> {
 
 /// Data of the `.details()` template (Kapacitor `detailsInfo`): the message data plus
 /// `.Message`.
-pub struct DetailsData<'a> {
+pub(crate) struct DetailsData<'a> {
     pub message_data: MessageData<'a>,
     pub message: &'a str,
 }
@@ -273,11 +284,11 @@ impl Event {
 /// with an `html.JS` value in HTML text; an encoding failure (a NaN or ±Inf field) gives an empty
 /// string, as Kapacitor ignores the error.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DetailsFuncs;
+pub(crate) struct DetailsFuncs;
 
 impl DetailsFuncs {
     /// The declared names, for `Template::parse`.
-    pub fn func_set() -> tick_gotemplate::FuncSet {
+    pub(crate) fn func_set() -> tick_gotemplate::FuncSet {
         tick_gotemplate::FuncSet::new()
             .with("json")
             .with("jsonCompact")
@@ -307,7 +318,7 @@ const MAX_JSON_DEPTH: usize = 64;
 
 /// Go `encoding/json` of a template value: objects in field order, maps sorted, times as
 /// RFC3339Nano strings, durations as integer nanoseconds.
-pub fn write_json_value(
+pub(crate) fn write_json_value(
     out: &mut String,
     v: &Value<'_>,
     depth: usize,
@@ -374,7 +385,7 @@ pub fn write_json_value(
 /// The default details, `{{ json . }}` in html/template, without a template: the JSON of the
 /// details data plus `\n`, HTML-escaped; empty when a field cannot be encoded (Kapacitor's `json`
 /// function ignores the encoder's error, `newAlertNode` in alert.go at v1.5.7).
-pub fn write_default_details(out: &mut String, data: &DetailsData<'_>) {
+pub(crate) fn write_default_details(out: &mut String, data: &DetailsData<'_>) {
     let mut raw = String::with_capacity(256);
     if write_json_value(&mut raw, &Value::Object(data), 0).is_err() {
         return;

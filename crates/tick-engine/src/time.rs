@@ -15,7 +15,7 @@ fn clamp(v: i128) -> i64 {
 }
 
 /// `t` rounded down to a multiple of `d` since Go's zero time; `t` unchanged when `d <= 0`.
-pub fn truncate(t: i64, d: i64) -> i64 {
+pub(crate) fn truncate(t: i64, d: i64) -> i64 {
     if d <= 0 {
         return t;
     }
@@ -26,7 +26,7 @@ pub fn truncate(t: i64, d: i64) -> i64 {
 
 /// `t` rounded to the nearest multiple of `d` since Go's zero time, halfway values rounded up;
 /// `t` unchanged when `d <= 0`.
-pub fn round(t: i64, d: i64) -> i64 {
+pub(crate) fn round(t: i64, d: i64) -> i64 {
     if d <= 0 {
         return t;
     }
@@ -42,7 +42,7 @@ pub fn round(t: i64, d: i64) -> i64 {
 
 /// Go's `time.RFC3339Nano` in UTC: fractional seconds with trailing zeros trimmed, none when
 /// zero (`1970-01-01T00:00:01Z`, `...:01.5Z`).
-pub fn rfc3339_nano(t: i64) -> String {
+pub(crate) fn rfc3339_nano(t: i64) -> String {
     let secs = t.div_euclid(1_000_000_000);
     let nanos = t.rem_euclid(1_000_000_000) as u32;
     let Some(dt) = chrono::DateTime::from_timestamp(secs, nanos) else {

@@ -67,8 +67,11 @@ pub struct AlertEvent {
 pub enum HandlerRef {
     /// Handler use `index` of alert node `node` of task `task` (`.mqtt(..)`, `.log(..)`, ...).
     Alert {
+        /// The task name.
         task: Arc<str>,
+        /// The alert node name (`alert3`).
         node: Arc<str>,
+        /// Which handler use of that node, in script order.
         index: usize,
     },
     /// A handler registered from a topic-handler file, by [`Topics::add_handler`]'s index.
@@ -78,7 +81,9 @@ pub enum HandlerRef {
 /// One event for one handler.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
+    /// The handler it goes to.
     pub handler: HandlerRef,
+    /// The event.
     pub event: Arc<Event>,
 }
 
@@ -95,13 +100,13 @@ pub struct TopicStats {
     /// (each is also counted in `collected`).
     pub republished: u64,
     /// Republications not made because the event was going round a publish cycle or its
-    /// publish chain exceeded [`MAX_REPUBLISH`] collections.
+    /// publish chain exceeded 1,000 collections.
     pub publish_dropped: u64,
 }
 
 /// The most collections publish handlers may make for one alert event, over all hops: a bound
 /// on the work one event can cause (a chain of many fan-outs grows exponentially).
-pub const MAX_REPUBLISH: usize = 1000;
+pub(crate) const MAX_REPUBLISH: usize = 1000;
 
 /// A topic-handler file's handler (Kapacitor's `HandlerSpec`, services/alert/dao.go at v1.5.7, made
 /// into a handler by `Service.createHandlerFromSpec`) as routing sees it.
@@ -153,11 +158,12 @@ pub struct Topics {
 }
 
 /// The anonymous topic of an alert node with handlers: `main:<task>:<node>`.
-pub fn anonymous_topic(task: &str, node: &str) -> String {
+pub(crate) fn anonymous_topic(task: &str, node: &str) -> String {
     format!("main:{task}:{node}")
 }
 
 impl Topics {
+    /// No topics and no handlers yet.
     pub fn new() -> Topics {
         Topics::default()
     }
@@ -238,6 +244,7 @@ impl Topics {
         Some(targets.iter().map(|t| &**t).collect())
     }
 
+    /// Counters of the topics: inhibited, collected, unmatched and republished events.
     pub fn stats(&self) -> TopicStats {
         self.stats
     }

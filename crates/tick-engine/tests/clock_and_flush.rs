@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a bad fixture should fail loudly
 
-use tick_engine::topics::Emission;
+use tick_engine::Emission;
 use tick_engine::{
     ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Point, Tags, Task,
 };

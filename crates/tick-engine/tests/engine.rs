@@ -723,7 +723,7 @@ fn every_catalogue_node_has_an_engine_case() {
     // Each NODES entry is exercised here (alert by the alert tests), so a node added to the
     // catalogue cannot go untested.
     let src = include_str!("engine.rs");
-    let missing: Vec<&str> = tick_engine::nodes::methods()
+    let missing: Vec<&str> = tick_engine::node_methods()
         .filter(|m| *m != "stream" && *m != "alert")
         .filter(|m| !src.contains(&format!("|{m}(")) && !src.contains(&format!("\"{m}('")))
         .collect();

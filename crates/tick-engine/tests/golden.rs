@@ -8,10 +8,10 @@
 
 use std::path::Path;
 
-use tick_engine::topics::{Emission, HandlerRef, Topics};
 use tick_engine::{
     ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Point, Tags,
 };
+use tick_engine::{Emission, HandlerRef, Topics};
 
 const LOG: HandlerSpec = HandlerSpec {
     kind: "log",

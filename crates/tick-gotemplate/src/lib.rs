@@ -48,6 +48,8 @@
 //! 100 levels is a parse error; one render stops after 1,000,000 range iterations, 16 MiB of
 //! output or 64 MiB of strings produced by functions.
 
+#![warn(missing_docs)]
+
 mod ast;
 mod builtins;
 mod error;

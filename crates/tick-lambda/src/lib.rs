@@ -27,6 +27,8 @@
 //! * `strReplace`/`regexReplace` results over 64 MiB are errors; `jn`/`yn` orders are
 //!   clamped to ±100000.
 
+#![warn(missing_docs)]
+
 mod compile;
 mod error;
 mod eval;
@@ -52,9 +54,13 @@ use tick_syntax::ast;
 /// store (Kapacitor's root `eval.go`, `EvalNode.eval`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
+    /// A float.
     Float(f64),
+    /// An integer.
     Int(i64),
+    /// A string.
     String(String),
+    /// A boolean.
     Bool(bool),
     /// Nanoseconds.
     Duration(i64),
@@ -65,7 +71,9 @@ pub enum FieldValue {
 /// A reference `"x"` reads `field("x")` and `tag("x")`; having both is an evaluation error
 /// (Kapacitor's root `expr.go`, `fillScope`). `"time"` always reads [`Record::time`].
 pub trait Record {
+    /// The field `name`, if the point has it.
     fn field(&self, name: &str) -> Option<&FieldValue>;
+    /// The tag `name`, if the point has it.
     fn tag(&self, name: &str) -> Option<&str>;
     /// Both [`Record::field`] and [`Record::tag`] of `name`, in one call (what a reference
     /// reads on every evaluation).
@@ -79,12 +87,15 @@ pub trait Record {
 /// What a topic-handler `match` expression reads (Kapacitor `services/alert/handlers.go`
 /// `matchHandler.match`): implemented by the alert event.
 pub trait MatchEvent {
+    /// The event's tag `name`, if it has it.
     fn tag(&self, name: &str) -> Option<&str>;
     /// 0 = OK, 1 = INFO, 2 = WARNING, 3 = CRITICAL.
     fn level(&self) -> i64;
+    /// Whether the level changed with this event (`changed()`).
     fn changed(&self) -> bool;
     /// The alert's name (`name()` in a match expression).
     fn name(&self) -> &str;
+    /// The task name (`taskName()`).
     fn task_name(&self) -> &str;
     /// How long the alert has been in a non-OK state, nanoseconds (`alertDuration()`).
     fn duration(&self) -> i64;

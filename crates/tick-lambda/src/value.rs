@@ -12,14 +12,19 @@ use crate::error::EvalError;
 /// The result of evaluating a lambda (Kapacitor's value types; `missing` is never a result).
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// A float.
     Float(f64),
+    /// An integer.
     Int(i64),
+    /// A string.
     String(String),
+    /// A boolean.
     Bool(bool),
     /// Nanoseconds.
     Duration(i64),
     /// Nanoseconds since the Unix epoch, UTC. Time functions read it in the configured zone.
     Time(i64),
+    /// A compiled regex literal (`/.../`).
     Regex(Arc<regex::Regex>),
 }
 

@@ -41,6 +41,7 @@ pub struct Vars {
 }
 
 impl Vars {
+    /// No variables.
     pub fn new() -> Vars {
         Vars::default()
     }
@@ -57,6 +58,7 @@ impl Vars {
         }
     }
 
+    /// The value of variable `name`.
     pub fn get(&self, name: &str) -> Option<&VarValue> {
         self.index.get(name).map(|&i| &self.order[i].1)
     }

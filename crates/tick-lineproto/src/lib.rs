@@ -14,6 +14,8 @@
 //! - lines must be UTF-8, and one line may be at most [`DEFAULT_MAX_LINE_LEN`] bytes (configurable);
 //! - tags are sorted by their unescaped keys.
 
+#![warn(missing_docs)]
+
 mod error;
 mod parse;
 mod point;

@@ -7,7 +7,9 @@ use crate::span::Span;
 /// A whole script: its statements in source order, and every comment (kept for `tick fmt`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Program {
+    /// The statements, in source order.
     pub stmts: Vec<Stmt>,
+    /// Every comment, in source order.
     pub comments: Vec<Comment>,
 }
 
@@ -15,26 +17,42 @@ pub struct Program {
 /// holds each line without `//`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
+    /// Each line's text, without `//`.
     pub lines: Vec<String>,
+    /// Where it is in the script.
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// One statement of a script.
 pub enum Stmt {
     /// `dbrp "db"."rp"`
     Dbrp {
+        /// The database.
         db: Reference,
+        /// The retention policy.
         rp: Reference,
+        /// Where it is in the script.
         span: Span,
     },
     /// `var name = expr`
     Var {
+        /// The variable's name.
         name: Ident,
+        /// Its value.
         value: Expr,
+        /// Where it is in the script.
         span: Span,
     },
     /// `var name type` (template tasks)
-    TypedVar { name: Ident, ty: Ident, span: Span },
+    TypedVar {
+        /// The name.
+        name: Ident,
+        /// The type name.
+        ty: Ident,
+        /// Where it is in the script.
+        span: Span,
+    },
     /// Any other expression statement: a chain such as `stream|from()...`, or a lone
     /// identifier / literal (Quirk: Kapacitor's `tick/eval.go` `eval` evaluates it and pops the
     /// unused result, so `var d = 1h30m` is `1h` followed by an ignored `30m`).
@@ -42,19 +60,25 @@ pub enum Stmt {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// An identifier: a variable, node, property or function name.
 pub struct Ident {
+    /// The name as written.
     pub name: String,
+    /// Where it is in the script.
     pub span: Span,
 }
 
 /// `"name"`: a field or tag reference; `name` is unescaped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
+    /// The name, unescaped.
     pub name: String,
+    /// Where it is in the script.
     pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// How a call hangs off the expression before it.
 pub enum ChainOp {
     /// `|name(...)`: creates a child node.
     Pipe,
@@ -65,25 +89,42 @@ pub enum ChainOp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A binary operator.
 pub enum BinaryOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
+    /// `==`
     Eq,
+    /// `!=`
     NotEq,
+    /// `<`
     Less,
+    /// `<=`
     LessEq,
+    /// `>`
     Greater,
+    /// `>=`
     GreaterEq,
+    /// `=~`
     RegexMatch,
+    /// `!~`
     RegexNotMatch,
+    /// `AND`
     And,
+    /// `OR`
     Or,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A unary operator.
 pub enum UnaryOp {
     /// `-`
     Neg,
@@ -92,6 +133,7 @@ pub enum UnaryOp {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// How a string literal was quoted (kept for `tick fmt`).
 pub enum StringQuote {
     /// `'...'`
     Single,
@@ -103,70 +145,107 @@ pub enum StringQuote {
 /// function inside a lambda (`sigma("v")`, kind `Global`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
+    /// The called name.
     pub name: Ident,
+    /// The arguments, in order.
     pub args: Vec<Expr>,
     /// Span of the whole call, from the name to the closing `)`.
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// An expression.
 pub enum Expr {
+    /// An identifier (a variable, or a word such as `TRUE` inside a lambda).
     Ident(Ident),
+    /// A field or tag reference `"name"`.
     Reference(Reference),
     /// Integer literal, already decoded (octal when it starts with `0`, as
     /// Kapacitor's `tick/ast/node.go` `newNumber` does: `0644` is 420).
     Int {
+        /// The value.
         value: i64,
+        /// Where it is in the script.
         span: Span,
     },
+    /// Float literal.
     Float {
+        /// The value.
         value: f64,
+        /// Where it is in the script.
         span: Span,
     },
     /// Duration literal in nanoseconds; `literal` is the source text (`5m`).
     Duration {
+        /// The duration in nanoseconds.
         nanos: i64,
+        /// The source text.
         literal: String,
+        /// Where it is in the script.
         span: Span,
     },
     /// String literal, unescaped.
     String {
+        /// The value, unescaped.
         value: String,
+        /// How it was quoted.
         quote: StringQuote,
+        /// Where it is in the script.
         span: Span,
     },
+    /// `TRUE` or `FALSE`.
     Bool {
+        /// The value.
         value: bool,
+        /// Where it is in the script.
         span: Span,
     },
     /// Regex literal: `pattern` has `\/` already turned into `/`; it compiles with the `regex` crate.
     Regex {
+        /// The pattern.
         pattern: String,
+        /// Where it is in the script.
         span: Span,
     },
+    /// `*` (all tags in `groupBy(*)`).
     Star {
+        /// Where it is in the script.
         span: Span,
     },
     /// `[a, 'b', *]`
     List {
+        /// The items, in order.
         items: Vec<Expr>,
+        /// Where it is in the script.
         span: Span,
     },
     /// `lambda: expr`
     Lambda {
+        /// The lambda's expression.
         body: Box<Expr>,
+        /// Where it is in the script.
         span: Span,
     },
+    /// `-x` or `!x`.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// What it applies to.
         operand: Box<Expr>,
+        /// Where it is in the script.
         span: Span,
     },
+    /// `lhs op rhs`.
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand.
         lhs: Box<Expr>,
+        /// The right operand.
         rhs: Box<Expr>,
+        /// Whether the source wrapped it in parentheses (kept for `tick fmt`).
         parenthesised: bool,
+        /// Where it is in the script.
         span: Span,
     },
     /// A global call: `name(args)` as a chain head or inside a lambda.
@@ -174,15 +253,21 @@ pub enum Expr {
     /// `left|call`, `left.call`, `left@call`. For a property read `.x` (no parentheses)
     /// `call.args` is empty and `property_read` is true.
     Chain {
+        /// `|`, `.` or `@`.
         op: ChainOp,
+        /// The expression it hangs off.
         left: Box<Expr>,
+        /// The call.
         call: Call,
+        /// A `.x` read without parentheses.
         property_read: bool,
+        /// Where it is in the script.
         span: Span,
     },
 }
 
 impl Expr {
+    /// Where the expression is in the script.
     pub fn span(&self) -> Span {
         match self {
             Expr::Ident(i) => i.span,
@@ -205,6 +290,7 @@ impl Expr {
 }
 
 impl Stmt {
+    /// Where the statement is in the script.
     pub fn span(&self) -> Span {
         match self {
             Stmt::Dbrp { span, .. } | Stmt::Var { span, .. } | Stmt::TypedVar { span, .. } => *span,

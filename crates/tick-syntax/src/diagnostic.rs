@@ -5,19 +5,27 @@
 use crate::span::{LineIndex, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How serious a diagnostic is.
 pub enum Severity {
+    /// The script is invalid.
     Error,
+    /// The script runs, but probably not as meant.
     Warning,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One message about a script, with the span it points at.
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// What it points at.
     pub span: Span,
+    /// The message.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// An error at `span`.
     pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -25,6 +33,7 @@ impl Diagnostic {
             message: message.into(),
         }
     }
+    /// A warning at `span`.
     pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -32,6 +41,7 @@ impl Diagnostic {
             message: message.into(),
         }
     }
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -17,12 +17,16 @@ pub enum SyntaxError {
         "unknown state, last char: {0:?}; a comment between an operand and its operator ends the expression, put the operator before the comment"
     )]
     OperatorAfterComment(char),
+    /// A string literal with no closing quote.
     #[error("unterminated string")]
     UnterminatedString,
+    /// A reference with no closing `"`.
     #[error("unterminated field reference")]
     UnterminatedReference,
+    /// A regex literal with no closing `/`.
     #[error("unterminated regex")]
     UnterminatedRegex,
+    /// A number with two `.`.
     #[error("multiple decimals in number")]
     MultipleDecimals,
     /// `09`, or an integer above 2^63-1 (Kapacitor `tick/ast/node.go` `newNumber`).
@@ -31,8 +35,10 @@ pub enum SyntaxError {
     /// A duration whose digits do not fit in an int64.
     #[error("invalid duration")]
     InvalidDuration,
+    /// A duration beyond the int64 range of nanoseconds.
     #[error("overflowed duration {0}: choose a smaller duration or INF")]
     OverflowedDuration(String),
+    /// A regex that does not compile.
     #[error("error parsing regexp: {0}")]
     BadRegex(String),
     /// `lambda "x" > 1` or `lambda : ...`.
@@ -40,7 +46,13 @@ pub enum SyntaxError {
     LambdaNeedsColon,
     /// The parser wanted something else here.
     #[error("unexpected {found}, expected {expected}")]
-    Unexpected { found: String, expected: String },
+    Unexpected {
+        /// What was found.
+        found: String,
+        /// What would have been valid.
+        expected: String,
+    },
+    /// Nesting deeper than the limit.
     #[error(
         "nesting too deep: more than {0} levels of parentheses, calls, operators or chain links"
     )]
@@ -51,7 +63,12 @@ pub enum SyntaxError {
     #[error(
         "'{stmt}' after '{prev}' is a separate statement and is ignored; Kapacitor reads this as {prev}"
     )]
-    SuffixIgnored { stmt: String, prev: String },
+    SuffixIgnored {
+        /// The ignored statement.
+        stmt: String,
+        /// The number or duration before it.
+        prev: String,
+    },
     /// Warning: any other statement with no effect (a bare identifier, a literal: Kapacitor's
     /// `tick/eval.go` `eval` never resolves it).
     #[error("'{0}' is a separate statement and is ignored")]

@@ -6,6 +6,8 @@
 //! Entry points: [`parse`] for a script, [`parse_expr`] for a lambda body, [`format()`] for
 //! `tick fmt`, and [`render`] to print a [`Diagnostic`] with its source line.
 
+#![warn(missing_docs)]
+
 pub mod ast;
 pub mod diagnostic;
 pub mod dump;

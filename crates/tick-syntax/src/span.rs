@@ -3,11 +3,14 @@
 /// A half-open byte range `[start, end)` into the script source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Span {
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset just past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The span `[start, end)`.
     pub fn new(start: usize, end: usize) -> Span {
         Span {
             start: start as u32,
@@ -21,6 +24,7 @@ impl Span {
             end: self.end.max(other.end),
         }
     }
+    /// The span as a byte range of the source.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -35,6 +39,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// The line starts of `src`.
     pub fn new(src: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));

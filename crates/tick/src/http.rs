@@ -37,7 +37,7 @@ use tick_handlers::config::HttpSection;
 use tick_lineproto::{Lines, ParseOptions, Point, Precision};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use tick_engine::ingest::Pipeline;
+use tick_engine::Pipeline;
 
 use crate::report;
 use crate::run::pipeline::FLUSH_POINTS;
@@ -237,7 +237,7 @@ pub(crate) struct BadLines {
 pub(crate) fn consume(
     mut rx: mpsc::Receiver<Input>,
     pipeline: &mut Pipeline,
-    mut deliver: impl FnMut(&mut Pipeline, &mut Vec<tick_engine::topics::Delivery>),
+    mut deliver: impl FnMut(&mut Pipeline, &mut Vec<tick_engine::Delivery>),
 ) {
     let mut deliveries = Vec::new();
     while let Some(input) = rx.blocking_recv() {

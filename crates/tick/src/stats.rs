@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 use tick_engine::Task;
-use tick_engine::topics::TopicStats;
+use tick_engine::TopicStats;
 use tick_handlers::HandlerStats;
 use tick_handlers::mqtt::BrokerReport;
 

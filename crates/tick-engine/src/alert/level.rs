@@ -8,7 +8,7 @@ use crate::event::Level;
 ///
 /// Implementations evaluate the compiled lambdas against the current point and log errors;
 /// the selection only needs the two answers below.
-pub trait LevelPredicates {
+pub(crate) trait LevelPredicates {
     /// True when the predicate of `level` is set **and** evaluates to true. An unset
     /// predicate, a false result and an evaluation error all count as "not matched".
     fn matches(&mut self, level: Level) -> bool;
@@ -25,7 +25,7 @@ const DESCENDING: [Level; 3] = [Level::Critical, Level::Warning, Level::Info];
 ///
 /// Note that the predicate of `current` itself is evaluated twice when nothing higher
 /// matches (steps 1 and 3), as in Kapacitor; stateful functions such as `count()` see both.
-pub fn select_level(current: Level, predicates: &mut impl LevelPredicates) -> Level {
+pub(crate) fn select_level(current: Level, predicates: &mut impl LevelPredicates) -> Level {
     let floor = current.max(Level::Info);
     // 1. Escalation or stay: CRITICAL down to max(current, INFO).
     for level in DESCENDING.into_iter().filter(|l| *l >= floor) {

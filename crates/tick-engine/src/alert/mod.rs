@@ -4,8 +4,8 @@
 //! `level.rs`, group state and the emission rules `state.rs`; routing to topics and handlers is
 //! `crate::topics`, encoding `crate::json`.
 
-pub mod level;
-pub mod state;
+pub(crate) mod level;
+pub(crate) mod state;
 
 use crate::group::GroupMap;
 use std::sync::Arc;
@@ -15,10 +15,10 @@ use tick_lambda::{FieldValue, Lambda, Record, State};
 use tick_syntax::{Diagnostic, Span};
 
 use crate::event::{Event, EventData, EventState, Level, Row, RowValue};
-use crate::node::{
-    Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Spanned,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Spanned};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Batch, GroupId, Message, Point};
 use crate::template_data::{
     DetailsData, DetailsFuncs, FieldMap, IdData, MessageData, ServerInfo, TagMap, display_group,
@@ -89,7 +89,7 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
 };
 
 /// The message of the flapping range check (Kapacitor's `newAlertNode`, alert.go at v1.5.7).
-pub const FLAPPING_RANGE_ERROR: &str =
+pub(crate) const FLAPPING_RANGE_ERROR: &str =
     "alert flap thresholds are percentages and should be between 0 and 1";
 
 /// A template property: the Kapacitor default (rendered without a template) or a parsed one.
@@ -103,7 +103,7 @@ enum Tmpl {
 /// decoded value and the span of the literal, quotes included. In `'...'` the only escape is
 /// `\'`, so each `'` before the offset adds one byte; `'''...'''` has no escapes. When the span
 /// is not the literal itself (the value came through a `var`), the whole span is returned.
-pub fn rebase_template_span(lit: Spanned<&str>, range: std::ops::Range<usize>) -> Span {
+pub(crate) fn rebase_template_span(lit: Spanned<&str>, range: std::ops::Range<usize>) -> Span {
     let value = lit.value;
     let span_len = (lit.span.end - lit.span.start) as usize;
     let quotes = value.bytes().filter(|b| *b == b'\'').count();
@@ -183,7 +183,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         Some(s) => {
             let low = props.float("flapping").map(|f| f.value).unwrap_or(0.0);
             let high = match s.args.get(1).map(|a| &a.value) {
-                Some(crate::node::Value::Float(f)) => *f,
+                Some(crate::node_props::Value::Float(f)) => *f,
                 _ => 0.0,
             };
             // Kapacitor fails when the task starts; we report it with the script.
@@ -215,7 +215,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         .all("inhibit")
         .filter_map(|s| {
             let mut args = s.args.iter().filter_map(|a| match &a.value {
-                crate::node::Value::String(v) => Some(Arc::<str>::from(v.as_str())),
+                crate::node_props::Value::String(v) => Some(Arc::<str>::from(v.as_str())),
                 _ => None,
             });
             let category = args.next()?;
@@ -718,7 +718,7 @@ impl AlertNode {
         self.augment_fields(&mut fwd.fields, &event);
         self.augment_tags(&mut fwd.tags, &event);
         let set = self.level_tag.iter().chain(&self.id_tag).map(|t| &**t);
-        crate::nodes::regroup_after_set_tags(&mut self.regroup, &mut fwd, set);
+        crate::group::regroup_after_set_tags(&mut self.regroup, &mut fwd, set);
         self.send(ctx, event);
         out.push(Message::Point(fwd));
     }

@@ -7,7 +7,7 @@ use crate::event::Level;
 
 /// The options of one alert node that shape its group state.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StateOptions {
+pub(crate) struct StateOptions {
     /// `.history(n)`; values below 2 are raised to 2 when a state is created.
     pub history: usize,
     /// `.flapping(low, high)`.
@@ -35,14 +35,14 @@ impl Default for StateOptions {
 /// `.flapping(low, high)` thresholds, fractions of weighted changes (Kapacitor's
 /// `alertState.updateFlapping`, alert.go at v1.5.7).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Flapping {
+pub(crate) struct Flapping {
     pub low: f64,
     pub high: f64,
 }
 
 /// What happened when the group was triggered: the event to build, unless suppressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Trigger {
+pub(crate) struct Trigger {
     pub level: Level,
     /// Event time, ns since the epoch (UTC).
     pub time: i64,
@@ -57,7 +57,7 @@ pub struct Trigger {
 
 /// The levels a batch reached, evaluated against the level at the start of the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchLevels {
+pub(crate) struct BatchLevels {
     pub lowest: Level,
     pub highest: Level,
     /// Time of the first point that reached `highest`.
@@ -68,7 +68,7 @@ pub struct BatchLevels {
 
 /// One group's state: the level history ring and the trigger times (Kapacitor `alertState`).
 #[derive(Debug, Clone)]
-pub struct AlertState {
+pub(crate) struct AlertState {
     history: History,
     /// Index of the newest level (histories hold at most 2²⁰ levels).
     newest: u32,
@@ -140,7 +140,7 @@ const FLAP_END_WEIGHT: f64 = 1.2;
 
 impl AlertState {
     /// A fresh state: the whole history is OK.
-    pub fn new(options: &StateOptions) -> AlertState {
+    pub(crate) fn new(options: &StateOptions) -> AlertState {
         AlertState {
             history: History::new(options.history.max(2)),
             newest: 0,
@@ -156,7 +156,13 @@ impl AlertState {
     /// `restoreEventState` in alert.go at v1.5.7): `level` joins the history at `time` (the
     /// group's first point) and the group counts as triggered at `triggered` (that event's
     /// time), so durations run on from it.
-    pub fn restore(&mut self, options: &StateOptions, time: i64, level: Level, triggered: i64) {
+    pub(crate) fn restore(
+        &mut self,
+        options: &StateOptions,
+        time: i64,
+        level: Level,
+        triggered: i64,
+    ) {
         if level == Level::Ok {
             return;
         }
@@ -165,7 +171,7 @@ impl AlertState {
     }
 
     /// The newest level in the history (OK initially).
-    pub fn current(&self) -> Level {
+    pub(crate) fn current(&self) -> Level {
         self.history[self.newest as usize]
     }
 
@@ -175,13 +181,9 @@ impl AlertState {
     }
 
     /// Whether the group is flapping (only meaningful with `.flapping()`).
-    pub fn is_flapping(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_flapping(&self) -> bool {
         self.flapping
-    }
-
-    /// Whether the last level added differs from the one before it.
-    pub fn changed(&self) -> bool {
-        self.changed
     }
 
     fn add_event(&mut self, options: &StateOptions, time: i64, level: Level) {
@@ -242,7 +244,12 @@ impl AlertState {
     /// Stream rules (Kapacitor's `alertState.Point`, alert.go at v1.5.7): add `level` (computed for
     /// a point at `time`) and decide. `None` means nothing is emitted and nothing is forwarded, and
     /// the group was not triggered.
-    pub fn point(&mut self, options: &StateOptions, time: i64, level: Level) -> Option<Trigger> {
+    pub(crate) fn point(
+        &mut self,
+        options: &StateOptions,
+        time: i64,
+        level: Level,
+    ) -> Option<Trigger> {
         self.add_event(options, time, level);
         let flapping = options.flapping.is_some() && self.flapping;
         if flapping || (options.state_changes_only.is_some() && !self.changed && !self.expired) {
@@ -257,7 +264,7 @@ impl AlertState {
     /// Batch rules (Kapacitor's `alertState.BufferedBatch`, alert.go at v1.5.7), for a non-empty
     /// batch whose points were evaluated against [`AlertState::current`] as it was at the start of
     /// the batch.
-    pub fn batch(&mut self, options: &StateOptions, levels: BatchLevels) -> Option<Trigger> {
+    pub(crate) fn batch(&mut self, options: &StateOptions, levels: BatchLevels) -> Option<Trigger> {
         let level = if options.all {
             levels.lowest
         } else {

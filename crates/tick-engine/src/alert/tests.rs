@@ -441,7 +441,7 @@ fn flapping_thresholds_above_one_are_rejected() {
 
 #[test]
 fn template_spans_are_rebased_over_escapes() {
-    use crate::node::Spanned;
+    use crate::node_props::Spanned;
     use tick_syntax::Span;
     // Source: .message('it\'s {{') with the literal at bytes 9..19.
     let lit = Spanned {

@@ -4,7 +4,7 @@
 //! `*pipeline.WindowNode` written as the node's method name (`window`).
 
 use crate::handler_use::ArgType;
-use crate::node::Arg;
+use crate::node_spec::Arg;
 
 use super::CallSite;
 
@@ -29,7 +29,7 @@ impl CallSite {
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CompileError {
+pub(crate) enum CompileError {
     #[error("batch tasks are not supported yet")]
     BatchNotSupported,
     #[error("a script needs a `stream` pipeline")]
@@ -111,7 +111,6 @@ pub(super) fn arg_name(a: Arg) -> &'static str {
             ArgType::Lambda => "lambda",
             ArgType::Star => "star",
         },
-        Arg::Scalar => "float, int, string or boolean",
         Arg::StringOrStar => "string or star",
         Arg::IntOrDuration => "int or duration",
         Arg::Any => "literal",

@@ -14,14 +14,14 @@ use tick_syntax::ast::{self, ChainOp, Expr, Stmt};
 use tick_syntax::{Diagnostic, Span};
 
 use crate::handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertyUse};
-use crate::node::{
-    Arg, ArgValue, BuildContext, NodeProperty, NodeProps, NodeSpec, NodeStats, Setting, Value,
-    same_method,
-};
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Setting, Value};
+use crate::node_runtime::NodeStats;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec, same_method};
 use crate::nodes;
-use crate::task::{Dbrp, Deadman, GroupCounts, Task, TaskNode};
+use crate::nodes::deadman::{Deadman, GroupCounts};
+use crate::task::{Dbrp, Task, TaskNode};
 
-pub use messages::CompileError;
+pub(crate) use messages::CompileError;
 
 /// Options of a compilation.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +41,7 @@ pub struct Compiler {
 }
 
 impl Compiler {
+    /// A compiler with no handler kinds; add them with [`Compiler::with_handlers`].
     pub fn new() -> Compiler {
         Compiler::default()
     }
@@ -118,7 +119,6 @@ impl Compiler {
             let name = format!("{}{}", n.spec.kind, i);
             let props = NodeProps {
                 method: n.spec.method,
-                name: name.clone(),
                 span: n.span,
                 args: n.args,
                 settings: n.settings,
@@ -139,7 +139,6 @@ impl Compiler {
             let bcx = BuildContext {
                 task_name,
                 node_name: &name,
-                lambda_options: &opts.lambda,
                 server: &opts.server,
             };
             if n.poisoned {
@@ -163,7 +162,7 @@ impl Compiler {
                 continue;
             }
             if let (Some(watched), Some(interval)) =
-                (n.watches, nodes::stats::interval(&props.args))
+                (n.watches, nodes::deadman::interval(&props.args))
             {
                 deadmen.push(Deadman {
                     stats: i,
@@ -713,27 +712,16 @@ impl Cx<'_> {
             return None;
         };
         let span = call.span;
-        let mut crit = Expr::Binary {
-            op: ast::BinaryOp::LessEq,
-            lhs: Box::new(Expr::Reference(ast::Reference {
-                name: "emitted".to_string(),
-                span,
-            })),
-            rhs: Box::new(Expr::Float { value: *th, span }),
-            parenthesised: false,
-            span,
-        };
-        for a in call.args.iter().skip(2) {
-            if let Some(Val::Data(VarValue::Lambda(Expr::Lambda { body, .. }))) = self.expr(a) {
-                crit = Expr::Binary {
-                    op: ast::BinaryOp::And,
-                    lhs: Box::new(crit),
-                    rhs: body,
-                    parenthesised: false,
-                    span,
-                };
-            }
-        }
+        let extra: Vec<Expr> = call
+            .args
+            .iter()
+            .skip(2)
+            .filter_map(|a| match self.expr(a) {
+                Some(Val::Data(VarValue::Lambda(Expr::Lambda { body, .. }))) => Some(*body),
+                _ => None,
+            })
+            .collect();
+        let crit = nodes::deadman::crit(*th, extra, span);
         let crit = match Lambda::compile(
             &Expr::Lambda {
                 body: Box::new(crit),
@@ -759,7 +747,7 @@ impl Cx<'_> {
             span,
         };
         let stats_idx = self.nodes.len();
-        let mut stats = PendingNode::new(&nodes::stats::SPEC, None, span);
+        let mut stats = PendingNode::new(&nodes::deadman::SPEC, None, span);
         stats.args = vec![interval.clone()];
         stats.watches = Some(node);
         self.nodes.push(stats);
@@ -778,17 +766,10 @@ impl Cx<'_> {
         let mut alert = PendingNode::new(&crate::alert::SPEC, Some(stats_idx + 1), span);
         alert.settings = vec![
             setting("crit", Value::Lambda(crit)),
-            setting(
-                "id",
-                Value::String(format!(
-                    "{{{{ .Group }}}}:{watched} for task '{{{{ .TaskName }}}}'"
-                )),
-            ),
+            setting("id", Value::String(nodes::deadman::id(&watched))),
             setting(
                 "message",
-                Value::String(format!(
-                    "{{{{ .ID }}}} is {{{{ if eq .Level \"OK\" }}}}alive{{{{ else }}}}dead{{{{ end }}}}: {{{{ index .Fields \"emitted\" | printf \"%0.3f\" }}}} points/{every_text}."
-                )),
+                Value::String(nodes::deadman::message(&every_text)),
             ),
         ];
         self.nodes.push(alert);
@@ -894,7 +875,7 @@ impl Cx<'_> {
             };
             let cmp = match (&v, want) {
                 (Val::Data(VarValue::Lambda(body)), Arg::T(ArgType::Lambda)) => {
-                    crate::node::FieldCmp::from_lambda(body)
+                    crate::node_props::FieldCmp::from_lambda(body)
                 }
                 _ => None,
             };
@@ -941,21 +922,18 @@ impl Cx<'_> {
                 Some(Value::Star)
             }
             (
-                Arg::T(ArgType::String) | Arg::StringOrStar | Arg::Scalar | Arg::Any,
+                Arg::T(ArgType::String) | Arg::StringOrStar | Arg::Any,
                 Val::Data(VarValue::Value(L::String(s))),
             ) => Some(Value::String(s)),
-            (
-                Arg::T(ArgType::Int) | Arg::Scalar | Arg::Any,
-                Val::Data(VarValue::Value(L::Int(i))),
-            ) => Some(Value::Int(i)),
-            (
-                Arg::T(ArgType::Float) | Arg::Scalar | Arg::Any,
-                Val::Data(VarValue::Value(L::Float(f))),
-            ) => Some(Value::Float(f)),
-            (
-                Arg::T(ArgType::Bool) | Arg::Scalar | Arg::Any,
-                Val::Data(VarValue::Value(L::Bool(b))),
-            ) => Some(Value::Bool(b)),
+            (Arg::T(ArgType::Int) | Arg::Any, Val::Data(VarValue::Value(L::Int(i)))) => {
+                Some(Value::Int(i))
+            }
+            (Arg::T(ArgType::Float) | Arg::Any, Val::Data(VarValue::Value(L::Float(f)))) => {
+                Some(Value::Float(f))
+            }
+            (Arg::T(ArgType::Bool) | Arg::Any, Val::Data(VarValue::Value(L::Bool(b)))) => {
+                Some(Value::Bool(b))
+            }
             (
                 Arg::T(ArgType::Duration) | Arg::Any | Arg::IntOrDuration,
                 Val::Data(VarValue::Value(L::Duration(d))),
@@ -1036,7 +1014,7 @@ const QUIET: NodeProperty = NodeProperty::flag("quiet", "Suppress this node's er
 
 /// Where an argument was passed, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallSite {
+pub(crate) enum CallSite {
     /// `|window(...)` on `on`.
     Node {
         method: &'static str,

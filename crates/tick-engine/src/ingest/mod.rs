@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use tick_lineproto::FieldValue as LpValue;
 
-use crate::node::Emission;
+use crate::node_runtime::Emission;
 use crate::point::{Fields, Point, Tags};
 use crate::task::Task;
 use crate::topics::{Delivery, Topics};
@@ -32,7 +32,9 @@ use tick_lambda::FieldValue;
 /// Where points from one input belong (`--db/--rp`, else each task's first `dbrp`).
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
+    /// The database, when the input names one.
     pub db: Option<String>,
+    /// The retention policy, when the input names one.
     pub rp: Option<String>,
 }
 
@@ -135,10 +137,12 @@ impl Pipeline {
         self
     }
 
+    /// The tasks, in the order they were added.
     pub fn tasks(&self) -> impl Iterator<Item = &Task> {
         self.routes.iter().map(|r| &r.task)
     }
 
+    /// The tasks, mutably, in the order they were added.
     pub fn tasks_mut(&mut self) -> impl Iterator<Item = &mut Task> {
         self.routes.iter_mut().map(|r| &mut r.task)
     }
@@ -148,6 +152,7 @@ impl Pipeline {
         &self.topics
     }
 
+    /// The topics, to register topic handlers and read their counters.
     pub fn topics_mut(&mut self) -> &mut Topics {
         &mut self.topics
     }

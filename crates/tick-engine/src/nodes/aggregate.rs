@@ -1,7 +1,9 @@
-//! Aggregates and selectors (spec §4.6): `mean`, `sum`, `count`, `median`, `mode`, `spread`,
-//! `stddev` (one field, group tags only) and `first`, `last`, `min`, `max`, `percentile` (the
-//! selected point, field renamed). Batch input aggregates the whole batch at `tmax`; stream
-//! input aggregates the points of one timestamp and emits them when the time changes.
+//! Aggregates and selectors (Kapacitor's `pipeline/influxql.go` and `influxql.go` at v1.5.7,
+//! reducers in its vendored `vendor/github.com/influxdata/influxdb/influxql/call_iterator.go`):
+//! `mean`, `sum`, `count`, `median`, `mode`, `spread`, `stddev` (one field, group tags only) and
+//! `first`, `last`, `min`, `max`, `percentile` (the selected point, field renamed). Batch input
+//! aggregates the whole batch at `tmax`; stream input aggregates the points of one timestamp and
+//! emits them when the time changes.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -10,8 +12,10 @@ use std::sync::Arc;
 use tick_lambda::FieldValue;
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Batch, Fields, GroupId, Message, Point, Tags};
 
 const PROPERTIES: &[NodeProperty] = &[
@@ -485,7 +489,9 @@ impl Aggregate {
                     out.fields.remove(&self.field);
                 }
                 out.fields.insert(self.as_name.clone(), result);
-                // Quirk (spec §4.6): percentile on an int field ignores usePointTimes.
+                // Quirk: percentile on an int field ignores usePointTimes: Kapacitor's vendored
+                // `vendor/github.com/influxdata/influxdb/influxql/call_iterator.go`
+                // `NewIntegerPercentileReduceSliceFunc` returns `ZeroTime`, so the batch time wins.
                 let point_time =
                     self.use_point_times && !(matches!(self.func, Func::Percentile(_)) && is_int);
                 out.time = if point_time { src.time } else { tmax };
@@ -497,8 +503,9 @@ impl Aggregate {
         }
     }
 
-    /// Spec §4.6 `mode`: runs of equal values in ascending order; a later run wins on a higher
-    /// count, or an equal count when its first time is not after the best's time.
+    /// `mode` as Kapacitor's vendored `vendor/github.com/influxdata/influxdb/influxql/call_iterator.go`
+    /// `FloatModeReduceSlice` computes it: runs of equal values in ascending order; a later run
+    /// wins on a higher count, or an equal count when its first time is not after the best's.
     fn mode(&self, vals: &[(FieldValue, usize)], points: &[Point]) -> FieldValue {
         let mut order: Vec<usize> = (0..vals.len()).collect();
         order.sort_by(|a, b| cmp_values(&vals[*a].0, &vals[*b].0));
@@ -615,7 +622,7 @@ impl Node for Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::NodeStats;
+    use crate::node_runtime::NodeStats;
 
     fn aggregate(func: Func, name: &'static str) -> Aggregate {
         Aggregate {
@@ -727,7 +734,8 @@ mod tests {
 
     #[test]
     fn a_point_of_the_other_type_is_skipped_and_reported() {
-        // Spec §4.6: int 1, float 2.5, int 3 → sum int 4, with the type error.
+        // Kapacitor's `influxql.go` `influxqlGroup.BatchPoint`: int 1, float 2.5, int 3 → sum
+        // int 4, with the type error.
         let k = Keys::new();
         let got = reduce(
             &mut aggregate(Func::Sum, "sum"),

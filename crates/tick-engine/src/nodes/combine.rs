@@ -14,8 +14,10 @@ use std::sync::Arc;
 use tick_lambda::{Lambda, State};
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Dimensions, Fields, GroupId, Message, Point, Tags};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

@@ -1,13 +1,15 @@
-//! `|default()` (spec §4.10): sets a field when it is absent, a tag when it is absent or empty.
-//! In a batch the group tags are defaulted too.
+//! `|default()` (Kapacitor's `default.go` `DefaultNode.setDefaults` at v1.5.7): sets a field when
+//! it is absent, a tag when it is absent or empty. In a batch the group tags are defaulted too.
 
 use std::sync::Arc;
 
 use tick_lambda::FieldValue;
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Message, Point, Tags};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
@@ -116,7 +118,7 @@ impl Default {
             }
         }
         if self.tags(&mut p.tags) && regroup {
-            crate::nodes::regroup_after_set_tags(
+            crate::group::regroup_after_set_tags(
                 &mut self.groups,
                 p,
                 self.tags.iter().map(|(k, _)| &**k),

@@ -1,13 +1,16 @@
-//! `|delete()` (spec §4.10): removes named fields and tags. Deleting a tag that is a group
-//! dimension also removes it from the dimensions, which regroups the point.
+//! `|delete()` (Kapacitor's `delete.go` `DeleteNode.doDeletes` at v1.5.7): removes named fields and
+//! tags. Deleting a tag that is a group dimension also removes it from the dimensions, which
+//! regroups the point.
 
 use std::sync::Arc;
 
 use tick_syntax::Diagnostic;
 
 use crate::group::GroupInterner;
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Dimensions, Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
@@ -35,7 +38,7 @@ fn names(props: &NodeProps, prop: &str) -> Vec<Arc<str>> {
         .all(prop)
         .filter_map(|s| s.args.first())
         .filter_map(|a| match &a.value {
-            crate::node::Value::String(s) => Some(Arc::from(s.as_str())),
+            crate::node_props::Value::String(s) => Some(Arc::from(s.as_str())),
             _ => None,
         })
         .collect()

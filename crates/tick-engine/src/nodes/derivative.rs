@@ -1,6 +1,7 @@
-//! `|derivative('field')` (spec §4.7): the rate of change of a field between consecutive
-//! points of a group, per `.unit()` (default 1s). The first point and invalid points are
-//! dropped; see the spec for which dropped points still become the previous one.
+//! `|derivative('field')` (Kapacitor's `derivative.go` `DerivativeNode.derivative` at v1.5.7): the
+//! rate of change of a field between consecutive points of a group, per `.unit()` (default 1s). The
+//! first point and invalid points are dropped; see the spec for which dropped points still become
+//! the previous one.
 
 use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
@@ -8,8 +9,10 @@ use std::sync::Arc;
 use tick_lambda::FieldValue;
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{GroupId, Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

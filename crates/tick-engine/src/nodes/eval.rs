@@ -1,10 +1,10 @@
-//! `|eval(l1, l2, ...)` (spec §4.3): evaluates lambdas in order into `.as()` names, turns
-//! `.tags()` results into tags, and chooses the output fields with `.keep()`. Expression state
-//! is per group. Any error drops the point.
+//! `|eval(l1, l2, ...)` (Kapacitor's `eval.go` `EvalNode.eval` at v1.5.7): evaluates lambdas in
+//! order into `.as()` names, turns `.tags()` results into tags, and chooses the output fields with
+//! `.keep()`. Expression state is per group. Any error drops the point.
 //!
-//! Quirk (spec §4.3), reproduced: all expressions share one scope per point; before expression
-//! j runs, every name it references is reloaded from the point when the point has it, which
-//! overwrites an earlier result of the same name, in the output too.
+//! Quirk (`eval.go` `EvalNode.eval`), reproduced: all expressions share one scope per point;
+//! before expression j runs, every name it references is reloaded from the point when the point
+//! has it, which overwrites an earlier result of the same name, in the output too.
 
 use std::sync::Arc;
 
@@ -12,10 +12,10 @@ use tick_lambda::{EvalError, FieldValue, Lambda, Record, State};
 use tick_syntax::Diagnostic;
 
 use crate::group::PerGroup;
-use crate::node::{
-    Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
@@ -296,7 +296,7 @@ impl Node for Eval {
                         .zip(&exprs.is_tag)
                         .filter(|(_, is_tag)| **is_tag)
                         .map(|(name, _)| &**name);
-                    crate::nodes::regroup_after_set_tags(groups, &mut p, tags);
+                    crate::group::regroup_after_set_tags(groups, &mut p, tags);
                     out.push(Message::Point(p));
                 }
                 Err(e) => ctx.error("error evaluating expression", &e),

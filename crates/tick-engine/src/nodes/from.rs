@@ -1,6 +1,7 @@
-//! `|from()` (spec §4.1): selects points by measurement, database and retention policy, filters
-//! them with `.where()` (ANDed, one state shared by all groups), rewrites the time
-//! (`.truncate()`, then `.round()`) and **sets** the dimensions.
+//! `|from()` (Kapacitor's `stream.go` `FromNode` and `pipeline/stream.go` at v1.5.7): selects
+//! points by measurement, database and retention policy, filters them with `.where()` (ANDed, one
+//! state shared by all groups), rewrites the time (`.truncate()`, then `.round()`) and **sets** the
+//! dimensions.
 
 use std::sync::Arc;
 
@@ -8,10 +9,10 @@ use tick_lambda::{Lambda, State};
 use tick_syntax::{Diagnostic, Span};
 
 use crate::group::{GroupInterner, Grouping};
-use crate::node::{
-    Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::Message;
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
@@ -68,7 +69,8 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
     build,
 };
 
-/// Checks `groupBy` arguments (spec §4.1): `*` alone, or non-empty tag names.
+/// Checks `groupBy` arguments: `*` alone, or non-empty tag names (Kapacitor's
+/// `pipeline/group_by.go` `validateDimensions` at v1.5.7, which `from` shares).
 pub(crate) fn grouping_args(
     args: &[ArgValue],
     span: Span,
@@ -134,7 +136,8 @@ struct From {
     measurement: Option<Arc<str>>,
     database: Option<Arc<str>>,
     retention_policy: Option<Arc<str>>,
-    /// Shared by all groups (spec §3.6).
+    /// Shared by all groups: Kapacitor's `stream.go` `FromNode` keeps one expression, not one
+    /// per group.
     wheres: Vec<(Lambda, State)>,
     truncate: i64,
     round: i64,
@@ -143,7 +146,8 @@ struct From {
 }
 
 impl From {
-    /// The measurement this node selects, if any (for routing, spec §4.1).
+    /// The measurement this node selects, if any (for routing, as Kapacitor's `task.go`
+    /// `Task.Measurements`).
     fn selects(&self, name: &str, db: &str, rp: &str) -> bool {
         self.measurement.as_deref().is_none_or(|m| m == name)
             && self.database.as_deref().is_none_or(|d| d == db)

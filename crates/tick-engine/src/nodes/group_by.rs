@@ -1,13 +1,16 @@
-//! `|groupBy(...)` (spec §4.4): rewrites a stream's dimensions: named tags or `*` minus
-//! `.exclude()`, with `.byMeasurement()` ORed into the incoming by-name flag.
+//! `|groupBy(...)` (Kapacitor's `group_by.go` `GroupByNode` at v1.5.7): rewrites a stream's
+//! dimensions: named tags or `*` minus `.exclude()`, with `.byMeasurement()` ORed into the incoming
+//! by-name flag.
 
 use std::sync::Arc;
 
 use tick_syntax::Diagnostic;
 
 use crate::group::{GroupInterner, Grouping};
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::nodes::from::grouping_args;
 use crate::point::{Batch, Message, Tags};
 

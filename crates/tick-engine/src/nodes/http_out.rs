@@ -1,12 +1,14 @@
-//! `|httpOut('name')` (spec §4.10): caches the latest point or batch of each group as one row,
-//! in group-creation order, for `Task::http_out` (Kapacitor serves them at
-//! `/kapacitor/v1/tasks/<task>/<name>`). Passes the data through.
+//! `|httpOut('name')` (Kapacitor's `http_out.go` `HTTPOutNode` at v1.5.7): caches the latest point
+//! or batch of each group as one row, in group-creation order, for `Task::http_out` (Kapacitor
+//! serves them at `/kapacitor/v1/tasks/<task>/<name>`). Passes the data through.
 
 use tick_syntax::Diagnostic;
 
 use crate::event::{Row, RowValue};
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProps, NodeSpec, Value};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeSpec};
 use crate::point::{Batch, GroupId, Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

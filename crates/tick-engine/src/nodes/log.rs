@@ -1,15 +1,16 @@
-//! `|log()` (spec §4.10): produces one logfmt line per point and passes the data on unchanged.
-//! The line goes to the task's log records (`Task::drain_logs`); printing is the binary's job.
+//! `|log()` (Kapacitor's `log.go` `LogNode` at v1.5.7): produces one logfmt line per point and
+//! passes the data on unchanged. The line goes to the task's log records (`Task::drain_logs`);
+//! printing is the binary's job.
 
 use std::fmt::Write as _;
 
 use tick_lambda::FieldValue;
 use tick_syntax::Diagnostic;
 
-use crate::node::{
-    Arg, BuildContext, LogLevel, Node, NodeContext, NodeProperty, NodeProps, NodeSpec,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{LogLevel, Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Message, Point};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

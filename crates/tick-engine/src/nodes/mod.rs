@@ -1,12 +1,13 @@
-//! The node catalogue (STYLE §3): one file per node with its `SPEC`, registered in the ordered
-//! `NODES` slice that `tick check`, `tick show`, hints and docs all read. Owns the list of node
-//! kinds and the Kapacitor chain methods we know but do not run yet.
+//! The node catalogue (`docs/ARCHITECTURE.md`, "Recipes"): one file per node with its `SPEC`,
+//! registered in the ordered `NODES` slice that `tick check`, `tick show`, hints and docs all
+//! read. Owns the list of node kinds and the Kapacitor chain methods we know but do not run yet.
 
-use crate::node::NodeSpec;
+use crate::node_spec::NodeSpec;
 
 pub(crate) mod aggregate;
 pub(crate) mod change_detect;
 pub(crate) mod combine;
+pub(crate) mod deadman;
 pub(crate) mod default;
 pub(crate) mod delete;
 pub(crate) mod derivative;
@@ -19,7 +20,6 @@ pub(crate) mod log;
 pub(crate) mod sample;
 pub(crate) mod shift;
 pub(crate) mod state_tracking;
-pub(crate) mod stats;
 pub(crate) mod stream;
 pub(crate) mod top;
 pub(crate) mod transformation;
@@ -69,92 +69,15 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &crate::alert::SPEC,
 ];
 
-/// The chain methods (`|x()`) of every processing node in Kapacitor (`pipeline/node.go`
-/// `chainnode`). A method here without a `NODES` entry is reported as
-/// `node "x" is not supported yet`, never ignored, except `deadman`, which the compiler expands
-/// into `stats`, `derivative` and `alert` nodes (spec §4.9).
-pub const CHAIN_METHODS: &[&str] = &[
-    "alert",
-    "barrier",
-    "bottom",
-    "changeDetect",
-    "combine",
-    "count",
-    "cumulativeSum",
-    "deadman",
-    "default",
-    "delete",
-    "derivative",
-    "difference",
-    "distinct",
-    "ec2Autoscale",
-    "elapsed",
-    "eval",
-    "first",
-    "flatten",
-    "groupBy",
-    "holtWinters",
-    "holtWintersWithFit",
-    "httpOut",
-    "httpPost",
-    "influxDBOut",
-    "join",
-    "k8sAutoscale",
-    "kapacitorLoopback",
-    "last",
-    "log",
-    "max",
-    "mean",
-    "median",
-    "min",
-    "mode",
-    "movingAverage",
-    "noOp",
-    "percentile",
-    "sample",
-    "shift",
-    "sideload",
-    "spread",
-    "stateCount",
-    "stateDuration",
-    "stats",
-    "stddev",
-    "sum",
-    "swarmAutoscale",
-    "top",
-    "trickle",
-    "union",
-    "where",
-    "window",
-];
-
-/// Top-level sources and other Kapacitor words that are valid but not run by us.
-pub const UNSUPPORTED_SOURCES: &[&str] = &["batch", "query"];
-
 /// The catalogue entry creating a node with chain method `method`.
 pub(crate) fn by_method(method: &str) -> Option<&'static NodeSpec> {
     NODES
         .iter()
         .copied()
-        .find(|s| crate::node::same_method(s.method, method))
+        .find(|s| crate::node_spec::same_method(s.method, method))
 }
 
 /// Names of all catalogue entries, for docs and `tick show`.
 pub fn methods() -> impl Iterator<Item = &'static str> {
     NODES.iter().map(|s| s.method)
-}
-
-/// After a node set tags `changed` on `p` (Kapacitor's `SetTags`, edge/messages.go at v1.5.7,
-/// which recomputes the group id): when one of them is a dimension, the point moves to the
-/// group its new tags name.
-pub(crate) fn regroup_after_set_tags<'k>(
-    groups: &mut crate::group::GroupInterner,
-    p: &mut crate::point::Point,
-    mut changed: impl Iterator<Item = &'k str>,
-) {
-    let dims = p.dimensions.tag_names();
-    if dims.is_empty() || !changed.any(|k| dims.iter().any(|d| &**d == k)) {
-        return;
-    }
-    p.group = groups.id(&p.name, &p.tags, &p.dimensions);
 }

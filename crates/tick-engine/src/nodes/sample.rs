@@ -6,8 +6,10 @@ use foldhash::{HashMap, HashMapExt as _};
 
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProps, NodeSpec, Value};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeSpec};
 use crate::point::{GroupId, Message};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

@@ -1,6 +1,7 @@
-//! `|stateDuration(lambda)` and `|stateCount(lambda)` (spec §4.8): how long, or for how many
-//! points, the predicate has held in a group; -1 when it does not. Expression and tracker state
-//! are per group; an evaluation error drops the point and leaves the state alone.
+//! `|stateDuration(lambda)` and `|stateCount(lambda)` (Kapacitor's `state_tracking.go` at v1.5.7):
+//! how long, or for how many points, the predicate has held in a group; -1 when it does not.
+//! Expression and tracker state are per group; an evaluation error drops the point and leaves the
+//! state alone.
 
 use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
@@ -8,10 +9,10 @@ use std::sync::Arc;
 use tick_lambda::{FieldValue, Lambda, State};
 use tick_syntax::Diagnostic;
 
-use crate::node::{
-    Arg, ArgValue, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{GroupId, Message, Point};
 
 pub(crate) const DURATION: NodeSpec = NodeSpec {

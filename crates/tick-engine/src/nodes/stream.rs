@@ -1,9 +1,11 @@
-//! `stream` (spec §4.1): the source of a stream task. It passes every delivered point on; only
-//! `|from()` may follow it.
+//! `stream` (Kapacitor's `stream.go` `StreamNode` at v1.5.7): the source of a stream task. It
+//! passes every delivered point on; only `|from()` may follow it.
 
 use tick_syntax::Diagnostic;
 
-use crate::node::{BuildContext, Node, NodeContext, NodeProps, NodeSpec};
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::NodeSpec;
 use crate::point::Message;
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

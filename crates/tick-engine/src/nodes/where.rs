@@ -1,14 +1,15 @@
-//! `|where(lambda)` (spec §4.2): keeps a point when the predicate is true; drops it when false
-//! or on an evaluation error (counted and logged). Expression state is per group (§3.6).
+//! `|where(lambda)` (Kapacitor's `where.go` `whereGroup.doWhere` at v1.5.7): keeps a point when the
+//! predicate is true; drops it when false or on an evaluation error (counted and logged).
+//! Expression state is per group (§3.6).
 
 use tick_lambda::{Lambda, State};
 use tick_syntax::Diagnostic;
 
 use crate::group::PerGroup;
-use crate::node::{
-    Arg, ArgValue, BuildContext, FieldCmp, Node, NodeContext, NodeProps, NodeSpec, Value,
-};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{ArgValue, BuildContext, FieldCmp, NodeProps, Value};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeSpec};
 use crate::point::Message;
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {

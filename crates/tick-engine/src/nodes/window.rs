@@ -1,8 +1,8 @@
-//! `|window()` (spec §4.5): turns a stream into batches per group, by time (`period`, `every`,
-//! `align`, `fillPeriod`) or by count (`periodCount`, `everyCount`). Windows are emitted only
-//! when a later point arrives, never at end of input, unless the caller asks for the
-//! `Task::flush` deviation. Buffers hold only time, tags and fields per point (tag sets shared
-//! between consecutive points), bounded by the period.
+//! `|window()` (Kapacitor's `window.go` `windowByTime` and `windowByCount` at v1.5.7): turns a
+//! stream into batches per group, by time (`period`, `every`, `align`, `fillPeriod`) or by count
+//! (`periodCount`, `everyCount`). Windows are emitted only when a later point arrives, never at end
+//! of input, unless the caller asks for the `Task::flush` deviation. Buffers hold only time, tags
+//! and fields per point (tag sets shared between consecutive points), bounded by the period.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -12,8 +12,10 @@ use foldhash::{HashMap, HashMapExt as _};
 
 use tick_syntax::Diagnostic;
 
-use crate::node::{Arg, BuildContext, Node, NodeContext, NodeProperty, NodeProps, NodeSpec};
-use crate::nodes::CHAIN_METHODS;
+use crate::node_props::{BuildContext, NodeProps};
+use crate::node_runtime::{Node, NodeContext};
+use crate::node_spec::CHAIN_METHODS;
+use crate::node_spec::{Arg, NodeProperty, NodeSpec};
 use crate::point::{Batch, Fields, GroupId, Message, Point, Tags};
 
 pub(crate) const SPEC: NodeSpec = NodeSpec {
@@ -113,9 +115,9 @@ fn build(props: &NodeProps, _: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec<D
     }))
 }
 
-/// A buffered point: what a batch point keeps (spec §4.0: fields, tags, time); the name,
-/// db, rp and dimensions are the batch's. 32 bytes, so that 100,000 one-minute windows at one
-/// point per second fit in well under 1 GB.
+/// A buffered point: what a batch point keeps (Kapacitor's `edge/messages.go`
+/// `BatchPointMessage`: fields, tags, time); the name, db, rp and dimensions are the batch's.
+/// 32 bytes, so that 100,000 one-minute windows at one point per second fit in well under 1 GB.
 struct Entry {
     time: i64,
     tags: Tags,
@@ -547,7 +549,7 @@ mod tests {
 
     #[test]
     fn fill_period_waits_a_full_period_then_emits_every_interval() {
-        // Spec §4.5: period 10s, every 5s, fillPeriod → 3@11, 3@16, 2@22.
+        // `window.go` `windowByTime.Point`: period 10s, every 5s, fillPeriod → 3@11, 3@16, 2@22.
         assert_eq!(
             run(time(10, 5, false), true, PTS),
             vec![
@@ -576,7 +578,8 @@ mod tests {
 
     #[test]
     fn aligned_windows_skip_gaps_and_never_include_the_triggering_point() {
-        // Spec §4.5: period 10s/every 10s aligned, points 1,5,12,15,25,41 → 2@10, 2@20, 1@30.
+        // `window.go` `windowByTime.Point`: period 10s/every 10s aligned, points
+        // 1,5,12,15,25,41 → 2@10, 2@20, 1@30.
         assert_eq!(
             run(time(10, 10, true), false, &[1, 5, 12, 15, 25, 41]),
             vec![(10, vec![1, 5]), (20, vec![12, 15]), (30, vec![25])]
@@ -585,9 +588,9 @@ mod tests {
 
     #[test]
     fn late_points_stay_until_the_points_before_them_leave_and_flush_sees_the_same_buffer() {
-        // Spec §4.5, period 10s every 5s: the late point at 2 s stays behind 6 s, so the window
-        // at 11 s holds {1,3,6,2,8}; at 18 s everything before 8 (all < 7) leaves: {8,12,13}
-        // at 17. Flush: next = 23, window [13, 23) = {13, 18}.
+        // `window.go` `windowByTime.Point`, period 10s every 5s: the late point at 2 s stays
+        // behind 6 s, so the window at 11 s holds {1,3,6,2,8}; at 18 s everything before 8
+        // (all < 7) leaves: {8,12,13} at 17. Flush: next = 23, window [13, 23) = {13, 18}.
         assert_eq!(
             run_then(
                 time(10, 5, false),
@@ -720,7 +723,8 @@ mod tests {
 
     #[test]
     fn every_zero_emits_on_each_point_including_it() {
-        // Spec §4.5: period 10s with fillPeriod: {3,6,11}, {3,6,11,12}, {11,12,17}, {30}.
+        // `window.go` `windowByTime.Point`: period 10s with fillPeriod: {3,6,11}, {3,6,11,12},
+        // {11,12,17}, {30}.
         assert_eq!(
             run(time(10, 0, false), true, PTS),
             vec![

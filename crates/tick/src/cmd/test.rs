@@ -8,12 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use tick_engine::topics::{Delivery, HandlerRef};
+use tick_engine::{Delivery, HandlerRef};
 use tick_lineproto::{Precision, Reader};
 
 use crate::report;
 use crate::script;
-use tick_engine::ingest::{Origin, Pipeline};
+use tick_engine::{Origin, Pipeline};
 
 #[derive(Debug, clap::Args)]
 #[command(

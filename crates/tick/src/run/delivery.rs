@@ -8,8 +8,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use foldhash::{HashMap, HashMapExt as _};
-use tick_engine::ingest::Pipeline;
-use tick_engine::topics::{Delivery, HandlerRef};
+use tick_engine::Pipeline;
+use tick_engine::{Delivery, HandlerRef};
 use tick_handlers::mqtt::{MqttService, MqttSettings};
 use tick_handlers::{Dispatcher, Handler, HandlerOptions, Services};
 

@@ -28,8 +28,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use tick_engine::Pipeline;
 use tick_engine::Task;
-use tick_engine::ingest::Pipeline;
 
 use crate::cmd::run::{Args, Clock};
 use crate::stats::Stats;

@@ -2,7 +2,7 @@
 //! points read and lines rejected, and the exit status. Owns the closing messages on stderr;
 //! does not own the drain (`drain.rs`), whose losses it is given.
 
-use tick_engine::ingest::Pipeline;
+use tick_engine::Pipeline;
 
 use super::pipeline::Finished;
 use super::plan::Plan;

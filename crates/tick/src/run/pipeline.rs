@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tick_engine::ingest::Pipeline;
-use tick_engine::topics::Delivery;
+use tick_engine::Delivery;
+use tick_engine::Pipeline;
 use tick_lineproto::{Item, LineError, Point, Precision, Reader};
 
 use super::delivery::Router;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tick_engine::CompileOptions;
-use tick_engine::ingest::Origin;
+use tick_engine::Origin;
 use tick_handlers::config::Config;
 use tick_handlers::handler_file::TopicHandlerSpec;
 use tick_handlers::{DispatchOptions, WhenFull};
