@@ -2,6 +2,10 @@
 //! (`run/plan.rs`), and the run itself (handlers, input, the pipeline thread, signals, drain)
 //! lives in `run/`. Owns the flags, their help and their defaults; does nothing itself.
 
+// The field doc comments here are clap's `--help` text, written for a terminal
+// (`[[mqtt]]`, `<task>`); rustdoc would read them as links and HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;

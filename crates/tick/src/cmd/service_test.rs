@@ -6,6 +6,10 @@
 //! (`tick_handlers::service_test`), with `--options` as Kapacitor's service-test API takes them.
 //! Exit codes: 0 published (and acknowledged for QoS 1/2), 1 failed, 2 bad config or usage.
 
+// The field doc comments here are clap's `--help` text, written for a terminal
+// (`[[mqtt]]`, `<task>`); rustdoc would read them as links and HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
