@@ -1,4 +1,4 @@
-//! Delivery (spec §5.8): every handler runs on its own tokio task behind a bounded queue
+//! Delivery (Kapacitor's topic handler queues, `eventBufferSize` in alert/topics.go at v1.5.7): every handler runs on its own tokio task behind a bounded queue
 //! (5000 events, like Kapacitor). By default [`Dispatcher::send`] never blocks the pipeline
 //! thread; events stay in order per handler; a full queue drops the event, reports it and
 //! counts it. With [`WhenFull::Wait`] (for replays, where nothing should be lost) the caller
@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 use crate::error::HandlerError;
 use crate::registry::Handler;
 
-/// Kapacitor's per-handler buffer (spec §5.8).
+/// Kapacitor's per-handler buffer (`eventBufferSize` in alert/topics.go at v1.5.7).
 pub(crate) const DEFAULT_QUEUE_CAPACITY: usize = 5000;
 
 /// How long one event may keep its handler busy before it counts as failed and the handler

@@ -1,13 +1,13 @@
-//! The handler error kinds, one enum per phase (STYLE §4): [`BuildError`] when a handler is
+//! The handler error kinds, one enum per phase (docs/ARCHITECTURE.md, "Where the rules come from"): [`BuildError`] when a handler is
 //! built from a script or a handler file, [`HandlerError`] when one event is delivered, and
 //! [`HandlerFileError`] when a topic handler file is read. Owns the messages, nothing else.
 
 use std::path::PathBuf;
 
-/// A handler cannot be built (task start or handler file load). Messages follow spec §6.6.
+/// A handler cannot be built (task start or handler file load). Messages follow Kapacitor's handlers in services/alert/handlers.go at v1.5.7.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BuildError {
-    /// `.log('rel/path')` (spec §6.6).
+    /// `.log('rel/path')` (Kapacitor's handlers in services/alert/handlers.go at v1.5.7).
     #[error("failed to create log alert handler: log path must be absolute: {0} is not absolute")]
     LogPathNotAbsolute(String),
     /// `.mode(0444)`; the mode is shown like Go's `FileMode.String()` (`-r--r--r--`).
@@ -18,7 +18,7 @@ pub enum BuildError {
         "failed to create log alert handler: invalid file mode {0:#o}, must be between 0 and 0o7777"
     )]
     LogModeOutOfRange(i64),
-    /// `.header('Authenticate', ..)` (spec §6.6).
+    /// `.header('Authenticate', ..)` (Kapacitor's handlers in services/alert/handlers.go at v1.5.7).
     #[error("invalid post: cannot set 'authenticate' header")]
     AuthenticateHeader,
     /// A header name or value that cannot be sent (CR, LF, NUL, or a bad name).
@@ -50,7 +50,7 @@ pub enum BuildError {
     /// Republishing needs the engine's topics, which the caller did not provide.
     #[error("publish handlers are not supported yet: the engine's topics are not available")]
     PublishNotSupported,
-    /// `kind: nosuch` (spec §6.5) or a TICKscript handler this crate does not know.
+    /// `kind: nosuch` (Kapacitor's `HandlerSpec`, services/alert/dao.go, and `createHandlerFromSpec`, services/alert/service.go at v1.5.7) or a TICKscript handler this crate does not know.
     #[error("failed to create handler: unsupported action kind {0:?}")]
     UnsupportedKind(String),
     /// An argument that does not have the type the handler spec declares (the engine
@@ -84,7 +84,7 @@ pub enum BuildError {
 /// never stops the pipeline.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
-    /// NaN or ±Inf in the data, or a time outside years 0–9999 (spec §5.5).
+    /// NaN or ±Inf in the data, or a time outside years 0–9999 (Kapacitor's `Event.AlertData`, alert/types.go at v1.5.7).
     #[error("failed to marshal alert data json: {0}")]
     Marshal(String),
     /// The log handler's file could not be opened or created.
@@ -103,7 +103,7 @@ pub enum HandlerError {
         /// Why it could not be written.
         source: std::io::Error,
     },
-    /// Dial failure (spec §6.6): the event is dropped.
+    /// Dial failure (Kapacitor's handlers in services/alert/handlers.go at v1.5.7): the event is dropped.
     #[error("tcp handler failed to connect to {address}: {source}")]
     TcpConnect {
         /// The `host:port` dialled.
@@ -162,7 +162,7 @@ pub enum HandlerError {
     },
 }
 
-/// A topic handler file (spec §6.5) could not be loaded. Every message names the file, the
+/// A topic handler file (Kapacitor's `HandlerSpec`, services/alert/dao.go, and `createHandlerFromSpec`, services/alert/service.go at v1.5.7) could not be loaded. Every message names the file, the
 /// field when there is one, and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerFileError {
@@ -190,7 +190,7 @@ pub enum HandlerFileError {
         /// What is wrong.
         reason: String,
     },
-    /// `topic`, `id` or `kind` fails validation (spec §6.5 messages).
+    /// `topic`, `id` or `kind` fails validation (the messages of Kapacitor's `HandlerSpec.Validate`, services/alert/dao.go at v1.5.7).
     #[error("{path}: {field}: invalid handler spec: {reason}")]
     Invalid {
         /// The file.

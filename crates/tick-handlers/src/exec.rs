@@ -1,4 +1,4 @@
-//! The `exec` handler (spec §6.6): `.exec('/path/prog', 'arg', ...)` or `kind: exec` with
+//! The `exec` handler (Kapacitor's `NewExecHandler`, services/alert/handlers.go at v1.5.7): `.exec('/path/prog', 'arg', ...)` or `kind: exec` with
 //! `prog`/`args`. Runs the program once per event with the alert JSON on stdin; its output is
 //! reported only when it fails.
 

@@ -1,4 +1,4 @@
-//! Topic handler files (spec §6.5), `tick run --handler FILE_OR_DIR`: YAML (read as YAML 1.1,
+//! Topic handler files (Kapacitor's `HandlerSpec`, services/alert/dao.go, and `createHandlerFromSpec`, services/alert/service.go at v1.5.7), `tick run --handler FILE_OR_DIR`: YAML (read as YAML 1.1,
 //! like Kapacitor's CLI) or JSON documents with `topic`, `id`, `kind`, `match` and `options`.
 //! Owns reading, validation and strict per-kind option decoding; building the handler is
 //! [`crate::Handler::from_file_spec`], compiling `match` is the caller's (tick-lambda).

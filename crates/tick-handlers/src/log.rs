@@ -1,4 +1,4 @@
-//! The `log` handler (spec §6.6): `.log('/abs/path').mode(0644)` or `kind: log` with
+//! The `log` handler (Kapacitor's `NewLogHandler`, services/alert/handlers.go at v1.5.7): `.log('/abs/path').mode(0644)` or `kind: log` with
 //! `path`/`mode`. Appends one alert JSON line per event, opening and closing the file each time.
 //! Owns path and mode validation; the JSON comes from the shared alert encoder.
 
@@ -55,7 +55,7 @@ const SPEC: HandlerSpec = HandlerSpec {
     doc: "Append every alert event as one JSON line to the file at this absolute path.",
 };
 
-/// The mode a log file is created with when none is given (spec §6.6).
+/// The mode a log file is created with when none is given (Kapacitor's `NewLogHandler`, services/alert/handlers.go at v1.5.7).
 pub(crate) const DEFAULT_MODE: u32 = 0o600;
 
 /// Log handler options, shared by TICKscript and handler files (`path`, `mode`).
@@ -97,7 +97,7 @@ pub struct LogHandler {
 }
 
 impl LogHandler {
-    /// Checks the path is absolute and the mode user-writable (both at task start, spec §6.6).
+    /// Checks the path is absolute and the mode user-writable (both at task start, Kapacitor's `NewLogHandler`, services/alert/handlers.go at v1.5.7).
     pub fn new(options: Options) -> Result<LogHandler, BuildError> {
         if !std::path::Path::new(&options.path).is_absolute() {
             return Err(BuildError::LogPathNotAbsolute(options.path));

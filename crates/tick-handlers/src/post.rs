@@ -1,4 +1,4 @@
-//! The `post` handler (spec §6.6): `.post('http://host/path')` with `.header(k, v)`,
+//! The `post` handler (Kapacitor's httppost `Service.Handler`, services/httppost/service.go at v1.5.7): `.post('http://host/path')` with `.header(k, v)`,
 //! `.timeout(d)`, `.captureResponse()`, `.skipSSLVerification()`, or `kind: post`.
 //! Sends the alert JSON (plus `\n`) with `Content-Type: application/json`.
 //!

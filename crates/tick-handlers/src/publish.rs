@@ -1,4 +1,4 @@
-//! The `publish` handler (spec §6.5, handler files only): `kind: publish` with `topics: [..]`
+//! The `publish` handler (Kapacitor's `HandlerSpec`, services/alert/dao.go, and `createHandlerFromSpec`, services/alert/service.go at v1.5.7, handler files only): `kind: publish` with `topics: [..]`
 //! hands every event it receives to other topics. Owns its options and their checks.
 //!
 //! `tick run` does not build a [`PublishHandler`]: it registers publish files with

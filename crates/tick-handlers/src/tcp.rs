@@ -1,4 +1,4 @@
-//! The `tcp` handler (spec §6.6): `.tcp('host:port')` or `kind: tcp` with `address`. Dials a
+//! The `tcp` handler (Kapacitor's `NewTCPHandler`, services/alert/handlers.go at v1.5.7): `.tcp('host:port')` or `kind: tcp` with `address`. Dials a
 //! new connection per event, writes the alert JSON plus two newlines, and closes.
 
 use serde::Deserialize;
@@ -82,10 +82,10 @@ impl TcpHandler {
         })
     }
 
-    /// Dials, writes `JSON\n\n`, closes. A dial failure drops the event (spec §6.6).
+    /// Dials, writes `JSON\n\n`, closes. A dial failure drops the event (Kapacitor's `NewTCPHandler`, services/alert/handlers.go at v1.5.7).
     pub async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
         let mut payload = alert_json(event)?;
-        // Quirk (spec §6.6): the encoder ends the document with '\n' and the handler adds another.
+        // Quirk (Kapacitor's `NewTCPHandler`, services/alert/handlers.go at v1.5.7): the encoder ends the document with '\n' and the handler adds another.
         payload.push('\n');
         let mut stream =
             TcpStream::connect(&self.address)

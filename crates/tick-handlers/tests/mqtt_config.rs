@@ -1,6 +1,6 @@
-//! `kapacitor.conf` `[[mqtt]]` parsing and validation (spec §6.1), the ignored-section
+//! `kapacitor.conf` `[[mqtt]]` parsing and validation (Kapacitor's mqtt `Config`, services/mqtt/config.go at v1.5.7), the ignored-section
 //! warnings, environment overrides, URL forms and secret redaction; plus the `.mqtt()` checks
-//! and option decoding of spec §6.3.
+//! and option decoding of Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7.
 
 #![allow(clippy::unwrap_used)]
 

@@ -1,5 +1,5 @@
-//! MQTT delivery against a real mosquitto on free loopback ports (spec §6.2, §6.3;
-//! dependencies.md "rumqttc gaps"): what a subscriber sees, TLS, websockets, passwords,
+//! MQTT delivery against a real mosquitto on free loopback ports (Kapacitor's mqtt client, services/mqtt/client.go at v1.5.7;
+//! the rumqttc gaps in docs/ARCHITECTURE.md, "Dependencies, and why"): what a subscriber sees, TLS, websockets, passwords,
 //! several brokers, and no loss across a broker restart.
 
 #![allow(clippy::unwrap_used)]
@@ -143,7 +143,7 @@ async fn topic_template_is_rendered_with_the_handler_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ungrouped_group_topic_renders_empty_and_fails_as_missing_topic() {
-    // Spec §6.3: an ungrouped '{{ .Group }}' renders empty, which fails as `missing MQTT topic`.
+    // As Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7: an ungrouped '{{ .Group }}' renders empty, which fails as `missing MQTT topic`.
     let broker = Mosquitto::start_plain().unwrap();
     let svc = MqttService::start(&one_broker(&broker.url()), fast_settings()).unwrap();
     let mut h = MqttHandler::new(opts("{{ .Group }}", Qos::AtLeastOnce, false), &svc).unwrap();
@@ -251,7 +251,7 @@ async fn client_certificate_with_client_id_user_and_password() {
         sub.wait_exact(1, Duration::from_secs(10)),
         vec![received("mtls/a", "with client cert", 1, false)]
     );
-    // Spec §6.1: client id as configured, clean session, keepalive 5 s here, user name sent.
+    // As Kapacitor's mqtt `Config`, services/mqtt/config.go at v1.5.7: client id as configured, clean session, keepalive 5 s here, user name sent.
     let log = broker.log();
     assert!(log.contains("as edge-1 (p2, c1, k5, u'tick')"), "{log}");
 }
@@ -265,7 +265,7 @@ async fn client_id_defaults_to_the_broker_name() {
     ));
     let svc = MqttService::start(&cfg, MqttSettings::default()).unwrap();
     svc.wait_connected(Duration::from_secs(5)).await.unwrap();
-    // Spec §6.1: client id = name, clean session, keepalive 30, MQTT 3.1.1.
+    // As Kapacitor's mqtt `Config`, services/mqtt/config.go at v1.5.7: client id = name, clean session, keepalive 30, MQTT 3.1.1.
     let log = broker.log();
     assert!(log.contains("as plant-7 (p2, c1, k30)"), "{log}");
 }
@@ -465,7 +465,7 @@ const RESTART_N: usize = 15_000;
 const RESTART_INFLIGHT: u16 = 1000;
 
 /// Sends `RESTART_N` QoS 1 alerts to `stream/q1` and `RESTART_N` QoS 2 alerts to `stream/q2`
-/// as fast as the outbox takes them (not paced: dependencies.md gap 1), stops the broker with
+/// as fast as the outbox takes them (not paced: rumqttc gap 1 in docs/ARCHITECTURE.md), stops the broker with
 /// SIGTERM (persistence on) while most are in flight or queued, starts it again, and returns
 /// the final report and the payload numbers a persistent subscriber got on each topic.
 ///

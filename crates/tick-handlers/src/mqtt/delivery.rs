@@ -1,5 +1,5 @@
 //! MQTT delivery: one rumqttc connection per enabled broker, shared by every MQTT handler, with
-//! our own outbox so that nothing is lost or counted as delivered too early (STYLE.md §7.8).
+//! our own outbox so that nothing is lost or counted as delivered too early (docs/ARCHITECTURE.md, "Delivered means acknowledged").
 //!
 //! How the rumqttc gaps are closed:
 //! * **Outbox** (`outbox.rs`). Every alert stays in the broker's outbox until it is done: QoS 0

@@ -1,4 +1,4 @@
-//! One MQTT handler: a `.mqtt()` use or a `kind: mqtt` topic handler (spec §6.3). Renders the
+//! One MQTT handler: a `.mqtt()` use or a `kind: mqtt` topic handler (Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7). Renders the
 //! topic per event, takes the alert message as payload, and queues it on its broker's outbox
 //! without waiting for the acknowledgement (pipelined, order kept). Owns no connection.
 

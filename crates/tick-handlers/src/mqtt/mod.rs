@@ -1,4 +1,4 @@
-//! The MQTT alert handler (spec §6): `.mqtt('topic')` in TICKscript and `kind: mqtt` in topic
+//! The MQTT alert handler (Kapacitor's services/mqtt at v1.5.7): `.mqtt('topic')` in TICKscript and `kind: mqtt` in topic
 //! handler files, delivered to brokers configured by `[[mqtt]]` in `kapacitor.conf`.
 //!
 //! Owns the handler catalogue entry (`SPEC`), option decoding ([`Options`]), build-time
@@ -6,7 +6,7 @@
 //! in `delivery.rs`) and the per-use handler ([`MqttHandler`]). Configuration parsing is
 //! `crate::config`'s.
 //!
-//! Delivery guarantees (STYLE.md §7.8, dependencies.md "rumqttc gaps"): a QoS 1/2 alert counts
+//! Delivery guarantees (docs/ARCHITECTURE.md, "Delivered means acknowledged", the rumqttc gaps in docs/ARCHITECTURE.md, "Dependencies, and why"): a QoS 1/2 alert counts
 //! as delivered only on its PUBACK/PUBCOMP. Every unacknowledged alert is kept, in order, and
 //! re-published after a reconnect, so nothing is lost. With QoS 2 a broker hands a message to
 //! subscribers only when it receives our PUBREL, so an alert is delivered exactly once unless
@@ -76,7 +76,7 @@ impl Deliver for MqttHandler {
     }
 }
 
-/// `.mqtt('topic')` and its properties (spec §6.3).
+/// `.mqtt('topic')` and its properties (Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7).
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "mqtt",
     args: &[ArgType::String],

@@ -1,4 +1,4 @@
-//! MQTT handler options (spec §6.3), shared by the TICKscript chain (`.mqtt('t').qos(1)`) and
+//! MQTT handler options (Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7), shared by the TICKscript chain (`.mqtt('t').qos(1)`) and
 //! handler files (`kind: mqtt`, keys `broker-name`, `topic`, `qos`, `retained`). Owns decoding
 //! only.
 
@@ -31,7 +31,7 @@ impl Qos {
     }
 
     /// QoS from an integer; anything but 0, 1 or 2 is refused (Deviation from Kapacitor, which
-    /// casts to a byte and sends a malformed packet, spec §6.3).
+    /// casts to a byte and sends a malformed packet, Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7).
     pub fn from_int(q: i64) -> Result<Qos, String> {
         match q {
             0 => Ok(Qos::AtMostOnce),
@@ -41,7 +41,7 @@ impl Qos {
         }
     }
 
-    /// QoS from the option strings. Quirk (spec §6.3): Kapacitor spells QoS 2 `exactly-one`
+    /// QoS from the option strings. Quirk (Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7): Kapacitor spells QoS 2 `exactly-one`
     /// and refuses `exactly-once`.
     pub fn from_name(s: &str) -> Result<Qos, String> {
         match s {
@@ -102,7 +102,7 @@ impl<'de> Deserialize<'de> for Qos {
 
 /// Options of one MQTT handler. In handler files the keys are `broker-name`, `topic`, `qos`
 /// (an int or `at-most-once` / `at-least-once` / `exactly-one`) and `retained`; unknown keys
-/// are refused (spec §6.3).
+/// are refused (Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Options {
@@ -122,7 +122,7 @@ pub struct Options {
 
 impl Options {
     /// Options from `.mqtt('topic').brokerName(..).topic(..).qos(..).retained(..)`; the last
-    /// setting of a property wins and `.topic()` overrides the method argument (spec §6.3).
+    /// setting of a property wins and `.topic()` overrides the method argument (Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7).
     pub fn from_use(u: &HandlerUse) -> Result<Options, String> {
         let mut opts = Options::from_use_lenient(u);
         if let Some([Literal::Int(q)]) = u.property("qos") {

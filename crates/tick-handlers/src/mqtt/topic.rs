@@ -1,5 +1,5 @@
-//! The MQTT topic template (spec §6.3): a Go text/template parsed once per handler and rendered
-//! per event against the handler data (spec §5.6 `alert.TemplateData`, the engine's
+//! The MQTT topic template (Kapacitor's mqtt `HandlerConfig` and `Service.Handler`, services/mqtt/service.go at v1.5.7): a Go text/template parsed once per handler and rendered
+//! per event against the handler data (Kapacitor's `alert.TemplateData`, alert.go at v1.5.7, the engine's
 //! [`Event::handler_data`]), then checked as a publish topic. Owns rendering and topic checks
 //! only.
 

@@ -1,4 +1,4 @@
-//! Hand-built events and their JSON as spec §5.5 describes it.
+//! Hand-built events and their JSON as Kapacitor's `Event.AlertData`, alert/types.go at v1.5.7 describes it.
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use tick_syntax::Span;
 /// 2016-06-01T12:00:00Z in ns since the epoch.
 pub(crate) const T0: i64 = 1_464_782_400_000_000_000;
 
-/// The spec §5.5 example: CRITICAL, host=a, value 42, at 12:00:00.123.
+/// An example event, as Kapacitor's `Event.AlertData` (alert/types.go at v1.5.7) shapes it: CRITICAL, host=a, value 42, at 12:00:00.123.
 pub(crate) fn critical_event() -> Event {
     let time = T0 + 123_000_000;
     Event {
@@ -46,7 +46,7 @@ pub(crate) fn critical_event() -> Event {
     }
 }
 
-/// Spec §5.5 key order; `<`, `>`, `&` HTML-escaped; 42.0 as `42`.
+/// As Kapacitor's `Event.AlertData`, alert/types.go at v1.5.7 key order; `<`, `>`, `&` HTML-escaped; 42.0 as `42`.
 pub(crate) const CRITICAL_JSON: &str = concat!(
     r#"{"id":"cpu:nil","message":"cpu:nil is CRITICAL","details":"\u003cb\u003e\u0026\"x\"","#,
     r#""time":"2016-06-01T12:00:00.123Z","duration":90000000000,"level":"CRITICAL","#,
@@ -96,7 +96,7 @@ pub(crate) const OK_JSON: &str = concat!(
     r#""values":[["2016-06-01T12:00:00Z",1e+21]]}]},"previousLevel":"CRITICAL","recoverable":false}"#,
 );
 
-/// An event whose value is NaN: it cannot be encoded (spec §5.5).
+/// An event whose value is NaN: it cannot be encoded (Kapacitor's `Event.AlertData`, alert/types.go at v1.5.7).
 pub(crate) fn nan_event() -> Event {
     let mut e = critical_event();
     if let Some(row) = e.data.result.as_mut() {

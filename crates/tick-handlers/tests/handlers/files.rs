@@ -397,7 +397,8 @@ async fn publish_hands_each_event_to_every_topic_in_order() {
     );
 }
 
-/// The example of spec §6.5, byte for byte.
+/// A handler file in the shape of Kapacitor's `HandlerSpec` (services/alert/dao.go at v1.5.7),
+/// byte for byte.
 const SPEC_EXAMPLE: &str = "\
 topic: cpu            # must match an alert's .topic('cpu'); regex ^[-:._\\p{L}0-9]+$
 id: mqtt-cpu          # regex ^[-._\\p{L}0-9]+$; unique per topic

@@ -1,6 +1,6 @@
 //! Every non-MQTT handler against a real receiver (file, TCP listener, program, HTTP
 //! server), the dispatcher's queues, and topic handler files. Expected JSON is written by
-//! hand from spec §5.5, never copied from our output.
+//! hand from Kapacitor's `Event.AlertData`, alert/types.go at v1.5.7, never copied from our output.
 
 // Shared test code outside #[test] fns may unwrap too.
 #![allow(clippy::unwrap_used)]
