@@ -290,7 +290,7 @@ fn find_io<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a io::Error> {
 #[cfg(test)]
 mod tests {
     //! The mappings a test broker cannot produce (the others are tested against mosquitto in
-    //! `tests/mqtt_tls.rs`).
+    //! `tests/handlers/mqtt_tls.rs`).
 
     use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
-//! Every non-MQTT handler against a real receiver (file, TCP listener, program, HTTP
-//! server), the dispatcher's queues, and topic handler files. Expected JSON is written by
+//! Every handler against a real receiver (file, TCP listener, program, HTTP server, mosquitto
+//! for MQTT with TLS and websockets), the dispatcher's queues, `kapacitor.conf` parsing, and
+//! topic handler files, in one test binary. Expected JSON is written by
 //! hand from Kapacitor's `Event.AlertData`, alert/types.go at v1.5.7, never copied from our output.
 
 // Shared test code outside #[test] fns may unwrap too.
@@ -11,5 +12,8 @@ mod exec;
 mod files;
 mod https;
 mod log;
+mod mqtt_config;
+mod mqtt_delivery;
+mod mqtt_tls;
 mod post;
 mod tcp;

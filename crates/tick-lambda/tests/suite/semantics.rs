@@ -1,7 +1,7 @@
 //! Lambda semantics: precedence, missing values,
 //! short-circuit, TypeGuard messages, references, variables, compile-time errors.
 
-mod common;
+use crate::common;
 
 use common::{PI_DAY, Point, SEC, compile, compile_with, eval, eval_bool, eval0, parse, s};
 use tick_lambda::{

@@ -1,7 +1,7 @@
 //! Topic-handler `match` expressions (Kapacitor `services/alert/handlers.go`): tags only, level
 //! identifiers, event functions.
 
-mod common;
+use crate::common;
 
 use common::parse;
 use tick_lambda::{CompileOptions, Lambda, MatchEvent};

@@ -2,7 +2,7 @@
 //! second per group must stay under 1 GB. Slow in debug builds, so ignored by default; run with
 //!
 //! ```text
-//! cargo test -p tick-engine --release --test memory -- --ignored --nocapture
+//! cargo test -p tick-engine --release --test suite memory -- --ignored --nocapture
 //! ```
 //!
 //! It reads the peak resident set size (`VmHWM`) from `/proc/self/status` (Linux only), so it

@@ -2,7 +2,7 @@
 //! operands read from fields at run time (15 operators × 25 type pairs = 375 cases; Kapacitor
 //! `tick/stateful/evaluation_funcs.go`).
 
-mod common;
+use crate::common;
 
 use common::{Point, SEC, eval};
 use tick_lambda::{FieldValue, Value};

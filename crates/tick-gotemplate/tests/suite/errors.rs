@@ -1,7 +1,7 @@
 //! Template errors: parse errors with Go's `text/template` texts and byte offsets, execution errors
 //! as `template: <name>:<line>:<col>: executing "<name>" at <<action>>: <msg>`, and limits.
 
-mod common;
+use crate::common;
 
 use common::{Data, error, render};
 use tick_gotemplate::{FuncSet, Funcs, Object, Template, Value};

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a bad case should fail loudly
 
-#[path = "support/roundtrip.rs"]
+#[path = "../support/roundtrip.rs"]
 mod roundtrip;
 
 #[test]

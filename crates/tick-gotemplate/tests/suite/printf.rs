@@ -1,6 +1,6 @@
 //! Template `printf`: Go `fmt.Sprintf` verbs, flags, rounding and wrong-verb fallbacks.
 
-mod common;
+use crate::common;
 
 use common::{F, render, render_f};
 

@@ -1,7 +1,7 @@
 //! Built-in functions (Kapacitor `tick/stateful/functions.go`): signatures, messages, Go
 //! semantics, state.
 
-mod common;
+use crate::common;
 
 use common::{PI_DAY, Point, SEC, compile, compile_with, eval, eval0, s};
 use tick_lambda::{CompileOptions, FieldValue, Value, Vars};

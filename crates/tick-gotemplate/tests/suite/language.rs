@@ -2,7 +2,7 @@
 //! control flow, variables, pipelines, trimming, comments and the built-in functions with Go's
 //! semantics.
 
-mod common;
+use crate::common;
 
 use common::{error, render, render_html};
 

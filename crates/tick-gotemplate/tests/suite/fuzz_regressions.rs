@@ -2,7 +2,7 @@
 //! stable toolchain: parsing and rendering must return, never panic, and keep spans inside the
 //! source.
 
-mod common;
+use crate::common;
 
 use common::Data;
 use tick_gotemplate::{Escape, FuncSet, Template};

@@ -1,7 +1,7 @@
 //! How values render: in a template (Go `fmt` `%v`), in JSON (Go `encoding/json`) and through the
 //! TICKscript `string()` function (`strconv.FormatFloat(x, 'f', -1, 64)`), times and durations.
 
-mod common;
+use crate::common;
 
 use common::{F, T0, render, render_f};
 use tick_gotemplate::GoTime;

@@ -1,0 +1,6 @@
+//! Every integration test of `tick-engine`, in one test binary (one link instead of one per file).
+
+mod clock_and_flush;
+mod engine;
+mod golden;
+mod memory;
