@@ -5,42 +5,25 @@
 #![allow(clippy::unwrap_used)] // test helpers: a bad fixture should fail loudly
 
 use tick_engine::Emission;
-use tick_engine::{
-    ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Point, Tags, Task,
-};
-
-/// The log handler, so that alert events are emitted (an alert without handlers emits none).
-const LOG: HandlerSpec = HandlerSpec {
-    kind: "log",
-    args: &[ArgType::String],
-    variadic: None,
-    properties: &[],
-    doc: "",
-};
+use tick_engine::{CompileOptions, Compiler, Point, Task};
 
 const S: i64 = 1_000_000_000;
 
 /// `cpu,host=a v=1 5` with the time in seconds.
 fn point(line: &str) -> Point {
-    let mut parts = line.split(' ');
-    let mut series = parts.next().unwrap().split(',');
-    let name = series.next().unwrap();
-    let tags = Tags::from_pairs(series.map(|kv| kv.split_once('=').unwrap()));
-    let fields = Fields::from_pairs(parts.next().unwrap().split(',').map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap();
-        (k.to_string(), FieldValue::Float(v.parse().unwrap()))
-    }));
-    let secs: f64 = parts.next().unwrap().parse().unwrap();
-    Point::new(name, "db", "rp", tags, fields, (secs * S as f64) as i64)
+    let (rest, secs) = line.rsplit_once(' ').unwrap();
+    let secs: f64 = secs.parse().unwrap();
+    let mut p = crate::common::point(rest);
+    p.time = (secs * S as f64) as i64;
+    p
 }
 
 fn task(script: &str) -> Task {
     let (program, diags) = tick_syntax::parse(script);
     assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
-    let (task, diags) =
-        Compiler::new()
-            .with_handlers(&[LOG])
-            .compile("t", &program, &CompileOptions::default());
+    let (task, diags) = Compiler::new()
+        .with_handlers(&[crate::common::LOG])
+        .compile("t", &program, &CompileOptions::default());
     task.unwrap_or_else(|| panic!("{diags:?}"))
 }
 

@@ -8,51 +8,15 @@
 
 use std::path::Path;
 
-use tick_engine::{
-    ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Point, Tags,
-};
+use tick_engine::{CompileOptions, Compiler, Point};
 use tick_engine::{Emission, HandlerRef, Topics};
-
-const LOG: HandlerSpec = HandlerSpec {
-    kind: "log",
-    args: &[ArgType::String],
-    variadic: None,
-    properties: &[],
-    doc: "",
-};
 
 /// The line-protocol subset of the fixtures: `name,k=v f=1,i=2i,s="x" ns`; `#` comments.
 fn points(lp: &str) -> Vec<Point> {
     lp.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|line| {
-            let mut parts = line.split(' ');
-            let mut series = parts.next().unwrap().split(',');
-            let name = series.next().unwrap();
-            let tags = Tags::from_pairs(series.map(|kv| kv.split_once('=').unwrap()));
-            let fields = Fields::from_pairs(parts.next().unwrap().split(',').map(|kv| {
-                let (k, v) = kv.split_once('=').unwrap();
-                let v = if let Some(i) = v.strip_suffix('i') {
-                    FieldValue::Int(i.parse().unwrap())
-                } else if let Some(s) = v.strip_prefix('"') {
-                    FieldValue::String(s.trim_end_matches('"').to_string())
-                } else if v == "true" || v == "false" {
-                    FieldValue::Bool(v == "true")
-                } else {
-                    FieldValue::Float(v.parse().unwrap())
-                };
-                (k.to_string(), v)
-            }));
-            Point::new(
-                name,
-                "db",
-                "rp",
-                tags,
-                fields,
-                parts.next().unwrap().parse().unwrap(),
-            )
-        })
+        .map(crate::common::point)
         .collect()
 }
 
@@ -64,10 +28,9 @@ fn run_case(dir: &Path, stem: &str) -> Result<(), String> {
     if diags.iter().any(|d| d.is_error()) {
         return Err(format!("{stem}: {diags:?}"));
     }
-    let (task, diags) =
-        Compiler::new()
-            .with_handlers(&[LOG])
-            .compile(stem, &program, &CompileOptions::default());
+    let (task, diags) = Compiler::new()
+        .with_handlers(&[crate::common::LOG])
+        .compile(stem, &program, &CompileOptions::default());
     let mut task = task.ok_or_else(|| format!("{stem}: {diags:?}"))?;
     let mut topics = Topics::new();
     let (mut emissions, mut deliveries): (Vec<Emission>, _) = (Vec::new(), Vec::new());
