@@ -1,6 +1,8 @@
 //! What the engine tests share: a log handler spec for the compiler, and points written in a
 //! small subset of line protocol.
 
+#![allow(clippy::unwrap_used)] // test helpers: a bad fixture should fail loudly
+
 use tick_engine::{ArgType, FieldValue, Fields, HandlerSpec, Point, Tags};
 
 /// The log handler, so that alert events are emitted (an alert without handlers emits none).
