@@ -83,11 +83,7 @@ fn default_recovery_url() -> String {
 
 impl OpsGenieConfig {
     fn read(section: &toml::Value) -> Result<OpsGenieConfig, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = OpsGenieConfig::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: OpsGenieConfig = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.url.is_empty() {
             return Err("url cannot be empty".to_string());

@@ -95,11 +95,7 @@ fn default_recovery_action() -> String {
 
 impl OpsGenie2Config {
     fn read(section: &toml::Value) -> Result<OpsGenie2Config, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = OpsGenie2Config::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: OpsGenie2Config = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.url.is_empty() {
             return Err("url cannot be empty".to_string());

@@ -68,11 +68,7 @@ fn default_url() -> String {
 
 impl PagerDutyConfig {
     fn read(section: &toml::Value) -> Result<PagerDutyConfig, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = PagerDutyConfig::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: PagerDutyConfig = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.url.is_empty() {
             return Err("url cannot be empty".to_string());

@@ -102,11 +102,7 @@ fn default_url() -> String {
 
 impl PagerDuty2Config {
     fn read(section: &toml::Value) -> Result<PagerDuty2Config, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = PagerDuty2Config::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: PagerDuty2Config = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.url.is_empty() {
             return Err("url cannot be empty".to_string());

@@ -109,11 +109,7 @@ fn default_url() -> String {
 
 impl PushoverConfig {
     fn read(section: &toml::Value) -> Result<PushoverConfig, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = PushoverConfig::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: PushoverConfig = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.enabled {
             if c.token.is_empty() {

@@ -91,11 +91,7 @@ fn default_source() -> String {
 
 impl SensuConfig {
     fn read(section: &toml::Value) -> Result<SensuConfig, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = SensuConfig::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: SensuConfig = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.enabled && c.addr.is_empty() {
             return Err("must specify client address".to_string());

@@ -93,6 +93,15 @@ pub(crate) fn kapacitor_url(config: &Config) -> String {
     format!("http://{host}:{port}/kapacitor/v1")
 }
 
+/// Reads a single-table section (`[pagerduty]`) into its config type; a wrong type is reported
+/// without the value, which may be a token.
+pub(crate) fn read_table<C: DeserializeOwned>(section: &toml::Value) -> Result<C, String> {
+    if !section.is_table() {
+        return Err("must be a table".to_string());
+    }
+    C::deserialize(section.clone()).map_err(|_| "a key has the wrong type".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

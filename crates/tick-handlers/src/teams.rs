@@ -72,11 +72,7 @@ struct TeamsConfig {
 
 impl TeamsConfig {
     fn read(section: &toml::Value) -> Result<TeamsConfig, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = TeamsConfig::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: TeamsConfig = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.enabled && c.channel_url.is_empty() {
             return Err("must specify Teams channel webhook URL".to_string());

@@ -101,11 +101,7 @@ fn default_url() -> String {
 
 impl TelegramConfig {
     fn read(section: &toml::Value) -> Result<TelegramConfig, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = TelegramConfig::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: TelegramConfig = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.enabled {
             if c.url.is_empty() {

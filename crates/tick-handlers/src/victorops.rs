@@ -63,11 +63,7 @@ fn default_url() -> String {
 
 impl VictorOpsConfig {
     fn read(section: &toml::Value) -> Result<VictorOpsConfig, String> {
-        if !section.is_table() {
-            return Err("must be a table".to_string());
-        }
-        let c = VictorOpsConfig::deserialize(section.clone())
-            .map_err(|_| "a key has the wrong type".to_string())?;
+        let c: VictorOpsConfig = crate::service::read_table(section)?;
         // Kapacitor's `Config.Validate`.
         if c.url.is_empty() {
             return Err("url cannot be empty".to_string());
