@@ -333,19 +333,7 @@ impl Workspace {
         if answer.status == 204 {
             return Ok(());
         }
-        #[derive(Deserialize)]
-        struct DiscordAnswer {
-            error: String,
-        }
-        let message = serde_json::from_slice::<DiscordAnswer>(&answer.body)
-            .map(|a| a.error)
-            .unwrap_or_else(|_| {
-                format!(
-                    "failed to understand Discord response. code: {} content: {}",
-                    answer.status,
-                    String::from_utf8_lossy(&answer.body)
-                )
-            });
+        let message = answer.error_text("Discord", "error");
         Err(HandlerError::Service {
             kind: "discord",
             message,

@@ -42,6 +42,22 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// The service's own error text: the string `field` of a JSON object body, as Kapacitor
+    /// decodes it; else Kapacitor's `failed to understand <service> response` with the status
+    /// and the body.
+    pub(crate) fn error_text(&self, service: &str, field: &str) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v.get(field)?.as_str().map(str::to_string))
+            .unwrap_or_else(|| {
+                format!(
+                    "failed to understand {service} response. code: {} content: {}",
+                    self.status,
+                    String::from_utf8_lossy(&self.body)
+                )
+            })
+    }
+
     /// True for a 2xx status.
     pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
@@ -239,6 +255,25 @@ fn describe(e: reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_error_is_its_field_or_kapacitors_fallback() {
+        let answer = |status, body: &str| Answer {
+            status,
+            body: body.as_bytes().to_vec(),
+            retry_after: None,
+        };
+        assert_eq!(
+            answer(400, r#"{"ok":false,"error":"channel_not_found"}"#).error_text("Slack", "error"),
+            "channel_not_found"
+        );
+        for (status, body) in [(500, "oops"), (400, r#"{"message":1}"#), (404, r#"["x"]"#)] {
+            assert_eq!(
+                answer(status, body).error_text("PagerDuty", "message"),
+                format!("failed to understand PagerDuty response. code: {status} content: {body}")
+            );
+        }
+    }
 
     #[test]
     fn paths_are_joined_as_go_path_join_does() {

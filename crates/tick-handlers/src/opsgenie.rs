@@ -297,19 +297,7 @@ impl OpsGenieHandler {
         if answer.status == 200 {
             return Ok(());
         }
-        #[derive(Deserialize)]
-        struct OpsGenieAnswer {
-            message: String,
-        }
-        let message = serde_json::from_slice::<OpsGenieAnswer>(&answer.body)
-            .map(|a| a.message)
-            .unwrap_or_else(|_| {
-                format!(
-                    "failed to understand OpsGenie response. code: {} content: {}",
-                    answer.status,
-                    String::from_utf8_lossy(&answer.body)
-                )
-            });
+        let message = answer.error_text("OpsGenie", "message");
         Err(HandlerError::Service {
             kind: "opsGenie",
             message,

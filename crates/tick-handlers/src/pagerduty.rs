@@ -242,19 +242,7 @@ impl PagerDutyHandler {
         if answer.status == 200 {
             return Ok(());
         }
-        #[derive(Deserialize)]
-        struct PagerDutyAnswer {
-            message: String,
-        }
-        let message = serde_json::from_slice::<PagerDutyAnswer>(&answer.body)
-            .map(|a| a.message)
-            .unwrap_or_else(|_| {
-                format!(
-                    "failed to understand PagerDuty response. code: {} content: {}",
-                    answer.status,
-                    String::from_utf8_lossy(&answer.body)
-                )
-            });
+        let message = answer.error_text("PagerDuty", "message");
         Err(HandlerError::Service {
             kind: "pagerDuty",
             message,

@@ -325,19 +325,7 @@ impl Workspace {
         if answer.status == 200 {
             return Ok(());
         }
-        #[derive(Deserialize)]
-        struct SlackAnswer {
-            error: String,
-        }
-        let message = serde_json::from_slice::<SlackAnswer>(&answer.body)
-            .map(|a| a.error)
-            .unwrap_or_else(|_| {
-                format!(
-                    "failed to understand Slack response. code: {} content: {}",
-                    answer.status,
-                    String::from_utf8_lossy(&answer.body)
-                )
-            });
+        let message = answer.error_text("Slack", "error");
         Err(HandlerError::Service {
             kind: "slack",
             message,

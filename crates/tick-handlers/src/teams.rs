@@ -243,19 +243,7 @@ impl TeamsHandler {
         if answer.status == 200 || answer.status == 204 {
             return Ok(());
         }
-        #[derive(Deserialize)]
-        struct TeamsAnswer {
-            error: String,
-        }
-        let message = serde_json::from_slice::<TeamsAnswer>(&answer.body)
-            .map(|a| a.error)
-            .unwrap_or_else(|_| {
-                format!(
-                    "failed to understand Teams response. code: {} content: {}",
-                    answer.status,
-                    String::from_utf8_lossy(&answer.body)
-                )
-            });
+        let message = answer.error_text("Teams", "error");
         Err(HandlerError::Service {
             kind: "teams",
             message,

@@ -238,19 +238,7 @@ impl VictorOpsHandler {
                 message: "URL or API key not found: 404".to_string(),
             });
         }
-        #[derive(Deserialize)]
-        struct VictorOpsAnswer {
-            message: String,
-        }
-        let message = serde_json::from_slice::<VictorOpsAnswer>(&answer.body)
-            .map(|a| a.message)
-            .unwrap_or_else(|_| {
-                format!(
-                    "failed to understand VictorOps response. code: {} content: {}",
-                    answer.status,
-                    String::from_utf8_lossy(&answer.body)
-                )
-            });
+        let message = answer.error_text("VictorOps", "message");
         Err(HandlerError::Service {
             kind: "victorOps",
             message,
