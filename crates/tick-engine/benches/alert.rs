@@ -6,18 +6,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tick_engine::Topics;
-use tick_engine::{
-    ArgType, CompileOptions, Compiler, FieldValue, Fields, HandlerSpec, Level, Point, Tags,
-};
+use tick_engine::{CompileOptions, Compiler, FieldValue, Fields, Level, Point, Tags};
 use tick_engine::{FieldMap, IdData, MessageData, ServerInfo, TagMap};
 
-const LOG: HandlerSpec = HandlerSpec {
-    kind: "log",
-    args: &[ArgType::String],
-    variadic: None,
-    properties: &[],
-    doc: "",
-};
+use tick_engine::testing::LOG;
 
 const GROUPS: usize = 10_000;
 const ROUNDS: usize = 10;

@@ -32,6 +32,9 @@ mod topics;
 
 #[cfg(test)]
 mod test_support;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod testing;
 
 pub use compile::{CompileOptions, Compiler};
 pub use event::{Event, EventData, EventState, Level, Row, RowValue};

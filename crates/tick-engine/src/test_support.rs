@@ -3,37 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // a bad fixture should fail loudly
 
-use tick_lambda::FieldValue;
 use tick_syntax::Diagnostic;
 
-use crate::point::{Fields, Point, Tags};
+pub(crate) use crate::testing::point;
 use crate::{CompileOptions, Compiler, Task};
-
-/// `cpu,host=a v=1,n=2i,s="x",b=true 1000000000` (db `db`, rp `rp`; no escapes, no spaces in
-/// strings).
-pub(crate) fn point(line: &str) -> Point {
-    let mut parts = line.split(' ');
-    let series = parts.next().unwrap();
-    let fields = parts.next().unwrap_or("");
-    let time: i64 = parts.next().map_or(0, |t| t.parse().unwrap());
-    let mut series = series.split(',');
-    let name = series.next().unwrap();
-    let tags = Tags::from_pairs(series.map(|kv| kv.split_once('=').unwrap()));
-    let fields = Fields::from_pairs(fields.split(',').filter(|s| !s.is_empty()).map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap();
-        let v = if let Some(i) = v.strip_suffix('i') {
-            FieldValue::Int(i.parse().unwrap())
-        } else if let Some(s) = v.strip_prefix('"') {
-            FieldValue::String(s.trim_end_matches('"').to_string())
-        } else if v == "true" || v == "false" {
-            FieldValue::Bool(v == "true")
-        } else {
-            FieldValue::Float(v.parse().unwrap())
-        };
-        (k.to_string(), v)
-    }));
-    Point::new(name, "db", "rp", tags, fields, time)
-}
 
 pub(crate) fn task(script: &str) -> Task {
     let (program, diags) = tick_syntax::parse(script);

@@ -11,23 +11,9 @@ use tick_lambda::FieldValue;
 
 use crate::compile::{CompileOptions, Compiler};
 use crate::event::Level;
-use crate::handler_use::{ArgType, HandlerSpec, PropertySpec};
 use crate::point::{Fields, Point, Tags};
 use crate::task::Task;
 use crate::topics::{Delivery, Emission, Topics};
-
-const LOG_SPEC: HandlerSpec = HandlerSpec {
-    kind: "log",
-    args: &[ArgType::String],
-    variadic: None,
-    properties: &[PropertySpec {
-        name: "mode",
-        args: &[ArgType::Int],
-        variadic: None,
-        doc: "",
-    }],
-    doc: "",
-};
 
 const S: i64 = 1_000_000_000;
 
@@ -35,11 +21,9 @@ fn compile(src: &str) -> Result<Task, Vec<(String, String)>> {
     let (program, parse_diags) = tick_syntax::parse(src);
     let errors: Vec<_> = parse_diags.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "parse errors: {errors:?}");
-    let (task, diags) = Compiler::new().with_handlers(&[LOG_SPEC]).compile(
-        "t",
-        &program,
-        &CompileOptions::default(),
-    );
+    let (task, diags) = Compiler::new()
+        .with_handlers(&[crate::testing::LOG])
+        .compile("t", &program, &CompileOptions::default());
     match task {
         Some(t) => Ok(t),
         None => Err(diags
@@ -485,29 +469,7 @@ fn handler_data_is_what_topic_templates_see() {
 fn parse_simple_lp(text: &str) -> Vec<Point> {
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut parts = l.split(' ');
-            let (series, fields, time) = (
-                parts.next().unwrap(),
-                parts.next().unwrap(),
-                parts.next().unwrap(),
-            );
-            let mut series = series.split(',');
-            let name = series.next().unwrap();
-            let tags = Tags::from_pairs(series.map(|kv| kv.split_once('=').unwrap()));
-            let fields = Fields::from_pairs(fields.split(',').map(|kv| {
-                let (k, v) = kv.split_once('=').unwrap();
-                let v = if let Some(i) = v.strip_suffix('i') {
-                    FieldValue::Int(i.parse().unwrap())
-                } else if let Some(s) = v.strip_prefix('"') {
-                    FieldValue::String(s.trim_end_matches('"').to_string())
-                } else {
-                    FieldValue::Float(v.parse().unwrap())
-                };
-                (k, v)
-            }));
-            Point::new(name, "db", "rp", tags, fields, time.parse().unwrap())
-        })
+        .map(crate::testing::point)
         .collect()
 }
 
@@ -537,11 +499,9 @@ fn alert_golden_cases_match_their_expected_log_lines() {
             parse_simple_lp(&std::fs::read_to_string(dir.join(format!("{stem}.lp"))).unwrap());
         let expected = std::fs::read_to_string(dir.join(format!("{stem}.expected.jsonl"))).unwrap();
         let (program, _) = tick_syntax::parse(&src);
-        let (task, diags) = Compiler::new().with_handlers(&[LOG_SPEC]).compile(
-            &stem,
-            &program,
-            &CompileOptions::default(),
-        );
+        let (task, diags) = Compiler::new()
+            .with_handlers(&[crate::testing::LOG])
+            .compile(&stem, &program, &CompileOptions::default());
         let Some(mut task) = task else {
             failures.push(format!("{stem}: {diags:?}"));
             continue;
