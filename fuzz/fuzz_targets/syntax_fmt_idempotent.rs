@@ -3,7 +3,7 @@
 
 #![no_main]
 
-#[path = "../../crates/tick-syntax/tests/support/invariants.rs"]
+#[path = "../../crates/tick-syntax/tests/suite/support/invariants.rs"]
 mod invariants;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| invariants::fmt_idempotent(data));

@@ -1,8 +1,6 @@
 //! Replays every input under `fuzz/regressions/syntax/` through both syntax fuzz checks, so a
 //! crasher once found stays fixed on stable Rust without cargo-fuzz.
 
-mod support;
-
 use std::path::Path;
 
 #[test]
@@ -19,7 +17,7 @@ fn syntax_fuzz_regressions_stay_fixed() {
     );
     for f in files {
         let data = std::fs::read(&f).unwrap_or_default();
-        support::invariants::parse_invariants(&data);
-        support::invariants::fmt_idempotent(&data);
+        crate::support::invariants::parse_invariants(&data);
+        crate::support::invariants::fmt_idempotent(&data);
     }
 }

@@ -6,14 +6,12 @@
 //! * `tests/fixtures/syntax/err/*.tick` carry their expected diagnostics as comments under the
 //!   line they point at: `//    ^ error: message` (the caret's column is the diagnostic's
 //!   column). The file must produce exactly those diagnostics, no more.
-//! * Each ok fixture's syntax tree is also snapshotted (insta, `tests/snapshots/`) as the
+//! * Each ok fixture's syntax tree is also snapshotted (insta, `tests/suite/snapshots/`) as the
 //!   dump of `tick_syntax::dump::program`.
 
 use std::path::{Path, PathBuf};
 
-mod support;
-
-use support::invariants::check_spans;
+use crate::support::invariants::check_spans;
 use tick_syntax::LineIndex;
 
 fn root() -> PathBuf {
@@ -78,7 +76,7 @@ fn ok_fixtures_parse_and_round_trip_through_the_formatter() {
 }
 
 /// Each ok fixture's tree, dumped by `tick_syntax::dump::program`, matches the reviewed
-/// snapshot `tests/snapshots/fixtures__<name>.snap` (named after the fixture's file stem).
+/// snapshot `tests/suite/snapshots/fixtures__<name>.snap` (named after the fixture's file stem).
 #[test]
 fn ok_fixtures_match_their_ast_snapshots() {
     let files = tick_files(&root().join("tests/fixtures/syntax/ok"));
