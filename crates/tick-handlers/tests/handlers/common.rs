@@ -230,3 +230,33 @@ pub(crate) fn http_server(status: &'static str, body: &'static str, gated: bool)
         release,
     }
 }
+
+/// A CRITICAL `cpu:nil` event of task `cpu_alert` with `message` and `tags`, as the MQTT tests
+/// publish it (only the message reaches the broker).
+pub(crate) fn mqtt_event(message: &str, tags: &[(&str, &str)]) -> Event {
+    Event {
+        topic: Arc::from("main:cpu:alert2"),
+        state: EventState {
+            id: "cpu:nil".into(),
+            message: message.into(),
+            details: String::new(),
+            time: 0,
+            duration: 0,
+            level: Level::Critical,
+        },
+        data: EventData {
+            name: "cpu".into(),
+            task_name: "cpu_alert".into(),
+            category: String::new(),
+            group: String::new(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            fields: vec![],
+            recoverable: true,
+            result: None,
+        },
+        previous_level: Level::Ok,
+    }
+}

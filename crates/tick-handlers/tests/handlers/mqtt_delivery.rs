@@ -4,37 +4,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use tick_engine::{Event, EventData, EventState, Level};
+use crate::common::mqtt_event;
+use tick_engine::Event;
 use tick_handlers::config::Config;
 use tick_handlers::mqtt::{MqttHandler, MqttService, MqttSettings, Options, Qos};
 use tick_testkit::{AcrossRestart, Mosquitto, Received, Subscriber};
 
+/// The MQTT tests' CRITICAL event, from host serverA.
 fn event(message: &str) -> Event {
-    Event {
-        topic: Arc::from("main:cpu:alert2"),
-        state: EventState {
-            id: "cpu:nil".into(),
-            message: message.into(),
-            details: String::new(),
-            time: 0,
-            duration: 0,
-            level: Level::Critical,
-        },
-        data: EventData {
-            name: "cpu".into(),
-            task_name: "cpu_alert".into(),
-            category: String::new(),
-            group: String::new(),
-            tags: vec![("host".into(), "serverA".into())],
-            fields: vec![],
-            recoverable: true,
-            result: None,
-        },
-        previous_level: Level::Ok,
-    }
+    mqtt_event(message, &[("host", "serverA")])
 }
 
 fn config(toml: &str) -> Config {

@@ -5,10 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use tick_engine::{Event, EventData, EventState, Level};
+use crate::common::mqtt_event;
 use tick_handlers::config::Config;
 use tick_handlers::mqtt::{MqttHandler, MqttService, MqttSettings, Options, Qos};
 use tick_testkit::{Certs, Mosquitto, Received, ServerCert, Subscriber};
@@ -57,31 +56,6 @@ fn client_pair(cert: &std::path::Path, key: &std::path::Path) -> String {
         cert.display(),
         key.display()
     )
-}
-
-fn event(message: &str) -> Event {
-    Event {
-        topic: Arc::from("main:cpu:alert2"),
-        state: EventState {
-            id: "cpu:nil".into(),
-            message: message.into(),
-            details: String::new(),
-            time: 0,
-            duration: 0,
-            level: Level::Critical,
-        },
-        data: EventData {
-            name: "cpu".into(),
-            task_name: "cpu_alert".into(),
-            category: String::new(),
-            group: String::new(),
-            tags: vec![],
-            fields: vec![],
-            recoverable: true,
-            result: None,
-        },
-        previous_level: Level::Ok,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,7 +213,7 @@ async fn an_alert_is_delivered_over_secure_websockets() {
         retained: false,
     };
     let mut h = MqttHandler::new(o, &svc).unwrap();
-    h.handle(&event("over wss")).await.unwrap();
+    h.handle(&mqtt_event("over wss", &[])).await.unwrap();
     let report = svc.close(Duration::from_secs(10)).await;
     assert_eq!(
         (report.brokers[0].delivered, report.lost()),
