@@ -10,8 +10,18 @@
 const ZERO_TO_UNIX_SECS: i128 = 62_135_596_800;
 const ZERO_TO_UNIX_NANOS: i128 = ZERO_TO_UNIX_SECS * 1_000_000_000;
 
+/// The range of times a point can carry (`MinNanoTime` and `MaxNanoTime` in the InfluxDB
+/// models/time.go that Kapacitor v1.5.7 vendors; the line-protocol parser refuses others).
+const MIN_TIME: i64 = -9_223_372_036_854_775_806;
+const MAX_TIME: i64 = 9_223_372_036_854_775_806;
+
+/// A truncated or rounded time brought back into [`MIN_TIME`, `MAX_TIME`]. Go's `time.Time`
+/// can hold the earlier time (`truncate(1w)` of the smallest time is 1677-09-20T00:00:00Z);
+/// nanosecond integers cannot, so the time stays at the edge (docs/COMPATIBILITY.md). Staying
+/// inside the range keeps it apart from the alert state's "never triggered" mark, so the
+/// durations that follow start at 0 as Kapacitor's do.
 fn clamp(v: i128) -> i64 {
-    v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    v.clamp(MIN_TIME as i128, MAX_TIME as i128) as i64
 }
 
 /// `t` rounded down to a multiple of `d` since Go's zero time; `t` unchanged when `d <= 0`.
@@ -109,7 +119,8 @@ mod tests {
 
     #[test]
     fn extreme_times_saturate_instead_of_overflowing() {
-        assert_eq!(round(i64::MAX, 10 * S), i64::MAX);
-        assert_eq!(truncate(i64::MIN, 7 * DAY), i64::MIN);
+        assert_eq!(round(MAX_TIME, 10 * S), MAX_TIME);
+        assert_eq!(truncate(MIN_TIME, 7 * DAY), MIN_TIME);
+        assert_eq!(truncate(i64::MIN, 7 * DAY), MIN_TIME);
     }
 }

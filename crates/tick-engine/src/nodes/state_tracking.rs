@@ -132,7 +132,9 @@ impl StateTracking {
             FieldValue::Int(tr.count)
         } else {
             let since = *tr.since.get_or_insert(p.time);
-            FieldValue::Float(p.time.wrapping_sub(since) as f64 / self.unit as f64)
+            // Go's `Time.Sub` saturates at the largest duration rather than wrapping
+            // (Kapacitor v1.5.7 state_tracking.go, `stateDurationState.update`).
+            FieldValue::Float(p.time.saturating_sub(since) as f64 / self.unit as f64)
         };
         p.fields.insert(self.as_name.clone(), value);
         Some(p)

@@ -63,13 +63,16 @@ fn human_bytes_fn<'a>(a: &mut [V<'a>], _: &FnEnv) -> Result<V<'a>, String> {
     Ok(V::Str(Cow::Owned(human_bytes(n))))
 }
 
-/// Go's float64 → uint64 conversion on amd64.
+/// Go's float64 → uint64 conversion as its compiler emits it on amd64 (Go's
+/// `cmd/compile/internal/ssagen/ssa.go`, `float64ToUint64`): below 2^63 through int64,
+/// otherwise `int64(f - 2^63) | 1<<63`. The OR (not XOR) makes every value too large for
+/// int64, NaN included, come out as 2^63: `humanBytes(1e300)` is `9.2 EB` in Kapacitor 1.5.7.
 fn go_f64_to_u64(f: f64) -> u64 {
     const TWO63: f64 = 9_223_372_036_854_775_808.0;
     if f < TWO63 {
         crate::ops::go_f64_to_i64(f) as u64
     } else {
-        (crate::ops::go_f64_to_i64(f - TWO63) as u64) ^ (1 << 63)
+        (crate::ops::go_f64_to_i64(f - TWO63) as u64) | (1 << 63)
     }
 }
 
