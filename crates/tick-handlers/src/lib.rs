@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod alert_json;
+mod alerta;
 mod arguments;
 pub mod config;
 mod discord;
@@ -27,6 +28,7 @@ mod dispatch;
 mod error;
 mod exec;
 pub mod handler_file;
+mod handler_template;
 mod http;
 mod log;
 pub mod mqtt;
@@ -47,6 +49,7 @@ mod telegram;
 mod unsupported;
 mod victorops;
 
+pub use alerta::{AlertaHandler, Options as AlertaOptions};
 pub use discord::{DiscordHandler, Options as DiscordOptions};
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};

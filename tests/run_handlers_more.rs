@@ -1,0 +1,192 @@
+//! More service handlers through `tick run` (Alerta, ServiceNow, BigPanda, Zenoss): each sends
+//! exactly the request Kapacitor sends for the same script, points and `kapacitor.conf`, to a
+//! receiver this test starts on a loopback port, for a CRITICAL and its recovery; `tick
+//! service-test` sends the service's test alert.
+
+use crate::support::Case;
+use crate::support::receiver::{Answers, Receiver, Seen};
+
+/// A CRITICAL and its recovery of host `a`.
+const POINTS: &str =
+    "cpu,host=a,dc=x usage_idle=5 1000000000\ncpu,host=a,dc=x usage_idle=50 2000000000\n";
+
+/// Runs `script` (as a task named `oracle`, the name the oracle's task had) over [`POINTS`]
+/// with `conf`, expecting success.
+fn run(script: &str, conf: &str) -> String {
+    let case = Case::new();
+    let script = case.file("oracle.tick", script);
+    let conf = case.file("kapacitor.conf", conf);
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    out.stderr
+}
+
+/// The bodies the receiver saw whose `select` says they are one handler's, in order.
+fn bodies_where(seen: &[Seen], select: impl Fn(&Seen) -> bool) -> Vec<String> {
+    seen.iter()
+        .filter(|s| select(s))
+        .map(|s| s.body.clone())
+        .collect()
+}
+
+/// Runs `tick service-test NAME` with `conf` and expects it to pass.
+fn service_test(name: &str, conf: &str) {
+    let case = Case::new();
+    let conf = case.file("kapacitor.conf", conf);
+    let out = case
+        .args(["service-test", name, "--config", conf.as_str()])
+        .run();
+    assert_eq!(out.code, 0, "stdout: {} stderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!("Service             Success   Message\n{name:<20}true      \n")
+    );
+}
+
+const ALERTA_SCRIPT: &str = r#"stream
+    |from()
+        .measurement('cpu')
+        .groupBy('host')
+    |alert()
+        .id('cpu/{{ index .Tags "host" }}')
+        .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields "usage_idle" }}> & more')
+        .crit(lambda: "usage_idle" < 10)
+        .alerta()
+        .alerta()
+            .token('own-token')
+            .resource('{{ index .Tags "host" }}')
+            .event('{{ .ID }}-{{ .TaskName }}')
+            .environment('Dev-{{ index .Tags "dc" }}')
+            .group('{{ .Name }}')
+            .value('{{ index .Fields "usage_idle" }}')
+            .origin('tick-origin')
+            .services('svc-{{ .Name }}', 'web')
+            .timeout(5m)
+"#;
+
+fn alerta_conf(url: &str) -> String {
+    format!(
+        "[alerta]\n  enabled = true\n  url = \"{url}/api\"\n  token = \"conf-token\"\n  environment = \"Production\"\n  origin = \"conf-origin\"\n"
+    )
+}
+
+#[test]
+fn alerta_sends_kapacitors_alerts_for_a_critical_and_its_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    let stderr = run(ALERTA_SCRIPT, &alerta_conf(&receiver.url));
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [alerta] section (its url pointed at a recording listener answering 201). Kapacitor
+    // lists the tags in Go's random map order; tick sorts them, one of the orders it sends.
+    let body = |env: &str,
+                event: &str,
+                group: &str,
+                origin: &str,
+                resource: &str,
+                service: &str,
+                level: (&str, &str),
+                idle: u32,
+                timeout: u32,
+                value: &str| {
+        let secs = if idle == 5 { 1 } else { 2 };
+        format!(
+            "{{\"environment\":\"{env}\",\"event\":\"{event}\",\"group\":\"{group}\",\"origin\":\"{origin}\",\
+             \"rawData\":{{\"series\":[{{\"name\":\"cpu\",\"tags\":{{\"dc\":\"x\",\"host\":\"a\"}},\"columns\":[\"time\",\"usage_idle\"],\"values\":[[\"1970-01-01T00:00:0{secs}Z\",{idle}]]}}]}},\
+             \"resource\":\"{resource}\",\"service\":[{service}],\"severity\":\"{}\",\"tags\":[\"dc=x\",\"host=a\"],\
+             \"text\":\"cpu/a is {} \\u003cidle={idle}\\u003e \\u0026 more\",\"timeout\":{timeout},\"value\":\"{value}\"}}\n",
+            level.0, level.1
+        )
+    };
+    let section = |level, idle| {
+        body(
+            "Production",
+            "cpu/a",
+            "host=a",
+            "conf-origin",
+            "cpu",
+            "\"cpu\"",
+            level,
+            idle,
+            86400,
+            "",
+        )
+    };
+    let own = |level, idle: u32| {
+        body(
+            "Dev-x",
+            "cpu/a-oracle",
+            "cpu",
+            "tick-origin",
+            "a",
+            "\"svc-cpu\",\"web\"",
+            level,
+            idle,
+            300,
+            &idle.to_string(),
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/api/alert");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+    }
+    let critical = ("critical", "CRITICAL");
+    let ok = ("ok", "OK");
+    assert_eq!(
+        bodies_where(&seen, |s| s.header("authorization")
+            == Some("Bearer conf-token")),
+        [section(critical, 5), section(ok, 50)]
+    );
+    assert_eq!(
+        bodies_where(&seen, |s| s.header("authorization")
+            == Some("Bearer own-token")),
+        [own(critical, 5), own(ok, 50)]
+    );
+    assert!(!stderr.contains("conf-token"), "{stderr}");
+}
+
+#[test]
+fn alerta_errors_carry_alertas_message_and_count_as_failed() {
+    let receiver = Receiver::start(Answers::Statuses(vec![400]));
+    let case = Case::new();
+    let script = case.file(
+        "a.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: TRUE)\n        .alerta()\n",
+    );
+    let conf = case.file("kapacitor.conf", &alerta_conf(&receiver.url));
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu usage_idle=5 1000000000\n")
+        .run();
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    // The receiver answers "oops", which is not JSON: Kapacitor's fallback text.
+    assert!(
+        out.stderr.contains(
+            "failed to send event to alerta: failed to understand Alerta response. code: 400 content: oops"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(receiver.seen().len(), 1, "a 400 is not tried again");
+    assert!(!out.stderr.contains("conf-token"), "{}", out.stderr);
+}
+
+#[test]
+fn service_test_alerta_sends_kapacitors_test_alert() {
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    service_test("alerta", &alerta_conf(&receiver.url));
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].header("authorization"), Some("Bearer conf-token"));
+    // Kapacitor's TestOptions and Service.Test (services/alerta/service.go at v1.5.7).
+    assert_eq!(
+        seen[0].body,
+        "{\"environment\":\"Production\",\"event\":\"testEvent\",\"group\":\"testGroup\",\"origin\":\"conf-origin\",\
+         \"rawData\":{\"series\":null},\"resource\":\"testResource\",\"service\":[\"testServiceA\",\"testServiceB\"],\
+         \"severity\":\"critical\",\"tags\":[],\"text\":\"test alerta message\",\"timeout\":86400,\"value\":\"testValue\"}\n"
+    );
+}
