@@ -190,3 +190,121 @@ fn service_test_alerta_sends_kapacitors_test_alert() {
          \"severity\":\"critical\",\"tags\":[],\"text\":\"test alerta message\",\"timeout\":86400,\"value\":\"testValue\"}\n"
     );
 }
+
+const SERVICENOW_SCRIPT: &str = r#"stream
+    |from()
+        .measurement('cpu')
+    |alert()
+        .id('cpu/{{ index .Tags "host" }}')
+        .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields "usage_idle" }}> & more')
+        .crit(lambda: "usage_idle" < 10)
+        .serviceNow()
+        .serviceNow()
+            .source('tick-src')
+            .node('{{ index .Tags "host" }}')
+            .type('{{ .Name }}')
+            .resource('{{ .TaskName }}')
+            .metricName('usage_idle')
+            .messageKey('{{ .ID }}-{{ index .Fields "usage_idle" }}')
+"#;
+
+fn servicenow_conf(url: &str) -> String {
+    format!(
+        "[servicenow]\n  enabled = true\n  url = \"{url}/api/now/v1/table/em_alert\"\n  source = \"conf-source\"\n  username = \"sn-user\"\n  password = \"sn-pass\"\n"
+    )
+}
+
+#[test]
+fn servicenow_sends_kapacitors_events_with_basic_auth_for_a_critical_and_its_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    let stderr = run(SERVICENOW_SCRIPT, &servicenow_conf(&receiver.url));
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and this
+    // [servicenow] section (its url pointed at a recording listener answering 201).
+    let section = |level: &str, severity: u32, idle: u32| {
+        format!(
+            "{{\"source\":\"conf-source\",\"node\":\"\",\"type\":\"\",\"resource\":\"\",\"metric_name\":\"\",\"message_key\":\"cpu/a\",\
+             \"severity\":\"{severity}\",\"description\":\"cpu/a is {level} \\u003cidle={idle}\\u003e \\u0026 more\"}}"
+        )
+    };
+    let own = |level: &str, severity: u32, idle: u32| {
+        format!(
+            "{{\"source\":\"tick-src\",\"node\":\"a\",\"type\":\"cpu\",\"resource\":\"oracle\",\"metric_name\":\"usage_idle\",\"message_key\":\"cpu/a-{idle}\",\
+             \"severity\":\"{severity}\",\"description\":\"cpu/a is {level} \\u003cidle={idle}\\u003e \\u0026 more\"}}"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 4);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/api/now/v1/table/em_alert");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+        assert_eq!(
+            s.header("authorization"),
+            Some("Basic c24tdXNlcjpzbi1wYXNz")
+        );
+    }
+    assert_eq!(
+        bodies_where(&seen, |s| s.body.contains("conf-source")),
+        [section("CRITICAL", 1, 5), section("OK", 5, 50)]
+    );
+    assert_eq!(
+        bodies_where(&seen, |s| s.body.contains("tick-src")),
+        [own("CRITICAL", 1, 5), own("OK", 5, 50)]
+    );
+    assert!(!stderr.contains("sn-pass"), "{stderr}");
+}
+
+#[test]
+fn servicenow_topic_handler_files_take_kapacitors_keys() {
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    let case = Case::new();
+    let script = case.file(
+        "t.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        .message('{{ .ID }} is {{ .Level }}')\n        .crit(lambda: \"usage_idle\" < 10)\n        .topic('cpu')\n",
+    );
+    let handler = case.file(
+        "sn.yaml",
+        "id: sn\ntopic: cpu\nkind: servicenow\noptions:\n  node: '{{ index .Tags \"dc\" }}'\n  metricName: idle\n  messageKey: key-{{ .Name }}\n",
+    );
+    let conf = case.file("kapacitor.conf", &servicenow_conf(&receiver.url));
+    let out = case
+        .args([
+            "run",
+            script.as_str(),
+            "--config",
+            conf.as_str(),
+            "--handler",
+            handler.as_str(),
+        ])
+        .stdin(POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // The keys of Kapacitor's servicenow.HandlerConfig, and its request
+    // (services/servicenow/service.go at v1.5.7, `preparePost`).
+    let body = |level: &str, severity: u32| {
+        format!(
+            "{{\"source\":\"conf-source\",\"node\":\"x\",\"type\":\"\",\"resource\":\"\",\"metric_name\":\"idle\",\"message_key\":\"key-cpu\",\
+             \"severity\":\"{severity}\",\"description\":\"cpu/a is {level}\"}}"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(
+        bodies_where(&seen, |_| true),
+        [body("CRITICAL", 1), body("OK", 5)]
+    );
+}
+
+#[test]
+fn service_test_servicenow_sends_kapacitors_test_alert() {
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    service_test("servicenow", &servicenow_conf(&receiver.url));
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/api/now/v1/table/em_alert");
+    // Kapacitor's TestOptions and Service.Test (services/servicenow/service.go at v1.5.7).
+    assert_eq!(
+        seen[0].body,
+        "{\"source\":\"Kapacitor\",\"node\":\"\",\"type\":\"\",\"resource\":\"\",\"metric_name\":\"\",\"message_key\":\"id\",\
+         \"severity\":\"1\",\"description\":\"test servicenow alert\"}"
+    );
+}

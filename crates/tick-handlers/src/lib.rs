@@ -42,6 +42,7 @@ mod pushover;
 mod registry;
 mod sensu;
 mod service;
+mod servicenow;
 mod slack;
 mod tcp;
 mod teams;
@@ -67,6 +68,7 @@ pub use registry::{
     Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
 };
 pub use sensu::{Options as SensuOptions, SensuHandler};
+pub use servicenow::{Options as ServiceNowOptions, ServiceNowHandler};
 pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};

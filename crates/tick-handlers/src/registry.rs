@@ -16,7 +16,7 @@ use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
     alerta, discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post, publish,
-    pushover, sensu, slack, tcp, teams, telegram, unsupported, victorops,
+    pushover, sensu, servicenow, slack, tcp, teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -292,6 +292,8 @@ handlers! {
     Sensu => sensu::Kind, sensu::Options, sensu::SensuHandler;
     /// `kind: alerta`, `.alerta()`: sends the alert to Alerta's API.
     Alerta => alerta::Kind, alerta::Options, alerta::AlertaHandler;
+    /// `kind: servicenow`, `.serviceNow()`: sends the alert to ServiceNow's alerts API.
+    ServiceNow => servicenow::Kind, servicenow::Options, servicenow::ServiceNowHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -371,6 +373,7 @@ mod tests {
                 "pushover",
                 "sensu",
                 "alerta",
+                "serviceNow",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -397,6 +400,7 @@ mod tests {
                 "pushover",
                 "sensu",
                 "alerta",
+                "servicenow",
                 "kafka",
                 "hipchat",
                 "talk"
