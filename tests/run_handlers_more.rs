@@ -308,3 +308,170 @@ fn service_test_servicenow_sends_kapacitors_test_alert() {
          \"severity\":\"1\",\"description\":\"test servicenow alert\"}"
     );
 }
+
+/// The points of Kapacitor's integrations/testdata/TestStream_Alert.srpl (v1.8.3) as line
+/// protocol: its times are seconds after 1971-01-01, here one second earlier, so that the first
+/// window closes at 10 s with 10 points, as it does in Kapacitor's test harness (kapacitord fed
+/// these points over HTTP, Kapacitor 1.5.7, gives the same windows, and counts 10 and 2).
+const STREAM_ALERT_POINTS: &[&str] = &[
+    "cpu,type=idle,host=serverA value=97.1 31536000000000000\n",
+    "cpu,type=idle,host=serverB value=97.1 31536000000000000\n",
+    "disk,type=sda,host=serverB value=39 31536000000000000\n",
+    "cpu,type=idle,host=serverA value=92.6 31536001000000000\n",
+    "cpu,type=idle,host=serverB value=92.6 31536001000000000\n",
+    "cpu,type=idle,host=serverA value=95.6 31536002000000000\n",
+    "cpu,type=idle,host=serverB value=95.6 31536002000000000\n",
+    "cpu,type=idle,host=serverA value=93.1 31536003000000000\n",
+    "cpu,type=idle,host=serverB value=93.1 31536003000000000\n",
+    "cpu,type=idle,host=serverA value=92.6 31536004000000000\n",
+    "cpu,type=idle,host=serverB value=92.6 31536004000000000\n",
+    "cpu,type=idle,host=serverA value=95.8 31536005000000000\n",
+    "cpu,type=idle,host=serverB value=95.8 31536005000000000\n",
+    "cpu,type=idle,host=serverC value=95.8 31536005000000000\n",
+    "cpu,type=idle,host=serverA value=92.7 31536006000000000\n",
+    "cpu,type=idle,host=serverB value=92.7 31536006000000000\n",
+    "cpu,type=idle,host=serverA value=96.0 31536007000000000\n",
+    "cpu,type=idle,host=serverB value=96.0 31536007000000000\n",
+    "cpu,type=idle,host=serverA value=93.4 31536008000000000\n",
+    "cpu,type=idle,host=serverB value=93.4 31536008000000000\n",
+    "disk,type=sda,host=serverB value=423 31536008000000000\n",
+    "cpu,type=idle,host=serverA value=95.3 31536009000000000\n",
+    "cpu,type=idle,host=serverB value=95.3 31536009000000000\n",
+    "cpu,type=idle,host=serverA value=96.4 31536010000000000\n",
+    "cpu,type=idle,host=serverB value=96.4 31536010000000000\n",
+    "cpu,type=idle,host=serverA value=95.1 31536011000000000\n",
+    "cpu,type=idle,host=serverB value=95.1 31536011000000000\n",
+];
+
+const BIGPANDA_SCRIPT: &str = r#"stream
+    |from()
+        .measurement('cpu')
+        .where(lambda: "host" == 'serverA')
+        .groupBy('host')
+    |window()
+        .period(10s)
+        .every(10s)
+    |count('value')
+    |alert()
+        .id('kapacitor/{{ .Name }}/{{ index .Tags "host" }}')
+        .message('kapacitor/{{ .Name }}/{{ index .Tags "host" }} is {{ .Level }} @{{.Time}}')
+        .details('https://example.org/link')
+        .info(lambda: "count" > 6.0)
+        .warn(lambda: "count" > 7.0)
+        .crit(lambda: "count" > 8.0)
+        .bigPanda()
+            .appKey('111111')
+            .host('{{.Tags.host}}')
+            .primaryProperty('host')
+        .bigPanda()
+            .appKey('222222')
+            .host('serverA-1')
+            .secondaryProperty('application')
+        .bigPanda()
+            .attribute('x_host', '{{.Tags.host}}')
+            .attribute('x_duration', '{{.Duration}}')
+            .attribute('x_detail', '{{.Details}}')
+            .attribute('x_value', '{{.Fields.count}}')
+"#;
+
+fn bigpanda_conf(url: &str) -> String {
+    format!(
+        "[bigpanda]\n  enabled = true\n  app-key = \"012345\"\n  token = \"testtoken1231234\"\n  url = \"{url}/test/bigpanda/url\"\n  auto-attributes = \"\"\n"
+    )
+}
+
+#[test]
+fn bigpanda_sends_kapacitors_alerts_for_a_critical_and_its_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    let case = Case::new();
+    let script = case.file("TestStream_Alert.tick", BIGPANDA_SCRIPT);
+    let conf = case.file("kapacitor.conf", &bigpanda_conf(&receiver.url));
+    // The window after the CRITICAL holds 2 points (10 s and 11 s): the alert recovers when a
+    // point at 20 s closes it.
+    let mut points = STREAM_ALERT_POINTS.concat();
+    points.push_str("cpu,type=idle,host=serverA value=95.0 31536020000000000\n");
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(points)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // The CRITICAL requests are Kapacitor's TestStream_AlertBigPanda
+    // (integrations/streamer_test.go at v1.8.3, the same on master; BigPanda first shipped in
+    // v1.5.8), written as its Service.preparePost encodes them: one map, keys sorted,
+    // compact. The recovery is the same function's for an OK event 10 s later
+    // (services/bigpanda/service.go at v1.8.3: status "ok").
+    let body = |level: &str, secs: u32, own: &str| {
+        let status = level.to_ascii_lowercase();
+        format!(
+            "{{\"app_key\":{own},\"check\":\"kapacitor/cpu/serverA\",\
+             \"description\":\"kapacitor/cpu/serverA is {level} @1971-01-01 00:00:{secs} +0000 UTC\",\
+             \"details\":\"https://example.org/link\",\"host\":\"\",\"status\":\"{status}\",\"task\":\"TestStream_Alert:cpu\",\"timestamp\":315360{secs}}}"
+        )
+    };
+    let first = |level: &str, secs: u32| {
+        body(level, secs, "\"111111\"").replace(
+            "\"host\":\"\",",
+            "\"host\":\"serverA\",\"primary_property\":\"host\",",
+        )
+    };
+    let second = |level: &str, secs: u32| {
+        body(level, secs, "\"222222\"").replace(
+            "\"host\":\"\",\"status\":\"",
+            "\"host\":\"serverA-1\",\"secondary_property\":\"application\",\"status\":\"",
+        )
+    };
+    let third = |level: &str, secs: u32, duration: &str, count: u32| {
+        body(level, secs, "\"012345\"").replace(
+            '}',
+            &format!(
+                ",\"x_detail\":\"https://example.org/link\",\"x_duration\":\"{duration}\",\"x_host\":\"serverA\",\"x_value\":\"{count}\"}}"
+            ),
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 6);
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/test/bigpanda/url");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+        assert_eq!(s.header("authorization"), Some("Bearer testtoken1231234"));
+    }
+    let of = |key: &str| {
+        bodies_where(&seen, |s| {
+            s.body.starts_with(&format!("{{\"app_key\":\"{key}\""))
+        })
+    };
+    assert_eq!(of("111111"), [first("CRITICAL", 10), first("OK", 20)]);
+    assert_eq!(of("222222"), [second("CRITICAL", 10), second("OK", 20)]);
+    assert_eq!(
+        of("012345"),
+        [third("CRITICAL", 10, "0s", 10), third("OK", 20, "10s", 2)]
+    );
+    assert!(!out.stderr.contains("testtoken"), "{}", out.stderr);
+}
+
+#[test]
+fn service_test_bigpanda_sends_kapacitors_test_alert() {
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    service_test("bigpanda", &bigpanda_conf(&receiver.url));
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some("Bearer testtoken1231234")
+    );
+    // Kapacitor's TestOptions and Service.Test (services/bigpanda/service.go at v1.8.3): the
+    // time is now.
+    let body = &seen[0].body;
+    let (head, time) = body.rsplit_once("\"timestamp\":").expect("a timestamp");
+    assert_eq!(
+        head,
+        "{\"app_key\":\"012345\",\"description\":\"test bigpanda message\",\"status\":\"critical\",\"task\":\":testBigPanda\","
+    );
+    let secs: u64 = time.trim_end_matches('}').parse().expect("seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    assert!(now.abs_diff(secs) < 60, "{body}");
+}

@@ -22,6 +22,7 @@
 mod alert_json;
 mod alerta;
 mod arguments;
+mod bigpanda;
 pub mod config;
 mod discord;
 mod dispatch;
@@ -51,6 +52,7 @@ mod unsupported;
 mod victorops;
 
 pub use alerta::{AlertaHandler, Options as AlertaOptions};
+pub use bigpanda::{BigPandaHandler, Options as BigPandaOptions};
 pub use discord::{DiscordHandler, Options as DiscordOptions};
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};

@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    alerta, discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post, publish,
-    pushover, sensu, servicenow, slack, tcp, teams, telegram, unsupported, victorops,
+    alerta, bigpanda, discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post,
+    publish, pushover, sensu, servicenow, slack, tcp, teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -294,6 +294,8 @@ handlers! {
     Alerta => alerta::Kind, alerta::Options, alerta::AlertaHandler;
     /// `kind: servicenow`, `.serviceNow()`: sends the alert to ServiceNow's alerts API.
     ServiceNow => servicenow::Kind, servicenow::Options, servicenow::ServiceNowHandler;
+    /// `kind: bigpanda`, `.bigPanda()`: sends the alert to BigPanda's alerts API.
+    BigPanda => bigpanda::Kind, bigpanda::Options, bigpanda::BigPandaHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -374,6 +376,7 @@ mod tests {
                 "sensu",
                 "alerta",
                 "serviceNow",
+                "bigPanda",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -401,6 +404,7 @@ mod tests {
                 "sensu",
                 "alerta",
                 "servicenow",
+                "bigpanda",
                 "kafka",
                 "hipchat",
                 "talk"
