@@ -16,6 +16,7 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, Prope
 use tick_gotemplate::Template;
 
 use crate::alert_json::result_json;
+use crate::arguments::string_property;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::handler_template::{Shape, TEMPLATE_DATA, View, parse_optional};
@@ -24,40 +25,31 @@ use crate::mqtt::tls::TlsFiles;
 use crate::registry::{Deliver, HandlerKind, Services};
 use crate::service::{SingleSection, enabled_section, read_section};
 
-const fn property(name: &'static str, doc: &'static str) -> PropertySpec {
-    PropertySpec {
-        name,
-        args: &[ArgType::String],
-        variadic: None,
-        doc,
-    }
-}
-
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "alerta",
     args: &[],
     variadic: None,
     properties: &[
-        property("token", "The Alerta API token; empty means [alerta] token."),
-        property(
+        string_property("token", "The Alerta API token; empty means [alerta] token."),
+        string_property(
             "resource",
             "The alert's resource, a Go template (default {{ .Name }}).",
         ),
-        property(
+        string_property(
             "event",
             "The alert's event, a Go template of .ID .Name .TaskName .Group .Tags \
              (default {{ .ID }}).",
         ),
-        property(
+        string_property(
             "environment",
             "The environment, a Go template; empty means [alerta] environment.",
         ),
-        property(
+        string_property(
             "group",
             "The alert's group, a Go template (default {{ .Group }}).",
         ),
-        property("value", "The alert's value, a Go template (default empty)."),
-        property("origin", "The origin; empty means [alerta] origin."),
+        string_property("value", "The alert's value, a Go template (default empty)."),
+        string_property("origin", "The origin; empty means [alerta] origin."),
         PropertySpec {
             name: "services",
             args: &[],

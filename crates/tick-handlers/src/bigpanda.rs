@@ -14,6 +14,7 @@ use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, PropertySpec};
 use tick_gotemplate::Template;
 
+use crate::arguments::string_property;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::handler_template::{TEMPLATE_DATA, View, parse_optional, render_lenient};
@@ -22,27 +23,18 @@ use crate::mqtt::tls::TlsFiles;
 use crate::registry::{Deliver, HandlerKind, Services};
 use crate::service::{SingleSection, enabled_section, read_section};
 
-const fn property(name: &'static str, doc: &'static str) -> PropertySpec {
-    PropertySpec {
-        name,
-        args: &[ArgType::String],
-        variadic: None,
-        doc,
-    }
-}
-
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "bigPanda",
     args: &[],
     variadic: None,
     properties: &[
-        property(
+        string_property(
             "appKey",
             "The application key; empty means [bigpanda] app-key.",
         ),
-        property("host", "The object that caused the alert, a Go template."),
-        property("primaryProperty", "BigPanda's primary property."),
-        property("secondaryProperty", "BigPanda's secondary property."),
+        string_property("host", "The object that caused the alert, a Go template."),
+        string_property("primaryProperty", "BigPanda's primary property."),
+        string_property("secondaryProperty", "BigPanda's secondary property."),
         PropertySpec {
             name: "attribute",
             args: &[ArgType::String, ArgType::String],

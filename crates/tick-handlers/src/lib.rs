@@ -1,6 +1,6 @@
 //! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the handler catalogue given to the engine, the
 //! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty,
-//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu; each one module found by its
+//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!

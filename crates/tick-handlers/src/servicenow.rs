@@ -10,9 +10,10 @@
 //! `username` and `password`) are accepted but not used: the section's credentials are sent.
 
 use serde::Deserialize;
-use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, PropertySpec};
+use tick_engine::{Event, HandlerSpec, HandlerUse, Level, Literal};
 use tick_gotemplate::Template;
 
+use crate::arguments::string_property;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::handler_template::{Shape, View, parse_optional, render_lenient, write_cut_string};
@@ -21,38 +22,29 @@ use crate::mqtt::tls::TlsFiles;
 use crate::registry::{Deliver, HandlerKind, Services};
 use crate::service::{SingleSection, enabled_section, read_section};
 
-const fn property(name: &'static str, doc: &'static str) -> PropertySpec {
-    PropertySpec {
-        name,
-        args: &[ArgType::String],
-        variadic: None,
-        doc,
-    }
-}
-
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "serviceNow",
     args: &[],
     variadic: None,
     properties: &[
-        property("URL", "The alerts API URL; empty means [servicenow] url."),
-        property(
+        string_property("URL", "The alerts API URL; empty means [servicenow] url."),
+        string_property(
             "username",
             "Accepted as by Kapacitor 1.5.7, which sends [servicenow] username instead.",
         ),
-        property(
+        string_property(
             "password",
             "Accepted as by Kapacitor 1.5.7, which sends [servicenow] password instead.",
         ),
-        property(
+        string_property(
             "source",
             "The event source; empty means [servicenow] source.",
         ),
-        property("node", "The node, a Go template."),
-        property("type", "The metric type, a Go template."),
-        property("resource", "The node's resource, a Go template."),
-        property("metricName", "The metric name, a Go template."),
-        property(
+        string_property("node", "The node, a Go template."),
+        string_property("type", "The metric type, a Go template."),
+        string_property("resource", "The node's resource, a Go template."),
+        string_property("metricName", "The metric name, a Go template."),
+        string_property(
             "messageKey",
             "The message key, a Go template; empty means the alert id.",
         ),
