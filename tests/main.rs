@@ -10,6 +10,7 @@ mod http;
 mod run_clock;
 mod run_errors;
 mod run_handlers;
+mod run_handlers_more;
 mod run_log;
 mod run_mqtt;
 mod run_mqtt_outage;

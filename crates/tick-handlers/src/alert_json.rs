@@ -12,3 +12,21 @@ use crate::error::HandlerError;
 pub(crate) fn alert_json(event: &Event) -> Result<String, HandlerError> {
     tick_engine::json::event_to_string(event).map_err(|e| HandlerError::Marshal(e.to_string()))
 }
+
+/// The event's data (`models.Result`) as Go's `json.Marshal` writes it: `{"series":[row]}`, or
+/// `{"series":null}` without data (the `data` of VictorOps, the `custom_details` of PagerDuty,
+/// the `rawData` of Alerta).
+pub(crate) fn result_json(event: &Event) -> Result<String, HandlerError> {
+    let mut out = String::from("{\"series\":");
+    match &event.data.result {
+        None => out.push_str("null"),
+        Some(row) => {
+            out.push('[');
+            tick_engine::json::write_row(&mut out, row)
+                .map_err(|e| HandlerError::Marshal(e.to_string()))?;
+            out.push(']');
+        }
+    }
+    out.push('}');
+    Ok(out)
+}

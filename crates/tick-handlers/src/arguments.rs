@@ -4,10 +4,20 @@
 //! own module.
 
 use serde::Deserialize as _;
-use tick_engine::Literal;
+use tick_engine::{ArgType, Literal, PropertySpec};
 use tick_syntax::duration::{DurationSyntax, parse_duration};
 
 use crate::error::BuildError;
+
+/// A script property that takes one string (`.channel('#ops')`).
+pub(crate) const fn string_property(name: &'static str, doc: &'static str) -> PropertySpec {
+    PropertySpec {
+        name,
+        args: &[ArgType::String],
+        variadic: None,
+        doc,
+    }
+}
 
 /// A string argument, or a typed error naming it.
 pub(crate) fn string_arg(

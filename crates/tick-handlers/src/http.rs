@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::error::HandlerError;
 use crate::mqtt::tls::{TlsFiles, tls_client_config};
 
 /// Largest answer body kept, for error messages.
@@ -30,6 +31,27 @@ pub(crate) struct Request {
     pub(crate) url: reqwest::Url,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+}
+
+impl Request {
+    /// A POST of a JSON `body` with `Content-Type: application/json`, as every JSON service
+    /// sends it; more headers may be pushed after.
+    pub(crate) fn post_json(url: reqwest::Url, body: String) -> Request {
+        Request {
+            method: reqwest::Method::POST,
+            url,
+            headers: vec![("Content-Type".to_string(), "application/json".to_string())],
+            body: body.into_bytes(),
+        }
+    }
+}
+
+/// The `Authorization` header of HTTP basic authentication, as Go's `Request.SetBasicAuth`
+/// writes it (standard base64 of `user:password`).
+pub(crate) fn basic_auth(user: &str, password: &str) -> (String, String) {
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    ("Authorization".to_string(), format!("Basic {token}"))
 }
 
 /// A service's answer: status and (up to [`ANSWER_LIMIT`] bytes of) body.
@@ -174,6 +196,34 @@ impl HttpClient {
             tokio::time::sleep(pause).await;
             delay = (delay * 2).min(retry.max_delay);
         }
+    }
+
+    /// Sends `request` with the services' retry rule and accepts only the statuses in `ok`;
+    /// any other answer is an error carrying the service's own text (the string `field` of
+    /// its JSON answer, else Kapacitor's `failed to understand <service> response`). `kind`
+    /// names the handler in the error.
+    pub(crate) async fn deliver(
+        &self,
+        request: &Request,
+        kind: &'static str,
+        ok: &[u16],
+        service: &str,
+        field: &str,
+    ) -> Result<(), HandlerError> {
+        let answer = self
+            .send_retrying(request, None, Retry::SERVICE)
+            .await
+            .map_err(|e| HandlerError::Service {
+                kind,
+                message: e.to_string(),
+            })?;
+        if ok.contains(&answer.status) {
+            return Ok(());
+        }
+        Err(HandlerError::Service {
+            kind,
+            message: answer.error_text(service, field),
+        })
     }
 
     async fn exchange(&self, request: &Request) -> Result<Answer, SendError> {

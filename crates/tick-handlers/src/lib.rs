@@ -1,6 +1,6 @@
 //! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the handler catalogue given to the engine, the
 //! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty,
-//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu; each one module found by its
+//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -20,13 +20,16 @@
 #![warn(missing_docs)]
 
 mod alert_json;
+mod alerta;
 mod arguments;
+mod bigpanda;
 pub mod config;
 mod discord;
 mod dispatch;
 mod error;
 mod exec;
 pub mod handler_file;
+mod handler_template;
 mod http;
 mod log;
 pub mod mqtt;
@@ -40,6 +43,7 @@ mod pushover;
 mod registry;
 mod sensu;
 mod service;
+mod servicenow;
 mod slack;
 mod tcp;
 mod teams;
@@ -47,6 +51,8 @@ mod telegram;
 mod unsupported;
 mod victorops;
 
+pub use alerta::{AlertaHandler, Options as AlertaOptions};
+pub use bigpanda::{BigPandaHandler, Options as BigPandaOptions};
 pub use discord::{DiscordHandler, Options as DiscordOptions};
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
 pub use error::{BuildError, HandlerError, HandlerFileError};
@@ -64,6 +70,7 @@ pub use registry::{
     Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
 };
 pub use sensu::{Options as SensuOptions, SensuHandler};
+pub use servicenow::{Options as ServiceNowOptions, ServiceNowHandler};
 pub use slack::{Options as SlackOptions, SlackHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};

@@ -8,6 +8,7 @@
 use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, PropertySpec};
 
+use crate::alert_json::result_json;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
@@ -311,17 +312,7 @@ impl Deliver for OpsGenieHandler {
             Level::Ok => "RECOVERY",
             level => level.as_str(),
         };
-        let mut description = String::from("{\"series\":");
-        match &event.data.result {
-            None => description.push_str("null"),
-            Some(row) => {
-                description.push('[');
-                tick_engine::json::write_row(&mut description, row)
-                    .map_err(|e| HandlerError::Marshal(e.to_string()))?;
-                description.push(']');
-            }
-        }
-        description.push('}');
+        let description = result_json(event)?;
         self.alert(
             message_type,
             &event.state.message,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, PropertySpec};
 
+use crate::alert_json::result_json;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry, join_path};
@@ -382,22 +383,6 @@ fn base64_url(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// The event's `models.Result` as Go's `json.Marshal` writes it: `{"series":[row]}`.
-fn result_json(event: &Event) -> Result<String, HandlerError> {
-    let mut out = String::from("{\"series\":");
-    match &event.data.result {
-        None => out.push_str("null"),
-        Some(row) => {
-            out.push('[');
-            tick_engine::json::write_row(&mut out, row)
-                .map_err(|e| HandlerError::Marshal(e.to_string()))?;
-            out.push(']');
-        }
-    }
-    out.push('}');
-    Ok(out)
 }
 
 impl Deliver for OpsGenie2Handler {

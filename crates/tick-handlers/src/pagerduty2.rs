@@ -10,6 +10,7 @@ use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, PropertySpec};
 use tick_gotemplate::{FuncSet, Template};
 
+use crate::alert_json::result_json;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
@@ -407,22 +408,6 @@ fn timestamp(nanos: i64) -> String {
     let text = rfc.trim_matches('"').trim_end_matches('Z');
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
     format!("{whole}.{frac:0<9}Z")
-}
-
-/// The event's `models.Result` as Go's `json.Marshal` writes it: `{"series":[row]}`.
-fn result_json(event: &Event) -> Result<String, HandlerError> {
-    let mut out = String::from("{\"series\":");
-    match &event.data.result {
-        None => out.push_str("null"),
-        Some(row) => {
-            out.push('[');
-            tick_engine::json::write_row(&mut out, row)
-                .map_err(|e| HandlerError::Marshal(e.to_string()))?;
-            out.push(']');
-        }
-    }
-    out.push('}');
-    Ok(out)
 }
 
 impl Deliver for PagerDuty2Handler {

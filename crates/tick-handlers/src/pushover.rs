@@ -6,22 +6,14 @@
 //! `postData.Values` and `Service.Alert`, `services/pushover/service.go`) and the service test.
 
 use serde::Deserialize;
-use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, PropertySpec};
+use tick_engine::{Event, HandlerSpec, HandlerUse, Level, Literal};
 
+use crate::arguments::string_property;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
 use crate::mqtt::tls::TlsFiles;
 use crate::registry::{Deliver, HandlerKind, Services};
-
-const fn string_property(name: &'static str, doc: &'static str) -> PropertySpec {
-    PropertySpec {
-        name,
-        args: &[ArgType::String],
-        variadic: None,
-        doc,
-    }
-}
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "pushover",

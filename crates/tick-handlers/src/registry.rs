@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post, publish, pushover,
-    sensu, slack, tcp, teams, telegram, unsupported, victorops,
+    alerta, bigpanda, discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post,
+    publish, pushover, sensu, servicenow, slack, tcp, teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -290,6 +290,12 @@ handlers! {
     Pushover => pushover::Kind, pushover::Options, pushover::PushoverHandler;
     /// `kind: sensu`, `.sensu()`: sends a check result to a Sensu client socket over TCP.
     Sensu => sensu::Kind, sensu::Options, sensu::SensuHandler;
+    /// `kind: alerta`, `.alerta()`: sends the alert to Alerta's API.
+    Alerta => alerta::Kind, alerta::Options, alerta::AlertaHandler;
+    /// `kind: servicenow`, `.serviceNow()`: sends the alert to ServiceNow's alerts API.
+    ServiceNow => servicenow::Kind, servicenow::Options, servicenow::ServiceNowHandler;
+    /// `kind: bigpanda`, `.bigPanda()`: sends the alert to BigPanda's alerts API.
+    BigPanda => bigpanda::Kind, bigpanda::Options, bigpanda::BigPandaHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -368,6 +374,9 @@ mod tests {
                 "opsGenie2",
                 "pushover",
                 "sensu",
+                "alerta",
+                "serviceNow",
+                "bigPanda",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -393,6 +402,9 @@ mod tests {
                 "opsgenie2",
                 "pushover",
                 "sensu",
+                "alerta",
+                "servicenow",
+                "bigpanda",
                 "kafka",
                 "hipchat",
                 "talk"

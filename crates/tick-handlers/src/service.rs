@@ -102,6 +102,46 @@ pub(crate) fn read_table<C: DeserializeOwned>(section: &toml::Value) -> Result<C
     C::deserialize(section.clone()).map_err(|_| "a key has the wrong type".to_string())
 }
 
+/// A service whose `kapacitor.conf` section is one table (`[alerta]`): its name, what it needs
+/// to be usable, whether it is enabled, and Kapacitor's `Config.Validate` for it.
+pub(crate) trait SingleSection: DeserializeOwned {
+    /// The section's name (`alerta` for `[alerta]`).
+    const NAME: &'static str;
+    /// What a user must add besides `enabled = true`, for the message when the section is
+    /// missing (`"a url"`).
+    const NEEDS: &'static str;
+    /// `enabled = true`.
+    fn enabled(&self) -> bool;
+    /// Kapacitor's `Config.Validate`, message for message (values never quoted: they may be
+    /// secrets).
+    fn validate(&self) -> Result<(), String>;
+}
+
+/// Reads and validates a single-table section.
+pub(crate) fn read_section<C: SingleSection>(section: &toml::Value) -> Result<C, String> {
+    let c: C = read_table(section)?;
+    c.validate()?;
+    Ok(c)
+}
+
+/// The section of `C` from the configuration, which must be there and enabled (Kapacitor only
+/// notices a missing or disabled service at the first alert; tick refuses to start).
+pub(crate) fn enabled_section<C: SingleSection>(config: &Config) -> Result<C, String> {
+    let Some(section) = config.services.get(C::NAME) else {
+        return Err(format!(
+            "service is not enabled: add a [{}] section with enabled = true and {} to the file \
+             given with --config",
+            C::NAME,
+            C::NEEDS
+        ));
+    };
+    let c: C = read_section(section)?;
+    if !c.enabled() {
+        return Err("service is not enabled".to_string());
+    }
+    Ok(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

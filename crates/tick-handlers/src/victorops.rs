@@ -7,6 +7,7 @@
 use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Literal, PropertySpec};
 
+use crate::alert_json::result_json;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry, join_path};
@@ -244,22 +245,6 @@ impl VictorOpsHandler {
             message,
         })
     }
-}
-
-/// The event's `models.Result` as Kapacitor's `json.Marshal` writes it: `{"series":[row]}`.
-fn result_json(event: &Event) -> Result<String, HandlerError> {
-    let mut out = String::from("{\"series\":");
-    match &event.data.result {
-        None => out.push_str("null"),
-        Some(row) => {
-            out.push('[');
-            tick_engine::json::write_row(&mut out, row)
-                .map_err(|e| HandlerError::Marshal(e.to_string()))?;
-            out.push(']');
-        }
-    }
-    out.push('}');
-    Ok(out)
 }
 
 impl Deliver for VictorOpsHandler {

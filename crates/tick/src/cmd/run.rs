@@ -19,8 +19,8 @@ use tick_lineproto::Precision;
         Each script is a task named after its file stem. Points are routed to tasks by their \
         dbrp (--db/--rp, else each task's first dbrp; a script without dbrp receives every \
         point). Alerts go to the handlers the scripts name (.mqtt(), .slack(), .pagerDuty2(), \
-        .post(), .log(), ...; the services' sections come from --config) and to topic handlers \
-        loaded with --handler. At end of input tick waits until \
+        .alerta(), .serviceNow(), .bigPanda(), .post(), .log(), ...; the services' sections \
+        come from --config) and to topic handlers loaded with --handler. At end of input tick waits until \
         every handler queue is empty and every QoS 1/2 MQTT publish is acknowledged \
         (bounded by --drain-timeout).\n\n\
         Exit status: 0 ok; 1 alerts were lost, or --strict and a line was rejected; 2 invalid \
