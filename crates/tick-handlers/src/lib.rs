@@ -1,6 +1,6 @@
 //! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the handler catalogue given to the engine, the
 //! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty,
-//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu; each one module found by its
+//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu, snmpTrap; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -41,6 +41,7 @@ mod registry;
 mod sensu;
 mod service;
 mod slack;
+mod snmptrap;
 mod tcp;
 mod teams;
 mod telegram;
@@ -65,6 +66,7 @@ pub use registry::{
 };
 pub use sensu::{Options as SensuOptions, SensuHandler};
 pub use slack::{Options as SlackOptions, SlackHandler};
+pub use snmptrap::{Data as SnmpTrapData, Options as SnmpTrapOptions, SnmpTrapHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};
 pub use telegram::{Options as TelegramOptions, TelegramHandler};

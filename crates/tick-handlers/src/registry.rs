@@ -16,7 +16,7 @@ use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
     discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post, publish, pushover,
-    sensu, slack, tcp, teams, telegram, unsupported, victorops,
+    sensu, slack, snmptrap, tcp, teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -290,6 +290,8 @@ handlers! {
     Pushover => pushover::Kind, pushover::Options, pushover::PushoverHandler;
     /// `kind: sensu`, `.sensu()`: sends a check result to a Sensu client socket over TCP.
     Sensu => sensu::Kind, sensu::Options, sensu::SensuHandler;
+    /// `kind: snmptrap`, `.snmpTrap(trapOid)`: sends an SNMPv2c trap over UDP.
+    SnmpTrap => snmptrap::Kind, snmptrap::Options, snmptrap::SnmpTrapHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -335,6 +337,9 @@ pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> V
                 BuildError::AuthenticateHeader | BuildError::InvalidHeader(_) => span_of("header"),
                 BuildError::EndpointNotSupported(_) => span_of("endpoint"),
                 BuildError::Property { property, .. } => span_of(property),
+                BuildError::Refused {
+                    span: Some(span), ..
+                } => *span,
                 _ => handler.span,
             };
             vec![(span, e.to_string())]
@@ -368,6 +373,7 @@ mod tests {
                 "opsGenie2",
                 "pushover",
                 "sensu",
+                "snmpTrap",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -393,6 +399,7 @@ mod tests {
                 "opsgenie2",
                 "pushover",
                 "sensu",
+                "snmptrap",
                 "kafka",
                 "hipchat",
                 "talk"
