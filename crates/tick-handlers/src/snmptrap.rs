@@ -64,12 +64,23 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Options {
-    /// The trap OID (`snmpTrapOID.0`'s value).
+    /// The trap OID (`snmpTrapOID.0`'s value); `None` when left out, which the service test
+    /// tells from an empty one.
     #[serde(default)]
-    pub trap_oid: String,
-    /// The variable bindings after the trap OID, in order.
+    pub trap_oid: Option<String>,
+    /// The variable bindings after the trap OID, in order; `None` when left out.
     #[serde(default)]
-    pub data_list: Vec<Data>,
+    pub data_list: Option<Vec<Data>>,
+}
+
+impl Options {
+    fn trap_oid(&self) -> &str {
+        self.trap_oid.as_deref().unwrap_or("")
+    }
+
+    fn data_list(&self) -> &[Data] {
+        self.data_list.as_deref().unwrap_or(&[])
+    }
 }
 
 /// One variable binding of a trap (Kapacitor's `snmptrap.Data`).
@@ -141,22 +152,23 @@ enum Part {
 /// Kapacitor's `SNMPTrapHandler.validate` (pipeline/alert.go at v1.5.7), run when a script is
 /// defined: a trap OID, and a type letter Kapacitor can send for every `.data()`.
 fn validate_script(options: &Options) -> Result<(), (Part, String)> {
-    if options.trap_oid.is_empty() {
+    let trap_oid = options.trap_oid();
+    if trap_oid.is_empty() {
         return Err((
             Part::Trap,
             format!(
                 "invalid SNMP trap {}: you must supply a trap Oid",
-                quote(&options.trap_oid)
+                quote(trap_oid)
             ),
         ));
     }
-    for (i, d) in options.data_list.iter().enumerate() {
+    for (i, d) in options.data_list().iter().enumerate() {
         if !matches!(d.kind.as_str(), "c" | "i" | "n" | "s" | "t") {
             return Err((
                 Part::Data(i),
                 format!(
                     "invalid SNMP trap {}: unsupported data type {} for data entry {}",
-                    quote(&options.trap_oid),
+                    quote(trap_oid),
                     quote(&d.kind),
                     quote(&d.oid)
                 ),
@@ -280,7 +292,7 @@ impl Trap {
     /// every OID and type letter as Kapacitor's `Service.Trap` does before each send.
     fn compile(options: &Options) -> Result<Trap, (Part, String)> {
         let templates = options
-            .data_list
+            .data_list()
             .iter()
             .enumerate()
             .map(|(i, d)| {
@@ -288,14 +300,15 @@ impl Trap {
                     .map_err(|e| (Part::Data(i), format!("failed to create SNMP handler: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let oid = parse_oid(&options.trap_oid).map_err(|e| {
+        let trap_oid = options.trap_oid();
+        let oid = parse_oid(trap_oid).map_err(|e| {
             (
                 Part::Trap,
-                format!("invalid trap Oid {}: {e}", quote(&options.trap_oid)),
+                format!("invalid trap Oid {}: {e}", quote(trap_oid)),
             )
         })?;
         let mut bindings = Vec::with_capacity(templates.len());
-        for (i, (d, template)) in options.data_list.iter().zip(templates).enumerate() {
+        for (i, (d, template)) in options.data_list().iter().zip(templates).enumerate() {
             let arcs = parse_oid(&d.oid).map_err(|e| {
                 (
                     Part::Data(i),
@@ -325,7 +338,7 @@ impl Trap {
         values: &[&str],
     ) -> Result<Vec<u8>, String> {
         let mut binds = Vec::with_capacity(256);
-        let mut bind = |oid: &[u8], value: &[u8], out: &mut Vec<u8>| {
+        let bind = |oid: &[u8], value: &[u8], out: &mut Vec<u8>| {
             let mut inner = Vec::with_capacity(oid.len() + value.len() + 4);
             ber::tlv(&mut inner, ber::OID, oid);
             inner.extend_from_slice(value);
@@ -415,8 +428,8 @@ impl HandlerKind for Kind {
             })
             .collect();
         Ok(Options {
-            trap_oid,
-            data_list,
+            trap_oid: Some(trap_oid),
+            data_list: Some(data_list),
         })
     }
 
@@ -445,24 +458,27 @@ impl HandlerKind for Kind {
 
     async fn service_test(config: &Config, options: Options) -> Option<Result<(), String>> {
         // Kapacitor's `TestOptions`: trap OID 1.1.1.1 and one string, sent as written (not
-        // rendered). An empty trap-oid or data-list stands for a key left out.
+        // rendered), for the keys left out (`"data-list": []` sends no data, as there).
         let options = Options {
-            trap_oid: if options.trap_oid.is_empty() {
-                "1.1.1.1".to_string()
-            } else {
-                options.trap_oid
-            },
-            data_list: if options.data_list.is_empty() {
-                vec![Data {
+            trap_oid: options.trap_oid.or_else(|| Some("1.1.1.1".to_string())),
+            data_list: options.data_list.or_else(|| {
+                Some(vec![Data {
                     oid: "1.1.1.1.2".to_string(),
                     kind: "s".to_string(),
                     value: "test snmptrap message".to_string(),
-                }]
-            } else {
-                options.data_list
-            },
+                }])
+            }),
         };
         let result = async {
+            // Kapacitor's `Service.Trap` answers a missing or disabled section first.
+            let enabled = config
+                .services
+                .get("snmptrap")
+                .and_then(|s| SnmpTrapConfig::read(s).ok())
+                .is_some_and(|c| c.enabled);
+            if !enabled {
+                return Err("service is not enabled".to_string());
+            }
             let mut handler = SnmpTrapHandler::new(&options, config).map_err(|e| e.to_string())?;
             let values: Vec<String> = handler
                 .trap
@@ -470,7 +486,7 @@ impl HandlerKind for Kind {
                 .iter()
                 .map(|b| b.raw.clone())
                 .collect();
-            handler.send(&values).await.map_err(|e| e.to_string())
+            handler.send(&values).await
         };
         Some(result.await)
     }
@@ -525,19 +541,12 @@ impl SnmpTrapHandler {
 
     /// Encodes the trap with `values` and sends it, trying again after a failure up to
     /// `retries` times (pausing 250 ms, doubling, at most 5 s). Each attempt has its own
-    /// timeout.
-    async fn send(&mut self, values: &[String]) -> Result<(), HandlerError> {
-        let fail = |message: String| HandlerError::Service {
-            kind: "snmpTrap",
-            message,
-        };
+    /// timeout. The error is Kapacitor's text where it has one.
+    async fn send(&mut self, values: &[String]) -> Result<(), String> {
         let values: Vec<&str> = values.iter().map(String::as_str).collect();
         let request_id = (self.request_id & 0x7fff_ffff) as i32;
         self.request_id = self.request_id.wrapping_add(1);
-        let datagram = self
-            .trap
-            .message(&self.community, request_id, &values)
-            .map_err(fail)?;
+        let datagram = self.trap.message(&self.community, request_id, &values)?;
         let mut delay = Duration::from_millis(250);
         let mut attempt = 0;
         loop {
@@ -547,10 +556,7 @@ impl SnmpTrapHandler {
             match sent {
                 Ok(()) => return Ok(()),
                 Err(e) if attempt >= self.retries => {
-                    return Err(fail(format!(
-                        "failed to send SNMP trap to {}: {e}",
-                        self.addr
-                    )));
+                    return Err(format!("failed to send SNMP trap to {}: {e}", self.addr));
                 }
                 Err(e) => {
                     attempt += 1;
@@ -607,7 +613,12 @@ impl Deliver for SnmpTrapHandler {
                 })?;
             values.push(value);
         }
-        self.send(&values).await
+        self.send(&values)
+            .await
+            .map_err(|message| HandlerError::Service {
+                kind: "snmpTrap",
+                message,
+            })
     }
 }
 
@@ -697,15 +708,16 @@ mod tests {
 
     fn options(trap_oid: &str, data: &[(&str, &str, &str)]) -> Options {
         Options {
-            trap_oid: trap_oid.to_string(),
-            data_list: data
-                .iter()
-                .map(|(oid, kind, value)| Data {
-                    oid: oid.to_string(),
-                    kind: kind.to_string(),
-                    value: value.to_string(),
-                })
-                .collect(),
+            trap_oid: Some(trap_oid.to_string()),
+            data_list: Some(
+                data.iter()
+                    .map(|(oid, kind, value)| Data {
+                        oid: oid.to_string(),
+                        kind: kind.to_string(),
+                        value: value.to_string(),
+                    })
+                    .collect(),
+            ),
         }
     }
 
