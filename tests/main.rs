@@ -16,5 +16,6 @@ mod run_mqtt;
 mod run_mqtt_outage;
 mod run_publish;
 mod run_queue;
+mod run_snmptrap;
 mod run_stats;
 mod support;

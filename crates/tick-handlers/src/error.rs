@@ -67,6 +67,16 @@ pub enum BuildError {
     /// The MQTT handler's own build error, as text.
     #[error("{0}")]
     Mqtt(String),
+    /// A handler use refused with a whole message of its kind's own (`.snmpTrap()`'s, worded
+    /// as Kapacitor words it), pointing at the part of the script at fault: the handler call or
+    /// one of its repeated properties (`.data(...)`); `span` is `None` for handler files.
+    #[error("{message}")]
+    Refused {
+        /// What is wrong.
+        message: String,
+        /// The call or property at fault, in a script.
+        span: Option<tick_syntax::Span>,
+    },
     /// A handler property or configuration setting that cannot be used; `property` names
     /// the TICKscript property the span of a `tick check` diagnostic points at.
     #[error("invalid {kind}: {message}")]

@@ -1,8 +1,9 @@
-//! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the handler catalogue given to the engine, the
-//! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty,
-//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda; each one module found by its
-//! name in `registry.rs`), topic handler files and the delivery queues that run them off the
-//! pipeline thread.
+//! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the
+//! handler catalogue given to the engine, the handlers themselves (log, tcp, exec, post,
+//! publish, mqtt, slack, teams, victorOps, pagerDuty, pagerDuty2, discord, telegram, opsGenie,
+//! opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda, snmpTrap; each one module found by
+//! its name in `registry.rs`), topic handler files and the delivery queues that run them off
+//! the pipeline thread.
 //!
 //! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] and
 //! [`check_use_with_config`] (checks for `tick check`), [`service_test`] (`tick service-test`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
@@ -45,6 +46,7 @@ mod sensu;
 mod service;
 mod servicenow;
 mod slack;
+mod snmptrap;
 mod tcp;
 mod teams;
 mod telegram;
@@ -72,6 +74,7 @@ pub use registry::{
 pub use sensu::{Options as SensuOptions, SensuHandler};
 pub use servicenow::{Options as ServiceNowOptions, ServiceNowHandler};
 pub use slack::{Options as SlackOptions, SlackHandler};
+pub use snmptrap::{Data as SnmpTrapData, Options as SnmpTrapOptions, SnmpTrapHandler};
 pub use tcp::{Options as TcpOptions, TcpHandler};
 pub use teams::{Options as TeamsOptions, TeamsHandler};
 pub use telegram::{Options as TelegramOptions, TelegramHandler};

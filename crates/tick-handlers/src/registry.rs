@@ -16,7 +16,8 @@ use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
     alerta, bigpanda, discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post,
-    publish, pushover, sensu, servicenow, slack, tcp, teams, telegram, unsupported, victorops,
+    publish, pushover, sensu, servicenow, slack, snmptrap, tcp, teams, telegram, unsupported,
+    victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -296,6 +297,8 @@ handlers! {
     ServiceNow => servicenow::Kind, servicenow::Options, servicenow::ServiceNowHandler;
     /// `kind: bigpanda`, `.bigPanda()`: sends the alert to BigPanda's alerts API.
     BigPanda => bigpanda::Kind, bigpanda::Options, bigpanda::BigPandaHandler;
+    /// `kind: snmptrap`, `.snmpTrap(trapOid)`: sends an SNMPv2c trap over UDP.
+    SnmpTrap => snmptrap::Kind, snmptrap::Options, snmptrap::SnmpTrapHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -341,6 +344,9 @@ pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> V
                 BuildError::AuthenticateHeader | BuildError::InvalidHeader(_) => span_of("header"),
                 BuildError::EndpointNotSupported(_) => span_of("endpoint"),
                 BuildError::Property { property, .. } => span_of(property),
+                BuildError::Refused {
+                    span: Some(span), ..
+                } => *span,
                 _ => handler.span,
             };
             vec![(span, e.to_string())]
@@ -377,6 +383,7 @@ mod tests {
                 "alerta",
                 "serviceNow",
                 "bigPanda",
+                "snmpTrap",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -405,6 +412,7 @@ mod tests {
                 "alerta",
                 "servicenow",
                 "bigpanda",
+                "snmptrap",
                 "kafka",
                 "hipchat",
                 "talk"
