@@ -978,3 +978,108 @@ fn opsgenie_v1_creates_alerts_and_sends_recovery_notes() {
     }
     assert!(!out.stderr.contains("genie-v1"), "{}", out.stderr);
 }
+
+/// A script without any service handler, for the `global` tests: a CRITICAL, a repeated
+/// CRITICAL and the recovery.
+const GLOBAL_SCRIPT: &str = r#"stream
+    |from()
+        .measurement('cpu')
+    |alert()
+        .id('cpu')
+        .message('{{ .ID }} is {{ .Level }}')
+        .crit(lambda: "usage" > 90)
+"#;
+
+const GLOBAL_POINTS: &str = "cpu,host=a usage=95 1000000000\ncpu,host=a usage=96 2000000000\ncpu,host=a usage=10 3000000000\n";
+
+/// Runs `GLOBAL_SCRIPT` with `conf` and returns the bodies the receiver got.
+fn run_global(receiver: &Receiver, conf: &str) -> Vec<String> {
+    let case = Case::new();
+    let script = case.file("global.tick", GLOBAL_SCRIPT);
+    let conf = case.file("kapacitor.conf", conf);
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(GLOBAL_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    receiver.seen().into_iter().map(|s| s.body).collect()
+}
+
+#[test]
+fn a_global_slack_section_alerts_from_scripts_without_slack_and_only_on_state_changes() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let bodies = run_global(
+        &receiver,
+        &format!(
+            "[slack]\n  enabled = true\n  default = true\n  global = true\n  url = \"{}/slack/hook\"\n  channel = \"#g\"\n",
+            receiver.url
+        ),
+    );
+    // Captured from Kapacitor 1.5.7 fed this script, these points and this [slack] section:
+    // its `Service.StateChangesOnly` answers with `global`, so the repeated CRITICAL is not
+    // sent although `state-changes-only` is not set.
+    let body = |msg: &str, color: &str| {
+        format!(
+            "{{\"as_user\":false,\"attachments\":[{{\"fallback\":\"{msg}\",\"color\":\"{color}\",\"text\":\"{msg}\",\"mrkdwn_in\":[\"text\"]}}],\"channel\":\"#g\",\"icon_emoji\":\"\",\"text\":\"\",\"username\":\"\"}}\n"
+        )
+    };
+    assert_eq!(
+        bodies,
+        [body("cpu is CRITICAL", "danger"), body("cpu is OK", "good")]
+    );
+}
+
+fn teams_card(level: &str) -> String {
+    format!(
+        "{{\"@type\":\"MessageCard\",\"@context\":\"http://schema.org/extensions\",\"title\":\"{level}: [cpu]\",\"text\":\"cpu is {level}\",\"summary\":\"{level}: [cpu] - cpu is {level}...\"}}"
+    )
+}
+
+#[test]
+fn a_global_teams_section_sends_every_event_and_with_state_changes_only_each_change_once() {
+    // Both captured from Kapacitor 1.5.7 fed this script, these points and these [teams]
+    // sections.
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let conf = format!(
+        "[teams]\n  enabled = true\n  global = true\n  channel-url = \"{}/teams/hook\"\n",
+        receiver.url
+    );
+    assert_eq!(
+        run_global(&receiver, &conf),
+        [
+            teams_card("CRITICAL"),
+            teams_card("CRITICAL"),
+            teams_card("OK")
+        ]
+    );
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let conf = format!(
+        "[teams]\n  enabled = true\n  global = true\n  state-changes-only = true\n  channel-url = \"{}/teams/hook\"\n",
+        receiver.url
+    );
+    assert_eq!(
+        run_global(&receiver, &conf),
+        [teams_card("CRITICAL"), teams_card("OK")]
+    );
+}
+
+#[test]
+fn a_global_service_that_is_not_enabled_refuses_the_script_naming_the_global_setting() {
+    let case = Case::new();
+    let script = case.file("global.tick", GLOBAL_SCRIPT);
+    let conf = case.file(
+        "kapacitor.conf",
+        "[teams]\n  enabled = false\n  global = true\n  channel-url = \"http://127.0.0.1:9/x\"\n",
+    );
+    let out = case
+        .args(["check", script.as_str(), "--config", conf.as_str()])
+        .run();
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the teams handler that `global = true` in the configuration adds to every alert"
+        ),
+        "{}",
+        out.stderr
+    );
+}

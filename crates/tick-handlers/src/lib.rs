@@ -61,7 +61,8 @@ pub use post::{Options as PostOptions, PostHandler};
 pub use publish::{Options as PublishOptions, PublishHandler, Republish};
 pub use pushover::{Options as PushoverOptions, PushoverHandler};
 pub use registry::{
-    Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
+    Globals, Handler, Services, check_use, check_use_with_config, globals, service_names,
+    service_test, specs,
 };
 pub use sensu::{Options as SensuOptions, SensuHandler};
 pub use slack::{Options as SlackOptions, SlackHandler};

@@ -56,6 +56,15 @@ pub(crate) trait HandlerKind {
         Ok(())
     }
 
+    /// What the section asks of every alert node (Kapacitor's `Service.Global` and
+    /// `Service.StateChangesOnly`, used by `newAlertNode` in alert.go at v1.5.7): a handler of
+    /// this kind with default options on every alert without one, and `.stateChangesOnly()`.
+    /// `section` is the kind's `SECTION`, already checked by `check_section`; most kinds
+    /// answer with [`crate::service::global_keys`]. The default: nothing.
+    fn global(_section: &toml::Value) -> Global {
+        Global::default()
+    }
+
     /// `tick service-test NAME`: sends the service's test alert (Kapacitor's `Service.Test`)
     /// with `options` (decoded like a handler file's, so every key may be left out); `None`
     /// when the kind has no service to test.
@@ -71,6 +80,25 @@ pub(crate) trait HandlerKind {
         let options = Self::from_use(handler)?;
         Self::build(options, "", &Services::default()).map(drop)
     }
+}
+
+/// What a service section's `global` and `state-changes-only` keys ask of every alert node.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Global {
+    /// Every alert node without a handler of the kind gets one with default options.
+    pub(crate) handler: bool,
+    /// Every alert node is `.stateChangesOnly()`.
+    pub(crate) state_changes_only: bool,
+}
+
+/// What the configuration's global services add to every alert node, for
+/// `tick_engine::CompileOptions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Globals {
+    /// The script names of the kinds every alert node gets (`slack`, `pagerDuty2`).
+    pub handlers: Vec<String>,
+    /// Every alert node is `.stateChangesOnly()`.
+    pub state_changes_only: bool,
 }
 
 /// What a running handler does with events, called from its own queue's task.
@@ -156,6 +184,24 @@ macro_rules! handlers {
                 }
             )*
             None
+        }
+
+        /// What the services of `config` with `global = true` add to every alert node.
+        pub fn globals(config: &Config) -> Globals {
+            let mut globals = Globals::default();
+            $(
+                if let (Some(spec), Some(section)) = (
+                    <$kind as HandlerKind>::SPEC,
+                    <$kind as HandlerKind>::SECTION.and_then(|s| config.services.get(s)),
+                ) {
+                    let g = <$kind as HandlerKind>::global(section);
+                    if g.handler {
+                        globals.handlers.push(spec.kind.to_string());
+                    }
+                    globals.state_changes_only |= g.state_changes_only;
+                }
+            )*
+            globals
         }
 
         /// The services `tick service-test` can test through [`service_test`]: every kind with

@@ -7,6 +7,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::config::Config;
+use crate::registry::Global;
 
 /// One config of a named, multi-config service section.
 pub(crate) trait ServiceConfig {
@@ -100,6 +101,29 @@ pub(crate) fn read_table<C: DeserializeOwned>(section: &toml::Value) -> Result<C
         return Err("must be a table".to_string());
     }
     C::deserialize(section.clone()).map_err(|_| "a key has the wrong type".to_string())
+}
+
+/// The `global` and `state-changes-only` keys of a section's default config (the table of
+/// `[x]`; of `[[x]]`, the one with `default = true` or the only one), as most kinds'
+/// `HandlerKind::global` reads them.
+pub(crate) fn global_keys(section: &toml::Value) -> Global {
+    let default = match section {
+        toml::Value::Array(items) if items.len() == 1 => items.first(),
+        toml::Value::Array(items) => items
+            .iter()
+            .find(|t| t.get("default").and_then(toml::Value::as_bool) == Some(true)),
+        table => Some(table),
+    };
+    let flag = |key: &str| {
+        default
+            .and_then(|t| t.get(key))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false)
+    };
+    Global {
+        handler: flag("global"),
+        state_changes_only: flag("state-changes-only"),
+    }
 }
 
 #[cfg(test)]
