@@ -41,6 +41,6 @@ pub use node_runtime::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
 pub use nodes::methods as node_methods;
 pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
 pub use task::{Dbrp, Task};
-pub use template_data::{FieldMap, IdData, MessageData, ServerInfo, TagMap};
+pub use template_data::{AlertData, FieldMap, IdData, JsonFunc, MessageData, ServerInfo, TagMap};
 pub use tick_lambda::FieldValue;
 pub use topics::{Delivery, HandlerRef, TopicStats, Topics};

@@ -379,7 +379,7 @@ pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> V
                     span_of("mode")
                 }
                 BuildError::AuthenticateHeader | BuildError::InvalidHeader(_) => span_of("header"),
-                BuildError::EndpointNotSupported(_) => span_of("endpoint"),
+                BuildError::UnknownEndpoint(_) | BuildError::Endpoint { .. } => span_of("endpoint"),
                 BuildError::Property { property, .. } => span_of(property),
                 _ => handler.span,
             };

@@ -105,13 +105,73 @@ fn post_refuses_an_authenticate_header() {
 }
 
 #[test]
-fn post_takes_https_urls_and_refuses_endpoints_for_now() {
+fn post_takes_https_urls_and_refuses_an_endpoint_the_configuration_lacks() {
     let u = handler_use("post", vec![s("https://example.com/a")], vec![]);
     assert!(Handler::from_use(&u, &Services::default()).is_ok());
     let u = handler_use("post", vec![], vec![("endpoint", vec![s("ops")])]);
     let err = Handler::from_use(&u, &Services::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid post: post endpoints from the configuration are not supported yet: \"ops\""
+        "invalid post: no [[httppost]] endpoint \"ops\" in the configuration: add a [[httppost]] section with endpoint = \"ops\" and a url to the file given with --config"
+    );
+    // As in Kapacitor, a URL of the handler's own is used when the endpoint is unknown.
+    let u = handler_use(
+        "post",
+        vec![s("http://127.0.0.1:1/x")],
+        vec![("endpoint", vec![s("ops")])],
+    );
+    assert!(Handler::from_use(&u, &Services::default()).is_ok());
+}
+
+#[test]
+fn httppost_sections_follow_kapacitors_rules() {
+    let err = |text: &str| {
+        tick_handlers::config::Config::from_toml_str(text, "k.conf")
+            .err()
+            .map(|e| e.to_string())
+    };
+    assert_eq!(
+        err("[[httppost]]\nurl = \"http://x/\"\n"),
+        Some("k.conf: [httppost]: must specify endpoint name".into())
+    );
+    assert_eq!(
+        err("[[httppost]]\nendpoint = \"a\"\n"),
+        Some("k.conf: [httppost]: must specify url".into())
+    );
+    assert_eq!(
+        err(
+            "[[httppost]]\nendpoint = \"a\"\nurl = \"http://x/\"\nalert-template = \"x\"\nalert-template-file = \"/x\"\n"
+        ),
+        Some(
+            "k.conf: [httppost]: must specify only one of alert-template and alert-template-file"
+                .into()
+        )
+    );
+    assert_eq!(
+        err(
+            "[[httppost]]\nendpoint = \"a\"\nurl = \"http://x/\"\nrow-template-file = \"rel.tmpl\"\n"
+        ),
+        Some("k.conf: [httppost]: must use an absolute path for row-template-file".into())
+    );
+    let message =
+        err("[[httppost]]\nendpoint = \"a\"\nurl = \"http://x/\"\nrow-template = \"{{ .Name \"\n")
+            .unwrap();
+    assert!(
+        message.starts_with("k.conf: [httppost]: invalid post: [[httppost]] endpoint \"a\": failed to parse row-template: "),
+        "{message}"
+    );
+    let message = err("[[httppost]]\nendpoint = \"a\"\nurl = \"http://x/\"\nalert-template-file = \"/nonexistent/t.tmpl\"\n").unwrap();
+    assert!(
+        message.contains("failed to read alert-template file \"/nonexistent/t.tmpl\""),
+        "{message}"
+    );
+    let (config, _) = tick_handlers::config::Config::from_toml_str(
+        "[[httppost]]\nendpoint = \"a\"\nurl = \"http://x/\"\nrow-template = \"{{ .Name }}\"\n",
+        "k.conf",
+    )
+    .unwrap();
+    assert_eq!(
+        tick_handlers::httppost_row_template(&config, "a"),
+        Ok(Some("{{ .Name }}".to_string()))
     );
 }
