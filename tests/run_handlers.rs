@@ -240,6 +240,20 @@ fn slack_is_retried_after_500s_and_the_alert_arrives_once() {
     assert_eq!(seen.len(), 3, "two failures, then the delivery");
     assert!(seen.iter().all(|s| s.body == seen[0].body));
     assert!(!out.stderr.contains("secret-token"), "{}", out.stderr);
+    // Each retry warning names the handler that retries.
+    let retries: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("trying again"))
+        .collect();
+    assert_eq!(retries.len(), 2, "{}", out.stderr);
+    assert!(
+        retries
+            .iter()
+            .all(|l| l.contains("handler=slack:alert2:slack") && l.contains("status 500")),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
