@@ -243,11 +243,21 @@ impl Config {
         let mut services = ServiceSections::default();
         for (key, value) in &table {
             if let Some(check) = crate::registry::section_check(key) {
-                check(value).map_err(|message| ConfigError::Section {
+                let (checked, unknown) = crate::service::with_unknown_keys(|| check(value));
+                checked.map_err(|message| ConfigError::Section {
                     path: path.to_owned(),
                     section: format!("[{key}]"),
                     message,
                 })?;
+                // Named, never valued: a misspelt key may hold a token.
+                if !unknown.is_empty() {
+                    let quoted: Vec<String> = unknown.iter().map(|k| format!("{k:?}")).collect();
+                    let s = if unknown.len() == 1 { "" } else { "s" };
+                    warnings.push(format!(
+                        "[{key}] unknown key{s} {}; ignored",
+                        quoted.join(", ")
+                    ));
+                }
                 services.0.insert(key.clone(), value.clone());
                 continue;
             }

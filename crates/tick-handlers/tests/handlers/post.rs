@@ -175,3 +175,19 @@ fn httppost_sections_follow_kapacitors_rules() {
         Ok(Some("{{ .Name }}".to_string()))
     );
 }
+
+#[test]
+fn unknown_keys_of_a_service_section_are_named_in_one_warning_without_their_values() {
+    let (_, warnings) = tick_handlers::config::Config::from_toml_str(
+        "[[httppost]]\nendpoint = \"a\"\nurl = \"http://x/\"\nurll = \"secret-value\"\nbasic-auth = { username = \"u\", pasword = \"hunter2\" }\n\n[pagerduty]\nenabled = false\nservice-kye = \"k\"\n",
+        "k.conf",
+    )
+    .unwrap();
+    assert_eq!(
+        warnings,
+        [
+            "[httppost] unknown keys \"basic-auth.pasword\", \"urll\"; ignored",
+            "[pagerduty] unknown key \"service-kye\"; ignored",
+        ]
+    );
+}
