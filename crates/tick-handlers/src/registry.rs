@@ -204,6 +204,11 @@ macro_rules! handlers {
             globals
         }
 
+        /// Every `kapacitor.conf` section a kind reads, in catalogue order.
+        pub(crate) fn sections() -> Vec<&'static str> {
+            [$( <$kind as HandlerKind>::SECTION, )*].into_iter().flatten().collect()
+        }
+
         /// The services `tick service-test` can test through [`service_test`]: every kind with
         /// a `kapacitor.conf` section of its own, in catalogue order.
         pub fn service_names() -> Vec<&'static str> {

@@ -191,3 +191,37 @@ fn unknown_keys_of_a_service_section_are_named_in_one_warning_without_their_valu
         ]
     );
 }
+
+#[test]
+fn environment_overrides_reach_every_section_and_errors_name_the_variable() {
+    let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let (config, warnings) = tick_handlers::config::Config::from_toml_str_with_env(
+        "[[httppost]]\nendpoint = \"a\"\n",
+        "k.conf",
+        &env(&[
+            ("KAPACITOR_HTTPPOST_0_URL", "http://x/"),
+            ("KAPACITOR_HTTPPOST_0_ROW_TEMPLATE", "{{ .Name }}"),
+        ]),
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        tick_handlers::httppost_row_template(&config, "a"),
+        Ok(Some("{{ .Name }}".to_string()))
+    );
+    let err = tick_handlers::config::Config::from_toml_str_with_env(
+        "[[httppost]]\nurl = \"http://x/\"\n",
+        "k.conf",
+        &env(&[("KAPACITOR_HTTPPOST_0_ROW_TEMPLATE_FILE", "relative.tmpl")]),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "k.conf: [httppost]: must specify endpoint name (keys set from the environment: KAPACITOR_HTTPPOST_0_ROW_TEMPLATE_FILE)"
+    );
+}
