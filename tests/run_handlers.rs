@@ -122,6 +122,20 @@ fn slack_is_retried_after_500s_and_the_alert_arrives_once() {
     assert_eq!(seen.len(), 3, "two failures, then the delivery");
     assert!(seen.iter().all(|s| s.body == seen[0].body));
     assert!(!out.stderr.contains("secret-token"), "{}", out.stderr);
+    // Each retry warning names the handler that retries.
+    let retries: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("trying again"))
+        .collect();
+    assert_eq!(retries.len(), 2, "{}", out.stderr);
+    assert!(
+        retries
+            .iter()
+            .all(|l| l.contains("handler=slack:alert2:slack") && l.contains("status 500")),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -859,4 +873,242 @@ fn opsgenie_v1_creates_alerts_and_sends_recovery_notes() {
         );
     }
     assert!(!out.stderr.contains("genie-v1"), "{}", out.stderr);
+}
+
+/// A script without any service handler, for the `global` tests: a CRITICAL, a repeated
+/// CRITICAL and the recovery.
+const GLOBAL_SCRIPT: &str = r#"stream
+    |from()
+        .measurement('cpu')
+    |alert()
+        .id('cpu')
+        .message('{{ .ID }} is {{ .Level }}')
+        .crit(lambda: "usage" > 90)
+"#;
+
+const GLOBAL_POINTS: &str = "cpu,host=a usage=95 1000000000\ncpu,host=a usage=96 2000000000\ncpu,host=a usage=10 3000000000\n";
+
+/// Runs `GLOBAL_SCRIPT` with `conf` and returns the bodies the receiver got.
+fn run_global(receiver: &Receiver, conf: &str) -> Vec<String> {
+    let case = Case::new();
+    let script = case.file("global.tick", GLOBAL_SCRIPT);
+    let conf = case.file("kapacitor.conf", conf);
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(GLOBAL_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    receiver.seen().into_iter().map(|s| s.body).collect()
+}
+
+#[test]
+fn a_global_slack_section_alerts_from_scripts_without_slack_and_only_on_state_changes() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let bodies = run_global(
+        &receiver,
+        &format!(
+            "[slack]\n  enabled = true\n  default = true\n  global = true\n  url = \"{}/slack/hook\"\n  channel = \"#g\"\n",
+            receiver.url
+        ),
+    );
+    // Captured from Kapacitor 1.5.7 fed this script, these points and this [slack] section:
+    // its `Service.StateChangesOnly` answers with `global`, so the repeated CRITICAL is not
+    // sent although `state-changes-only` is not set.
+    let body = |msg: &str, color: &str| {
+        format!(
+            "{{\"as_user\":false,\"attachments\":[{{\"fallback\":\"{msg}\",\"color\":\"{color}\",\"text\":\"{msg}\",\"mrkdwn_in\":[\"text\"]}}],\"channel\":\"#g\",\"icon_emoji\":\"\",\"text\":\"\",\"username\":\"\"}}\n"
+        )
+    };
+    assert_eq!(
+        bodies,
+        [body("cpu is CRITICAL", "danger"), body("cpu is OK", "good")]
+    );
+}
+
+fn teams_card(level: &str) -> String {
+    format!(
+        "{{\"@type\":\"MessageCard\",\"@context\":\"http://schema.org/extensions\",\"title\":\"{level}: [cpu]\",\"text\":\"cpu is {level}\",\"summary\":\"{level}: [cpu] - cpu is {level}...\"}}"
+    )
+}
+
+#[test]
+fn a_global_teams_section_sends_every_event_and_with_state_changes_only_each_change_once() {
+    // Both captured from Kapacitor 1.5.7 fed this script, these points and these [teams]
+    // sections.
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let conf = format!(
+        "[teams]\n  enabled = true\n  global = true\n  channel-url = \"{}/teams/hook\"\n",
+        receiver.url
+    );
+    assert_eq!(
+        run_global(&receiver, &conf),
+        [
+            teams_card("CRITICAL"),
+            teams_card("CRITICAL"),
+            teams_card("OK")
+        ]
+    );
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let conf = format!(
+        "[teams]\n  enabled = true\n  global = true\n  state-changes-only = true\n  channel-url = \"{}/teams/hook\"\n",
+        receiver.url
+    );
+    assert_eq!(
+        run_global(&receiver, &conf),
+        [teams_card("CRITICAL"), teams_card("OK")]
+    );
+}
+
+#[test]
+fn a_global_service_that_is_not_enabled_refuses_the_script_naming_the_global_setting() {
+    let case = Case::new();
+    let script = case.file("global.tick", GLOBAL_SCRIPT);
+    let conf = case.file(
+        "kapacitor.conf",
+        "[teams]\n  enabled = false\n  global = true\n  channel-url = \"http://127.0.0.1:9/x\"\n",
+    );
+    let out = case
+        .args(["check", script.as_str(), "--config", conf.as_str()])
+        .run();
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the teams handler that `global = true` in the configuration adds to every alert"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Two `[[httppost]]` endpoints: one with a URL template, basic auth, headers and an alert
+/// template; one with headers only (and a basic auth without password, which is not sent).
+fn httppost_conf(url: &str) -> String {
+    format!(
+        r#"[[httppost]]
+  endpoint = "tmpl"
+  url = "{url}/t/{{{{.Level}}}}/x"
+  headers = {{ X-Over = "from-endpoint", x-lower = "v1", Content-Type = "text/plain" }}
+  basic-auth = {{ username = "alice", password = "s3cret" }}
+  alert-template = 'id={{{{.ID}}}}|msg={{{{.Message}}}}|json={{{{json .Message}}}}|det={{{{.Details}}}}|time={{{{.Time}}}}|dur={{{{.Duration}}}}|lvl={{{{.Level}}}}|prev={{{{.PreviousLevel}}}}|rec={{{{.Recoverable}}}}|{{{{range .Data.Series}}}}{{{{.Name}}}} {{{{.Tags}}}} {{{{.Columns}}}} {{{{.Values}}}}{{{{end}}}}|{{{{.Data}}}}'
+
+[[httppost]]
+  endpoint = "plain"
+  url = "{url}/plain"
+  headers = {{ Content-Type = "text/plain", X-Plain = "p" }}
+  basic-auth = {{ username = "bob", password = "" }}
+"#
+    )
+}
+
+#[test]
+fn post_endpoints_send_kapacitors_requests_with_templates_headers_and_basic_auth() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "post.tick",
+        r#"stream
+    |from()
+        .measurement('cpu')
+    |alert()
+        .id('cpu/{{ index .Tags "host" }}')
+        .message('{{ .ID }} is {{ .Level }} & <b>')
+        .details('d:{{ .Level }}')
+        .crit(lambda: "usage" > 90)
+        .post()
+            .endpoint('tmpl')
+            .header('X-Over', 'from-script')
+        .post()
+            .endpoint('plain')
+"#,
+    );
+    let conf = case.file("kapacitor.conf", &httppost_conf(&receiver.url));
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(GLOBAL_POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    // Expected requests: captured from Kapacitor 1.5.7 fed this script, these points and these
+    // [[httppost]] sections (URLs pointed at a recording listener).
+    let seen = receiver.seen();
+    let headers = |s: &Seen| -> Vec<(String, String)> {
+        let mut h: Vec<(String, String)> = s
+            .headers
+            .iter()
+            .filter(|(k, _)| {
+                ![
+                    "host",
+                    "user-agent",
+                    "content-length",
+                    "accept-encoding",
+                    "accept",
+                ]
+                .contains(&k.as_str())
+            })
+            .cloned()
+            .collect();
+        h.sort();
+        h
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let templated: Vec<&Seen> = seen.iter().filter(|s| s.path.starts_with("/t/")).collect();
+    let tmpl_body = |level: &str, prev: &str, secs: u32, dur: &str, usage: u32| {
+        format!(
+            "id=cpu/a|msg=cpu/a is {level} & <b>|json=\"cpu/a is {level} \\u0026 \\u003cb\\u003e\"\n|det=d:{level}|time=1970-01-01 00:00:0{secs} +0000 UTC|dur={dur}|lvl={level}|prev={prev}|rec=true|cpu map[host:a] [time usage] [[1970-01-01 00:00:0{secs} +0000 UTC {usage}]]|{{\"series\":[{{\"name\":\"cpu\",\"tags\":{{\"host\":\"a\"}},\"columns\":[\"time\",\"usage\"],\"values\":[[\"1970-01-01T00:00:0{secs}Z\",{usage}]]}}]}}"
+        )
+    };
+    assert_eq!(
+        templated
+            .iter()
+            .map(|s| (s.method.as_str(), s.path.as_str(), s.body.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "POST",
+                "/t/CRITICAL/x",
+                tmpl_body("CRITICAL", "OK", 1, "0s", 95)
+            ),
+            (
+                "POST",
+                "/t/CRITICAL/x",
+                tmpl_body("CRITICAL", "CRITICAL", 2, "1s", 96)
+            ),
+            ("POST", "/t/OK/x", tmpl_body("OK", "CRITICAL", 3, "2s", 10)),
+        ]
+    );
+    for s in &templated {
+        assert_eq!(
+            headers(s),
+            [
+                pair("authorization", "Basic YWxpY2U6czNjcmV0"),
+                pair("content-type", "text/plain"),
+                pair("x-lower", "v1"),
+                pair("x-over", "from-script"),
+            ]
+        );
+    }
+    let plain: Vec<&Seen> = seen.iter().filter(|s| s.path == "/plain").collect();
+    let json_body = |level: &str, prev: &str, secs: u32, dur: u64, usage: u32| {
+        format!(
+            "{{\"id\":\"cpu/a\",\"message\":\"cpu/a is {level} \\u0026 \\u003cb\\u003e\",\"details\":\"d:{level}\",\"time\":\"1970-01-01T00:00:0{secs}Z\",\"duration\":{dur},\"level\":\"{level}\",\"data\":{{\"series\":[{{\"name\":\"cpu\",\"tags\":{{\"host\":\"a\"}},\"columns\":[\"time\",\"usage\"],\"values\":[[\"1970-01-01T00:00:0{secs}Z\",{usage}]]}}]}},\"previousLevel\":\"{prev}\",\"recoverable\":true}}\n"
+        )
+    };
+    assert_eq!(
+        plain.iter().map(|s| s.body.clone()).collect::<Vec<_>>(),
+        [
+            json_body("CRITICAL", "OK", 1, 0, 95),
+            json_body("CRITICAL", "CRITICAL", 2, 1_000_000_000, 96),
+            json_body("OK", "CRITICAL", 3, 2_000_000_000, 10),
+        ]
+    );
+    for s in &plain {
+        assert_eq!(
+            headers(s),
+            [
+                pair("content-type", "application/json"),
+                pair("x-plain", "p")
+            ]
+        );
+    }
+    assert_eq!(seen.len(), 6);
 }

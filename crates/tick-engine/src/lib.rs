@@ -44,6 +44,8 @@ pub use node_runtime::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
 pub use nodes::methods as node_methods;
 pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
 pub use task::{Dbrp, Task};
-pub use template_data::{FieldMap, HandlerData, IdData, MessageData, ServerInfo, TagMap};
+pub use template_data::{
+    AlertData, FieldMap, HandlerData, IdData, JsonFunc, MessageData, ServerInfo, TagMap,
+};
 pub use tick_lambda::FieldValue;
 pub use topics::{Delivery, HandlerRef, TopicStats, Topics};

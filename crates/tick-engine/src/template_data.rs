@@ -266,7 +266,244 @@ impl Object for HandlerData<'_> {
     }
 }
 
+/// Data of the `[[httppost]]` `alert-template` and `url` templates (Kapacitor's `alert.Data`,
+/// alert/types.go at v1.5.7, what `Event.AlertData` returns): `.ID .Message .Details .Time
+/// .Duration .Level .Data .PreviousLevel .Recoverable`, where `.Data` is the `models.Result`
+/// with `.Series` (each row with `.Name .Tags .Columns .Values`) and prints as its JSON, as
+/// `models.Result`'s `String` method writes it. Its fields are visited under their JSON
+/// names, so the `json` function writes the alert JSON document.
+pub struct AlertData<'a> {
+    event: &'a Event,
+    result: ResultData<'a>,
+}
+
+const ALERT_DATA_FIELDS: [(&str, &str); 9] = [
+    ("ID", "id"),
+    ("Message", "message"),
+    ("Details", "details"),
+    ("Time", "time"),
+    ("Duration", "duration"),
+    ("Level", "level"),
+    ("Data", "data"),
+    ("PreviousLevel", "previousLevel"),
+    ("Recoverable", "recoverable"),
+];
+
+impl Object for AlertData<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        let e = self.event;
+        Some(match name {
+            "ID" => Value::str(&e.state.id),
+            "Message" => Value::str(&e.state.message),
+            "Details" => Value::str(&e.state.details),
+            "Time" => Value::Time(GoTime::utc(e.state.time)),
+            "Duration" => Value::Duration(e.state.duration),
+            "Level" => Value::str(e.state.level.as_str()),
+            "Data" => Value::Object(&self.result),
+            "PreviousLevel" => Value::str(e.previous_level.as_str()),
+            "Recoverable" => Value::Bool(e.data.recoverable),
+            _ => return None,
+        })
+    }
+    fn type_name(&self) -> &str {
+        "alert.Data"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        for (name, json_name) in ALERT_DATA_FIELDS {
+            if let Some(v) = self.field(name) {
+                f(json_name, v);
+            }
+        }
+    }
+}
+
+/// `models.Result`: the rows of an event (one, or none).
+struct ResultData<'a> {
+    rows: Vec<RowData<'a>>,
+}
+
+impl Object for ResultData<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        match name {
+            "Series" => Some(Value::List(tick_gotemplate::ListRef::new(self))),
+            _ => None,
+        }
+    }
+    fn type_name(&self) -> &str {
+        "models.Result"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        if let Some(v) = self.field("Series") {
+            f("series", v);
+        }
+    }
+    fn write_string(&self, out: &mut String) -> bool {
+        out.push_str("{\"series\":");
+        match self.rows.first() {
+            // A NaN field cannot be encoded: Go's `String` then prints nothing of it.
+            Some(row) if json::write_row(&mut String::new(), row.row).is_ok() => {
+                out.push('[');
+                let _ = json::write_row(out, row.row);
+                out.push(']');
+            }
+            _ => out.push_str("null"),
+        }
+        out.push('}');
+        true
+    }
+}
+
+impl tick_gotemplate::List for ResultData<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+    fn get(&self, index: usize) -> Option<Value<'_>> {
+        self.rows.get(index).map(|r| Value::Object(r))
+    }
+    fn type_name(&self) -> &str {
+        "models.Rows"
+    }
+}
+
+/// `models.Row`: `.Name .Tags .Columns .Values`.
+struct RowData<'a> {
+    row: &'a crate::event::Row,
+    tags: TagMap<'a, String, String>,
+    columns: Columns<'a>,
+    values: Values<'a>,
+}
+
+impl Object for RowData<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        Some(match name {
+            "Name" => Value::str(&self.row.name),
+            "Tags" => Value::Map(&self.tags),
+            "Columns" => Value::List(tick_gotemplate::ListRef::new(&self.columns)),
+            "Values" => Value::List(tick_gotemplate::ListRef::new(&self.values)),
+            _ => return None,
+        })
+    }
+    fn type_name(&self) -> &str {
+        "*models.Row"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        for (name, json_name) in [
+            ("Name", "name"),
+            ("Tags", "tags"),
+            ("Columns", "columns"),
+            ("Values", "values"),
+        ] {
+            if let Some(v) = self.field(name) {
+                f(json_name, v);
+            }
+        }
+    }
+}
+
+/// `[]string`.
+struct Columns<'a>(&'a [String]);
+
+impl tick_gotemplate::List for Columns<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, index: usize) -> Option<Value<'_>> {
+        self.0.get(index).map(|c| Value::str(c))
+    }
+    fn type_name(&self) -> &str {
+        "[]string"
+    }
+}
+
+/// `[][]interface {}`.
+struct Values<'a>(Vec<Cells<'a>>);
+
+impl tick_gotemplate::List for Values<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, index: usize) -> Option<Value<'_>> {
+        self.0
+            .get(index)
+            .map(|c| Value::List(tick_gotemplate::ListRef::new(c)))
+    }
+    fn type_name(&self) -> &str {
+        "[][]interface {}"
+    }
+}
+
+/// `[]interface {}`: one point's time and values.
+struct Cells<'a>(&'a [crate::event::RowValue]);
+
+impl tick_gotemplate::List for Cells<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, index: usize) -> Option<Value<'_>> {
+        use crate::event::RowValue;
+        Some(match self.0.get(index)? {
+            RowValue::Time(t) => Value::Time(GoTime::utc(*t)),
+            RowValue::Field(v) => field_value(v),
+            RowValue::Tag(Some(s)) => Value::str(s),
+            RowValue::Tag(None) => Value::NoValue,
+        })
+    }
+    fn type_name(&self) -> &str {
+        "[]interface {}"
+    }
+}
+
+/// The `json` function of `[[httppost]]` inline templates (Kapacitor's `GetTemplate`,
+/// services/httppost/config.go at v1.5.7): Go's `json.Encoder.Encode` of the value, so with a
+/// trailing newline; an encoding failure gives an empty string, as Kapacitor ignores it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonFunc;
+
+impl JsonFunc {
+    /// The declared name, for `Template::parse`.
+    pub fn func_set() -> tick_gotemplate::FuncSet {
+        tick_gotemplate::FuncSet::new().with("json")
+    }
+}
+
+impl Funcs for JsonFunc {
+    fn call(&self, name: &str, args: &[Value<'_>]) -> Result<Value<'static>, String> {
+        let [arg] = args else {
+            return Err(format!(
+                "wrong number of args for {name}: want 1 got {}",
+                args.len()
+            ));
+        };
+        let mut out = String::new();
+        if write_json_value(&mut out, arg, 0).is_err() {
+            return Ok(Value::Str(Cow::Borrowed("")));
+        }
+        out.push('\n');
+        Ok(Value::Str(Cow::Owned(out)))
+    }
+}
+
 impl Event {
+    /// The data of `[[httppost]]` alert and URL templates (Kapacitor's `Event.AlertData`).
+    pub fn alert_data(&self) -> AlertData<'_> {
+        AlertData {
+            event: self,
+            result: ResultData {
+                rows: self
+                    .data
+                    .result
+                    .iter()
+                    .map(|row| RowData {
+                        row,
+                        tags: TagMap(&row.tags),
+                        columns: Columns(&row.columns),
+                        values: Values(row.values.iter().map(|v| Cells(v)).collect()),
+                    })
+                    .collect(),
+            },
+        }
+    }
+
     /// The data handler templates (MQTT `topic`) are rendered with (Kapacitor's
     /// `Event.TemplateData`, alert/types.go at v1.5.7: `.Group` is `""` when ungrouped).
     pub fn handler_data(&self) -> HandlerData<'_> {

@@ -122,6 +122,12 @@ pub trait Object {
     fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
         let _ = f;
     }
+    /// Go's `fmt.Stringer`: a type with a `String()` method prints as its text. Writes it and
+    /// returns true when the type has one; the default has none, so the fields are printed.
+    fn write_string(&self, out: &mut String) -> bool {
+        let _ = out;
+        false
+    }
 }
 
 /// A Go map with string keys.

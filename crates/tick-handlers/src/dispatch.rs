@@ -190,8 +190,13 @@ impl Dispatcher {
                     for event in batch {
                         // Like an event taken from the queue: the capacity counts waiting events.
                         in_flight.fetch_sub(1, Ordering::Relaxed);
-                        let handled = tokio::time::timeout(limit, handler.handle(&event))
-                            .await
+                        // Whatever the handler logs on the way (a retry) names it.
+                        let span = tracing::warn_span!("handler", handler = %label, kind);
+                        let handled = tokio::time::timeout(
+                            limit,
+                            tracing::Instrument::instrument(handler.handle(&event), span),
+                        )
+                        .await
                             .unwrap_or(Err(HandlerError::TimedOut(limit)));
                         match handled {
                             Ok(()) => {

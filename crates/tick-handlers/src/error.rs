@@ -32,9 +32,21 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
-    /// `.endpoint('name')` needs the `[[httppost]]` configuration, which is not read yet.
-    #[error("invalid post: post endpoints from the configuration are not supported yet: {0:?}")]
-    EndpointNotSupported(String),
+    /// `.endpoint('name')` names no `[[httppost]]` endpoint of the configuration (and no URL
+    /// was given instead).
+    #[error(
+        "invalid post: no [[httppost]] endpoint {0:?} in the configuration: add a [[httppost]] section with endpoint = {0:?} and a url to the file given with --config"
+    )]
+    UnknownEndpoint(String),
+    /// The `[[httppost]]` endpoint's configuration cannot be used (a template that does not
+    /// parse, a template file that cannot be read).
+    #[error("invalid post: [[httppost]] endpoint {endpoint:?}: {message}")]
+    Endpoint {
+        /// The endpoint.
+        endpoint: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Neither a URL nor an endpoint.
     #[error("invalid post: a post handler needs a URL")]
     MissingUrl,

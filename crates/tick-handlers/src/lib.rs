@@ -65,11 +65,12 @@ pub use opsgenie::{OpsGenieHandler, Options as OpsGenieOptions};
 pub use opsgenie2::{OpsGenie2Handler, Options as OpsGenie2Options};
 pub use pagerduty::{Options as PagerDutyOptions, PagerDutyHandler};
 pub use pagerduty2::{Link as PagerDuty2Link, Options as PagerDuty2Options, PagerDuty2Handler};
-pub use post::{Options as PostOptions, PostHandler};
+pub use post::{Options as PostOptions, PostHandler, row_template as httppost_row_template};
 pub use publish::{Options as PublishOptions, PublishHandler, Republish};
 pub use pushover::{Options as PushoverOptions, PushoverHandler};
 pub use registry::{
-    Handler, Services, check_use, check_use_with_config, service_names, service_test, specs,
+    Globals, Handler, Services, check_use, check_use_with_config, globals, service_names,
+    service_test, specs,
 };
 pub use sensu::{Options as SensuOptions, SensuHandler};
 pub use servicenow::{Options as ServiceNowOptions, ServiceNowHandler};

@@ -158,6 +158,14 @@ impl HandlerKind for Kind {
         OpsGenie2Config::read(section).map(drop)
     }
 
+    /// `opsgenie2` has `global` but no `state-changes-only` (Kapacitor's `Config`,
+    /// services/opsgenie2/config.go at v1.5.7).
+    fn global(section: &toml::Value) -> crate::registry::Global {
+        crate::registry::Global {
+            state_changes_only: false,
+            ..crate::service::global_keys(section)
+        }
+    }
     fn build(
         options: Options,
         _topic: &str,

@@ -111,6 +111,14 @@ impl HandlerKind for Kind {
         PagerDutyConfig::read(section).map(drop)
     }
 
+    /// `pagerduty` has `global` but no `state-changes-only` (Kapacitor's `Config`,
+    /// services/pagerduty/config.go at v1.5.7).
+    fn global(section: &toml::Value) -> crate::registry::Global {
+        crate::registry::Global {
+            state_changes_only: false,
+            ..crate::service::global_keys(section)
+        }
+    }
     fn build(
         options: Options,
         _topic: &str,

@@ -3,8 +3,18 @@
 //! Sends the alert JSON (plus `\n`) with `Content-Type: application/json`.
 //!
 //! `http://` and `https://` URLs go through the shared client (`crate::http`): TLS is verified
-//! against the system roots unless `.skipSSLVerification()`. Configured `[[httppost]]`
-//! endpoints are refused when the handler is built, with a clear error.
+//! against the system roots unless `.skipSSLVerification()`.
+//!
+//! `.endpoint('name')` (`endpoint: name`) posts to a `[[httppost]]` endpoint of
+//! `kapacitor.conf` (Kapacitor's `httppost.Config`, services/httppost/config.go at v1.5.7):
+//! its `url`, its `headers` (the handler's own headers win), `basic-auth` (sent only when both
+//! `username` and `password` are set) and `alert-template` or `alert-template-file`, a Go
+//! template over the alert data (`Event.AlertData`: `.ID .Message .Details .Time .Duration
+//! .Level .Data .PreviousLevel .Recoverable`) whose output is the body, sent without a
+//! `Content-Type` (the JSON body gets `application/json`, replacing any configured one). The
+//! URL is a template over the same data. `row-template` and `row-template-file` (for the
+//! `httpPost` node) are read and checked here. Quirk: only an inline template has the `json`
+//! function; a template file has none (Kapacitor's `GetTemplate`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,12 +22,17 @@ use std::time::Duration;
 use serde::Deserialize;
 use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Literal, PropertySpec};
 
+use tick_engine::JsonFunc;
+use tick_gotemplate::{FuncSet, Template};
+
 use crate::alert_json::alert_json;
 use crate::arguments::string_arg;
+use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request};
 use crate::mqtt::tls::TlsFiles;
 use crate::registry::{Deliver, HandlerKind, Services};
+use crate::service::{Section, ServiceConfig};
 
 /// The `post` entry of the handler catalogue.
 pub(crate) struct Kind;
@@ -25,6 +40,7 @@ pub(crate) struct Kind;
 impl HandlerKind for Kind {
     const NAME: &'static str = "post";
     const SPEC: Option<HandlerSpec> = Some(SPEC);
+    const SECTION: Option<&'static str> = Some("httppost");
     type Options = Options;
     type Handler = PostHandler;
 
@@ -32,13 +48,222 @@ impl HandlerKind for Kind {
         Options::from_use(handler)
     }
 
+    fn check_section(section: &toml::Value) -> Result<(), String> {
+        for c in &Section::<EndpointConfig>::read(section)?.configs {
+            c.validate()?;
+            Endpoint::new(c).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     fn build(
         options: Options,
         _topic: &str,
-        _services: &Services,
+        services: &Services,
     ) -> Result<PostHandler, BuildError> {
-        PostHandler::new(options)
+        PostHandler::with_config(options, &services.config)
     }
+
+    fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
+        let options = Options::from_use(handler)?;
+        match config {
+            Some(config) => PostHandler::with_config(options, config).map(drop),
+            // Endpoints can only be checked against a configuration.
+            None if !options.endpoint.is_empty() => Ok(()),
+            None => PostHandler::new(options).map(drop),
+        }
+    }
+}
+
+/// One `[[httppost]]` section (Kapacitor's `httppost.Config`). `Debug` is not derived: the
+/// password and the URL may be secrets.
+#[derive(Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct EndpointConfig {
+    #[serde(default)]
+    endpoint: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    basic_auth: BasicAuth,
+    #[serde(default)]
+    alert_template: String,
+    #[serde(default)]
+    alert_template_file: String,
+    #[serde(default)]
+    row_template: String,
+    #[serde(default)]
+    row_template_file: String,
+}
+
+/// `basic-auth = { username = "...", password = "..." }`.
+#[derive(Clone, Default, Deserialize)]
+struct BasicAuth {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+impl ServiceConfig for EndpointConfig {
+    fn name(&self) -> &str {
+        &self.endpoint
+    }
+    // Endpoints are found by name only.
+    fn is_default(&self) -> bool {
+        false
+    }
+    fn set_default(&mut self) {}
+}
+
+impl EndpointConfig {
+    /// Kapacitor's `Config.Validate` (services/httppost/config.go at v1.5.7), message for
+    /// message; the URL is never quoted (it may hold a token).
+    fn validate(&self) -> Result<(), String> {
+        if self.endpoint.is_empty() {
+            return Err("must specify endpoint name".to_string());
+        }
+        if self.url.is_empty() {
+            return Err("must specify url".to_string());
+        }
+        if !self.alert_template.is_empty() && !self.alert_template_file.is_empty() {
+            return Err("must specify only one of alert-template and alert-template-file".into());
+        }
+        if !self.alert_template_file.is_empty()
+            && !std::path::Path::new(&self.alert_template_file).is_absolute()
+        {
+            return Err("must use an absolute path for alert-template-file".into());
+        }
+        if !self.row_template.is_empty() && !self.row_template_file.is_empty() {
+            return Err("must specify only one of row-template and row-template-file".into());
+        }
+        if !self.row_template_file.is_empty()
+            && !std::path::Path::new(&self.row_template_file).is_absolute()
+        {
+            return Err("must use an absolute path for row-template-file".into());
+        }
+        Ok(())
+    }
+}
+
+/// A template given inline (with the `json` function) or as a file (without it), as
+/// Kapacitor's `GetTemplate` reads it; `None` when neither is set.
+fn read_template(inline: &str, file: &str, what: &str) -> Result<Option<Template>, String> {
+    let parse = |text: &str, funcs: &FuncSet| {
+        Template::parse("body", text, funcs).map_err(|e| format!("failed to parse {what}: {e}"))
+    };
+    if !inline.is_empty() {
+        return parse(inline, &JsonFunc::func_set()).map(Some);
+    }
+    if file.is_empty() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("failed to read {what} file {file:?}: {e}"))?;
+    parse(&text, &FuncSet::new()).map(Some)
+}
+
+/// Where a request goes: a fixed URL, or a template over the alert data (Kapacitor parses
+/// every URL as a template).
+#[derive(Clone)]
+enum Target {
+    Fixed(reqwest::Url),
+    Template(Template),
+}
+
+impl Target {
+    fn new(url: &str) -> Result<Target, BuildError> {
+        if !url.contains("{{") {
+            return parse_url(url).map(Target::Fixed);
+        }
+        Template::parse("url", url, &JsonFunc::func_set())
+            .map(Target::Template)
+            .map_err(|e| BuildError::InvalidUrl {
+                url: String::new(),
+                reason: format!("invalid URL template: {e}"),
+            })
+    }
+
+    fn url(&self, event: &Event) -> Result<reqwest::Url, HandlerError> {
+        match self {
+            Target::Fixed(url) => Ok(url.clone()),
+            Target::Template(t) => {
+                let mut text = String::new();
+                t.render_with(&event.alert_data(), &JsonFunc, &mut text)
+                    .map_err(|e| {
+                        HandlerError::Post(format!("failed to execute url template: {e}"))
+                    })?;
+                parse_url(&text).map_err(|e| HandlerError::Post(e.to_string()))
+            }
+        }
+    }
+}
+
+/// A configured endpoint, ready to send with.
+#[derive(Clone)]
+struct Endpoint {
+    target: Target,
+    headers: Vec<(String, String)>,
+    alert_template: Option<Template>,
+}
+
+impl Endpoint {
+    fn new(c: &EndpointConfig) -> Result<Endpoint, BuildError> {
+        let error = |message: String| BuildError::Endpoint {
+            endpoint: c.endpoint.clone(),
+            message,
+        };
+        let alert_template =
+            read_template(&c.alert_template, &c.alert_template_file, "alert-template")
+                .map_err(error)?;
+        read_template(&c.row_template, &c.row_template_file, "row-template").map_err(error)?;
+        let mut headers = Vec::with_capacity(c.headers.len() + 1);
+        let auth = &c.basic_auth;
+        if !auth.username.is_empty() && !auth.password.is_empty() {
+            use base64::Engine as _;
+            let token = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", auth.username, auth.password));
+            headers.push(("Authorization".to_string(), format!("Basic {token}")));
+        }
+        for (name, value) in &c.headers {
+            check_header(name, value)?;
+            headers.push((name.clone(), value.clone()));
+        }
+        Ok(Endpoint {
+            target: Target::new(&c.url)?,
+            headers,
+            alert_template,
+        })
+    }
+}
+
+/// The `row-template` (or the text of `row-template-file`) of `[[httppost]]` endpoint
+/// `endpoint`, for the `httpPost` node: `Ok(None)` when the endpoint has none; `Err` when
+/// there is no such endpoint or its file cannot be read.
+pub fn row_template(config: &Config, endpoint: &str) -> Result<Option<String>, String> {
+    let section = match config.services.get("httppost") {
+        Some(s) => Section::<EndpointConfig>::read(s)?,
+        None => Section::default(),
+    };
+    let c = section
+        .find(endpoint)
+        .ok_or_else(|| format!("no [[httppost]] endpoint {endpoint:?} in the configuration"))?;
+    if !c.row_template.is_empty() {
+        return Ok(Some(c.row_template.clone()));
+    }
+    if c.row_template_file.is_empty() {
+        return Ok(None);
+    }
+    std::fs::read_to_string(&c.row_template_file)
+        .map(Some)
+        .map_err(|e| {
+            format!(
+                "failed to read row-template file {:?}: {e}",
+                c.row_template_file
+            )
+        })
 }
 
 impl Deliver for PostHandler {
@@ -86,7 +311,8 @@ const SPEC: HandlerSpec = HandlerSpec {
             name: "endpoint",
             args: &[ArgType::String],
             variadic: None,
-            doc: "Use a configured [[httppost]] endpoint (not supported yet).",
+            doc: "Post to a configured [[httppost]] endpoint (its url, headers, basic-auth and \
+                  alert-template).",
         },
     ],
     doc: "HTTP POST every alert event as JSON to a URL.",
@@ -101,7 +327,7 @@ pub struct Options {
     /// The URL each event is POSTed to (`http://` or `https://`).
     pub url: String,
     #[serde(default)]
-    /// A `[[httppost]]` endpoint name; refused, as that section is not read.
+    /// A `[[httppost]]` endpoint name; its URL is used when `url` is empty.
     pub endpoint: String,
     #[serde(default)]
     /// Extra request headers (`Authenticate` is refused, as by Kapacitor).
@@ -157,8 +383,12 @@ impl Options {
 #[derive(Clone)]
 pub struct PostHandler {
     client: HttpClient,
-    url: reqwest::Url,
+    target: Target,
+    /// The endpoint's headers, then the handler's (which replace an endpoint header of the
+    /// same name).
     headers: Vec<(String, String)>,
+    /// The endpoint's `alert-template`: the body, sent without a `Content-Type`.
+    alert_template: Option<Template>,
     timeout: Option<Duration>,
     capture_response: bool,
 }
@@ -166,8 +396,12 @@ pub struct PostHandler {
 impl std::fmt::Debug for PostHandler {
     // The URL may hold credentials or a token: only its host is shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = match &self.target {
+            Target::Fixed(url) => url.host_str(),
+            Target::Template(_) => None,
+        };
         f.debug_struct("PostHandler")
-            .field("host", &self.url.host_str())
+            .field("host", &host)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -177,44 +411,62 @@ impl std::fmt::Debug for PostHandler {
 const RESERVED_HEADERS: &[&str] = &["host", "content-length", "connection", "transfer-encoding"];
 
 impl PostHandler {
-    /// Validates the URL and headers (both refused at task start).
+    /// Validates the URL and headers (both refused at task start), without a configuration.
     pub fn new(options: Options) -> Result<PostHandler, BuildError> {
-        if !options.endpoint.is_empty() {
-            return Err(BuildError::EndpointNotSupported(options.endpoint));
-        }
-        if options.url.is_empty() {
-            return Err(BuildError::MissingUrl);
-        }
-        let url = parse_url(&options.url)?;
-        let mut headers = Vec::with_capacity(options.headers.len() + 1);
-        if !options
-            .headers
-            .keys()
-            .any(|k| k.eq_ignore_ascii_case("content-type"))
-        {
-            headers.push(("Content-Type".to_string(), "application/json".to_string()));
-        }
+        PostHandler::with_config(options, &Config::default())
+    }
+
+    /// Like [`PostHandler::new`]; an `endpoint` is found in `config`'s `[[httppost]]`
+    /// sections. As in Kapacitor (`Service.Handler`), an unknown endpoint is ignored when the
+    /// handler has a URL of its own.
+    pub(crate) fn with_config(
+        options: Options,
+        config: &Config,
+    ) -> Result<PostHandler, BuildError> {
+        let endpoint = if options.endpoint.is_empty() {
+            None
+        } else {
+            let section = match config.services.get("httppost") {
+                Some(s) => {
+                    Section::<EndpointConfig>::read(s).map_err(|message| BuildError::Endpoint {
+                        endpoint: options.endpoint.clone(),
+                        message,
+                    })?
+                }
+                None => Section::default(),
+            };
+            section
+                .find(&options.endpoint)
+                .map(Endpoint::new)
+                .transpose()?
+        };
+        let Endpoint {
+            target,
+            mut headers,
+            alert_template,
+        } = match endpoint {
+            Some(e) => e,
+            None if !options.endpoint.is_empty() && options.url.is_empty() => {
+                return Err(BuildError::UnknownEndpoint(options.endpoint));
+            }
+            None if options.url.is_empty() => return Err(BuildError::MissingUrl),
+            None => Endpoint {
+                target: Target::new(&options.url)?,
+                headers: Vec::new(),
+                alert_template: None,
+            },
+        };
         for (name, value) in options.headers {
             if name.eq_ignore_ascii_case("authenticate") {
                 return Err(BuildError::AuthenticateHeader);
             }
-            let name_ok = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-            let value_ok = !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0);
-            if !name_ok || !value_ok {
-                return Err(BuildError::InvalidHeader(format!("{name}: {value}")));
-            }
-            if RESERVED_HEADERS
-                .iter()
-                .any(|r| name.eq_ignore_ascii_case(r))
-            {
-                return Err(BuildError::InvalidHeader(format!(
-                    "{name} is set by the post handler"
-                )));
-            }
+            check_header(&name, &value)?;
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
             headers.push((name, value));
+        }
+        if alert_template.is_none() {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+            headers.push(("Content-Type".to_string(), "application/json".to_string()));
         }
         let timeout = u64::try_from(options.timeout)
             .ok()
@@ -230,8 +482,9 @@ impl PostHandler {
         })?;
         Ok(PostHandler {
             client,
-            url,
+            target,
             headers,
+            alert_template,
             timeout,
             capture_response: options.capture_response,
         })
@@ -245,11 +498,22 @@ impl PostHandler {
     /// Posts the event. A non-2xx status is an error (with the body when capturing).
     /// Kapacitor's POST is sent once (`httppost.Service.Handle`): no retries here.
     pub async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
+        let body = match &self.alert_template {
+            Some(t) => {
+                let mut body = String::new();
+                t.render_with(&event.alert_data(), &JsonFunc, &mut body)
+                    .map_err(|e| {
+                        HandlerError::Post(format!("failed to execute alert template: {e}"))
+                    })?;
+                body
+            }
+            None => alert_json(event)?,
+        };
         let request = Request {
             method: reqwest::Method::POST,
-            url: self.url.clone(),
+            url: self.target.url(event)?,
             headers: self.headers.clone(),
-            body: alert_json(event)?.into_bytes(),
+            body: body.into_bytes(),
         };
         let answer = self
             .client
@@ -267,6 +531,28 @@ impl PostHandler {
         };
         Err(HandlerError::PostStatus(format!("code {code}: {detail}")))
     }
+}
+
+/// A header a request can carry: a token name, a value without line breaks, and not one the
+/// client writes itself.
+fn check_header(name: &str, value: &str) -> Result<(), BuildError> {
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+    let value_ok = !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0);
+    if !name_ok || !value_ok {
+        return Err(BuildError::InvalidHeader(format!("{name}: {value}")));
+    }
+    if RESERVED_HEADERS
+        .iter()
+        .any(|r| name.eq_ignore_ascii_case(r))
+    {
+        return Err(BuildError::InvalidHeader(format!(
+            "{name} is set by the post handler"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_url(url: &str) -> Result<reqwest::Url, BuildError> {

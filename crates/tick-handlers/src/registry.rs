@@ -57,6 +57,15 @@ pub(crate) trait HandlerKind {
         Ok(())
     }
 
+    /// What the section asks of every alert node (Kapacitor's `Service.Global` and
+    /// `Service.StateChangesOnly`, used by `newAlertNode` in alert.go at v1.5.7): a handler of
+    /// this kind with default options on every alert without one, and `.stateChangesOnly()`.
+    /// `section` is the kind's `SECTION`, already checked by `check_section`; most kinds
+    /// answer with [`crate::service::global_keys`]. The default: nothing.
+    fn global(_section: &toml::Value) -> Global {
+        Global::default()
+    }
+
     /// `tick service-test NAME`: sends the service's test alert (Kapacitor's `Service.Test`)
     /// with `options` (decoded like a handler file's, so every key may be left out); `None`
     /// when the kind has no service to test.
@@ -72,6 +81,25 @@ pub(crate) trait HandlerKind {
         let options = Self::from_use(handler)?;
         Self::build(options, "", &Services::default()).map(drop)
     }
+}
+
+/// What a service section's `global` and `state-changes-only` keys ask of every alert node.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Global {
+    /// Every alert node without a handler of the kind gets one with default options.
+    pub(crate) handler: bool,
+    /// Every alert node is `.stateChangesOnly()`.
+    pub(crate) state_changes_only: bool,
+}
+
+/// What the configuration's global services add to every alert node, for
+/// `tick_engine::CompileOptions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Globals {
+    /// The script names of the kinds every alert node gets (`slack`, `pagerDuty2`).
+    pub handlers: Vec<String>,
+    /// Every alert node is `.stateChangesOnly()`.
+    pub state_changes_only: bool,
 }
 
 /// What a running handler does with events, called from its own queue's task.
@@ -157,6 +185,29 @@ macro_rules! handlers {
                 }
             )*
             None
+        }
+
+        /// What the services of `config` with `global = true` add to every alert node.
+        pub fn globals(config: &Config) -> Globals {
+            let mut globals = Globals::default();
+            $(
+                if let (Some(spec), Some(section)) = (
+                    <$kind as HandlerKind>::SPEC,
+                    <$kind as HandlerKind>::SECTION.and_then(|s| config.services.get(s)),
+                ) {
+                    let g = <$kind as HandlerKind>::global(section);
+                    if g.handler {
+                        globals.handlers.push(spec.kind.to_string());
+                    }
+                    globals.state_changes_only |= g.state_changes_only;
+                }
+            )*
+            globals
+        }
+
+        /// Every `kapacitor.conf` section a kind reads, in catalogue order.
+        pub(crate) fn sections() -> Vec<&'static str> {
+            [$( <$kind as HandlerKind>::SECTION, )*].into_iter().flatten().collect()
         }
 
         /// The services `tick service-test` can test through [`service_test`]: every kind with
@@ -342,7 +393,7 @@ pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> V
                     span_of("mode")
                 }
                 BuildError::AuthenticateHeader | BuildError::InvalidHeader(_) => span_of("header"),
-                BuildError::EndpointNotSupported(_) => span_of("endpoint"),
+                BuildError::UnknownEndpoint(_) | BuildError::Endpoint { .. } => span_of("endpoint"),
                 BuildError::Property { property, .. } => span_of(property),
                 BuildError::Refused {
                     span: Some(span), ..

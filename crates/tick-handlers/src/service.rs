@@ -4,9 +4,42 @@
 //! reads them (`listmap/listmap.go` at v1.5.7). Owns reading a section into its kind's
 //! config type and finding a named config; each kind owns its keys and rules.
 
+use std::cell::RefCell;
+
 use serde::de::DeserializeOwned;
 
 use crate::config::Config;
+use crate::registry::Global;
+
+thread_local! {
+    /// The keys that decoding left unread, while [`with_unknown_keys`] runs.
+    static UNKNOWN: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `check` (a kind's `check_section`) and returns its result with the keys of the
+/// section that the kind's config type does not know, as every section read through
+/// [`Section::read`] or [`read_table`] in the meantime reports them (`basic-auth.x` for a
+/// nested key), each once, in key order.
+pub(crate) fn with_unknown_keys<T>(check: impl FnOnce() -> T) -> (T, Vec<String>) {
+    UNKNOWN.with(|u| *u.borrow_mut() = Some(Vec::new()));
+    let result = check();
+    let keys = UNKNOWN.with(|u| u.borrow_mut().take()).unwrap_or_default();
+    (result, keys)
+}
+
+/// Decodes one table into `C`, noting the keys `C` does not read.
+fn decode<C: DeserializeOwned>(table: toml::Value) -> Result<C, toml::de::Error> {
+    serde_ignored::deserialize(table, |path| {
+        let key = path.to_string();
+        UNKNOWN.with(|u| {
+            if let Some(keys) = u.borrow_mut().as_mut()
+                && !keys.contains(&key)
+            {
+                keys.push(key);
+            }
+        });
+    })
+}
 
 /// One config of a named, multi-config service section.
 pub(crate) trait ServiceConfig {
@@ -50,7 +83,7 @@ impl<C: ServiceConfig + DeserializeOwned> Section<C> {
         let mut configs = tables
             .into_iter()
             .map(|t| {
-                C::deserialize(toml::Value::Table(t)).map_err(|e| {
+                decode::<C>(toml::Value::Table(t)).map_err(|e| {
                     // toml's message quotes a mistyped value, which may be a token: only the
                     // expected type is kept.
                     let text = e.message().to_string();
@@ -99,7 +132,30 @@ pub(crate) fn read_table<C: DeserializeOwned>(section: &toml::Value) -> Result<C
     if !section.is_table() {
         return Err("must be a table".to_string());
     }
-    C::deserialize(section.clone()).map_err(|_| "a key has the wrong type".to_string())
+    decode::<C>(section.clone()).map_err(|_| "a key has the wrong type".to_string())
+}
+
+/// The `global` and `state-changes-only` keys of a section's default config (the table of
+/// `[x]`; of `[[x]]`, the one with `default = true` or the only one), as most kinds'
+/// `HandlerKind::global` reads them.
+pub(crate) fn global_keys(section: &toml::Value) -> Global {
+    let default = match section {
+        toml::Value::Array(items) if items.len() == 1 => items.first(),
+        toml::Value::Array(items) => items
+            .iter()
+            .find(|t| t.get("default").and_then(toml::Value::as_bool) == Some(true)),
+        table => Some(table),
+    };
+    let flag = |key: &str| {
+        default
+            .and_then(|t| t.get(key))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false)
+    };
+    Global {
+        handler: flag("global"),
+        state_changes_only: flag("state-changes-only"),
+    }
 }
 
 /// A service whose `kapacitor.conf` section is one table (`[alerta]`): its name, what it needs

@@ -156,6 +156,12 @@ impl HandlerKind for Kind {
     type Options = Options;
     type Handler = ServiceNowHandler;
 
+    /// Kapacitor v1.5.7 alert.go `newAlertNode`: a global `[servicenow]` serves every alert
+    /// node, and with `state-changes-only` makes it stateChangesOnly.
+    fn global(section: &toml::Value) -> crate::registry::Global {
+        crate::service::global_keys(section)
+    }
+
     fn from_use(handler: &HandlerUse) -> Result<Options, BuildError> {
         let mut o = Options::default();
         for p in &handler.properties {

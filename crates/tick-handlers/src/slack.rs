@@ -178,6 +178,16 @@ impl HandlerKind for Kind {
         validate(&Section::<SlackConfig>::read(section)?.configs)
     }
 
+    /// Quirk: Kapacitor's `Service.StateChangesOnly` (services/slack/service.go at v1.5.7)
+    /// returns the default config's `global`, so a global slack section makes every alert
+    /// `.stateChangesOnly()` whatever `state-changes-only` says.
+    fn global(section: &toml::Value) -> crate::registry::Global {
+        let global = crate::service::global_keys(section).handler;
+        crate::registry::Global {
+            handler: global,
+            state_changes_only: global,
+        }
+    }
     fn build(
         options: Options,
         _topic: &str,

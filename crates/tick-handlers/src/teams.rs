@@ -121,6 +121,9 @@ impl HandlerKind for Kind {
         TeamsConfig::read(section).map(drop)
     }
 
+    fn global(section: &toml::Value) -> crate::registry::Global {
+        crate::service::global_keys(section)
+    }
     fn build(
         options: Options,
         _topic: &str,

@@ -154,6 +154,9 @@ impl HandlerKind for Kind {
         TelegramConfig::read(section).map(drop)
     }
 
+    fn global(section: &toml::Value) -> crate::registry::Global {
+        crate::service::global_keys(section)
+    }
     fn build(
         options: Options,
         _topic: &str,

@@ -107,6 +107,14 @@ impl HandlerKind for Kind {
         VictorOpsConfig::read(section).map(drop)
     }
 
+    /// `victorops` has `global` but no `state-changes-only` (Kapacitor's `Config`,
+    /// services/victorops/config.go at v1.5.7).
+    fn global(section: &toml::Value) -> crate::registry::Global {
+        crate::registry::Global {
+            state_changes_only: false,
+            ..crate::service::global_keys(section)
+        }
+    }
     fn build(
         options: Options,
         _topic: &str,

@@ -24,7 +24,8 @@ pub(crate) fn task_name(path: &Path) -> String {
 
 /// Everything `tick check` and `tick run` find wrong with one script's source, in source
 /// order: syntax, then semantics (catalogue, types, lambdas, templates), then handler uses
-/// against the configuration (unknown broker, QoS out of range).
+/// against the configuration (unknown broker, QoS out of range). With a configuration, its
+/// global services' handlers are added to every alert node first.
 pub(crate) fn diagnose(
     name: &str,
     src: &str,
@@ -36,6 +37,14 @@ pub(crate) fn diagnose(
         return (None, diags);
     }
     let compiler = Compiler::new().with_handlers(&tick_handlers::specs());
+    // Services with `global = true` add their handler to every alert node.
+    let mut opts = opts.clone();
+    if let Some(config) = config {
+        let globals = tick_handlers::globals(config);
+        opts.global_handlers = globals.handlers;
+        opts.state_changes_only = globals.state_changes_only;
+    }
+    let opts = &opts;
     let check = |handler: &HandlerUse| {
         let mut problems = tick_handlers::check_use_with_config(handler, config);
         if handler.kind == "mqtt" {

@@ -30,6 +30,13 @@ pub struct CompileOptions {
     pub lambda: tick_lambda::CompileOptions,
     /// `.ServerInfo` of the alert templates (`hostname` of kapacitor.conf).
     pub server: crate::template_data::ServerInfo,
+    /// Handler kinds (`slack`, `pagerDuty2`) that every alert node without a handler of that
+    /// kind gets, with default options: the services whose `kapacitor.conf` section says
+    /// `global = true` (Kapacitor's `newAlertNode`, alert.go at v1.5.7).
+    pub global_handlers: Vec<String>,
+    /// Every alert node is `.stateChangesOnly()` (keeping a duration the script gave): a
+    /// global service's `state-changes-only = true` (Kapacitor's `newAlertNode`).
+    pub state_changes_only: bool,
 }
 
 /// Compiles scripts into tasks. Handler methods of the alert node (`.mqtt('t')`, ...) come from the
@@ -108,6 +115,8 @@ impl Compiler {
         let mut task_nodes: Vec<TaskNode> = Vec::with_capacity(pending.len());
         let mut measurements: Option<Vec<String>> = Some(Vec::new());
         let mut handler_uses = Vec::new();
+        // Indices into `handler_uses` of the handlers a global service added.
+        let mut global_uses: Vec<usize> = Vec::new();
         let mut deadmen: Vec<Deadman> = Vec::new();
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); pending.len()];
         for (i, n) in pending.iter().enumerate() {
@@ -117,7 +126,7 @@ impl Compiler {
         }
         for (i, (n, kids)) in pending.into_iter().zip(children).enumerate() {
             let name = format!("{}{}", n.spec.kind, i);
-            let props = NodeProps {
+            let mut props = NodeProps {
                 method: n.spec.method,
                 span: n.span,
                 args: n.args,
@@ -132,6 +141,9 @@ impl Compiler {
                     (None, _) => measurements = None,
                     _ => {}
                 }
+            }
+            if n.spec.handlers {
+                add_globals(&mut props, opts, &mut global_uses, handler_uses.len());
             }
             for h in &props.handlers {
                 handler_uses.push((name.clone(), h.clone()));
@@ -187,8 +199,16 @@ impl Compiler {
                 Err(mut es) => diags.append(&mut es),
             }
         }
-        for (_, handler) in &handler_uses {
+        for (i, (_, handler)) in handler_uses.iter().enumerate() {
             for (span, message) in check(handler) {
+                let message = if global_uses.contains(&i) {
+                    format!(
+                        "the {} handler that `global = true` in the configuration adds to every alert: {message}",
+                        handler.kind
+                    )
+                } else {
+                    message
+                };
                 diags.push(Diagnostic::error(span, message));
             }
         }
@@ -209,6 +229,38 @@ impl Compiler {
         );
         task.deadmen = deadmen;
         (Some(task), diags)
+    }
+}
+
+/// What a global service does to an alert node (Kapacitor's `newAlertNode`, alert.go at
+/// v1.5.7): a handler of its kind, with default options, unless the script names one; and
+/// `.stateChangesOnly()` when a global service asks for it (a duration the script gave stays).
+/// The added handlers point at the alert node's call; their positions among the task's
+/// handler uses (from `first`) go to `global_uses`.
+fn add_globals(
+    props: &mut NodeProps,
+    opts: &CompileOptions,
+    global_uses: &mut Vec<usize>,
+    first: usize,
+) {
+    for kind in &opts.global_handlers {
+        if props.handlers.iter().any(|h| &h.kind == kind) {
+            continue;
+        }
+        global_uses.push(first + props.handlers.len());
+        props.handlers.push(HandlerUse {
+            kind: kind.clone(),
+            args: Vec::new(),
+            properties: Vec::new(),
+            span: props.span,
+        });
+    }
+    if opts.state_changes_only && props.setting("stateChangesOnly").is_none() {
+        props.settings.push(Setting {
+            name: "stateChangesOnly",
+            args: Vec::new(),
+            span: props.span,
+        });
     }
 }
 

@@ -81,6 +81,7 @@ pub(crate) fn write_v(out: &mut String, v: &Value<'_>, depth: usize) {
             }
             out.push(']');
         }
+        Value::Object(o) if o.write_string(out) => {}
         Value::Object(o) => {
             out.push('{');
             if depth >= MAX_PRINT_DEPTH {

@@ -1,8 +1,8 @@
 //! `kapacitor.conf` as tick reads it, read once: one typed [`Config`] with one struct per
 //! section that tick uses, each part of tick taking its own section. The `[[mqtt]]` sections
 //! ([`MqttConfig`], in `mqtt.rs`; Kapacitor's `mqtt.Config`, `services/mqtt/config.go` at
-//! v1.5.7) with Kapacitor's validation rules and messages, and
-//! `KAPACITOR_MQTT_<i>_<KEY>` environment overrides; `[http]` and `default-retention-policy`
+//! v1.5.7) with Kapacitor's validation rules and messages; `KAPACITOR_<SECTION>_<KEY>` and
+//! `KAPACITOR_<SECTION>_<i>_<KEY>` environment overrides of every section (`env.rs`); `[http]` and `default-retention-policy`
 //! ([`HttpSection`], in `http.rs`); the top-level `hostname`; and one warning for every other
 //! section of a real Kapacitor file. Owns parsing and validation only (the TLS files named by
 //! `[[mqtt]]` are read by `tls_files.rs`); connecting is `mqtt::delivery`'s job and serving
@@ -14,6 +14,7 @@
 //! Secrets never leave this module in clear text except through [`Secret::expose`]: the
 //! `Debug` and `Display` of a [`Secret`] print `***`, and [`BrokerUrl`] redacts the URL password.
 
+mod env;
 mod http;
 mod mqtt;
 pub(crate) mod tls_files;
@@ -177,7 +178,7 @@ fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
 impl Config {
     /// Reads and validates `path`. Returns the configuration and warnings (ignored sections and
     /// keys, `[http]` keys tick does not act on; without the file name: the caller prefixes it)
-    /// for the caller to print. Environment overrides `KAPACITOR_MQTT_<i>_<KEY>` apply.
+    /// for the caller to print. `KAPACITOR_*` environment overrides apply.
     pub fn load(path: &Path) -> Result<(Config, Vec<String>), ConfigError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -230,24 +231,52 @@ impl Config {
         path: &str,
         env: &[(String, String)],
     ) -> Result<(Config, Vec<String>), ConfigError> {
-        let table: Table = text
+        let mut table: Table = text
             .parse()
             .map_err(|e: toml::de::Error| ConfigError::Syntax {
                 path: path.to_owned(),
                 message: toml_error_message(text, &e),
             })?;
         let mut warnings = Vec::new();
+        let mut sections = crate::registry::sections();
+        sections.extend(["mqtt", "http"]);
+        let sources = env::apply(&mut table, env, &sections, path, &mut warnings)?;
         let mut top_level_keys = Vec::new();
         let mut hostname = None;
         let mut mqtt_tables: Vec<Table> = Vec::new();
         let mut services = ServiceSections::default();
         for (key, value) in &table {
             if let Some(check) = crate::registry::section_check(key) {
-                check(value).map_err(|message| ConfigError::Section {
-                    path: path.to_owned(),
-                    section: format!("[{key}]"),
-                    message,
+                let (checked, unknown) = crate::service::with_unknown_keys(|| check(value));
+                checked.map_err(|message| {
+                    let vars: Vec<&str> = sources
+                        .iter()
+                        .filter(|s| &s.section == key)
+                        .map(|s| s.var.as_str())
+                        .collect();
+                    let message = if vars.is_empty() {
+                        message
+                    } else {
+                        format!(
+                            "{message} (keys set from the environment: {})",
+                            vars.join(", ")
+                        )
+                    };
+                    ConfigError::Section {
+                        path: path.to_owned(),
+                        section: format!("[{key}]"),
+                        message,
+                    }
                 })?;
+                // Named, never valued: a misspelt key may hold a token.
+                if !unknown.is_empty() {
+                    let quoted: Vec<String> = unknown.iter().map(|k| format!("{k:?}")).collect();
+                    let s = if unknown.len() == 1 { "" } else { "s" };
+                    warnings.push(format!(
+                        "[{key}] unknown key{s} {}; ignored",
+                        quoted.join(", ")
+                    ));
+                }
                 services.0.insert(key.clone(), value.clone());
                 continue;
             }
@@ -279,7 +308,7 @@ impl Config {
                 top_level_keys.join(", ")
             ));
         }
-        let mqtt = mqtt::parse(mqtt_tables, env, path, &mut warnings)?;
+        let mqtt = mqtt::parse(mqtt_tables, path, &mut warnings)?;
         // After the other sections' warnings: `tick run --http` printed these last when it
         // read them itself.
         let http = http::parse(&table, path, &mut warnings)?;

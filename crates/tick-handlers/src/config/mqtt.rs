@@ -1,6 +1,5 @@
 //! The `[[mqtt]]` sections of `kapacitor.conf` (Kapacitor's `mqtt.Config`,
-//! `services/mqtt/config.go` at v1.5.7): their keys, broker URLs, `KAPACITOR_MQTT_<i>_<KEY>`
-//! environment overrides, and Kapacitor's rules and messages for the list and each section.
+//! `services/mqtt/config.go` at v1.5.7): their keys, broker URLs, and Kapacitor's rules and messages for the list and each section.
 //! Owns parsing and validation; the TLS files are read by `tls_files.rs`, connecting is
 //! `crate::mqtt`'s.
 
@@ -367,14 +366,12 @@ pub(super) fn tables(value: &Value, path: &str) -> Result<Vec<Table>, ConfigErro
     Ok(mqtt_tables)
 }
 
-/// Applies the environment overrides to the `[[mqtt]]` tables, then reads each one.
+/// Reads each `[[mqtt]]` table (environment overrides are already applied).
 pub(super) fn parse(
-    mut tables: Vec<Table>,
-    env: &[(String, String)],
+    tables: Vec<Table>,
     path: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<MqttConfig>, ConfigError> {
-    apply_env(&mut tables, env, warnings);
     let mut mqtt = Vec::with_capacity(tables.len());
     for (i, t) in tables.iter().enumerate() {
         mqtt.push(parse_mqtt(t, i, path, warnings)?);
@@ -487,57 +484,6 @@ fn section_name(index: usize, name: &str) -> String {
     format!("[[mqtt]] #{} {:?}", index + 1, name)
 }
 
-/// `KAPACITOR_MQTT_0_URL=...` sets `url` of the first `[[mqtt]]`; an index one past the end
-/// appends a section (Kapacitor's override style).
-fn apply_env(tables: &mut Vec<Table>, env: &[(String, String)], warnings: &mut Vec<String>) {
-    let mut overrides: Vec<(usize, String, &str)> = Vec::new();
-    for (k, v) in env {
-        let Some(rest) = k.strip_prefix("KAPACITOR_MQTT_") else {
-            continue;
-        };
-        let Some((idx, key)) = rest.split_once('_') else {
-            continue;
-        };
-        let Ok(idx) = idx.parse::<usize>() else {
-            continue;
-        };
-        let key = key.to_ascii_lowercase().replace('_', "-");
-        if !MQTT_KEYS.contains(&key.as_str()) {
-            warnings.push(format!(
-                "environment variable {k} names no [[mqtt]] key; ignored"
-            ));
-            continue;
-        }
-        overrides.push((idx, key, v.as_str()));
-    }
-    overrides.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    for (idx, key, raw) in overrides {
-        if idx > tables.len() {
-            warnings.push(format!(
-                "environment override for [[mqtt]] index {idx} skips index {}; ignored",
-                tables.len()
-            ));
-            continue;
-        }
-        if idx == tables.len() {
-            tables.push(Table::new());
-        }
-        let value = match key.as_str() {
-            "enabled" | "default" | "insecure-skip-verify" | "persistent-session" => {
-                match raw.to_ascii_lowercase().as_str() {
-                    "true" | "1" => Value::Boolean(true),
-                    "false" | "0" | "" => Value::Boolean(false),
-                    _ => Value::String(raw.to_owned()),
-                }
-            }
-            _ => Value::String(raw.to_owned()),
-        };
-        if let Some(t) = tables.get_mut(idx) {
-            t.insert(key, value);
-        }
-    }
-}
-
 fn parse_mqtt(
     t: &Table,
     index: usize,
@@ -567,6 +513,11 @@ fn parse_mqtt(
         match t.get(key) {
             None => Ok(false),
             Some(Value::Boolean(b)) => Ok(*b),
+            // A value from the environment (`KAPACITOR_MQTT_0_ENABLED=1`), read as Go's
+            // `strconv.ParseBool` reads it.
+            Some(Value::String(s)) if super::env::go_bool(s).is_some() => {
+                Ok(super::env::go_bool(s).unwrap_or(false))
+            }
             Some(other) => Err(err(
                 key,
                 format!("expected a boolean, found {}", other.type_str()),

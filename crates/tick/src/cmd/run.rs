@@ -19,8 +19,10 @@ use tick_lineproto::Precision;
         Each script is a task named after its file stem. Points are routed to tasks by their \
         dbrp (--db/--rp, else each task's first dbrp; a script without dbrp receives every \
         point). Alerts go to the handlers the scripts name (.mqtt(), .slack(), .pagerDuty2(), \
-        .alerta(), .serviceNow(), .bigPanda(), .post(), .log(), ...; the services' sections \
-        come from --config) and to topic handlers loaded with --handler. At end of input tick waits until \
+        .alerta(), .serviceNow(), .bigPanda(), .snmpTrap(), .post(), .log(), ...; the services' sections come from --config, [[httppost]] endpoints \
+        included, and a section with global = true adds its handler to every alert; \
+        KAPACITOR_<SECTION>_<KEY> and KAPACITOR_<SECTION>_<i>_<KEY> environment variables \
+        override its keys) and to topic handlers loaded with --handler. At end of input tick waits until \
         every handler queue is empty and every QoS 1/2 MQTT publish is acknowledged \
         (bounded by --drain-timeout).\n\n\
         Exit status: 0 ok; 1 alerts were lost, or --strict and a line was rejected; 2 invalid \
@@ -32,7 +34,7 @@ pub(crate) struct Args {
     /// TICKscript files; each becomes a task named after its file stem
     #[arg(required = true, value_name = "SCRIPT")]
     pub(crate) scripts: Vec<PathBuf>,
-    /// kapacitor.conf to read [[mqtt]] brokers from (other sections are ignored with a warning)
+    /// kapacitor.conf to read the services' sections from ([[mqtt]], [[slack]], [[httppost]], ...; others are ignored with a warning)
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Topic-handler file (YAML or JSON) or a directory of them; repeatable
