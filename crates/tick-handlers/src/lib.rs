@@ -1,6 +1,6 @@
 //! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the handler catalogue given to the engine, the
 //! handlers themselves (log, tcp, exec, post, publish, mqtt, slack, teams, victorOps, pagerDuty,
-//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu; each one module found by its
+//! pagerDuty2, discord, telegram, opsGenie, opsGenie2, pushover, sensu, email; each one module found by its
 //! name in `registry.rs`), topic handler files and the delivery queues that run them off the
 //! pipeline thread.
 //!
@@ -24,6 +24,7 @@ mod arguments;
 pub mod config;
 mod discord;
 mod dispatch;
+mod email;
 mod error;
 mod exec;
 pub mod handler_file;
@@ -49,6 +50,7 @@ mod victorops;
 
 pub use discord::{DiscordHandler, Options as DiscordOptions};
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
+pub use email::{EmailHandler, Options as EmailOptions};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};

@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post, publish, pushover,
-    sensu, slack, tcp, teams, telegram, unsupported, victorops,
+    discord, email, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post, publish,
+    pushover, sensu, slack, tcp, teams, telegram, unsupported, victorops,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -290,6 +290,8 @@ handlers! {
     Pushover => pushover::Kind, pushover::Options, pushover::PushoverHandler;
     /// `kind: sensu`, `.sensu()`: sends a check result to a Sensu client socket over TCP.
     Sensu => sensu::Kind, sensu::Options, sensu::SensuHandler;
+    /// `kind: smtp`, `.email(to...)`: emails the alert through the `[smtp]` server.
+    Email => email::Kind, email::Options, email::EmailHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -368,6 +370,7 @@ mod tests {
                 "opsGenie2",
                 "pushover",
                 "sensu",
+                "email",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -393,6 +396,7 @@ mod tests {
                 "opsgenie2",
                 "pushover",
                 "sensu",
+                "smtp",
                 "kafka",
                 "hipchat",
                 "talk"
