@@ -481,6 +481,9 @@ impl Failure {
                 format!("{code} {text}").trim_end().to_string()
             }
             None => {
+                // lettre's errors repeat their kind at each level (`Connection error:
+                // Connection error: invalid peer certificate: UnknownIssuer`): each part once.
+                let mut parts: Vec<String> = Vec::new();
                 let mut text = e.to_string();
                 let mut source = std::error::Error::source(e).and_then(|s| s.source());
                 while let Some(s) = source {
@@ -491,7 +494,12 @@ impl Failure {
                     }
                     source = s.source();
                 }
-                text
+                for part in text.split(": ") {
+                    if parts.last().is_none_or(|last| last != part) {
+                        parts.push(part.to_string());
+                    }
+                }
+                parts.join(": ")
             }
         };
         Failure {

@@ -18,7 +18,7 @@ use tick_lineproto::Precision;
     long_about = "Run TICKscripts over InfluxDB line protocol read from stdin (or --input).\n\n\
         Each script is a task named after its file stem. Points are routed to tasks by their \
         dbrp (--db/--rp, else each task's first dbrp; a script without dbrp receives every \
-        point). Alerts go to the handlers the scripts name (.mqtt(), .slack(), .pagerDuty2(), \
+        point). Alerts go to the handlers the scripts name (.mqtt(), .slack(), .pagerDuty2(), .email(), \
         .post(), .log(), ...; the services' sections come from --config) and to topic handlers \
         loaded with --handler. At end of input tick waits until \
         every handler queue is empty and every QoS 1/2 MQTT publish is acknowledged \
