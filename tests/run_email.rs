@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tick_testkit::Certs;
 
-use crate::support::{Case, repo_root};
+use crate::support::{Case, Output, repo_root};
 
 /// The user and password the test server accepts.
 const USER: &str = "tick";
@@ -178,17 +178,25 @@ fn is_rfc1123z_utc(date: &str) -> bool {
         })
 }
 
+/// `tick run SCRIPT --config CONF [extra...]` over `points`, with `ca` as the system roots.
+fn run(script: &str, conf: &str, ca: &str, points: &str, extra: &[&str]) -> Output {
+    let case = Case::new();
+    let script = case.file("email.tick", script);
+    let conf = case.file("kapacitor.conf", conf);
+    case.env("SSL_CERT_FILE", ca)
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .args(extra.iter().copied())
+        .stdin(points)
+        .run()
+}
+
+/// An email alert for `usage_idle < 10` with the default message and details.
+const SIMPLE: &str = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n        .email()\n";
+
 #[test]
 fn email_sends_kapacitors_messages_over_starttls_with_a_password_login() {
     let server = SmtpServer::start(0);
-    let case = Case::new();
-    let script = case.file("email.tick", SCRIPT);
-    let conf = case.file("kapacitor.conf", &server.conf(PASSWORD));
-    let out = case
-        .env("SSL_CERT_FILE", &server.ca())
-        .args(["run", script.as_str(), "--config", conf.as_str()])
-        .stdin(POINTS)
-        .run();
+    let out = run(SCRIPT, &server.conf(PASSWORD), &server.ca(), POINTS, &[]);
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     assert!(!out.stderr.contains(PASSWORD), "{}", out.stderr);
 
@@ -277,15 +285,14 @@ fn email_sends_kapacitors_messages_over_starttls_with_a_password_login() {
 #[test]
 fn a_rejected_password_is_logged_with_the_servers_answer_and_exits_1() {
     let server = SmtpServer::start(0);
-    let case = Case::new();
-    let script = case.file("email.tick", SCRIPT);
     let wrong = "wrong-Pa55word";
-    let conf = case.file("kapacitor.conf", &server.conf(wrong));
-    let out = case
-        .env("SSL_CERT_FILE", &server.ca())
-        .args(["run", script.as_str(), "--config", conf.as_str(), "--stats"])
-        .stdin(POINTS)
-        .run();
+    let out = run(
+        SCRIPT,
+        &server.conf(wrong),
+        &server.ca(),
+        POINTS,
+        &["--stats"],
+    );
     assert_eq!(out.code, 1, "an undelivered alert exits 1: {}", out.stderr);
     // aiosmtpd's answer to a wrong password, as Go's textproto.Error prints a reply.
     assert!(
@@ -311,17 +318,15 @@ fn a_rejected_password_is_logged_with_the_servers_answer_and_exits_1() {
 #[test]
 fn a_busy_server_gets_the_email_once_after_it_answered_451() {
     let server = SmtpServer::start(2);
-    let case = Case::new();
-    let script = case.file(
-        "email.tick",
-        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .message('{{ .Level }}')\n        .details('x')\n        .crit(lambda: \"usage_idle\" < 10)\n        .email()\n",
+    let script = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .message('{{ .Level }}')\n        .details('x')\n        .crit(lambda: \"usage_idle\" < 10)\n        .email()\n";
+    let conf = server.conf(PASSWORD);
+    let out = run(
+        script,
+        &conf,
+        &server.ca(),
+        "cpu usage_idle=5 1000000000\n",
+        &[],
     );
-    let conf = case.file("kapacitor.conf", &server.conf(PASSWORD));
-    let out = case
-        .env("SSL_CERT_FILE", &server.ca())
-        .args(["run", script.as_str(), "--config", conf.as_str()])
-        .stdin("cpu usage_idle=5 1000000000\n")
-        .run();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     assert!(
         out.stderr.contains("451 4.3.0 Try again later"),
@@ -373,37 +378,17 @@ fn service_test_smtp_sends_kapacitors_test_email() {
 #[test]
 fn a_server_with_a_certificate_from_an_unknown_ca_is_refused_unless_no_verify() {
     let server = SmtpServer::start(0);
-    let case = Case::new();
-    let script = case.file(
-        "email.tick",
-        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n        .email()\n",
-    );
     // The system roots are another CA: the server's certificate is refused at STARTTLS
     // (after retries) and nothing is sent.
-    let conf = case.file("kapacitor.conf", &server.conf(PASSWORD));
-    let out = case
-        .env("SSL_CERT_FILE", &server.certs.other_ca.to_string_lossy())
-        .args(["run", script.as_str(), "--config", conf.as_str()])
-        .stdin("cpu usage_idle=5 1000000000\n")
-        .run();
+    let other_ca = server.certs.other_ca.to_string_lossy().into_owned();
+    let point = "cpu usage_idle=5 1000000000\n";
+    let out = run(SIMPLE, &server.conf(PASSWORD), &other_ca, point, &[]);
     assert_eq!(out.code, 1, "stderr: {}", out.stderr);
     assert!(out.stderr.contains("STARTTLS"), "{}", out.stderr);
     assert!(server.wait_for("message", 0).is_empty());
 
-    let case = Case::new();
-    let script = case.file(
-        "email.tick",
-        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"usage_idle\" < 10)\n        .email()\n",
-    );
-    let conf = case.file(
-        "kapacitor.conf",
-        &format!("{}  no-verify = true\n", server.conf(PASSWORD)),
-    );
-    let out = case
-        .env("SSL_CERT_FILE", &server.certs.other_ca.to_string_lossy())
-        .args(["run", script.as_str(), "--config", conf.as_str()])
-        .stdin("cpu usage_idle=5 1000000000\n")
-        .run();
+    let conf = format!("{}  no-verify = true\n", server.conf(PASSWORD));
+    let out = run(SIMPLE, &conf, &other_ca, point, &[]);
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     assert_eq!(server.wait_for("message", 1).len(), 1);
 }

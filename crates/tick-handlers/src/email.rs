@@ -483,20 +483,11 @@ impl Failure {
             None => {
                 // lettre's errors repeat their kind at each level (`Connection error:
                 // Connection error: invalid peer certificate: UnknownIssuer`): each part once.
-                let mut parts: Vec<String> = Vec::new();
-                let mut text = e.to_string();
-                let mut source = std::error::Error::source(e).and_then(|s| s.source());
-                while let Some(s) = source {
-                    let more = s.to_string();
-                    if !text.contains(&more) {
-                        text.push_str(": ");
-                        text.push_str(&more);
-                    }
-                    source = s.source();
-                }
+                let mut parts: Vec<&str> = Vec::new();
+                let text = crate::error::with_causes(e);
                 for part in text.split(": ") {
-                    if parts.last().is_none_or(|last| last != part) {
-                        parts.push(part.to_string());
+                    if parts.last() != Some(&part) {
+                        parts.push(part);
                     }
                 }
                 parts.join(": ")

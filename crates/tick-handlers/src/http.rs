@@ -263,18 +263,7 @@ pub(crate) fn join_path(parts: &[&str]) -> String {
 /// A transport error without its URL, with its causes (`error sending request: connection
 /// refused`).
 fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
+    crate::error::with_causes(&e.without_url())
 }
 
 #[cfg(test)]
