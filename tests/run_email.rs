@@ -392,3 +392,43 @@ fn a_server_with_a_certificate_from_an_unknown_ca_is_refused_unless_no_verify() 
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     assert_eq!(server.wait_for("message", 1).len(), 1);
 }
+
+#[test]
+fn a_topic_handler_file_of_kind_smtp_emails_its_recipients() {
+    let server = SmtpServer::start(0);
+    let case = Case::new();
+    let script = case.file(
+        "cpu.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .message('{{ .ID }} is {{ .Level }}')\n        .details('<b>{{ .Level }}</b>')\n        .crit(lambda: \"usage_idle\" < 10)\n        .topic('cpu')\n",
+    );
+    let conf = case.file("kapacitor.conf", &server.conf(PASSWORD));
+    // Kapacitor's `kind: smtp` with its `to` option (smtp.HandlerConfig, services/smtp at v1.5.7).
+    case.file(
+        "handlers/email.yaml",
+        "topic: cpu\nid: email-oncall\nkind: smtp\noptions:\n  to:\n    - oncall@example.com\n    - Night Shift <night@example.com>\n",
+    );
+    let handlers = case.path("handlers");
+    let out = case
+        .env("SSL_CERT_FILE", &server.ca())
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .args(["--handler", handlers.as_str()])
+        .stdin("cpu usage_idle=5 1000000000\n")
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let messages = server.wait_for("message", 1);
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(
+        messages[0]["rcpt_tos"],
+        Value::from(vec!["oncall@example.com", "night@example.com"])
+    );
+    let (headers, body) = split(messages[0]["data"].as_str().expect("data"));
+    assert_eq!(
+        headers.get("To").map(String::as_str),
+        Some("oncall@example.com, Night Shift <night@example.com>")
+    );
+    assert_eq!(
+        headers.get("Subject").map(String::as_str),
+        Some("cpu:nil is CRITICAL")
+    );
+    assert_eq!(body, "<b>CRITICAL</b>\r\n");
+}

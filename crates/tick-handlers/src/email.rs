@@ -427,7 +427,7 @@ impl Server {
             .dangerous_accept_invalid_hostnames(self.no_verify)
             .build_rustls()
             .map_err(|e| Failure::from_smtp("setting up TLS", &e))?;
-        let implicit_tls = !self.username.is_empty() && self.port == 465;
+        let implicit_tls = implicit_tls(&self.username, self.port);
         let mut conn = AsyncSmtpConnection::connect_tokio1(
             (self.host.as_str(), self.port),
             Some(ATTEMPT_TIMEOUT),
@@ -459,6 +459,13 @@ impl Server {
         }
         Ok(conn)
     }
+}
+
+/// Whether the connection is TLS from the start. Quirk: gomail's `NewPlainDialer`, which Kapacitor
+/// uses only when a username is set, sets `SSL` for port 465; without a username Kapacitor's
+/// dialer has no `SSL`, whatever the port.
+fn implicit_tls(username: &str, port: u16) -> bool {
+    !username.is_empty() && port == 465
 }
 
 /// Why an attempt failed, and whether trying again may help.
@@ -782,6 +789,14 @@ mod tests {
             "=?UTF-8?q?cpu/a_is_CRITICAL:_idle=3D5=C2=B0?="
         );
         assert_eq!(encode_header("a\nb"), "=?UTF-8?q?a=0Ab?=");
+    }
+
+    #[test]
+    fn tls_starts_at_once_only_on_port_465_with_a_username() {
+        assert!(implicit_tls("alerts", 465));
+        assert!(!implicit_tls("", 465));
+        assert!(!implicit_tls("alerts", 587));
+        assert!(!implicit_tls("alerts", 25));
     }
 
     #[test]
