@@ -8,6 +8,7 @@ mod cli_show;
 mod golden;
 mod http;
 mod run_clock;
+mod run_email;
 mod run_errors;
 mod run_handlers;
 mod run_handlers_more;

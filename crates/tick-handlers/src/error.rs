@@ -239,3 +239,19 @@ pub enum HandlerFileError {
         source: BuildError,
     },
 }
+
+/// An error's text followed by each cause that adds something (`error sending request:
+/// connection refused`).
+pub(crate) fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}

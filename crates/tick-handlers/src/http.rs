@@ -112,6 +112,42 @@ impl Retry {
     };
 }
 
+/// The pauses between the attempts of one delivery under a [`Retry`] rule.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    retry: Retry,
+    attempts: u32,
+    delay: Duration,
+}
+
+impl Backoff {
+    pub(crate) fn new(retry: Retry) -> Backoff {
+        Backoff {
+            retry,
+            attempts: 0,
+            delay: retry.first_delay,
+        }
+    }
+
+    /// After a transient failure (`why`): false when the retries are used up; else logs the
+    /// failure, pauses (`pause` when the service asked for one, capped at the longest pause)
+    /// and returns true.
+    pub(crate) async fn wait(&mut self, why: &str, pause: Option<Duration>) -> bool {
+        if self.attempts >= self.retry.retries {
+            return false;
+        }
+        self.attempts += 1;
+        let pause = pause.map_or(self.delay, |p| p.min(self.retry.max_delay));
+        tracing::warn!(
+            attempt = self.attempts,
+            "request failed ({why}); trying again in {pause:?}"
+        );
+        tokio::time::sleep(pause).await;
+        self.delay = (self.delay * 2).min(self.retry.max_delay);
+        true
+    }
+}
+
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SendError {
@@ -168,33 +204,22 @@ impl HttpClient {
         timeout: Option<Duration>,
         retry: Retry,
     ) -> Result<Answer, SendError> {
-        let mut delay = retry.first_delay;
-        let mut attempt = 0;
+        let mut backoff = Backoff::new(retry);
         loop {
             let outcome = self.send(request, timeout).await;
-            let transient = match &outcome {
-                Err(_) => true,
-                Ok(a) => a.status == 429 || (500..600).contains(&a.status),
+            let (why, pause) = match &outcome {
+                Err(e) => (e.to_string(), None),
+                Ok(a) if a.status == 429 || (500..600).contains(&a.status) => (
+                    format!("status {}: {}", a.status, a.text()),
+                    a.retry_after
+                        .filter(|_| a.status == 429)
+                        .map(Duration::from_secs),
+                ),
+                Ok(_) => return outcome,
             };
-            if !transient || attempt >= retry.retries {
+            if !backoff.wait(&why, pause).await {
                 return outcome;
             }
-            attempt += 1;
-            let pause = match &outcome {
-                Ok(Answer {
-                    status: 429,
-                    retry_after: Some(s),
-                    ..
-                }) => Duration::from_secs(*s).min(retry.max_delay),
-                _ => delay,
-            };
-            let why = match &outcome {
-                Ok(a) => format!("status {}: {}", a.status, a.text()),
-                Err(e) => e.to_string(),
-            };
-            tracing::warn!(attempt, "request failed ({why}); trying again in {pause:?}");
-            tokio::time::sleep(pause).await;
-            delay = (delay * 2).min(retry.max_delay);
         }
     }
 
@@ -288,18 +313,7 @@ pub(crate) fn join_path(parts: &[&str]) -> String {
 /// A transport error without its URL, with its causes (`error sending request: connection
 /// refused`).
 fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
+    crate::error::with_causes(&e.without_url())
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the
 //! handler catalogue given to the engine, the handlers themselves (log, tcp, exec, post,
 //! publish, mqtt, slack, teams, victorOps, pagerDuty, pagerDuty2, discord, telegram, opsGenie,
-//! opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda, snmpTrap; each one module found by
-//! its name in `registry.rs`), topic handler files and the delivery queues that run them off
-//! the pipeline thread.
+//! opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda, snmpTrap, email; each one module
+//! found by its name in `registry.rs`), topic handler files and the delivery queues that run
+//! them off the pipeline thread.
 //!
 //! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] and
 //! [`check_use_with_config`] (checks for `tick check`), [`service_test`] (`tick service-test`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
@@ -27,6 +27,7 @@ mod bigpanda;
 pub mod config;
 mod discord;
 mod dispatch;
+mod email;
 mod error;
 mod exec;
 pub mod handler_file;
@@ -57,6 +58,7 @@ pub use alerta::{AlertaHandler, Options as AlertaOptions};
 pub use bigpanda::{BigPandaHandler, Options as BigPandaOptions};
 pub use discord::{DiscordHandler, Options as DiscordOptions};
 pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenFull};
+pub use email::{EmailHandler, Options as EmailOptions};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};

@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::publish::Republish;
 use crate::{
-    alerta, bigpanda, discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post,
-    publish, pushover, sensu, servicenow, slack, snmptrap, tcp, teams, telegram, unsupported,
+    alerta, bigpanda, discord, email, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2,
+    post, publish, pushover, sensu, servicenow, slack, snmptrap, tcp, teams, telegram, unsupported,
     victorops,
 };
 
@@ -350,6 +350,8 @@ handlers! {
     BigPanda => bigpanda::Kind, bigpanda::Options, bigpanda::BigPandaHandler;
     /// `kind: snmptrap`, `.snmpTrap(trapOid)`: sends an SNMPv2c trap over UDP.
     SnmpTrap => snmptrap::Kind, snmptrap::Options, snmptrap::SnmpTrapHandler;
+    /// `kind: smtp`, `.email(to...)`: emails the alert through the `[smtp]` server.
+    Email => email::Kind, email::Options, email::EmailHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -435,6 +437,7 @@ mod tests {
                 "serviceNow",
                 "bigPanda",
                 "snmpTrap",
+                "email",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -464,6 +467,7 @@ mod tests {
                 "servicenow",
                 "bigpanda",
                 "snmptrap",
+                "smtp",
                 "kafka",
                 "hipchat",
                 "talk"

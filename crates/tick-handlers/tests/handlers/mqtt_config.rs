@@ -290,7 +290,6 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
             "section [load] is not used by tick; ignored",
             "section [logging] is not used by tick; ignored",
             "section [replay] is not used by tick; ignored",
-            "section [smtp] is not used by tick; ignored",
             "section [storage] is not used by tick; ignored",
             "top-level settings data_dir, skip-config-overrides are not used by \
              tick; ignored",
