@@ -719,7 +719,9 @@ fn sensu_sends_kapacitors_check_results_over_tcp() {
         "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu.{{ index .Tags \"host\" }}')\n        \
          .message('{{ .ID }} is {{ .Level }} <idle={{ index .Fields \"usage_idle\" }}>')\n        .crit(lambda: \"usage_idle\" < 10)\n        \
          .sensu()\n        .sensu()\n            .source('host-{{ index .Tags \"host\" }}')\n            .handlers('h1', 'h2')\n            \
-         .metadata('team', 'ops')\n            .metadata('name', 'ignored')\n",
+         .metadata('team', 'ops')\n            .metadata('name', 'ignored')\n            \
+         .metadata('count', 5)\n            .metadata('ratio', 5.0)\n            .metadata('share', 0.25)\n            \
+         .metadata('on', TRUE)\n            .metadata('every', 1m)\n",
     );
     let conf = case.file(
         "kapacitor.conf",
@@ -731,10 +733,11 @@ fn sensu_sends_kapacitors_check_results_over_tcp() {
         .run();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     // Expected messages: captured from Kapacitor 1.5.7 fed this script, these points and this
-    // [sensu] section (its addr pointed at a recording socket answering "ok").
+    // [sensu] section (its addr pointed at a recording socket answering "ok"). Metadata values
+    // keep their type: 5.0 is written as Go writes a float64, a duration as its nanoseconds.
     let mine = |level: &str, idle: u32, status: u32| {
         format!(
-            "{{\"handlers\":[\"h1\",\"h2\"],\"name\":\"cpu.a\",\"output\":\"cpu.a is {level} \\u003cidle={idle}\\u003e\",\"source\":\"host-a\",\"status\":{status},\"team\":\"ops\"}}\n"
+            "{{\"count\":5,\"every\":60000000000,\"handlers\":[\"h1\",\"h2\"],\"name\":\"cpu.a\",\"on\":true,\"output\":\"cpu.a is {level} \\u003cidle={idle}\\u003e\",\"ratio\":5,\"share\":0.25,\"source\":\"host-a\",\"status\":{status},\"team\":\"ops\"}}\n"
         )
     };
     let section = |level: &str, idle: u32, status: u32| {
@@ -743,18 +746,18 @@ fn sensu_sends_kapacitors_check_results_over_tcp() {
         )
     };
     let seen = seen.lock().expect("socket lock").clone();
-    let of = |prefix: &str| -> Vec<String> {
+    let of = |handlers: &str| -> Vec<String> {
         seen.iter()
-            .filter(|s| s.starts_with(prefix))
+            .filter(|s| s.contains(handlers))
             .cloned()
             .collect()
     };
     assert_eq!(
-        of("{\"handlers\":[\"h1\""),
+        of("\"handlers\":[\"h1\""),
         [mine("CRITICAL", 5, 2), mine("OK", 50, 0)]
     );
     assert_eq!(
-        of("{\"handlers\":[\"default\""),
+        of("\"handlers\":[\"default\""),
         [section("CRITICAL", 5, 2), section("OK", 50, 0)]
     );
     assert_eq!(seen.len(), 4);

@@ -74,6 +74,9 @@ pub enum ArgType {
     Lambda,
     /// `*` (e.g. `groupBy(*)`).
     Star,
+    /// Any literal: a string, number, boolean or duration (a Go `interface{}` parameter, as
+    /// the value of `.sensu().metadata(key, value)`).
+    Any,
 }
 
 /// One property of a node or handler: `.qos(2)` is `PropertySpec { name: "qos", args: &[Int], .. }`.

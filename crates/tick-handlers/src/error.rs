@@ -48,7 +48,7 @@ pub enum BuildError {
         message: String,
     },
     /// Neither a URL nor an endpoint.
-    #[error("invalid post: a post handler needs a URL")]
+    #[error("invalid post: either URL or endpoint must be non-empty")]
     MissingUrl,
     /// `.exec()` or `prog:` empty.
     #[error("invalid exec: a program is required")]

@@ -5,8 +5,8 @@
 //! (`Service.prepareData` and `Service.Alert`, `services/sensu/service.go`: the event id is the
 //! check name, the source a template) and the service test.
 //!
-//! Deviation: `.metadata(key, value)` takes string values only here (tick's handler properties
-//! are typed); handler files take any JSON value, as Kapacitor does.
+//! `.metadata(key, value)` takes any literal, as Kapacitor's `SensuHandler.Metadata(key string,
+//! value interface{})` (pipeline/alert.go at v1.5.7) does; handler files take any JSON value.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -40,9 +40,9 @@ const SPEC: HandlerSpec = HandlerSpec {
         },
         PropertySpec {
             name: "metadata",
-            args: &[ArgType::String, ArgType::String],
+            args: &[ArgType::String, ArgType::Any],
             variadic: None,
-            doc: "An extra key of the check result (string values).",
+            doc: "An extra key of the check result: a string, number, boolean or duration.",
         },
     ],
     doc: "Send the alert as a check result to a Sensu client socket over TCP. \
@@ -132,9 +132,8 @@ impl HandlerKind for Kind {
                         })
                         .collect();
                 }
-                ("metadata", [Literal::String(k), Literal::String(v)]) => {
-                    o.metadata
-                        .insert(k.clone(), serde_json::Value::String(v.clone()));
+                ("metadata", [Literal::String(k), v]) => {
+                    o.metadata.insert(k.clone(), metadata_value(v));
                 }
                 _ => {}
             }
@@ -294,6 +293,20 @@ impl SensuHandler {
 }
 
 /// A JSON value as Go's encoder writes it: strings HTML-escaped, floats in Go's format.
+/// A metadata literal as Go's JSON encoder writes the `interface{}` Kapacitor stores: a
+/// duration is its nanoseconds (`time.Duration` is an int64).
+fn metadata_value(v: &Literal) -> serde_json::Value {
+    match v {
+        Literal::String(s) => serde_json::Value::String(s.clone()),
+        Literal::Int(i) => (*i).into(),
+        Literal::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
+        Literal::Bool(b) => (*b).into(),
+        Literal::Duration(ns) => (*ns).into(),
+    }
+}
+
 fn write_value(out: &mut String, v: &serde_json::Value) {
     match v {
         serde_json::Value::String(s) => tick_engine::json::write_string(out, s),

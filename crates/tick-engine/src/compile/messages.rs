@@ -110,6 +110,7 @@ pub(super) fn arg_name(a: Arg) -> &'static str {
             ArgType::Duration => "duration",
             ArgType::Lambda => "lambda",
             ArgType::Star => "star",
+            ArgType::Any => "literal",
         },
         Arg::StringOrStar => "string or star",
         Arg::IntOrDuration => "int or duration",

@@ -1025,8 +1025,12 @@ impl Cx<'_> {
         variadic: Option<ArgType>,
         site: CallSite,
     ) -> Option<Vec<Literal>> {
-        let want: Vec<Arg> = args.iter().map(|t| Arg::T(*t)).collect();
-        let vals = self.call_args(call, &want, &[], variadic.map(Arg::T), site)?;
+        let arg = |t: ArgType| match t {
+            ArgType::Any => Arg::Any,
+            t => Arg::T(t),
+        };
+        let want: Vec<Arg> = args.iter().map(|t| arg(*t)).collect();
+        let vals = self.call_args(call, &want, &[], variadic.map(arg), site)?;
         let mut out = Vec::with_capacity(vals.len());
         for a in vals {
             out.push(match a.value {
