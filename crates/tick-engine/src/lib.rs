@@ -43,4 +43,4 @@ pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
 pub use task::{Dbrp, Task};
 pub use template_data::{FieldMap, IdData, MessageData, ServerInfo, TagMap};
 pub use tick_lambda::FieldValue;
-pub use topics::{Delivery, HandlerRef, TopicStats, Topics};
+pub use topics::{Delivery, HandlerRef, TopicState, TopicStats, Topics};
