@@ -15,5 +15,6 @@ mod run_mqtt;
 mod run_mqtt_outage;
 mod run_publish;
 mod run_queue;
+mod run_state;
 mod run_stats;
 mod support;

@@ -276,9 +276,8 @@ impl Store {
             let mut stmt = self.conn.prepare(&sql)?;
             let rows = stmt.query_map(args, |r| {
                 let level: i64 = r.get(2)?;
-                let level = level_from(level).ok_or_else(|| {
-                    rusqlite::Error::IntegralValueOutOfRange(2, level)
-                })?;
+                let level = level_from(level)
+                    .ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(2, level))?;
                 Ok(StoredEvent {
                     topic: r.get(0)?,
                     task: r.get(7)?,
@@ -474,7 +473,13 @@ fn check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     })()
     .map_err(|e| unreadable(path, &e))?;
     if problems.first().map(String::as_str) != Some("ok") {
-        let mut message = problems.into_iter().take(3).collect::<Vec<_>>().join("; ");
+        let mut message = problems
+            .iter()
+            .flat_map(|p| p.lines())
+            .filter(|l| !l.starts_with("***"))
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("; ");
         if message.is_empty() {
             message = "the integrity check found problems".to_string();
         }

@@ -72,7 +72,11 @@ fn saved_events_are_loaded_by_topic_and_id_the_last_one_winning() {
     assert_eq!(a.task, "task");
     assert_eq!(a.state.message, "cpu:host=a is CRITICAL");
     assert_eq!(a.state.duration, 7);
-    assert!(a.event_json.starts_with("{\"id\":\"cpu:host=a\""), "{}", a.event_json);
+    assert!(
+        a.event_json.starts_with("{\"id\":\"cpu:host=a\""),
+        "{}",
+        a.event_json
+    );
     assert!(!a.event_json.ends_with('\n'));
 }
 
@@ -150,7 +154,14 @@ fn good_store_bytes() -> Vec<u8> {
     {
         let mut store = Store::open(dir.path(), false).unwrap();
         let events: Vec<Arc<Event>> = (0..200)
-            .map(|i| event("main:t:alert2", &format!("cpu:host={i}"), Level::Critical, i))
+            .map(|i| {
+                event(
+                    "main:t:alert2",
+                    &format!("cpu:host={i}"),
+                    Level::Critical,
+                    i,
+                )
+            })
             .collect();
         store.save(&events).unwrap();
     }
