@@ -40,6 +40,41 @@ fn log_text(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
+/// A case with the fixture script logging to `alerts.log` and a state directory `state`.
+struct Restart {
+    case: Case,
+    log: String,
+    state: String,
+    tick: String,
+}
+
+impl Restart {
+    fn new() -> Restart {
+        let case = Case::new();
+        let log = case.path("alerts.log");
+        let state = case.path("state");
+        let tick = script(&case, &log);
+        Restart {
+            case,
+            log,
+            state,
+            tick,
+        }
+    }
+
+    /// Runs `before.lp` with the state directory (Kapacitor's events), then empties the log.
+    fn first_run(&self) {
+        let out = run(&self.tick, "before.lp", &["--state-dir", &self.state]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(log_text(&self.log), fixture("before.expected.jsonl"));
+        std::fs::remove_file(&self.log).expect("rm log");
+    }
+
+    fn logged(&self) -> String {
+        log_text(&self.log)
+    }
+}
+
 /// Two stdin runs on one state directory: the second gives exactly Kapacitor's events after a
 /// restart: host a recovers (previousLevel CRITICAL, 60 s counted from before the restart), host
 /// b stays CRITICAL and is not paged again, host c turns CRITICAL.
@@ -75,15 +110,15 @@ fn without_a_state_dir_a_run_starts_empty() {
 
 #[test]
 fn state_reset_starts_afresh_on_purpose() {
-    let case = Case::new();
-    let log = case.path("alerts.log");
-    let state = case.path("state");
-    let tick = script(&case, &log);
-    assert_eq!(run(&tick, "before.lp", &["--state-dir", &state]).code, 0);
-    std::fs::remove_file(&log).expect("rm log");
-    let out = run(&tick, "after.lp", &["--state-dir", &state, "--state-reset"]);
+    let r = Restart::new();
+    r.first_run();
+    let out = run(
+        &r.tick,
+        "after.lp",
+        &["--state-dir", &r.state, "--state-reset"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(log_text(&log), fixture("after-fresh.expected.jsonl"));
+    assert_eq!(r.logged(), fixture("after-fresh.expected.jsonl"));
 }
 
 #[test]
@@ -134,34 +169,29 @@ fn config_data_dir_keeps_the_state_unless_persist_topics_is_off() {
 }
 
 /// Kapacitor keeps an alert node's state under `<task>:<node>` (its anonymous topic,
-/// `main:<task>:<node>`, alert.go at v1.5.7) and the event id: a changed message keeps the
-/// state, while a node inserted before the alert renames it (`alert2` becomes `alert3`) and
-/// leaves the old state behind. Derived from that keying (no oracle run: the oracle restarts
-/// with the same script).
+/// `main:<task>:<node>`, alert.go at v1.5.7) and the event id, so a changed message keeps the
+/// state. Derived from that keying (no oracle run: the oracle restarts with the same script).
 #[test]
 fn a_changed_script_keeps_the_state_of_alert_nodes_whose_names_still_match() {
-    let case = Case::new();
-    let log = case.path("alerts.log");
-    let state = case.path("state");
-    let tick = script(&case, &log);
-    assert_eq!(run(&tick, "before.lp", &["--state-dir", &state]).code, 0);
-    std::fs::remove_file(&log).expect("rm log");
-    let text = std::fs::read_to_string(&tick).expect("script");
-    let changed = case.file(
+    let r = Restart::new();
+    r.first_run();
+    let text = std::fs::read_to_string(&r.tick).expect("script");
+    let changed = r.case.file(
         "cpu2/cpu.tick",
         &text.replace(
             ".details('')",
             ".details('')\n        .message('{{ .ID }} now {{ .Level }}')",
         ),
     );
-    assert_eq!(run(&changed, "after.lp", &["--state-dir", &state]).code, 0);
-    let events: Vec<serde_json::Value> = log_text(&log)
+    assert_eq!(
+        run(&changed, "after.lp", &["--state-dir", &r.state]).code,
+        0
+    );
+    let summary: Vec<(String, String, String, i64)> = r
+        .logged()
         .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
-    let summary: Vec<(String, String, String, i64)> = events
-        .iter()
-        .map(|e| {
+        .map(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).expect("json");
             (
                 e["message"].as_str().unwrap_or("").to_string(),
                 e["level"].as_str().unwrap_or("").to_string(),
@@ -170,50 +200,33 @@ fn a_changed_script_keeps_the_state_of_alert_nodes_whose_names_still_match() {
             )
         })
         .collect();
+    let event = |m: &str, l: &str, p: &str, d| (m.to_string(), l.to_string(), p.to_string(), d);
     assert_eq!(
         summary,
         vec![
-            (
-                "cpu:host=a now OK".into(),
-                "OK".into(),
-                "CRITICAL".into(),
-                60_000_000_000
-            ),
-            (
-                "cpu:host=c now CRITICAL".into(),
-                "CRITICAL".into(),
-                "OK".into(),
-                0
-            ),
+            event("cpu:host=a now OK", "OK", "CRITICAL", 60_000_000_000),
+            event("cpu:host=c now CRITICAL", "CRITICAL", "OK", 0),
         ]
     );
-    // An eval node before the alert: the alert is now alert3 and starts empty.
-    std::fs::remove_file(&log).expect("rm log");
-    let renamed = case.file(
+}
+
+/// A node inserted before the alert renames it (`alert2` becomes `alert3`): the renamed node
+/// starts empty, as after Kapacitor's restart (what Kapacitor logs for the second file alone).
+#[test]
+fn a_renamed_alert_node_starts_empty() {
+    let r = Restart::new();
+    r.first_run();
+    let text = std::fs::read_to_string(&r.tick).expect("script");
+    let renamed = r.case.file(
         "cpu3/cpu.tick",
         &text.replace(
             "    |alert()",
             "    |eval(lambda: \"usage_idle\").as('usage_idle')\n    |alert()",
         ),
     );
-    let state2 = case.path("state2");
-    std::fs::create_dir_all(&state2).expect("mkdir");
-    assert_eq!(run(&tick, "before.lp", &["--state-dir", &state2]).code, 0);
-    std::fs::remove_file(&log).expect("rm log");
-    let out = run(&renamed, "after.lp", &["--state-dir", &state2]);
+    let out = run(&renamed, "after.lp", &["--state-dir", &r.state]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let ids: Vec<String> = log_text(&log)
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("json");
-            format!(
-                "{} {}",
-                v["id"].as_str().unwrap_or(""),
-                v["level"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
-    assert_eq!(ids, vec!["cpu:host=b CRITICAL", "cpu:host=c CRITICAL"]);
+    assert_eq!(r.logged(), fixture("after-fresh.expected.jsonl"));
 }
 
 fn wait_for_lines(path: &str, n: usize) {
@@ -259,18 +272,15 @@ fn a_run_killed_right_after_its_alerts_were_written_resumes_them() {
 
 /// A store made by a real run, then damaged by `damage`: the next run refuses to start with
 /// exit status 2 and a message naming the file, and the file keeps its bytes.
-fn refused_store(damage: impl FnOnce(&mut Vec<u8>)) -> String {
-    let case = Case::new();
-    let log = case.path("alerts.log");
-    let state = case.path("state");
-    let tick = script(&case, &log);
-    assert_eq!(run(&tick, "before.lp", &["--state-dir", &state]).code, 0);
-    let file = std::path::Path::new(&state).join("tick-state.sqlite");
+fn refused_store(damage: impl FnOnce(&mut Vec<u8>)) -> (String, String) {
+    let r = Restart::new();
+    r.first_run();
+    let (log, state, tick) = (&r.log, &r.state, &r.tick);
+    let file = std::path::Path::new(state).join("tick-state.sqlite");
     let mut bytes = std::fs::read(&file).expect("store");
     damage(&mut bytes);
     std::fs::write(&file, &bytes).expect("write store");
-    std::fs::remove_file(&log).expect("rm log");
-    let out = run(&tick, "after.lp", &["--state-dir", &state]);
+    let out = run(tick, "after.lp", &["--state-dir", state]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(
         std::fs::read(&file).expect("store"),
@@ -284,17 +294,18 @@ fn refused_store(damage: impl FnOnce(&mut Vec<u8>)) -> String {
         out.stderr
     );
     assert_eq!(
-        log_text(&log),
+        log_text(log),
         "",
         "nothing may run on a store that was not read"
     );
+    let refused = (file.display().to_string(), out.stderr);
     // --state-reset starts afresh from it.
-    let out = run(&tick, "after.lp", &["--state-dir", &state, "--state-reset"]);
+    let out = run(tick, "after.lp", &["--state-dir", state, "--state-reset"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(log_text(&log), fixture("after-fresh.expected.jsonl"));
+    assert_eq!(log_text(log), fixture("after-fresh.expected.jsonl"));
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines, vec!["tick: 3 points read, 0 lines rejected"]);
-    file.display().to_string()
+    refused
 }
 
 #[test]
@@ -327,27 +338,17 @@ fn a_store_that_is_not_a_database_is_refused_with_exit_2_and_left_untouched() {
 
 #[test]
 fn a_store_of_a_newer_format_is_refused_with_exit_2_and_left_untouched() {
-    let case = Case::new();
-    let log = case.path("alerts.log");
-    let state = case.path("state");
-    let tick = script(&case, &log);
-    assert_eq!(run(&tick, "before.lp", &["--state-dir", &state]).code, 0);
-    let file = std::path::Path::new(&state).join("tick-state.sqlite");
-    let mut bytes = std::fs::read(&file).expect("store");
-    // SQLite keeps the user version (tick's format version) big-endian at offset 60.
-    assert_eq!(bytes[60..64], 1u32.to_be_bytes());
-    bytes[60..64].copy_from_slice(&2u32.to_be_bytes());
-    std::fs::write(&file, &bytes).expect("write");
-    let out = run(&tick, "after.lp", &["--state-dir", &state]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert_eq!(std::fs::read(&file).expect("store"), bytes);
+    let (file, stderr) = refused_store(|bytes| {
+        // SQLite keeps the user version (tick's format version) big-endian at offset 60.
+        assert_eq!(bytes[60..64], 1u32.to_be_bytes());
+        bytes[60..64].copy_from_slice(&2u32.to_be_bytes());
+    });
     assert_eq!(
-        out.stderr,
+        stderr,
         format!(
-            "error: {}: the alert state was written in format version 2, and this tick reads \
+            "error: {file}: the alert state was written in format version 2, and this tick reads \
              version 1 at most (written by a newer tick?); the file was left as it is (use that \
-             tick, or start afresh with --state-reset)\n",
-            file.display()
+             tick, or start afresh with --state-reset)\n"
         )
     );
 }

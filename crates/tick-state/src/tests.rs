@@ -1,6 +1,9 @@
 use super::*;
 use tick_engine::{EventData, Row};
 
+/// A topic's events as (id, level, time).
+type Summary<'a> = (&'a str, Vec<(&'a str, Level, i64)>);
+
 fn event(topic: &str, id: &str, level: Level, time: i64) -> Arc<Event> {
     Arc::new(Event {
         topic: Arc::from(topic),
@@ -44,7 +47,7 @@ fn saved_events_are_loaded_by_topic_and_id_the_last_one_winning() {
     }
     let store = Store::open(dir.path(), false).unwrap();
     let topics = store.load().unwrap();
-    let got: Vec<(&str, Vec<(&str, Level, i64)>)> = topics
+    let got: Vec<Summary<'_>> = topics
         .iter()
         .map(|t| {
             let events = t

@@ -74,8 +74,11 @@ struct Run {
 }
 
 fn run_with(src: &str, points: &[Point], topics: Topics) -> Run {
-    let mut task = compile(src).unwrap_or_else(|e| panic!("compile errors: {e:?}"));
-    let mut topics = topics;
+    let task = compile(src).unwrap_or_else(|e| panic!("compile errors: {e:?}"));
+    run_task(task, points, topics)
+}
+
+fn run_task(mut task: Task, points: &[Point], mut topics: Topics) -> Run {
     let mut deliveries = Vec::new();
     let mut emissions: Vec<Emission> = Vec::new();
     for p in points {
@@ -634,19 +637,7 @@ fn run_restored(src: &str, stored: &[crate::topics::TopicState], points: &[Point
         topics.restore(t);
     }
     topics.record_changes();
-    let mut deliveries = Vec::new();
-    let mut emissions: Vec<Emission> = Vec::new();
-    for p in points {
-        task.push(p, &mut emissions);
-        for e in emissions.drain(..) {
-            topics.collect(e, &mut deliveries);
-        }
-    }
-    Run {
-        deliveries,
-        task,
-        topics,
-    }
+    run_task(task, points, topics)
 }
 
 #[test]
