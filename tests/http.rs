@@ -56,7 +56,7 @@ fn request(
     (status, body)
 }
 
-fn post(port: u16, path: &str, body: &str) -> (u16, String) {
+pub(crate) fn post(port: u16, path: &str, body: &str) -> (u16, String) {
     request(port, "POST", path, &[], body.as_bytes())
 }
 
@@ -71,22 +71,22 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 /// A `tick run --http` process; killed if a test fails before stopping it.
-struct Tick {
+pub(crate) struct Tick {
     child: Option<Child>,
-    port: u16,
+    pub(crate) port: u16,
     stderr_path: std::path::PathBuf,
 }
 
 /// How a stopped `tick` ended.
-struct Stopped {
-    code: i32,
-    stderr: String,
+pub(crate) struct Stopped {
+    pub(crate) code: i32,
+    pub(crate) stderr: String,
 }
 
 impl Tick {
     /// Starts `tick run <args> --http=127.0.0.1:0` in `case`'s directory and waits until it
     /// answers a ping on the port it bound.
-    fn start(case: &Case, args: &[&str]) -> Tick {
+    pub(crate) fn start(case: &Case, args: &[&str]) -> Tick {
         let mut all: Vec<&str> = vec!["run"];
         all.extend_from_slice(args);
         all.push("--http=127.0.0.1:0");
@@ -152,7 +152,7 @@ impl Tick {
         }
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
 
@@ -166,8 +166,15 @@ impl Tick {
         assert!(killed.success());
     }
 
+    /// Kills tick with SIGKILL (no drain, no cleanup: a crash) and waits for it to be gone.
+    pub(crate) fn kill(mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+    }
+
     /// Sends SIGTERM and waits (up to 60 s) for tick to drain and exit.
-    fn stop(mut self) -> Stopped {
+    pub(crate) fn stop(mut self) -> Stopped {
         let mut child = self.child.take().expect("running");
         let pid = child.id().to_string();
         let killed = Command::new("kill")

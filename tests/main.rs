@@ -18,5 +18,6 @@ mod run_mqtt_outage;
 mod run_publish;
 mod run_queue;
 mod run_snmptrap;
+mod run_state;
 mod run_stats;
 mod support;

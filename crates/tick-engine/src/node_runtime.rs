@@ -23,6 +23,10 @@ pub(crate) trait Node: Send {
     /// hold nothing.
     fn flush(&mut self, _ctx: &mut NodeContext<'_>, _out: &mut Vec<Message>) {}
 
+    /// Alert nodes: takes the stored state of the topics they collect into, so that a new
+    /// group starts at the level stored for its event id ([`crate::Task::restore_alerts`]).
+    fn restore(&mut self, _topics: &[crate::topics::TopicState]) {}
+
     /// For `httpOut`: the endpoint name and the cached rows, one per group in creation order.
     fn http_out(&self) -> Option<(&str, Vec<crate::event::Row>)> {
         None

@@ -76,6 +76,19 @@ impl Task {
         }
     }
 
+    /// Gives every alert node the stored state of the topics it collects into (its own topic
+    /// `main:<task>:<node>` when it has handlers, its `.topic()`): from then on, a new group
+    /// whose event id has a stored level starts at that level and trigger time, as
+    /// Kapacitor's `AlertNode.restoreEvent` (alert.go at v1.5.7) finds it: the node's own topic
+    /// first, then its named topic. Alert nodes are named by kind and position (`alert2`), so
+    /// a changed script keeps the state of the alert nodes whose names still match. Call
+    /// before the first point.
+    pub fn restore_alerts(&mut self, topics: &[crate::topics::TopicState]) {
+        for n in &mut self.nodes {
+            n.node.restore(topics);
+        }
+    }
+
     /// The task name (the alert's `.TaskName`).
     pub fn name(&self) -> &str {
         &self.name

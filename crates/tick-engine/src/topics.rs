@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tick_lambda::{Lambda, MatchEvent};
 
-use crate::event::{Event, Level};
+use crate::event::{Event, EventState, Level};
 
 /// What an alert node hands to the runtime, in order (the order matters: an inhibitor update
 /// affects the events that follow it).
@@ -155,6 +155,21 @@ pub struct Topics {
     /// Only the active inhibitors.
     active: HashMap<InhibitorKey, Inhibitor>,
     stats: TopicStats,
+    /// Whether every stored event is also kept in `changes` (see [`Topics::record_changes`]).
+    record: bool,
+    /// The events stored since the last [`Topics::take_changes`], in order.
+    changes: Vec<Arc<Event>>,
+}
+
+/// One topic's stored state as a state store keeps it (Kapacitor's `TopicState`,
+/// services/alert/dao.go at v1.5.7): the last event state of each event id collected on it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TopicState {
+    /// The topic name: `main:<task>:<node>` for an alert node's own topic, else the
+    /// `.topic()` name.
+    pub topic: String,
+    /// The last event state stored under each event id, one per id.
+    pub events: Vec<EventState>,
 }
 
 /// The anonymous topic of an alert node with handlers: `main:<task>:<node>`.
@@ -247,6 +262,32 @@ impl Topics {
     /// Counters of the topics: inhibited, collected, unmatched and republished events.
     pub fn stats(&self) -> TopicStats {
         self.stats
+    }
+
+    /// Keeps every event stored on a topic from now on, for [`Topics::take_changes`]: what a
+    /// state store must write. Off by default (nothing is kept).
+    pub fn record_changes(&mut self) {
+        self.record = true;
+    }
+
+    /// The events stored on topics since the last call, in order, each with its topic set
+    /// (`event.topic`) and the level it replaced (`event.previous_level`). Only events change
+    /// a topic's state: a point that emits nothing adds nothing here.
+    pub fn take_changes(&mut self, out: &mut Vec<Arc<Event>>) {
+        out.append(&mut self.changes);
+    }
+
+    /// Restores a topic's stored levels (Kapacitor's `Topics.RestoreTopic`, alert/topics.go at
+    /// v1.5.7), so that the next event with one of its ids gets the stored level as
+    /// `previousLevel`. Call before any event.
+    pub fn restore(&mut self, state: &TopicState) {
+        let topic: Arc<str> = Arc::from(state.topic.as_str());
+        let index = self.topic_slot(&topic);
+        if let Some(levels) = self.levels.get_mut(index) {
+            for e in &state.events {
+                levels.insert(e.id.clone(), e.level);
+            }
+        }
     }
 
     /// The level stored under event `id` on `topic`, if any.
@@ -464,7 +505,11 @@ impl Topics {
             }
         }
         event.topic = topic;
-        Arc::new(event)
+        let event = Arc::new(event);
+        if self.record {
+            self.changes.push(event.clone());
+        }
+        event
     }
 
     /// The index in `levels` of `topic`'s stored levels, made when the topic is new.

@@ -847,6 +847,23 @@ impl Node for AlertNode {
             Message::Batch(b) => self.batch(ctx, b, out),
         }
     }
+
+    /// Kapacitor's `AlertNode.restoreEvent` (alert.go at v1.5.7): an id stored on the node's
+    /// own topic (it has handlers) wins over the same id on its `.topic()`.
+    fn restore(&mut self, topics: &[crate::topics::TopicState]) {
+        let find = |name: &str| topics.iter().find(|t| t.topic == name);
+        let own = (self.handlers > 0)
+            .then(|| find(&self.anonymous_topic))
+            .flatten();
+        let named = self.topic.as_deref().and_then(find);
+        for state in own.into_iter().chain(named) {
+            for e in &state.events {
+                self.last_events
+                    .entry(e.id.clone())
+                    .or_insert((e.level, e.time));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

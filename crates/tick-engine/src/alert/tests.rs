@@ -58,8 +58,11 @@ struct Run {
 }
 
 fn run_with(src: &str, points: &[Point], topics: Topics) -> Run {
-    let mut task = compile(src).unwrap_or_else(|e| panic!("compile errors: {e:?}"));
-    let mut topics = topics;
+    let task = compile(src).unwrap_or_else(|e| panic!("compile errors: {e:?}"));
+    run_task(task, points, topics)
+}
+
+fn run_task(mut task: Task, points: &[Point], mut topics: Topics) -> Run {
     let mut deliveries = Vec::new();
     let mut emissions: Vec<Emission> = Vec::new();
     for p in points {
@@ -564,4 +567,101 @@ fn inhibitor_tag_values_come_from_the_group_tags_only() {
 fn a_group_state_with_the_default_history_is_one_cache_line() {
     assert_eq!(std::mem::size_of::<super::Group>(), 64);
     assert_eq!(std::mem::align_of::<super::Group>(), 64);
+}
+
+/// A stored event state, as a state store hands it back.
+fn stored(id: &str, level: Level, secs: i64) -> crate::event::EventState {
+    crate::event::EventState {
+        id: id.into(),
+        message: String::new(),
+        details: String::new(),
+        time: secs * S,
+        duration: 0,
+        level,
+    }
+}
+
+fn topic_state(topic: &str, events: Vec<crate::event::EventState>) -> crate::topics::TopicState {
+    crate::topics::TopicState {
+        topic: topic.into(),
+        events,
+    }
+}
+
+/// Runs `src` over `points` after restoring `stored` into the task and the topics.
+fn run_restored(src: &str, stored: &[crate::topics::TopicState], points: &[Point]) -> Run {
+    let mut task = compile(src).unwrap_or_else(|e| panic!("compile errors: {e:?}"));
+    task.restore_alerts(stored);
+    let mut topics = Topics::new();
+    for t in stored {
+        topics.restore(t);
+    }
+    topics.record_changes();
+    run_task(task, points, topics)
+}
+
+#[test]
+fn a_restored_group_starts_at_its_stored_level_and_trigger_time() {
+    // Kapacitor's restoreEventState: CRITICAL stored at 10 s; the group's first point (OK at
+    // 70 s) recovers it with a 60 s duration and previousLevel CRITICAL.
+    let src = "stream|from().measurement('cpu').groupBy('host')|alert()
+        .crit(lambda: \"v\" > 80.0).stateChangesOnly().log('/tmp/x')";
+    let state = [topic_state(
+        "main:t:alert2",
+        vec![stored("cpu:host=a", C, 10), stored("cpu:host=b", C, 10)],
+    )];
+    let mut r = run_restored(src, &state, &[pt("a", 10.0, 70), pt("b", 90.0, 70)]);
+    assert_eq!(summary(&r), vec![(70, O, 60, "cpu:host=a is OK".into())]);
+    assert_eq!(r.deliveries[0].event.previous_level, C);
+    // Only the event changed a topic: it is what a store writes.
+    let mut changes = Vec::new();
+    r.topics.take_changes(&mut changes);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(&*changes[0].topic, "main:t:alert2");
+    assert_eq!(changes[0].state.level, O);
+    r.topics.take_changes(&mut changes);
+    assert_eq!(changes.len(), 1, "taken once");
+}
+
+#[test]
+fn the_own_topic_wins_over_the_named_topic_and_other_nodes_state_is_not_read() {
+    // Kapacitor's AlertNode.restoreEvent: the anonymous topic first, then `.topic()`.
+    let src = "stream|from().measurement('cpu').groupBy('host')|alert()
+        .crit(lambda: \"v\" > 80.0).warn(lambda: \"v\" > 50.0).stateChangesOnly()
+        .topic('ops').log('/tmp/x')";
+    let state = [
+        topic_state("main:t:alert2", vec![stored("cpu:host=a", W, 5)]),
+        topic_state(
+            "ops",
+            vec![stored("cpu:host=a", C, 1), stored("cpu:host=b", C, 2)],
+        ),
+        topic_state("main:t:alert9", vec![stored("cpu:host=c", C, 3)]),
+    ];
+    // a: WARNING from its own topic, so WARNING again is no change; b: CRITICAL from `ops`;
+    // c: another node's state is not this node's, so CRITICAL is new.
+    let mut r = run_restored(
+        src,
+        &state,
+        &[pt("a", 60.0, 9), pt("b", 90.0, 9), pt("c", 90.0, 9)],
+    );
+    let mut changes = Vec::new();
+    r.topics.take_changes(&mut changes);
+    let ids: Vec<(&str, &str, Level)> = changes
+        .iter()
+        .map(|e| (e.state.id.as_str(), &*e.topic, e.previous_level))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![("cpu:host=c", "main:t:alert2", O), ("cpu:host=c", "ops", O)]
+    );
+}
+
+#[test]
+fn without_record_changes_the_topics_keep_nothing_to_write() {
+    let src = "stream|from().measurement('cpu')|alert().crit(lambda: \"v\" > 80.0).log('/tmp/x')";
+    let mut r = run(src, &[pt("a", 90.0, 1)]);
+    assert_eq!(r.deliveries.len(), 1);
+    let mut changes = Vec::new();
+    r.topics.take_changes(&mut changes);
+    assert!(changes.is_empty());
 }

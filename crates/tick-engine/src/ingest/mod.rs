@@ -147,6 +147,18 @@ impl Pipeline {
         self.routes.iter_mut().map(|r| &mut r.task)
     }
 
+    /// Restores the stored state of alert topics (a state store's content) before the first
+    /// point: the topics' levels, which become `previousLevel`, and each alert node's level per
+    /// event id ([`Task::restore_alerts`]).
+    pub fn restore(&mut self, topics: &[crate::topics::TopicState]) {
+        for t in topics {
+            self.topics.restore(t);
+        }
+        for route in &mut self.routes {
+            route.task.restore_alerts(topics);
+        }
+    }
+
     /// The topics the tasks' alerts go through (topic handlers are added here).
     pub fn topics(&self) -> &Topics {
         &self.topics

@@ -4,7 +4,8 @@
 //! v1.5.7) with Kapacitor's validation rules and messages; `KAPACITOR_<SECTION>_<KEY>` and
 //! `KAPACITOR_<SECTION>_<i>_<KEY>` environment overrides of every section (`env.rs`); `[http]` and `default-retention-policy`
 //! ([`HttpSection`], in `http.rs`); the top-level `hostname`; and one warning for every other
-//! section of a real Kapacitor file. Owns parsing and validation only (the TLS files named by
+//! section of a real Kapacitor file. The top-level `data_dir` and `[alert] persist-topics`
+//! ([`AlertSection`]) say where `tick run` keeps its alert state. Owns parsing and validation only (the TLS files named by
 //! `[[mqtt]]` are read by `tls_files.rs`); connecting is `mqtt::delivery`'s job and serving
 //! HTTP the binary's.
 //!
@@ -71,6 +72,53 @@ pub struct Config {
     /// The sections of handler services (`[[slack]]`, ...), checked at load by their handler
     /// kind and read again by it when a handler is built.
     pub services: ServiceSections,
+    /// The top-level `data_dir`: where `tick run` keeps its alert state (`tick-state.sqlite`)
+    /// while [`AlertSection::persist_topics`] is on.
+    pub data_dir: Option<String>,
+    /// `[alert]`.
+    pub alert: AlertSection,
+}
+
+/// The `[alert]` section (Kapacitor's `alert.Config`, services/alert/config.go at v1.5.7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertSection {
+    /// `persist-topics`: keep the alert topics' state on disk (Kapacitor's default: true).
+    pub persist_topics: bool,
+}
+
+impl Default for AlertSection {
+    fn default() -> AlertSection {
+        AlertSection {
+            persist_topics: true,
+        }
+    }
+}
+
+/// Reads `[alert]`: `persist-topics`, with a warning for any other key.
+fn alert_section(
+    value: &Value,
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Result<AlertSection, ConfigError> {
+    let err = |message: &str| ConfigError::Setting {
+        path: path.to_owned(),
+        message: message.to_owned(),
+    };
+    let Value::Table(table) = value else {
+        return Err(err("[alert] must be a table"));
+    };
+    let mut section = AlertSection::default();
+    for (key, value) in table {
+        match key.as_str() {
+            "persist-topics" => {
+                section.persist_topics = value
+                    .as_bool()
+                    .ok_or_else(|| err("[alert] persist-topics must be true or false"))?;
+            }
+            k => warnings.push(format!("[alert] unknown key {k:?}; ignored")),
+        }
+    }
+    Ok(section)
 }
 
 /// The TOML of each handler service's section, by section name. `Debug` names the sections
@@ -243,6 +291,8 @@ impl Config {
         let sources = env::apply(&mut table, env, &sections, path, &mut warnings)?;
         let mut top_level_keys = Vec::new();
         let mut hostname = None;
+        let mut data_dir = None;
+        let mut alert = AlertSection::default();
         let mut mqtt_tables: Vec<Table> = Vec::new();
         let mut services = ServiceSections::default();
         for (key, value) in &table {
@@ -291,6 +341,14 @@ impl Config {
                         message: "hostname must be a string".to_owned(),
                     });
                 }
+                ("data_dir", Value::String(d)) => data_dir = Some(d.clone()),
+                ("data_dir", _) => {
+                    return Err(ConfigError::Setting {
+                        path: path.to_owned(),
+                        message: "data_dir must be a string".to_owned(),
+                    });
+                }
+                ("alert", value) => alert = alert_section(value, path, &mut warnings)?,
                 (k, Value::Table(_)) => {
                     warnings.push(format!("section [{k}] is not used by tick; ignored"))
                 }
@@ -317,6 +375,8 @@ impl Config {
             hostname,
             http,
             services,
+            data_dir,
+            alert,
         };
         config.validate(path)?;
         Ok((config, warnings))

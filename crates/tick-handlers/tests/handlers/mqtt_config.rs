@@ -262,6 +262,10 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
     assert_eq!(cfg.mqtt.len(), 2);
     assert_eq!(cfg.hostname.as_deref(), Some("localhost"));
     assert_eq!(cfg.http.bind_address.as_deref(), Some(":9092"));
+    // `data_dir` is where tick run keeps its alert state; `[alert]` is absent, so
+    // `persist-topics` keeps Kapacitor's default, true.
+    assert_eq!(cfg.data_dir.as_deref(), Some("/var/lib/kapacitor"));
+    assert!(cfg.alert.persist_topics);
     let m = &cfg.mqtt[0];
     assert_eq!(
         (m.name.as_str(), m.enabled, m.default),
@@ -291,9 +295,20 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
             "section [logging] is not used by tick; ignored",
             "section [replay] is not used by tick; ignored",
             "section [storage] is not used by tick; ignored",
-            "top-level settings data_dir, skip-config-overrides are not used by \
-             tick; ignored",
+            "top-level settings skip-config-overrides are not used by tick; ignored",
         ]
+    );
+}
+
+#[test]
+fn alert_persist_topics_is_read_and_other_alert_keys_are_warned_about() {
+    let (cfg, warnings) = load("[alert]\npersist-topics = false\nother = 1\n").unwrap();
+    assert!(!cfg.alert.persist_topics);
+    assert_eq!(warnings, vec!["[alert] unknown key \"other\"; ignored"]);
+    let e = err("[alert]\npersist-topics = \"yes\"\n");
+    assert_eq!(
+        e,
+        "kapacitor.conf: [alert] persist-topics must be true or false"
     );
 }
 

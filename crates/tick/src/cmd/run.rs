@@ -25,8 +25,10 @@ use tick_lineproto::Precision;
         override its keys) and to topic handlers loaded with --handler. At end of input tick waits until \
         every handler queue is empty and every QoS 1/2 MQTT publish is acknowledged \
         (bounded by --drain-timeout).\n\n\
-        Exit status: 0 ok; 1 alerts were lost, or --strict and a line was rejected; 2 invalid \
-        script, configuration or usage.",
+        With --state-dir (or data_dir in --config) the alert state survives restarts.\n\n\
+        Exit status: 0 ok; 1 alerts were lost, the alert state could not be written, or \
+        --strict and a line was rejected; 2 invalid script, configuration, usage or stored \
+        alert state.",
     after_help = "Examples:\n  tick run cpu.tick --config kapacitor.conf < points.lp\n  \
         tick run alerts/*.tick --handler handlers/ --input points.lp --precision s"
 )]
@@ -90,6 +92,17 @@ pub(crate) struct Args {
     /// finished file)
     #[arg(long)]
     pub(crate) flush_windows: bool,
+    /// Keep the alert state in DIR (DIR/tick-state.sqlite): each topic's last event per
+    /// event id, so that a restarted run starts every alert group at the level, trigger time
+    /// and previous level the last run left it at, as Kapacitor does. An event's state is on
+    /// disk before its handlers get it. Default: `data_dir` of --config while its
+    /// `[alert] persist-topics` is on (Kapacitor's default); else no state is kept
+    #[arg(long, value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+    /// Remove the stored alert state and start afresh (with --state-dir or the data_dir of
+    /// --config)
+    #[arg(long)]
+    pub(crate) state_reset: bool,
     /// What drives deadman's clock: `points` (each point's time, the default, for replays) or
     /// `wall` (the system clock, for live streams)
     #[arg(long, value_enum, default_value_t = Clock::Points)]

@@ -15,6 +15,7 @@ use tick_handlers::{Dispatcher, Handler, HandlerOptions, Services};
 
 use super::Exit;
 use super::plan::Plan;
+use super::state::StateWriter;
 use crate::report;
 
 /// A script's handler: `(task, alert node, index among the node's handlers)`.
@@ -28,12 +29,15 @@ pub(crate) struct Router {
     topic: Vec<Option<usize>>,
     /// The queues; taken out (`None`) by the drain.
     dispatcher: Arc<Mutex<Option<Dispatcher>>>,
+    /// The alert state store (`--state-dir`), written before each batch is queued.
+    state: Option<Mutex<StateWriter>>,
 }
 
 impl Router {
-    /// Prints the `|log()` lines the pipeline produced since the last call and hands its
-    /// deliveries to their handler queues, in one batch (`Dispatcher::flush`). `log_text` is
-    /// a reused buffer.
+    /// Prints the `|log()` lines the pipeline produced since the last call, writes the alert
+    /// state its events set (`--state-dir`: synced before any handler gets them), and hands its
+    /// deliveries to their handler queues, in one batch (`Dispatcher::flush`). `log_text` is a
+    /// reused buffer.
     pub(crate) fn send(
         &self,
         pipeline: &mut Pipeline,
@@ -49,6 +53,11 @@ impl Router {
         if !log_text.is_empty() {
             report::stderr(log_text);
             log_text.clear();
+        }
+        if let Some(state) = &self.state
+            && let Ok(mut writer) = state.lock()
+        {
+            writer.save(pipeline);
         }
         if deliveries.is_empty() {
             return;
@@ -101,6 +110,7 @@ pub(crate) fn start(
     scripts: &[PathBuf],
     pipeline: &mut Pipeline,
     runtime: &tokio::runtime::Runtime,
+    state: Option<StateWriter>,
 ) -> Result<Handlers, Exit> {
     let services = start_services(plan, pipeline, runtime)?;
     let mut dispatcher = Dispatcher::new(runtime.handle().clone(), plan.dispatch);
@@ -118,6 +128,7 @@ pub(crate) fn start(
             alert,
             topic,
             dispatcher: Arc::new(Mutex::new(Some(dispatcher))),
+            state: state.map(Mutex::new),
         },
         services,
         stop_waiting,

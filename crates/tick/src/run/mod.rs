@@ -4,11 +4,12 @@
 //! happen; each step is its own module:
 //!
 //! 1. `plan.rs`: the options, `kapacitor.conf`, scripts and handler files, resolved once;
-//! 2. `delivery.rs`: the brokers, a queue per handler, and the router between them;
-//! 3. `input.rs`: stdin, `--input` or the HTTP server;
-//! 4. `pipeline.rs`: the pipeline thread (reading, `tick_engine::ingest`, batches);
-//! 5. `drain.rs`: the end of input or a signal, then the drain;
-//! 6. `outcome.rs`: the closing messages and the exit status.
+//! 2. `state.rs`: the alert state store (`--state-dir`), checked and restored;
+//! 3. `delivery.rs`: the brokers, a queue per handler, and the router between them;
+//! 4. `input.rs`: stdin, `--input` or the HTTP server;
+//! 5. `pipeline.rs`: the pipeline thread (reading, `tick_engine::ingest`, batches);
+//! 6. `drain.rs`: the end of input or a signal, then the drain;
+//! 7. `outcome.rs`: the closing messages and the exit status.
 //!
 //! Threads: the pipeline runs synchronously on its own thread; handlers and MQTT connections
 //! run on a small tokio runtime. The main thread waits for the end of input or a signal, then
@@ -20,6 +21,7 @@ mod input;
 mod outcome;
 pub(crate) mod pipeline;
 mod plan;
+mod state;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,7 +73,9 @@ fn run(args: Args) -> Result<u8, Exit> {
         .unzip();
     let mut pipeline =
         Pipeline::new(tasks, &plan.origin).with_point_clock(plan.clock == Clock::Points);
-    let mut handlers = delivery::start(&plan, &scripts, &mut pipeline, &runtime)?;
+    let state_failures = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let state = state::open(&plan, &mut pipeline, &state_failures)?;
+    let mut handlers = delivery::start(&plan, &scripts, &mut pipeline, &runtime, state)?;
     let (source, ingest) = input::open(&plan, &runtime)?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -111,7 +115,10 @@ fn run(args: Args) -> Result<u8, Exit> {
         &force,
         &mut stats,
     );
-    let code = outcome::finish(&plan, finished, http_rejected, lost, stats);
+    let mut code = outcome::finish(&plan, finished, http_rejected, lost, stats);
+    if state::report_failures(&state_failures) {
+        code = code.max(1);
+    }
     runtime.shutdown_timeout(Duration::from_millis(250));
     Ok(code)
 }

@@ -46,6 +46,11 @@ pub(crate) struct Plan {
     pub(crate) http_out: Option<PathBuf>,
     pub(crate) stats: Option<crate::stats::Format>,
     pub(crate) strict: bool,
+    /// Where the alert state is kept (`--state-dir`, else `data_dir` of `--config` while
+    /// `[alert] persist-topics` is on), if anywhere.
+    pub(crate) state_dir: Option<PathBuf>,
+    /// `--state-reset`.
+    pub(crate) state_reset: bool,
 }
 
 /// `--http[=ADDR]` and the `--http-*` limits.
@@ -105,7 +110,23 @@ impl Plan {
                 max_connections: args.http_max_connections,
             },
         });
+        let state_dir = args.state_dir.or_else(|| {
+            let c = config.as_ref()?;
+            c.alert
+                .persist_topics
+                .then(|| c.data_dir.as_ref().map(PathBuf::from))
+                .flatten()
+        });
+        if args.state_reset && state_dir.is_none() {
+            report::stderr(
+                "error: --state-reset needs a state directory: --state-dir, or --config with \
+                 data_dir and [alert] persist-topics on\n",
+            );
+            return Err(Exit::Status(2));
+        }
         Ok(Plan {
+            state_dir,
+            state_reset: args.state_reset,
             config,
             compile,
             tasks,
