@@ -451,7 +451,7 @@ fn a_trap_that_cannot_be_sent_is_logged_counted_and_fails_the_run() {
 }
 
 #[test]
-fn tick_check_refuses_what_kapacitor_cannot_send() {
+fn tick_check_refuses_what_kapacitor_cannot_define_and_warns_of_what_fails_at_every_alert() {
     let case = Case::new();
     let script = case.file(
         "bad.tick",
@@ -469,21 +469,34 @@ fn tick_check_refuses_what_kapacitor_cannot_send() {
         "{}",
         out.stderr
     );
-    let case = Case::new();
-    let script = case.file(
-        "oid.tick",
-        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        \
+    let oid_script = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        \
          .crit(lambda: \"usage_idle\" < 10)\n        .snmpTrap('1.3.6.1.4.1.1')\n            \
-         .data('1.3.6.x', 's', 'ok')\n",
-    );
+         .data('1.3.6.x', 's', 'ok')\n";
+    let case = Case::new();
+    let script = case.file("oid.tick", oid_script);
+    // Kapacitor 1.5.7 defines and enables this script, then fails every alert with this
+    // message: tick warns at check and start, and fails every alert the same way.
+    let message =
+        "invalid data Oid \"1.3.6.x\": The sub-identifiers is range 0..4294967295, value `1.3.6.x`";
     let out = case.args(["check", script.as_str()]).run();
-    assert_eq!(out.code, 2);
-    // What Kapacitor 1.5.7 logs for every alert of this script.
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr.contains(
-            "oid.tick:7:14: error: invalid data Oid \"1.3.6.x\": The sub-identifiers is range 0..4294967295, value `1.3.6.x`"
-        ),
+        out.stderr.contains(&format!(
+            "oid.tick:7:14: warning: {message} (every alert of this handler will fail)"
+        )),
         "{}",
         out.stderr
     );
+    let case = Case::new();
+    let script = case.file("oid.tick", oid_script);
+    let conf = case.file(
+        "kapacitor.conf",
+        "[snmptrap]\n  enabled = true\n  addr = \"127.0.0.1:9\"\n",
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu usage_idle=5 1000000000\n")
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(message), "{}", out.stderr);
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use tick_engine::{Event, HandlerSpec, HandlerUse};
-use tick_syntax::Span;
+use tick_syntax::{Diagnostic, Span};
 
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
@@ -71,6 +71,14 @@ pub(crate) trait HandlerKind {
     /// when the kind has no service to test.
     async fn service_test(_config: &Config, _options: Self::Options) -> Option<Result<(), String>> {
         None
+    }
+
+    /// What a script's use does that Kapacitor accepts at start but that fails at every alert
+    /// (a Telegram parse mode it does not know, an SNMP OID it cannot encode): warnings for
+    /// `tick check` and task start, `(span, message)`. The handler is still built, and each
+    /// alert then fails with Kapacitor's message, as there. The default: none.
+    fn warnings(_handler: &HandlerUse) -> Vec<(Span, String)> {
+        Vec::new()
     }
 
     /// Checks a script's use without building anything that does IO, for `tick check` and
@@ -260,6 +268,17 @@ macro_rules! handlers {
             Err(BuildError::UnsupportedKind(kind.to_string()))
         }
 
+        /// The kind's warnings about a script's use.
+        fn kind_warnings(handler: &HandlerUse) -> Vec<(Span, String)> {
+            let kind = handler.kind.as_str();
+            $(
+                if kind == <$kind as HandlerKind>::NAME && <$kind as HandlerKind>::SPEC.is_some() {
+                    return <$kind as HandlerKind>::warnings(handler);
+                }
+            )*
+            Vec::new()
+        }
+
         impl Handler {
             /// Builds a handler from decoded options; `topic` is the topic it subscribes to
             /// (only `publish` uses it, to refuse publishing to itself).
@@ -372,13 +391,13 @@ impl Handler {
 /// and task start: every problem with the span it points at (the property's span when a
 /// property is at fault, else the handler call's). MQTT uses are checked by
 /// `mqtt::validate`, which needs the configuration, so they give nothing here.
-pub fn check_use(handler: &HandlerUse) -> Vec<(Span, String)> {
+pub fn check_use(handler: &HandlerUse) -> Vec<Diagnostic> {
     check_use_with_config(handler, None)
 }
 
 /// [`check_use`] with the `--config` file, when one was given: a service handler's workspace
 /// or account must then exist and be enabled (`.slack().workspace('ops')`).
-pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> Vec<(Span, String)> {
+pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> Vec<Diagnostic> {
     let span_of = |name: &str| {
         handler
             .properties
@@ -387,8 +406,12 @@ pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> V
             .find(|p| p.name == name)
             .map_or(handler.span, |p| p.span)
     };
+    let mut found: Vec<Diagnostic> = kind_warnings(handler)
+        .into_iter()
+        .map(|(span, message)| Diagnostic::warning(span, message))
+        .collect();
     match check_kind(handler, config) {
-        Ok(()) => Vec::new(),
+        Ok(()) => found,
         Err(e) => {
             let span = match &e {
                 BuildError::LogModeNotWritable(_) | BuildError::LogModeOutOfRange(_) => {
@@ -402,7 +425,8 @@ pub fn check_use_with_config(handler: &HandlerUse, config: Option<&Config>) -> V
                 } => *span,
                 _ => handler.span,
             };
-            vec![(span, e.to_string())]
+            found.push(Diagnostic::error(span, e.to_string()));
+            found
         }
     }
 }

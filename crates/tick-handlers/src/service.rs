@@ -152,9 +152,12 @@ pub(crate) fn global_keys(section: &toml::Value) -> Global {
             .and_then(toml::Value::as_bool)
             .unwrap_or(false)
     };
+    // `newAlertNode` (alert.go at v1.5.7) makes a node stateChangesOnly only when the
+    // service is global *and* state-changes-only.
+    let global = flag("global");
     Global {
-        handler: flag("global"),
-        state_changes_only: flag("state-changes-only"),
+        handler: global,
+        state_changes_only: global && flag("state-changes-only"),
     }
 }
 
@@ -201,6 +204,27 @@ pub(crate) fn enabled_section<C: SingleSection>(config: &Config) -> Result<C, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_changes_only_counts_only_with_global_as_in_new_alert_node() {
+        let keys = |toml: &str| global_keys(&toml::from_str::<toml::Value>(toml).unwrap());
+        let none = Global::default();
+        assert_eq!(keys("state-changes-only = true"), none);
+        assert_eq!(
+            keys("global = true"),
+            Global {
+                handler: true,
+                state_changes_only: false
+            }
+        );
+        assert_eq!(
+            keys("global = true\nstate-changes-only = true"),
+            Global {
+                handler: true,
+                state_changes_only: true
+            }
+        );
+    }
 
     #[test]
     fn the_client_url_is_the_listener_address_kapacitor_would_have() {

@@ -287,19 +287,25 @@ struct Trap {
     bindings: Vec<Binding>,
 }
 
+/// Compiles the value templates, as Kapacitor's `Service.Handler` does at task start: a
+/// template that does not parse stops the start.
+fn templates(options: &Options) -> Result<Vec<Template>, (Part, String)> {
+    options
+        .data_list()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            Template::parse("data", &d.value, &FuncSet::new())
+                .map_err(|e| (Part::Data(i), format!("failed to create SNMP handler: {e}")))
+        })
+        .collect()
+}
+
 impl Trap {
     /// Compiles the value templates (Kapacitor's `Service.Handler`, at task start), then checks
     /// every OID and type letter as Kapacitor's `Service.Trap` does before each send.
     fn compile(options: &Options) -> Result<Trap, (Part, String)> {
-        let templates = options
-            .data_list()
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                Template::parse("data", &d.value, &FuncSet::new())
-                    .map_err(|e| (Part::Data(i), format!("failed to create SNMP handler: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let templates = templates(options)?;
         let trap_oid = options.trap_oid();
         let oid = parse_oid(trap_oid).map_err(|e| {
             (
@@ -445,10 +451,28 @@ impl HandlerKind for Kind {
         SnmpTrapHandler::new(&options, &services.config)
     }
 
+    /// An OID Kapacitor cannot encode is accepted at start there and fails at every alert:
+    /// a warning here, and the same failure at every alert.
+    fn warnings(handler: &HandlerUse) -> Vec<(tick_syntax::Span, String)> {
+        let Ok(options) = Kind::from_use(handler) else {
+            return Vec::new();
+        };
+        if validate_script(&options).is_err() || templates(&options).is_err() {
+            return Vec::new();
+        }
+        match Trap::compile(&options) {
+            Ok(_) => Vec::new(),
+            Err((part, message)) => vec![(
+                span_of(handler, part),
+                format!("{message} (every alert of this handler will fail)"),
+            )],
+        }
+    }
+
     fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
         let options = Kind::from_use(handler)?;
         validate_script(&options)
-            .and_then(|()| Trap::compile(&options).map(drop))
+            .and_then(|()| templates(&options).map(drop))
             .map_err(|(part, message)| refused(message, Some(span_of(handler, part))))?;
         match config {
             Some(config) => SnmpTrapHandler::new(&options, config).map(drop),
@@ -482,6 +506,8 @@ impl HandlerKind for Kind {
             let mut handler = SnmpTrapHandler::new(&options, config).map_err(|e| e.to_string())?;
             let values: Vec<String> = handler
                 .trap
+                .as_ref()
+                .map_err(Clone::clone)?
                 .bindings
                 .iter()
                 .map(|b| b.raw.clone())
@@ -497,7 +523,8 @@ pub struct SnmpTrapHandler {
     addr: String,
     community: String,
     retries: u32,
-    trap: Trap,
+    /// The compiled trap, or why its OIDs cannot be sent (the message of every alert).
+    trap: Result<Trap, String>,
     /// The next request id; ids go up by one from a random start, within Go's `Int31` range.
     request_id: u32,
 }
@@ -527,7 +554,9 @@ impl SnmpTrapHandler {
         if !c.enabled {
             return Err(error("service is not enabled"));
         }
-        let trap = Trap::compile(options).map_err(|(_, message)| refused(message, None))?;
+        templates(options).map_err(|(_, message)| refused(message, None))?;
+        // A bad OID fails at every alert, as in Kapacitor (`Service.Trap`).
+        let trap = Trap::compile(options).map_err(|(_, message)| message);
         Ok(SnmpTrapHandler {
             addr: c.addr,
             community: c.community,
@@ -546,7 +575,8 @@ impl SnmpTrapHandler {
         let values: Vec<&str> = values.iter().map(String::as_str).collect();
         let request_id = (self.request_id & 0x7fff_ffff) as i32;
         self.request_id = self.request_id.wrapping_add(1);
-        let datagram = self.trap.message(&self.community, request_id, &values)?;
+        let trap = self.trap.as_ref().map_err(Clone::clone)?;
+        let datagram = trap.message(&self.community, request_id, &values)?;
         let mut delay = Duration::from_millis(250);
         let mut attempt = 0;
         loop {
@@ -602,8 +632,15 @@ impl Deliver for SnmpTrapHandler {
     async fn handle(&mut self, event: &Event) -> Result<(), HandlerError> {
         // Kapacitor's `handler.Handle`: every value rendered with the event's template data.
         let data = event.handler_data();
-        let mut values = Vec::with_capacity(self.trap.bindings.len());
-        for b in &self.trap.bindings {
+        let trap = self
+            .trap
+            .as_ref()
+            .map_err(|message| HandlerError::Service {
+                kind: "snmpTrap",
+                message: message.clone(),
+            })?;
+        let mut values = Vec::with_capacity(trap.bindings.len());
+        for b in &trap.bindings {
             let mut value = String::new();
             b.template
                 .render(&data, &mut value)

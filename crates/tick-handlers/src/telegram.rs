@@ -165,9 +165,31 @@ impl HandlerKind for Kind {
         TelegramHandler::new(options, &services.config)
     }
 
+    /// A parse mode Telegram does not know is accepted at start by Kapacitor and fails at every
+    /// alert: a warning here, and the same failure at every alert.
+    fn warnings(handler: &HandlerUse) -> Vec<(tick_syntax::Span, String)> {
+        let Ok(options) = Kind::from_use(handler) else {
+            return Vec::new();
+        };
+        match check_parse_mode(&options.parse_mode) {
+            Ok(()) => Vec::new(),
+            Err(message) => {
+                let span = handler
+                    .properties
+                    .iter()
+                    .rev()
+                    .find(|p| p.name == "parseMode")
+                    .map_or(handler.span, |p| p.span);
+                vec![(
+                    span,
+                    format!("{message} (every alert of this handler will fail)"),
+                )]
+            }
+        }
+    }
+
     fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
         let options = Kind::from_use(handler)?;
-        check_parse_mode(&options.parse_mode)?;
         match config {
             Some(config) => TelegramHandler::new(options, config).map(drop),
             None => Ok(()),
@@ -187,16 +209,16 @@ impl HandlerKind for Kind {
     }
 }
 
-/// Kapacitor refuses any parse mode but Markdown and HTML (any case) at every alert; tick at
-/// start.
-fn check_parse_mode(mode: &str) -> Result<(), BuildError> {
+/// Kapacitor refuses any parse mode but Markdown and HTML (any case) at every alert
+/// (`Service.preparePost`, services/telegram/service.go at v1.5.7); so does tick, after a
+/// warning at start.
+fn check_parse_mode(mode: &str) -> Result<(), String> {
     let lower = mode.to_lowercase();
     if mode.is_empty() || lower == "markdown" || lower == "html" {
         Ok(())
     } else {
-        Err(error(
-            "parseMode",
-            format!("parseMode {mode} is not valid, please use 'Markdown' or 'HTML'"),
+        Err(format!(
+            "parseMode {mode} is not valid, please use 'Markdown' or 'HTML'"
         ))
     }
 }
@@ -243,7 +265,6 @@ impl TelegramHandler {
             }
         };
         let parse_mode = pick(options.parse_mode, &c.parse_mode);
-        check_parse_mode(&parse_mode)?;
         let mut url = reqwest::Url::parse(&c.url).map_err(|_| error("", "invalid url"))?;
         // `path.Join(u.Path+c.Token, "sendMessage")`.
         let joined = join_path(&[&format!("{}{}", url.path(), c.token), "sendMessage"]);
@@ -264,6 +285,10 @@ impl TelegramHandler {
     /// sorted, the flags only when set, HTML escaped, trailing newline); only 200 is success.
     async fn alert(&self, message: &str) -> Result<(), HandlerError> {
         use tick_engine::json::write_string;
+        check_parse_mode(&self.parse_mode).map_err(|message| HandlerError::Service {
+            kind: "telegram",
+            message,
+        })?;
         let mut body = String::with_capacity(128 + 2 * message.len());
         body.push_str("{\"chat_id\":");
         write_string(&mut body, &self.chat_id);

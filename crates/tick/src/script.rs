@@ -49,10 +49,14 @@ pub(crate) fn diagnose(
         let mut problems = tick_handlers::check_use_with_config(handler, config);
         if handler.kind == "mqtt" {
             // Broker names can only be checked against a configuration.
-            problems.extend(match config {
+            let mqtt = match config {
                 Some(cfg) => tick_handlers::mqtt::validate(handler, cfg),
                 None => tick_handlers::mqtt::validate_options(handler),
-            });
+            };
+            problems.extend(
+                mqtt.into_iter()
+                    .map(|(span, message)| Diagnostic::error(span, message)),
+            );
         }
         problems
     };

@@ -72,7 +72,8 @@ impl Compiler {
 
     /// [`Compiler::compile`], and `check` on every handler use of the script: the rules of the
     /// handler kind that argument types cannot express (QoS 0-2, a configured broker, a
-    /// writable log mode), each problem with its span. The uses of a node that is not built
+    /// writable log mode), each problem (an error, or a warning about what fails at every
+    /// alert) with its span. The uses of a node that is not built
     /// because another of its properties failed are checked too: the handler's values do not
     /// depend on that property, and one run of `tick check` lists every error of the node.
     ///
@@ -85,7 +86,7 @@ impl Compiler {
         task_name: &str,
         program: &ast::Program,
         opts: &CompileOptions,
-        check: &dyn Fn(&HandlerUse) -> Vec<(Span, String)>,
+        check: &dyn Fn(&HandlerUse) -> Vec<Diagnostic>,
     ) -> (Option<Task>, Vec<Diagnostic>) {
         let mut cx = Cx {
             handlers: &self.handlers,
@@ -200,16 +201,14 @@ impl Compiler {
             }
         }
         for (i, (_, handler)) in handler_uses.iter().enumerate() {
-            for (span, message) in check(handler) {
-                let message = if global_uses.contains(&i) {
-                    format!(
-                        "the {} handler that `global = true` in the configuration adds to every alert: {message}",
-                        handler.kind
-                    )
-                } else {
-                    message
-                };
-                diags.push(Diagnostic::error(span, message));
+            for mut d in check(handler) {
+                if global_uses.contains(&i) {
+                    d.message = format!(
+                        "the {} handler that `global = true` in the configuration adds to every alert: {}",
+                        handler.kind, d.message
+                    );
+                }
+                diags.push(d);
             }
         }
         if diags.iter().any(Diagnostic::is_error) {

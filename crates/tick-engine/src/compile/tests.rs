@@ -610,11 +610,11 @@ fn a_handler_property_without_its_handler_names_the_handler_it_belongs_to() {
 }
 
 /// The handler check `compile_checking` is given: QoS outside 0-2, at the property.
-fn qos_check(u: &HandlerUse) -> Vec<(Span, String)> {
+fn qos_check(u: &HandlerUse) -> Vec<Diagnostic> {
     u.properties
         .iter()
         .filter(|p| p.name == "qos" && !matches!(p.args.as_slice(), [Literal::Int(0..=2)]))
-        .map(|p| (p.span, "bad qos".to_string()))
+        .map(|p| Diagnostic::error(p.span, "bad qos"))
         .collect()
 }
 

@@ -95,19 +95,18 @@ fn check_points_a_bad_mode_at_the_mode_property_and_a_bad_path_at_the_call() {
     u.properties[0].span = tick_syntax::Span { start: 21, end: 31 };
     assert_eq!(
         tick_handlers::check_use(&u),
-        [(
+        [tick_syntax::Diagnostic::error(
             tick_syntax::Span { start: 21, end: 31 },
-            "failed to create log alert handler: invalid file mode -r--r--r--, must be user writable".to_string()
+            "failed to create log alert handler: invalid file mode -r--r--r--, must be user writable"
         )]
     );
     u.args = vec![s("x.log")];
     u.properties.clear();
     assert_eq!(
         tick_handlers::check_use(&u),
-        [(
+        [tick_syntax::Diagnostic::error(
             tick_syntax::Span { start: 5, end: 20 },
             "failed to create log alert handler: log path must be absolute: x.log is not absolute"
-                .to_string()
         )]
     );
     u.args = vec![s("/tmp/x.log")];
