@@ -17,7 +17,7 @@ use crate::publish::Republish;
 use crate::{
     alerta, bigpanda, discord, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2, post,
     publish, pushover, sensu, servicenow, slack, snmptrap, tcp, teams, telegram, unsupported,
-    victorops,
+    victorops, zenoss,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -350,6 +350,8 @@ handlers! {
     BigPanda => bigpanda::Kind, bigpanda::Options, bigpanda::BigPandaHandler;
     /// `kind: snmptrap`, `.snmpTrap(trapOid)`: sends an SNMPv2c trap over UDP.
     SnmpTrap => snmptrap::Kind, snmptrap::Options, snmptrap::SnmpTrapHandler;
+    /// `kind: zenoss`, `.zenoss()`: sends the alert as an event to Zenoss's JSON router.
+    Zenoss => zenoss::Kind, zenoss::Options, zenoss::ZenossHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -435,6 +437,7 @@ mod tests {
                 "serviceNow",
                 "bigPanda",
                 "snmpTrap",
+                "zenoss",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -464,6 +467,7 @@ mod tests {
                 "servicenow",
                 "bigpanda",
                 "snmptrap",
+                "zenoss",
                 "kafka",
                 "hipchat",
                 "talk"
