@@ -396,7 +396,11 @@ impl HandlerKind for Kind {
         // CRITICAL, "test zenoss message", the section's action, method, type, tid and
         // collector, no tags, fields or custom fields; the options here are the handler's.
         let result = async {
-            let mut handler = ZenossHandler::new(&options, config).map_err(|e| e.to_string())?;
+            // Kapacitor answers with the bare reason ("service is not enabled").
+            let mut handler = ZenossHandler::new(&options, config).map_err(|e| match e {
+                BuildError::Property { message, .. } => message,
+                other => other.to_string(),
+            })?;
             let event = Event {
                 topic: "".into(),
                 state: EventState {
