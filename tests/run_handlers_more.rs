@@ -489,6 +489,24 @@ fn zenoss_points() -> String {
     points
 }
 
+/// The script of Kapacitor's TestStream_AlertZenoss and TestStream_AlertZenoss_Custom
+/// (integrations/streamer_test.go at v1.8.3) up to their handlers.
+const ZENOSS_ALERT: &str = r#"stream
+	|from()
+		.measurement('cpu')
+		.where(lambda: "host" == 'serverA')
+		.groupBy('host', 'type')
+	|window()
+		.period(10s)
+		.every(10s)
+	|mean('value')
+	|alert()
+		.id('kapacitor/{{ .Name }}/{{ index .Tags "host" }}')
+		.info(lambda: "mean" > 15.0)
+		.warn(lambda: "mean" > 50.0)
+		.crit(lambda: "mean" > 90.0)
+"#;
+
 /// Runs `script` (as the task `TestStream_Alert`) over [`zenoss_points`] with `conf`.
 fn run_zenoss(script: &str, conf: &str) -> crate::support::Output {
     let case = Case::new();
@@ -518,25 +536,9 @@ fn zenoss_sends_kapacitors_events_for_a_critical_and_its_recovery() {
     // first shipped in v1.6.0): its script, data and `[zenoss]` (no collector), with a user
     // and password added for basic authentication.
     let out = run_zenoss(
-        r#"stream
-	|from()
-		.measurement('cpu')
-		.where(lambda: "host" == 'serverA')
-		.groupBy('host', 'type')
-	|window()
-		.period(10s)
-		.every(10s)
-	|mean('value')
-	|alert()
-		.id('kapacitor/{{ .Name }}/{{ index .Tags "host" }}')
-		.info(lambda: "mean" > 15.0)
-		.warn(lambda: "mean" > 50.0)
-		.crit(lambda: "mean" > 90.0)
-		.zenoss()
-			.device('#DEVICE001')
-			.component('CPU')
-			.eventClass('/App')
-"#,
+        &format!(
+            "{ZENOSS_ALERT}\t\t.zenoss()\n\t\t\t.device('#DEVICE001')\n\t\t\t.component('CPU')\n\t\t\t.eventClass('/App')\n"
+        ),
         &zenoss_conf(
             &receiver.url,
             "  collector = \"\"\n  username = \"kapacitor\"\n  password = \"zen-pass\"\n",
@@ -581,21 +583,8 @@ fn zenoss_custom_fields_templates_and_severities_are_kapacitors() {
     // scripts, see the handler-file test below), data and `[zenoss]` with a numeric severity
     // map.
     let out = run_zenoss(
-        r#"stream
-	|from()
-		.measurement('cpu')
-		.where(lambda: "host" == 'serverA')
-		.groupBy('host', 'type')
-	|window()
-		.period(10s)
-		.every(10s)
-	|mean('value')
-	|alert()
-		.id('kapacitor/{{ .Name }}/{{ index .Tags "host" }}')
-		.info(lambda: "mean" > 15.0)
-		.warn(lambda: "mean" > 50.0)
-		.crit(lambda: "mean" > 90.0)
-		.details('{{.}}')
+        &(ZENOSS_ALERT.to_string()
+            + r#"		.details('{{.}}')
 		.zenoss()
 			.action('ScriptsRouter')
 			.method('kapa_handler')
@@ -603,7 +592,7 @@ fn zenoss_custom_fields_templates_and_severities_are_kapacitors() {
 			.message('This is message for alert {{ .ID }}')
 			.collector('{{ index .Tags "host" }}')
 			.customField('data', '{"id":"{{.ID}}","message":"{{.Message}}","time":"{{.Time}}","duration":"{{ .Duration}}","level":"{{.Level}}","recoverable":{{.Recoverable}}}')
-"#,
+"#),
         &zenoss_conf(
             &receiver.url,
             "  severity-map = { OK = 0, Info = 2, Warning = 3, Critical = 5 }\n",

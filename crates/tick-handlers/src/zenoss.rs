@@ -542,7 +542,8 @@ pub struct ZenossHandler {
     collector: String,
     /// Each level's severity as JSON text.
     severities: [String; 4],
-    templates: Templates,
+    /// Boxed: seven templates would make every catalogue entry as large.
+    templates: Box<Templates>,
     client: HttpClient,
 }
 
@@ -556,7 +557,7 @@ impl std::fmt::Debug for ZenossHandler {
 impl ZenossHandler {
     fn new(options: &Options, config: &Config) -> Result<ZenossHandler, BuildError> {
         let c: ZenossConfig = enabled_section(config).map_err(|e| error("", e))?;
-        let templates = Templates::parse(options)?;
+        let templates = Box::new(Templates::parse(options)?);
         let url = reqwest::Url::parse(&c.url).map_err(|_| error("", "invalid url"))?;
         let severities = c.severity_map.encode().map_err(|e| error("", e))?;
         let or = |own: &str, section: String| {
