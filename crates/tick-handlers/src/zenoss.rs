@@ -158,7 +158,7 @@ struct ZenossConfig {
     collector: String,
     #[serde(default)]
     severity_map: SeverityMap,
-    /// Read for [`Kind::global`].
+    /// Known keys; [`Kind::global`] reads them from the section's TOML.
     #[serde(default)]
     #[allow(dead_code)]
     global: bool,
