@@ -475,3 +475,310 @@ fn service_test_bigpanda_sends_kapacitors_test_alert() {
         .as_secs();
     assert!(now.abs_diff(secs) < 60, "{body}");
 }
+
+/// [`STREAM_ALERT_POINTS`], then serverA points that bring the mean of the window that closes
+/// at 20 s down to 14.7 (96.4, 95.1 and eleven zeros), and a point at 20 s that closes it: the
+/// CRITICAL of the first window recovers.
+fn zenoss_points() -> String {
+    let mut points = STREAM_ALERT_POINTS.concat();
+    for i in 0..11u64 {
+        let nanos = 31_536_012_000_000_000 + i * 500_000_000;
+        points.push_str(&format!("cpu,type=idle,host=serverA value=0 {nanos}\n"));
+    }
+    points.push_str("cpu,type=idle,host=serverA value=95.0 31536020000000000\n");
+    points
+}
+
+/// The script of Kapacitor's TestStream_AlertZenoss and TestStream_AlertZenoss_Custom
+/// (integrations/streamer_test.go at v1.8.3) up to their handlers.
+const ZENOSS_ALERT: &str = r#"stream
+	|from()
+		.measurement('cpu')
+		.where(lambda: "host" == 'serverA')
+		.groupBy('host', 'type')
+	|window()
+		.period(10s)
+		.every(10s)
+	|mean('value')
+	|alert()
+		.id('kapacitor/{{ .Name }}/{{ index .Tags "host" }}')
+		.info(lambda: "mean" > 15.0)
+		.warn(lambda: "mean" > 50.0)
+		.crit(lambda: "mean" > 90.0)
+"#;
+
+/// Runs `script` (as the task `TestStream_Alert`) over [`zenoss_points`] with `conf`.
+fn run_zenoss(script: &str, conf: &str) -> crate::support::Output {
+    let case = Case::new();
+    let script = case.file("TestStream_Alert.tick", script);
+    let conf = case.file("kapacitor.conf", conf);
+    case.args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(zenoss_points())
+        .run()
+}
+
+fn zenoss_conf(url: &str, more: &str) -> String {
+    format!("[zenoss]\n  enabled = true\n  url = \"{url}/zport/dmd/evconsole_router\"\n{more}")
+}
+
+/// Kapacitor's `zenoss.Event` as `json.Marshal` writes it (services/zenoss/service.go at
+/// v1.8.3): the struct's fields in order, the one data map with its keys sorted.
+fn zenoss_event(action: &str, method: &str, data: &str) -> String {
+    format!(
+        "{{\"action\":\"{action}\",\"method\":\"{method}\",\"data\":[{data}],\"type\":\"rpc\",\"tid\":1}}"
+    )
+}
+
+#[test]
+fn zenoss_sends_kapacitors_events_for_a_critical_and_its_recovery() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    // Kapacitor's TestStream_AlertZenoss (integrations/streamer_test.go at v1.8.3; Zenoss
+    // first shipped in v1.6.0): its script, data and `[zenoss]` (no collector), with a user
+    // and password added for basic authentication.
+    let out = run_zenoss(
+        &format!(
+            "{ZENOSS_ALERT}\t\t.zenoss()\n\t\t\t.device('#DEVICE001')\n\t\t\t.component('CPU')\n\t\t\t.eventClass('/App')\n"
+        ),
+        &zenoss_conf(
+            &receiver.url,
+            "  collector = \"\"\n  username = \"kapacitor\"\n  password = \"zen-pass\"\n",
+        ),
+    );
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // The CRITICAL is that test's expected request. The recovery is the same
+    // `Service.preparePost` for an OK event: the default severity map's "Clear" and the OK
+    // message as summary.
+    let data = |severity: &str, level: &str| {
+        format!(
+            "{{\"component\":\"CPU\",\"device\":\"#DEVICE001\",\"evclass\":\"/App\",\"evclasskey\":\"\",\
+             \"severity\":\"{severity}\",\"summary\":\"kapacitor/cpu/serverA is {level}\"}}"
+        )
+    };
+    let seen = receiver.seen();
+    assert_eq!(
+        bodies_where(&seen, |_| true),
+        [
+            zenoss_event("EventsRouter", "add_event", &data("Critical", "CRITICAL")),
+            zenoss_event("EventsRouter", "add_event", &data("Clear", "OK")),
+        ]
+    );
+    for s in &seen {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path, "/zport/dmd/evconsole_router");
+        assert_eq!(s.header("content-type"), Some("application/json"));
+        // Go's `Request.SetBasicAuth("kapacitor", "zen-pass")`.
+        assert_eq!(
+            s.header("authorization"),
+            Some("Basic a2FwYWNpdG9yOnplbi1wYXNz")
+        );
+    }
+    assert!(!out.stderr.contains("zen-pass"), "{}", out.stderr);
+}
+
+#[test]
+fn zenoss_custom_fields_templates_and_severities_are_kapacitors() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    // Kapacitor's TestStream_AlertZenoss_Custom (integrations/streamer_test.go at v1.8.3):
+    // its script (without `.customField('ticks', 33)`: tick's custom fields take strings in
+    // scripts, see the handler-file test below), data and `[zenoss]` with a numeric severity
+    // map.
+    let out = run_zenoss(
+        &(ZENOSS_ALERT.to_string()
+            + r#"		.details('{{.}}')
+		.zenoss()
+			.action('ScriptsRouter')
+			.method('kapa_handler')
+			.eventClass('/App')
+			.message('This is message for alert {{ .ID }}')
+			.collector('{{ index .Tags "host" }}')
+			.customField('data', '{"id":"{{.ID}}","message":"{{.Message}}","time":"{{.Time}}","duration":"{{ .Duration}}","level":"{{.Level}}","recoverable":{{.Recoverable}}}')
+"#),
+        &zenoss_conf(
+            &receiver.url,
+            "  severity-map = { OK = 0, Info = 2, Warning = 3, Critical = 5 }\n",
+        ),
+    );
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // The CRITICAL is that test's expected request (less `ticks`); the recovery is
+    // `Service.preparePost`'s for the OK event 10 s later.
+    let data = |severity: u32, level: &str, secs: u32, duration: &str| {
+        format!(
+            "{{\"collector\":\"serverA\",\"component\":\"\",\
+             \"data\":{{\"duration\":\"{duration}\",\"id\":\"kapacitor/cpu/serverA\",\"level\":\"{level}\",\
+             \"message\":\"kapacitor/cpu/serverA is {level}\",\"recoverable\":true,\
+             \"time\":\"1971-01-01 00:00:{secs} +0000 UTC\"}},\
+             \"device\":\"\",\"evclass\":\"/App\",\"evclasskey\":\"\",\
+             \"message\":\"This is message for alert kapacitor/cpu/serverA\",\
+             \"severity\":{severity},\"summary\":\"kapacitor/cpu/serverA is {level}\"}}"
+        )
+    };
+    assert_eq!(
+        bodies_where(&receiver.seen(), |_| true),
+        [
+            zenoss_event(
+                "ScriptsRouter",
+                "kapa_handler",
+                &data(5, "CRITICAL", 10, "0s")
+            ),
+            zenoss_event("ScriptsRouter", "kapa_handler", &data(0, "OK", 20, "10s")),
+        ]
+    );
+}
+
+#[test]
+fn zenoss_topic_handler_files_take_kapacitors_keys() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "t.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu/{{ index .Tags \"host\" }}')\n        .message('{{ .ID }} is {{ .Level }}')\n        .crit(lambda: \"usage_idle\" < 10)\n        .topic('cpu')\n",
+    );
+    // The options of Kapacitor's zenoss case of TestServer_AlertHandlers
+    // (server/server_test.go at v1.8.3), with TestStream_AlertZenoss_Custom's `ticks` field.
+    let handler = case.file(
+        "zenoss.yaml",
+        "id: zenoss\ntopic: cpu\nkind: zenoss\noptions:\n  action: EventsRouter\n  method: add_event\n  type: rpc\n  TID: 1\n  customField:\n    ticks: 33\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &zenoss_conf(&receiver.url, "  collector = \"\"\n"),
+    );
+    let out = case
+        .args([
+            "run",
+            script.as_str(),
+            "--config",
+            conf.as_str(),
+            "--handler",
+            handler.as_str(),
+        ])
+        .stdin(POINTS)
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    // That case's expected request with this script's message as summary, and `ticks` as
+    // the Custom test expects it.
+    let data = |severity: &str, level: &str| {
+        format!(
+            "{{\"component\":\"\",\"device\":\"\",\"evclass\":\"\",\"evclasskey\":\"\",\
+             \"severity\":\"{severity}\",\"summary\":\"cpu/a is {level}\",\"ticks\":33}}"
+        )
+    };
+    assert_eq!(
+        bodies_where(&receiver.seen(), |_| true),
+        [
+            zenoss_event("EventsRouter", "add_event", &data("Critical", "CRITICAL")),
+            zenoss_event("EventsRouter", "add_event", &data("Clear", "OK")),
+        ]
+    );
+}
+
+#[test]
+fn zenoss_accepts_only_200_and_reports_zenoss_error() {
+    // Kapacitor's `Service.Alert` (services/zenoss/service.go at v1.8.3): any status but 200
+    // fails with the answer's `error`, or its fallback text.
+    let receiver = Receiver::start(Answers::Statuses(vec![201]));
+    let case = Case::new();
+    let script = case.file(
+        "z.tick",
+        "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: TRUE)\n        .zenoss()\n",
+    );
+    let conf = case.file("kapacitor.conf", &zenoss_conf(&receiver.url, ""));
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin("cpu usage_idle=5 1000000000\n")
+        .run();
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "failed to send event to zenoss: failed to understand Zenoss response. code: 201 content: oops"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(receiver.seen().len(), 1, "a 201 is not tried again");
+}
+
+#[test]
+fn service_test_zenoss_sends_kapacitors_test_event() {
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    service_test("zenoss", &zenoss_conf(&receiver.url, ""));
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/zport/dmd/evconsole_router");
+    // Kapacitor's TestOptions and Service.Test (services/zenoss/service.go at v1.8.3; the
+    // options TestServer_ListServiceTests lists in server/server_test.go): CRITICAL, "test
+    // zenoss message", the section's action, method, type, tid and collector.
+    assert_eq!(
+        seen[0].body,
+        zenoss_event(
+            "EventsRouter",
+            "add_event",
+            "{\"collector\":\"Kapacitor\",\"component\":\"\",\"device\":\"\",\"evclass\":\"\",\"evclasskey\":\"\",\
+             \"severity\":\"Critical\",\"summary\":\"test zenoss message\"}"
+        )
+    );
+    // TestServer_DoServiceTest (server/server_test.go at v1.8.3): a disabled section.
+    let case = Case::new();
+    let disabled = case.file("kapacitor.conf", "[zenoss]\n  enabled = false\n");
+    let out = case
+        .args(["service-test", "zenoss", "--config", disabled.as_str()])
+        .run();
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "Service             Success   Message\nzenoss              false     service is not enabled\n"
+    );
+}
+
+#[test]
+fn a_global_zenoss_section_serves_every_alert_and_state_changes_only_needs_global() {
+    // Kapacitor's `newAlertNode` (alert.go at v1.8.3): a global `[zenoss]` adds a handler with
+    // the section's defaults to an alert node without `.zenoss()`; `state-changes-only` makes
+    // the node stateChangesOnly only when the section is global too.
+    let points = "cpu,host=a usage_idle=5 1000000000\ncpu,host=a usage_idle=4 2000000000\n\
+                  cpu,host=a usage_idle=50 3000000000\n";
+    let script = |handler: &str| {
+        format!(
+            "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('cpu')\n        .message('{{{{ .ID }}}} is {{{{ .Level }}}}')\n        .crit(lambda: \"usage_idle\" < 10){handler}\n"
+        )
+    };
+    let summaries = |script: &str, more: &str| {
+        let receiver = Receiver::start(Answers::Statuses(vec![200]));
+        let case = Case::new();
+        let script = case.file("g.tick", script);
+        let conf = case.file("kapacitor.conf", &zenoss_conf(&receiver.url, more));
+        let out = case
+            .args(["run", script.as_str(), "--config", conf.as_str()])
+            .stdin(points)
+            .run();
+        assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+        receiver
+            .seen()
+            .iter()
+            .map(|s| {
+                let body: serde_json::Value = serde_json::from_str(&s.body).expect("JSON");
+                body["data"][0]["summary"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let every = ["cpu is CRITICAL", "cpu is CRITICAL", "cpu is OK"];
+    assert_eq!(summaries(&script(""), "  global = true\n"), every);
+    assert_eq!(
+        summaries(
+            &script(""),
+            "  global = true\n  state-changes-only = true\n"
+        ),
+        ["cpu is CRITICAL", "cpu is OK"]
+    );
+    assert_eq!(
+        summaries(
+            &script("\n        .zenoss()"),
+            "  state-changes-only = true\n"
+        ),
+        every
+    );
+    assert!(summaries(&script(""), "  state-changes-only = true\n").is_empty());
+}

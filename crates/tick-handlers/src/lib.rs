@@ -1,9 +1,9 @@
 //! Alert handlers (Kapacitor's services/alert and the services it delivers to, at v1.5.7): the
 //! handler catalogue given to the engine, the handlers themselves (log, tcp, exec, post,
 //! publish, mqtt, slack, teams, victorOps, pagerDuty, pagerDuty2, discord, telegram, opsGenie,
-//! opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda, snmpTrap, email; each one module
-//! found by its name in `registry.rs`), topic handler files and the delivery queues that run
-//! them off the pipeline thread.
+//! opsGenie2, pushover, sensu, alerta, serviceNow, bigPanda, snmpTrap, email, zenoss; each one
+//! module found by its name in `registry.rs`), topic handler files and the delivery queues that
+//! run them off the pipeline thread.
 //!
 //! Entry points: [`specs`] (TICKscript catalogue for the compiler), [`check_use`] and
 //! [`check_use_with_config`] (checks for `tick check`), [`service_test`] (`tick service-test`), [`Handler::from_use`] and [`Handler::from_file_spec`] (building),
@@ -53,6 +53,7 @@ mod teams;
 mod telegram;
 mod unsupported;
 mod victorops;
+mod zenoss;
 
 pub use alerta::{AlertaHandler, Options as AlertaOptions};
 pub use bigpanda::{BigPandaHandler, Options as BigPandaOptions};
@@ -83,3 +84,4 @@ pub use teams::{Options as TeamsOptions, TeamsHandler};
 pub use telegram::{Options as TelegramOptions, TelegramHandler};
 pub use unsupported::{Options as UnsupportedOptions, UnsupportedHandler};
 pub use victorops::{Options as VictorOpsOptions, VictorOpsHandler};
+pub use zenoss::{Options as ZenossOptions, ZenossHandler};

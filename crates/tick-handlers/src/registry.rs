@@ -17,7 +17,7 @@ use crate::publish::Republish;
 use crate::{
     alerta, bigpanda, discord, email, exec, log, mqtt, opsgenie, opsgenie2, pagerduty, pagerduty2,
     post, publish, pushover, sensu, servicenow, slack, snmptrap, tcp, teams, telegram, unsupported,
-    victorops,
+    victorops, zenoss,
 };
 
 /// One handler kind, implemented by a marker type in the kind's own module (`log::Kind`):
@@ -371,6 +371,8 @@ handlers! {
     SnmpTrap => snmptrap::Kind, snmptrap::Options, snmptrap::SnmpTrapHandler;
     /// `kind: smtp`, `.email(to...)`: emails the alert through the `[smtp]` server.
     Email => email::Kind, email::Options, email::EmailHandler;
+    /// `kind: zenoss`, `.zenoss()`: sends the alert as an event to Zenoss's JSON router.
+    Zenoss => zenoss::Kind, zenoss::Options, zenoss::ZenossHandler;
     /// `.kafka()`: refused, with the reason.
     Kafka => unsupported::kafka::Kind, unsupported::Options, unsupported::UnsupportedHandler;
     /// `.hipChat()`: refused, with the reason.
@@ -462,6 +464,7 @@ mod tests {
                 "bigPanda",
                 "snmpTrap",
                 "email",
+                "zenoss",
                 "kafka",
                 "hipChat",
                 "talk"
@@ -492,6 +495,7 @@ mod tests {
                 "bigpanda",
                 "snmptrap",
                 "smtp",
+                "zenoss",
                 "kafka",
                 "hipchat",
                 "talk"

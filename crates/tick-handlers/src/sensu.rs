@@ -17,6 +17,7 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, Prope
 use tick_gotemplate::{FuncSet, Template};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::alert_json::write_go_value;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::registry::{Deliver, HandlerKind, Services};
@@ -269,7 +270,7 @@ impl SensuHandler {
             }
             tick_engine::json::write_string(&mut body, k);
             body.push(':');
-            write_value(&mut body, v);
+            write_go_value(&mut body, v);
         }
         body.push_str("}\n");
         let exchange = async {
@@ -292,7 +293,6 @@ impl SensuHandler {
     }
 }
 
-/// A JSON value as Go's encoder writes it: strings HTML-escaped, floats in Go's format.
 /// A metadata literal as Go's JSON encoder writes the `interface{}` Kapacitor stores: a
 /// duration is its nanoseconds (`time.Duration` is an int64).
 fn metadata_value(v: &Literal) -> serde_json::Value {
@@ -304,45 +304,6 @@ fn metadata_value(v: &Literal) -> serde_json::Value {
         }
         Literal::Bool(b) => (*b).into(),
         Literal::Duration(ns) => (*ns).into(),
-    }
-}
-
-fn write_value(out: &mut String, v: &serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) => tick_engine::json::write_string(out, s),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => out.push_str(&i.to_string()),
-            (None, Some(f)) => {
-                if tick_engine::json::write_float(out, f).is_err() {
-                    out.push_str("null");
-                }
-            }
-            _ => out.push_str(&n.to_string()),
-        },
-        serde_json::Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(out, item);
-            }
-            out.push(']');
-        }
-        serde_json::Value::Object(map) => {
-            out.push('{');
-            let sorted: BTreeMap<_, _> = map.iter().collect();
-            for (i, (k, item)) in sorted.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                tick_engine::json::write_string(out, k);
-                out.push(':');
-                write_value(out, item);
-            }
-            out.push('}');
-        }
-        other => out.push_str(&other.to_string()),
     }
 }
 

@@ -19,7 +19,7 @@ use tick_lineproto::Precision;
         Each script is a task named after its file stem. Points are routed to tasks by their \
         dbrp (--db/--rp, else each task's first dbrp; a script without dbrp receives every \
         point). Alerts go to the handlers the scripts name (.mqtt(), .slack(), .pagerDuty2(), .email(), \
-        .alerta(), .serviceNow(), .bigPanda(), .snmpTrap(), .post(), .log(), ...; the services' sections come from --config, [[httppost]] endpoints \
+        .alerta(), .serviceNow(), .bigPanda(), .zenoss(), .snmpTrap(), .post(), .log(), ...; the services' sections come from --config, [[httppost]] endpoints \
         included, and a section with global = true adds its handler to every alert; \
         KAPACITOR_<SECTION>_<KEY> and KAPACITOR_<SECTION>_<i>_<KEY> environment variables \
         override its keys) and to topic handlers loaded with --handler. At end of input tick waits until \
