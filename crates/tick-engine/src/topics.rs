@@ -155,6 +155,45 @@ pub struct Topics {
     /// Only the active inhibitors.
     active: HashMap<InhibitorKey, Inhibitor>,
     stats: TopicStats,
+    /// Per alert node (task, node): the events inhibited, by level.
+    inhibited_by_node: HashMap<(Arc<str>, Arc<str>), [u64; 4]>,
+    /// What Kapacitor's alert API shows of each topic, by the topic's index; `None` until
+    /// [`Topics::keep_events`].
+    kept: Option<Vec<KeptTopic>>,
+}
+
+/// What Kapacitor's alert API shows of one topic (its `alert.Topic`, alert/topics.go at v1.5.7).
+#[derive(Debug, Default)]
+struct KeptTopic {
+    /// Whether the topic exists: declared, or it collected an event since it was made or
+    /// deleted.
+    live: bool,
+    /// Events collected (Kapacitor's `collected`).
+    collected: u64,
+    /// The last event stored under each id.
+    events: HashMap<String, Arc<Event>>,
+}
+
+/// A topic as Kapacitor's alert API shows it ([`Topics::keep_events`]).
+#[derive(Debug, Clone)]
+pub struct TopicSnapshot {
+    /// The topic name.
+    pub id: Arc<str>,
+    /// Events collected on it since it was made (or deleted).
+    pub collected: u64,
+    /// The last event stored under each id, sorted by id.
+    pub events: Vec<Arc<Event>>,
+}
+
+impl TopicSnapshot {
+    /// The highest level among the topic's events; OK when it has none.
+    pub fn level(&self) -> Level {
+        self.events
+            .iter()
+            .map(|e| e.state.level)
+            .max()
+            .unwrap_or(Level::Ok)
+    }
 }
 
 /// The anonymous topic of an alert node with handlers: `main:<task>:<node>`.
@@ -249,6 +288,86 @@ impl Topics {
         self.stats
     }
 
+    /// Keeps what Kapacitor's alert API shows from now on: each topic's collected count and the
+    /// last event stored under each id. Off by default: a run without the API keeps levels only.
+    pub fn keep_events(&mut self) {
+        if self.kept.is_none() {
+            self.kept = Some(Vec::new());
+        }
+    }
+
+    /// Makes `topic` exist for [`Topics::snapshot`] before any event, as Kapacitor makes the
+    /// topic of an alert node with handlers and of a topic handler when it registers them
+    /// (`Topics.RegisterHandler`, alert/topics.go at v1.5.7).
+    pub fn declare_topic(&mut self, topic: &str) {
+        let index = self.topic_slot(&Arc::from(topic));
+        if let Some(kept) = self.kept_slot(index) {
+            kept.live = true;
+        }
+    }
+
+    fn kept_slot(&mut self, index: usize) -> Option<&mut KeptTopic> {
+        let kept = self.kept.as_mut()?;
+        if kept.len() <= index {
+            kept.resize_with(index + 1, KeptTopic::default);
+        }
+        kept.get_mut(index)
+    }
+
+    /// Every existing topic with its kept events, sorted by name ([`Topics::keep_events`];
+    /// empty without it).
+    pub fn snapshot(&self) -> Vec<TopicSnapshot> {
+        let mut topics: Vec<TopicSnapshot> = self
+            .topic_index
+            .iter()
+            .filter_map(|(name, &i)| self.topic_snapshot(name, i))
+            .collect();
+        topics.sort_by(|a, b| a.id.cmp(&b.id));
+        topics
+    }
+
+    /// One existing topic with its kept events ([`Topics::keep_events`]).
+    pub fn topic(&self, topic: &str) -> Option<TopicSnapshot> {
+        let (name, &i) = self.topic_index.get_key_value(topic)?;
+        self.topic_snapshot(name, i)
+    }
+
+    fn topic_snapshot(&self, name: &Arc<str>, index: usize) -> Option<TopicSnapshot> {
+        let kept = self.kept.as_ref()?.get(index).filter(|k| k.live)?;
+        let mut events: Vec<Arc<Event>> = kept.events.values().cloned().collect();
+        events.sort_by(|a, b| a.state.id.cmp(&b.state.id));
+        Some(TopicSnapshot {
+            id: name.clone(),
+            collected: kept.collected,
+            events,
+        })
+    }
+
+    /// Forgets a topic's state: its stored levels (the next event of each id gets
+    /// `previousLevel` OK), its events and its collected count; the topic no longer exists
+    /// until it collects an event (Kapacitor's `Service.DeleteTopic`, services/alert/service.go
+    /// at v1.5.7). Its handlers stay.
+    pub fn delete_topic(&mut self, topic: &str) {
+        let Some(&index) = self.topic_index.get(topic) else {
+            return;
+        };
+        if let Some(levels) = self.levels.get_mut(index) {
+            levels.clear();
+        }
+        if let Some(kept) = self.kept.as_mut().and_then(|k| k.get_mut(index)) {
+            *kept = KeptTopic::default();
+        }
+    }
+
+    /// The events of alert node `node` of task `task` that an inhibitor dropped, by level
+    /// (OK, INFO, WARNING, CRITICAL).
+    pub fn inhibited(&self, task: &str, node: &str) -> [u64; 4] {
+        self.inhibited_by_node
+            .iter()
+            .find(|((t, n), _)| &**t == task && &**n == node)
+            .map_or([0; 4], |(_, counts)| *counts)
+    }
+
     /// The level stored under event `id` on `topic`, if any.
     pub fn stored_level(&self, topic: &str, id: &str) -> Option<Level> {
         let index = *self.topic_index.get(topic)?;
@@ -296,6 +415,11 @@ impl Topics {
     fn route(&mut self, alert: Box<AlertEvent>, out: &mut Vec<Delivery>) {
         if !self.active.is_empty() && self.is_inhibited(&alert.event) {
             self.stats.inhibited += 1;
+            let counts = self
+                .inhibited_by_node
+                .entry((alert.task.clone(), alert.node.clone()))
+                .or_default();
+            counts[alert.event.state.level as usize] += 1;
             return;
         }
         let AlertEvent {
@@ -464,7 +588,18 @@ impl Topics {
             }
         }
         event.topic = topic;
-        Arc::new(event)
+        let event = Arc::new(event);
+        if let Some(kept) = self.kept_slot(index) {
+            kept.live = true;
+            kept.collected += 1;
+            match kept.events.get_mut(event.state.id.as_str()) {
+                Some(e) => *e = event.clone(),
+                None => {
+                    kept.events.insert(event.state.id.clone(), event.clone());
+                }
+            }
+        }
+        event
     }
 
     /// The index in `levels` of `topic`'s stored levels, made when the topic is new.
