@@ -873,6 +873,82 @@ mod tests {
         assert_eq!(MatchEvent::name(&e), "cpu");
         assert_eq!(MatchEvent::task_name(&e), "t");
     }
+
+    #[test]
+    fn kept_topics_show_each_ids_last_event_until_deleted() {
+        let mut t = Topics::new();
+        t.keep_events();
+        t.declare_topic("main:cpu_alert:alert2");
+        let mut out = Vec::new();
+        t.collect(
+            emit(event("x", Level::Critical, "", "a"), 1, Some("cpu")),
+            &mut out,
+        );
+        t.collect(
+            emit(event("x", Level::Ok, "", "a"), 0, Some("cpu")),
+            &mut out,
+        );
+        t.collect(
+            emit(event("y", Level::Warning, "", "b"), 0, Some("cpu")),
+            &mut out,
+        );
+        let topics = t.snapshot();
+        let names: Vec<&str> = topics.iter().map(|s| &*s.id).collect();
+        assert_eq!(names, ["cpu", "main:cpu_alert:alert2"]);
+        let cpu = &topics[0];
+        assert_eq!(cpu.collected, 3);
+        assert_eq!(cpu.level(), Level::Warning);
+        let events: Vec<(&str, Level)> = cpu
+            .events
+            .iter()
+            .map(|e| (e.state.id.as_str(), e.state.level))
+            .collect();
+        assert_eq!(events, [("x", Level::Ok), ("y", Level::Warning)]);
+        assert_eq!(topics[1].collected, 1);
+        assert_eq!(topics[1].level(), Level::Critical);
+
+        t.delete_topic("cpu");
+        assert!(t.topic("cpu").is_none());
+        assert_eq!(t.stored_level("cpu", "y"), None);
+        t.collect(
+            emit(event("y", Level::Warning, "", "b"), 0, Some("cpu")),
+            &mut out,
+        );
+        let cpu = t.topic("cpu").expect("made again");
+        assert_eq!(cpu.collected, 1);
+        assert_eq!(cpu.events[0].previous_level, Level::Ok);
+    }
+
+    #[test]
+    fn nothing_is_kept_unless_asked() {
+        let mut t = Topics::new();
+        t.declare_topic("cpu");
+        let mut out = Vec::new();
+        t.collect(
+            emit(event("x", Level::Critical, "", "a"), 1, Some("cpu")),
+            &mut out,
+        );
+        assert!(t.snapshot().is_empty());
+        assert!(t.topic("cpu").is_none());
+    }
+
+    #[test]
+    fn inhibited_events_are_counted_per_alert_node_and_level() {
+        let mut t = Topics::new();
+        let mut out = Vec::new();
+        t.collect(inhibitor("a", true), &mut out);
+        t.collect(
+            emit(event("c:a", Level::Critical, "sys", "a"), 1, None),
+            &mut out,
+        );
+        t.collect(
+            emit(event("c:a", Level::Critical, "sys", "a"), 1, None),
+            &mut out,
+        );
+        t.collect(emit(event("c:a", Level::Ok, "sys", "a"), 1, None), &mut out);
+        assert_eq!(t.inhibited("cpu_alert", "alert2"), [1, 0, 0, 2]);
+        assert_eq!(t.inhibited("cpu_alert", "alert3"), [0; 4]);
+    }
 }
 
 #[cfg(test)]
