@@ -1,6 +1,8 @@
 //! Topics, routing and inhibition (Kapacitor's `AlertNode.handleEvent` in alert.go, alert/topics.go
 //! and alert/inhibit.go, at v1.5.7): what happens to an event after the alert node built it. Owns
-//! the inhibitor table, each topic's stored level per event id (which becomes `previousLevel`), the
+//! the inhibitor table, each topic's stored level per event id (which becomes `previousLevel`)
+//! and, for Kapacitor's alert API, each id's last event and the topic's collected count (kept
+//! only when asked, [`Topics::keep_events`]), the
 //! fan-out to handler references with topic-handler `match` filters, and `kind: publish` topic
 //! handlers (`publishHandler`, services/alert/handlers.go), which collect the event again into
 //! other topics here, synchronously, with a guard against publish cycles. Owns no handler instance

@@ -153,6 +153,15 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     json_response(status, &Json::object([("error", Json::str(message))]))
 }
 
+/// A refused request: its status and Kapacitor's error message.
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
 fn shutting_down() -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, "tick is shutting down")
 }
@@ -180,9 +189,9 @@ fn parse_level(s: &str) -> Result<Level, String> {
     }
 }
 
-fn query_pattern(params: &HashMap<String, String>) -> Result<Pattern, Response> {
+fn query_pattern(params: &HashMap<String, String>) -> Result<Pattern, Refusal> {
     Pattern::parse(params.get("pattern").map_or("", String::as_str))
-        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid pattern: {e}")))
+        .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("invalid pattern: {e}")))
 }
 
 fn topic_json(t: &TopicSnapshot) -> Json {
@@ -255,7 +264,7 @@ async fn list_topics(
 ) -> Response {
     let pattern = match query_pattern(&params) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let min_level = match parse_level(params.get("min-level").map_or("", String::as_str)) {
         Ok(l) => l,
@@ -315,7 +324,7 @@ async fn get_topic_path(
         TopicPath::Handlers => {
             let pattern = match query_pattern(&params) {
                 Ok(p) => p,
-                Err(r) => return r,
+                Err(r) => return r.into_response(),
             };
             let mut handlers: Vec<&HandlerInfo> = api
                 .info
@@ -459,12 +468,12 @@ struct TaskViewOptions {
     labels: bool,
 }
 
-fn task_view_options(params: &HashMap<String, String>) -> Result<TaskViewOptions, Response> {
+fn task_view_options(params: &HashMap<String, String>) -> Result<TaskViewOptions, Refusal> {
     let raw_script = match params.get("script-format").map_or("", String::as_str) {
         "" | "formatted" => false,
         "raw" => true,
         other => {
-            return Err(error(
+            return Err(Refusal(
                 StatusCode::BAD_REQUEST,
                 format!("invalid script-format parameter {other:?}"),
             ));
@@ -474,7 +483,7 @@ fn task_view_options(params: &HashMap<String, String>) -> Result<TaskViewOptions
         "" | "attributes" => false,
         "labels" => true,
         other => {
-            return Err(error(
+            return Err(Refusal(
                 StatusCode::BAD_REQUEST,
                 format!("invalid dot-view parameter {other:?}"),
             ));
@@ -702,7 +711,7 @@ async fn get_task(
     };
     let opts = match task_view_options(&params) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if let Some(replay) = params
         .get("replay-id")
@@ -743,11 +752,11 @@ fn parse_int_error(s: &str) -> String {
     format!("strconv.ParseInt: parsing {s:?}: {reason}")
 }
 
-fn int_param(params: &HashMap<String, String>, name: &str, default: i64) -> Result<i64, Response> {
+fn int_param(params: &HashMap<String, String>, name: &str, default: i64) -> Result<i64, Refusal> {
     match params.get(name).filter(|s| !s.is_empty()) {
         None => Ok(default),
         Some(s) => s.parse().map_err(|_| {
-            error(
+            Refusal(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "invalid {name} parameter {s:?} must be an integer: {}",
@@ -781,14 +790,14 @@ async fn list_tasks(
     }
     let opts = match task_view_options(&params) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let (offset, limit) = match (
         int_param(&params, "offset", 0),
         int_param(&params, "limit", 100),
     ) {
         (Ok(o), Ok(l)) => (o, l),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return r.into_response(),
     };
     let pattern = params.get("pattern").map_or("", String::as_str);
     // The task store matches with path.Match and ignores a malformed pattern's error.
@@ -896,7 +905,9 @@ mod tests {
         let ids = ["a", "b", "c"];
         let refs: Vec<&&str> = ids.iter().collect();
         let all = |_: &&str| true;
-        let names = |v: Vec<&&str>| v.into_iter().map(|s| *s).collect::<Vec<_>>();
+        fn names(v: Vec<&&'static str>) -> Vec<&'static str> {
+            v.into_iter().copied().collect()
+        }
         assert_eq!(names(page(&refs, all, 0, 100)), ["a", "b", "c"]);
         assert_eq!(names(page(&refs, all, 1, 1)), ["b"]);
         assert_eq!(names(page(&refs, all, 3, 100)), Vec::<&str>::new());
