@@ -682,24 +682,6 @@ const TASK_FIELDS: [&str; 15] = [
     "last-enabled",
 ];
 
-/// The fields `GET /kapacitor/v1/tasks` returns when none are asked for (`allTaskFields`).
-const LIST_FIELDS: [&str; 14] = [
-    "link",
-    "id",
-    "type",
-    "dbrps",
-    "script",
-    "dot",
-    "status",
-    "executing",
-    "error",
-    "stats",
-    "created",
-    "modified",
-    "last-enabled",
-    "vars",
-];
-
 /// `GET /kapacitor/v1/tasks/<id>` (`handleTask`): `script-format`, `dot-view`, `replay-id`.
 async fn get_task(
     State(api): State<Api>,
@@ -784,7 +766,12 @@ async fn list_tasks(
         .map(|(_, v)| v.as_str())
         .collect();
     if fields.is_empty() {
-        fields = LIST_FIELDS.to_vec();
+        // Kapacitor's `allTaskFields`: every field of a task but `template-id` (the list's
+        // keys are sorted, so their order does not matter).
+        fields = TASK_FIELDS
+            .into_iter()
+            .filter(|f| *f != "template-id")
+            .collect();
     } else {
         fields.extend(["id", "link"]);
     }
