@@ -7,6 +7,7 @@ mod cli_service_test;
 mod cli_show;
 mod golden;
 mod http;
+mod http_api;
 mod run_clock;
 mod run_email;
 mod run_errors;

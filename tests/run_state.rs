@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::http::{Tick, post};
+use crate::http::{Tick, get, post};
 use crate::support::{Case, Output, repo_root};
 
 fn fixture(name: &str) -> String {
@@ -259,6 +259,37 @@ fn a_run_killed_right_after_its_alerts_were_written_resumes_them() {
     assert_eq!(log_text(&log), fixture("before.expected.jsonl"));
 
     let second = Tick::start(&case, &args);
+    // Before any new point, Kapacitor's alert API shows the restored events of the node's
+    // topic, as kapacitord does after a restart (its topic state is what it restored).
+    let (status, body) = get(
+        second.port,
+        "/kapacitor/v1/alerts/topics/main:cpu:alert2/events",
+    );
+    assert_eq!(status, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let events: Vec<(String, String, String, String)> = listed["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+            (
+                text(&e["id"]),
+                text(&e["state"]["level"]),
+                text(&e["state"]["message"]),
+                text(&e["state"]["time"]),
+            )
+        })
+        .collect();
+    let critical = |host: &str| {
+        (
+            format!("cpu:host={host}"),
+            "CRITICAL".to_string(),
+            format!("cpu:host={host} is CRITICAL"),
+            "2016-06-01T12:00:00Z".to_string(),
+        )
+    };
+    assert_eq!(events, [critical("a"), critical("b")]);
     let (status, _) = post(second.port, "/write?db=db&rp=rp", &fixture("after.lp"));
     assert_eq!(status, 204);
     wait_for_lines(&log, 4);

@@ -272,6 +272,11 @@ impl<S> GroupMap<S> {
         &mut self.states[i as usize]
     }
 
+    /// The number of groups with a state.
+    pub(crate) fn len(&self) -> usize {
+        self.states.len()
+    }
+
     pub(crate) fn get_mut(&mut self, group: &GroupId) -> Option<&mut S> {
         let i = match self.by_number(group) {
             Some(i) => i,

@@ -48,4 +48,4 @@ pub use template_data::{
     AlertData, FieldMap, HandlerData, IdData, JsonFunc, MessageData, ServerInfo, TagMap,
 };
 pub use tick_lambda::FieldValue;
-pub use topics::{Delivery, HandlerRef, TopicState, TopicStats, Topics};
+pub use topics::{Delivery, HandlerRef, TopicSnapshot, TopicState, TopicStats, Topics};

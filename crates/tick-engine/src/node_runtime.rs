@@ -31,6 +31,17 @@ pub(crate) trait Node: Send {
     fn http_out(&self) -> Option<(&str, Vec<crate::event::Row>)> {
         None
     }
+
+    /// The number of groups the node keeps state for (Kapacitor's `working_cardinality`
+    /// statistic); 0 for nodes that do not report it.
+    fn working_cardinality(&self) -> u64 {
+        0
+    }
+
+    /// Alert nodes: the events sent to the topics so far, by level.
+    fn events_by_level(&self) -> Option<[u64; 4]> {
+        None
+    }
 }
 
 /// Log levels of the `|log()` node (Kapacitor's `KapacitorHandler.LogPointData`,
@@ -82,6 +93,12 @@ pub struct NodeStats {
     pub lost_events: u64,
     /// Distinct error messages in order of first occurrence.
     pub error_summaries: Vec<ErrorSummary>,
+    /// The groups the node keeps state for (Kapacitor's `working_cardinality`); filled in by
+    /// [`crate::Task::stats`], 0 for nodes that do not report it.
+    pub working_cardinality: u64,
+    /// Alert nodes only: the events the node sent to its topics, by level (OK, INFO, WARNING,
+    /// CRITICAL), inhibited ones included; filled in by [`crate::Task::stats`].
+    pub events_by_level: Option<[u64; 4]>,
 }
 
 /// What a node sees while handling one message.

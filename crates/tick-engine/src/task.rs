@@ -125,7 +125,14 @@ impl Task {
 
     /// Per-node counters in node order (`stream0`, `from1`, ...).
     pub fn stats(&self) -> Vec<NodeStats> {
-        self.nodes.iter().map(|n| n.stats.clone()).collect()
+        self.nodes
+            .iter()
+            .map(|n| NodeStats {
+                working_cardinality: n.node.working_cardinality(),
+                events_by_level: n.node.events_by_level(),
+                ..n.stats.clone()
+            })
+            .collect()
     }
 
     /// Takes the lines produced by `|log()` nodes since the last call.
@@ -329,6 +336,15 @@ impl Task {
         }
         s.push('}');
         s
+    }
+
+    /// The node graph in [`Task::to_dot`]'s order (Kapacitor's `Pipeline.sort`): each node's
+    /// index into [`Task::stats`] and its children's indexes, in the order they were added.
+    pub fn graph(&self) -> Vec<(usize, &[usize])> {
+        self.topological_order()
+            .into_iter()
+            .filter_map(|i| self.nodes.get(i).map(|n| (i, n.children.as_slice())))
+            .collect()
     }
 
     /// Node indexes in the order of Kapacitor's `Pipeline.sort` (see [`Task::to_dot`]),

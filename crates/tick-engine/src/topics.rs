@@ -1,6 +1,8 @@
 //! Topics, routing and inhibition (Kapacitor's `AlertNode.handleEvent` in alert.go, alert/topics.go
 //! and alert/inhibit.go, at v1.5.7): what happens to an event after the alert node built it. Owns
-//! the inhibitor table, each topic's stored level per event id (which becomes `previousLevel`), the
+//! the inhibitor table, each topic's stored level per event id (which becomes `previousLevel`)
+//! and, for Kapacitor's alert API, each id's last event and the topic's collected count (kept
+//! only when asked, [`Topics::keep_events`]), the
 //! fan-out to handler references with topic-handler `match` filters, and `kind: publish` topic
 //! handlers (`publishHandler`, services/alert/handlers.go), which collect the event again into
 //! other topics here, synchronously, with a guard against publish cycles. Owns no handler instance
@@ -12,7 +14,7 @@ use std::sync::Arc;
 
 use tick_lambda::{Lambda, MatchEvent};
 
-use crate::event::{Event, EventState, Level};
+use crate::event::{Event, EventData, EventState, Level};
 
 /// What an alert node hands to the runtime, in order (the order matters: an inhibitor update
 /// affects the events that follow it).
@@ -159,6 +161,11 @@ pub struct Topics {
     record: bool,
     /// The events stored since the last [`Topics::take_changes`], in order.
     changes: Vec<Arc<Event>>,
+    /// Per alert node (task, node): the events inhibited, by level.
+    inhibited_by_node: HashMap<(Arc<str>, Arc<str>), [u64; 4]>,
+    /// What Kapacitor's alert API shows of each topic, by the topic's index; `None` until
+    /// [`Topics::keep_events`].
+    kept: Option<Vec<KeptTopic>>,
 }
 
 /// One topic's stored state as a state store keeps it (Kapacitor's `TopicState`,
@@ -170,6 +177,40 @@ pub struct TopicState {
     pub topic: String,
     /// The last event state stored under each event id, one per id.
     pub events: Vec<EventState>,
+}
+
+/// What Kapacitor's alert API shows of one topic (its `alert.Topic`, alert/topics.go at v1.5.7).
+#[derive(Debug, Default)]
+struct KeptTopic {
+    /// Whether the topic exists: declared, or it collected an event since it was made or
+    /// deleted.
+    live: bool,
+    /// Events collected (Kapacitor's `collected`).
+    collected: u64,
+    /// The last event stored under each id.
+    events: HashMap<String, Arc<Event>>,
+}
+
+/// A topic as Kapacitor's alert API shows it ([`Topics::keep_events`]).
+#[derive(Debug, Clone)]
+pub struct TopicSnapshot {
+    /// The topic name.
+    pub id: Arc<str>,
+    /// Events collected on it since it was made (or deleted).
+    pub collected: u64,
+    /// The last event stored under each id, sorted by id.
+    pub events: Vec<Arc<Event>>,
+}
+
+impl TopicSnapshot {
+    /// The highest level among the topic's events; OK when it has none.
+    pub fn level(&self) -> Level {
+        self.events
+            .iter()
+            .map(|e| e.state.level)
+            .max()
+            .unwrap_or(Level::Ok)
+    }
 }
 
 /// The anonymous topic of an alert node with handlers: `main:<task>:<node>`.
@@ -279,7 +320,8 @@ impl Topics {
 
     /// Restores a topic's stored levels (Kapacitor's `Topics.RestoreTopic`, alert/topics.go at
     /// v1.5.7), so that the next event with one of its ids gets the stored level as
-    /// `previousLevel`. Call before any event.
+    /// `previousLevel`, and, after [`Topics::keep_events`], the events the alert API shows.
+    /// Call before any event.
     pub fn restore(&mut self, state: &TopicState) {
         let topic: Arc<str> = Arc::from(state.topic.as_str());
         let index = self.topic_slot(&topic);
@@ -288,6 +330,111 @@ impl Topics {
                 levels.insert(e.id.clone(), e.level);
             }
         }
+        // With the alert API on, the restored events are what the topic shows until new ones
+        // replace them (Kapacitor's API reads the same stored state).
+        if let Some(kept) = self.kept_slot(index) {
+            kept.live = true;
+            for e in &state.events {
+                kept.events.insert(
+                    e.id.clone(),
+                    Arc::new(Event {
+                        topic: topic.clone(),
+                        state: e.clone(),
+                        data: EventData {
+                            name: String::new(),
+                            task_name: String::new(),
+                            category: String::new(),
+                            group: String::new(),
+                            tags: Vec::new(),
+                            fields: Vec::new(),
+                            recoverable: true,
+                            result: None,
+                        },
+                        previous_level: Level::Ok,
+                    }),
+                );
+            }
+        }
+    }
+
+    /// Keeps what Kapacitor's alert API shows from now on: each topic's collected count and the
+    /// last event stored under each id. Off by default: a run without the API keeps levels only.
+    pub fn keep_events(&mut self) {
+        if self.kept.is_none() {
+            self.kept = Some(Vec::new());
+        }
+    }
+
+    /// Makes `topic` exist for [`Topics::snapshot`] before any event, as Kapacitor makes the
+    /// topic of an alert node with handlers and of a topic handler when it registers them
+    /// (`Topics.RegisterHandler`, alert/topics.go at v1.5.7).
+    pub fn declare_topic(&mut self, topic: &str) {
+        let index = self.topic_slot(&Arc::from(topic));
+        if let Some(kept) = self.kept_slot(index) {
+            kept.live = true;
+        }
+    }
+
+    fn kept_slot(&mut self, index: usize) -> Option<&mut KeptTopic> {
+        let kept = self.kept.as_mut()?;
+        if kept.len() <= index {
+            kept.resize_with(index + 1, KeptTopic::default);
+        }
+        kept.get_mut(index)
+    }
+
+    /// Every existing topic with its kept events, sorted by name ([`Topics::keep_events`];
+    /// empty without it).
+    pub fn snapshot(&self) -> Vec<TopicSnapshot> {
+        let mut topics: Vec<TopicSnapshot> = self
+            .topic_index
+            .iter()
+            .filter_map(|(name, &i)| self.topic_snapshot(name, i))
+            .collect();
+        topics.sort_by(|a, b| a.id.cmp(&b.id));
+        topics
+    }
+
+    /// One existing topic with its kept events ([`Topics::keep_events`]).
+    pub fn topic(&self, topic: &str) -> Option<TopicSnapshot> {
+        let (name, &i) = self.topic_index.get_key_value(topic)?;
+        self.topic_snapshot(name, i)
+    }
+
+    fn topic_snapshot(&self, name: &Arc<str>, index: usize) -> Option<TopicSnapshot> {
+        let kept = self.kept.as_ref()?.get(index).filter(|k| k.live)?;
+        let mut events: Vec<Arc<Event>> = kept.events.values().cloned().collect();
+        events.sort_by(|a, b| a.state.id.cmp(&b.state.id));
+        Some(TopicSnapshot {
+            id: name.clone(),
+            collected: kept.collected,
+            events,
+        })
+    }
+
+    /// Forgets a topic's state: its stored levels (the next event of each id gets
+    /// `previousLevel` OK), its events and its collected count; the topic no longer exists
+    /// until it collects an event (Kapacitor's `Service.DeleteTopic`, services/alert/service.go
+    /// at v1.5.7). Its handlers stay.
+    pub fn delete_topic(&mut self, topic: &str) {
+        let Some(&index) = self.topic_index.get(topic) else {
+            return;
+        };
+        if let Some(levels) = self.levels.get_mut(index) {
+            levels.clear();
+        }
+        if let Some(kept) = self.kept.as_mut().and_then(|k| k.get_mut(index)) {
+            *kept = KeptTopic::default();
+        }
+    }
+
+    /// The events of alert node `node` of task `task` that an inhibitor dropped, by level
+    /// (OK, INFO, WARNING, CRITICAL).
+    pub fn inhibited(&self, task: &str, node: &str) -> [u64; 4] {
+        self.inhibited_by_node
+            .iter()
+            .find(|((t, n), _)| &**t == task && &**n == node)
+            .map_or([0; 4], |(_, counts)| *counts)
     }
 
     /// The level stored under event `id` on `topic`, if any.
@@ -337,6 +484,11 @@ impl Topics {
     fn route(&mut self, alert: Box<AlertEvent>, out: &mut Vec<Delivery>) {
         if !self.active.is_empty() && self.is_inhibited(&alert.event) {
             self.stats.inhibited += 1;
+            let counts = self
+                .inhibited_by_node
+                .entry((alert.task.clone(), alert.node.clone()))
+                .or_default();
+            counts[alert.event.state.level as usize] += 1;
             return;
         }
         let AlertEvent {
@@ -508,6 +660,16 @@ impl Topics {
         let event = Arc::new(event);
         if self.record {
             self.changes.push(event.clone());
+        }
+        if let Some(kept) = self.kept_slot(index) {
+            kept.live = true;
+            kept.collected += 1;
+            match kept.events.get_mut(event.state.id.as_str()) {
+                Some(e) => *e = event.clone(),
+                None => {
+                    kept.events.insert(event.state.id.clone(), event.clone());
+                }
+            }
         }
         event
     }
@@ -782,6 +944,82 @@ mod tests {
         assert_eq!(MatchEvent::duration(&e), 5);
         assert_eq!(MatchEvent::name(&e), "cpu");
         assert_eq!(MatchEvent::task_name(&e), "t");
+    }
+
+    #[test]
+    fn kept_topics_show_each_ids_last_event_until_deleted() {
+        let mut t = Topics::new();
+        t.keep_events();
+        t.declare_topic("main:cpu_alert:alert2");
+        let mut out = Vec::new();
+        t.collect(
+            emit(event("x", Level::Critical, "", "a"), 1, Some("cpu")),
+            &mut out,
+        );
+        t.collect(
+            emit(event("x", Level::Ok, "", "a"), 0, Some("cpu")),
+            &mut out,
+        );
+        t.collect(
+            emit(event("y", Level::Warning, "", "b"), 0, Some("cpu")),
+            &mut out,
+        );
+        let topics = t.snapshot();
+        let names: Vec<&str> = topics.iter().map(|s| &*s.id).collect();
+        assert_eq!(names, ["cpu", "main:cpu_alert:alert2"]);
+        let cpu = &topics[0];
+        assert_eq!(cpu.collected, 3);
+        assert_eq!(cpu.level(), Level::Warning);
+        let events: Vec<(&str, Level)> = cpu
+            .events
+            .iter()
+            .map(|e| (e.state.id.as_str(), e.state.level))
+            .collect();
+        assert_eq!(events, [("x", Level::Ok), ("y", Level::Warning)]);
+        assert_eq!(topics[1].collected, 1);
+        assert_eq!(topics[1].level(), Level::Critical);
+
+        t.delete_topic("cpu");
+        assert!(t.topic("cpu").is_none());
+        assert_eq!(t.stored_level("cpu", "y"), None);
+        t.collect(
+            emit(event("y", Level::Warning, "", "b"), 0, Some("cpu")),
+            &mut out,
+        );
+        let cpu = t.topic("cpu").expect("made again");
+        assert_eq!(cpu.collected, 1);
+        assert_eq!(cpu.events[0].previous_level, Level::Ok);
+    }
+
+    #[test]
+    fn nothing_is_kept_unless_asked() {
+        let mut t = Topics::new();
+        t.declare_topic("cpu");
+        let mut out = Vec::new();
+        t.collect(
+            emit(event("x", Level::Critical, "", "a"), 1, Some("cpu")),
+            &mut out,
+        );
+        assert!(t.snapshot().is_empty());
+        assert!(t.topic("cpu").is_none());
+    }
+
+    #[test]
+    fn inhibited_events_are_counted_per_alert_node_and_level() {
+        let mut t = Topics::new();
+        let mut out = Vec::new();
+        t.collect(inhibitor("a", true), &mut out);
+        t.collect(
+            emit(event("c:a", Level::Critical, "sys", "a"), 1, None),
+            &mut out,
+        );
+        t.collect(
+            emit(event("c:a", Level::Critical, "sys", "a"), 1, None),
+            &mut out,
+        );
+        t.collect(emit(event("c:a", Level::Ok, "sys", "a"), 1, None), &mut out);
+        assert_eq!(t.inhibited("cpu_alert", "alert2"), [1, 0, 0, 2]);
+        assert_eq!(t.inhibited("cpu_alert", "alert3"), [0; 4]);
     }
 }
 

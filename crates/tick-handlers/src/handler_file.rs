@@ -32,6 +32,9 @@ pub struct TopicHandlerSpec {
     pub match_at: Option<FilePosition>,
     /// `options`, decoded strictly for the kind.
     pub options: HandlerOptions,
+    /// `options` as written (`null` when absent), for Kapacitor's topic handler API, which
+    /// shows a handler's options as they were given.
+    pub options_as_written: serde_json::Value,
     /// Accepted but questionable input (YAML 1.1 booleans); also logged with `tracing`.
     pub warnings: Vec<String>,
 }
@@ -258,6 +261,11 @@ pub fn parse(
             options
         }
     };
+    let options_as_written = if header.options.is_some() {
+        options_value(text, format).map_err(|e| decode_err("options", e))?
+    } else {
+        serde_json::Value::Null
+    };
     let (match_src, match_at) = match header.match_ {
         Some(m) if !m.value.trim().is_empty() => {
             let at = (m.referenced.line() > 0).then(|| FilePosition {
@@ -276,8 +284,19 @@ pub fn parse(
         match_src,
         match_at,
         options,
+        options_as_written,
         warnings,
     })
+}
+
+/// The `options` of a handler file as a JSON value (YAML 1.1 booleans read as booleans).
+fn options_value(text: &str, format: Format) -> Result<serde_json::Value, String> {
+    let doc: OptionsDoc<serde_json::Value> = match format {
+        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string())?,
+        Format::Yaml => serde_saphyr::from_str_with_options(text, yaml_options(false))
+            .map_err(|e| e.to_string())?,
+    };
+    Ok(doc.options.unwrap_or(serde_json::Value::Null))
 }
 
 fn yaml_options(strict_booleans: bool) -> serde_saphyr::Options {

@@ -39,6 +39,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use tick_engine::Pipeline;
 
+use crate::api::ApiInfo;
+use crate::api::view::StateView;
 use crate::report;
 use crate::run::pipeline::FLUSH_POINTS;
 
@@ -92,12 +94,18 @@ pub(crate) enum Input {
         name: String,
         reply: oneshot::Sender<Option<Vec<Row>>>,
     },
+    /// A read (or a topic deletion) of Kapacitor's API (`crate::api`), run on the pipeline
+    /// thread between two batches.
+    Api(ApiRequest),
     /// `--clock wall`: the system time in ns, sent ten times a second; deadman clocks
     /// advance to it.
     Clock(i64),
     /// Every input has ended: the pipeline thread returns.
     Stop,
 }
+
+/// What an API request runs on the pipeline thread.
+pub(crate) type ApiRequest = Box<dyn FnOnce(&mut dyn StateView) + Send>;
 
 /// Turns `host:port` into a socket address. An empty host (Kapacitor's default `:9092`) means
 /// loopback here, not every interface: listening beyond this machine must be asked for by name
@@ -169,6 +177,20 @@ impl Feed {
     /// Lines rejected so far, over HTTP and from stdin.
     pub(crate) fn rejected(&self) -> u64 {
         self.rejected.load(Ordering::Relaxed)
+    }
+
+    /// Runs `read` on the pipeline thread, between two batches, and returns its answer;
+    /// `None` when the pipeline thread has stopped.
+    pub(crate) async fn ask<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&mut dyn StateView) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        let request: ApiRequest = Box::new(move |view| {
+            let _ = reply.send(read(view));
+        });
+        self.tx.send(Input::Api(request)).await.ok()?;
+        answer.await.ok()
     }
 
     /// Tells the pipeline thread that no input follows (after everything already queued).
@@ -283,6 +305,7 @@ pub(crate) fn consume(
                     .map(|(_, rows)| rows);
                 let _ = reply.send(rows);
             }
+            Input::Api(request) => request(pipeline),
             Input::Clock(now) => {
                 pipeline.advance_clock(now, &mut deliveries);
                 deliver(pipeline, &mut deliveries);
@@ -346,6 +369,7 @@ impl Ingest {
         addr_flag: &str,
         config: Option<&HttpSection>,
         limits: Limits,
+        api: Arc<ApiInfo>,
         runtime: &tokio::runtime::Handle,
     ) -> anyhow::Result<Ingest> {
         let default = HttpSection::default();
@@ -378,6 +402,7 @@ impl Ingest {
             limits,
             &http_config.default_retention_policy,
             feed.clone(),
+            api,
         )?;
         report::stderr(&format!("tick: listening on http://{}\n", server.addr));
         Ok(Ingest {
@@ -457,6 +482,7 @@ impl Server {
         limits: Limits,
         default_rp: &str,
         feed: Feed,
+        api: Arc<ApiInfo>,
     ) -> anyhow::Result<Server> {
         let std_listener =
             std::net::TcpListener::bind(addr).with_context(|| format!("listening on {addr}"))?;
@@ -464,6 +490,7 @@ impl Server {
         let addr = std_listener.local_addr().context("listening")?;
         let _guard = runtime.enter();
         let listener = tokio::net::TcpListener::from_std(std_listener).context("listening")?;
+        let api_routes = crate::api::router(feed.clone(), api);
         let state = AppState {
             feed,
             limits,
@@ -476,7 +503,9 @@ impl Server {
             .route("/kapacitor/v1/ping", get(ping).head(ping))
             .route("/kapacitor/v1/tasks/{task}/{name}", get(http_out))
             .fallback(not_found)
-            .with_state(state);
+            .with_state(state)
+            .merge(api_routes)
+            .layer(axum::middleware::map_response(crate::api::version_header));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = runtime.spawn(serve(listener, app, limits, stopped));
         Ok(Server {

@@ -1,6 +1,7 @@
 //! The `tick` binary: parses the command line and hands each subcommand to `cmd/<name>.rs`.
 //! Owns exit codes (0 ok, 1 a check failed, 2 invalid script/config/usage); no engine logic here.
 
+mod api;
 mod cli;
 mod cmd;
 mod http;

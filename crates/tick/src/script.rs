@@ -13,6 +13,8 @@ use tick_syntax::{Diagnostic, diagnostic::render};
 pub(crate) struct LoadedTask {
     pub(crate) path: PathBuf,
     pub(crate) task: Task,
+    /// The script as written.
+    pub(crate) source: String,
 }
 
 /// The task name of a script: its file stem (`cpu_alert.tick` → `cpu_alert`).
@@ -108,6 +110,7 @@ pub(crate) fn load_all(
             Some(task) => tasks.push(LoadedTask {
                 path: path.clone(),
                 task,
+                source: src,
             }),
             None => failed = true,
         }

@@ -241,6 +241,7 @@ fn build(props: &NodeProps, ctx: &BuildContext<'_>) -> Result<Box<dyn Node>, Vec
         category: opt_str("category").unwrap_or_else(|| Arc::from("")),
         inhibits,
         last_events: foldhash::HashMap::default(),
+        sent: [0; 4],
         level_tag: opt_str("levelTag"),
         regroup: crate::group::GroupInterner::default(),
         level_field: opt_str("levelField"),
@@ -296,6 +297,9 @@ struct AlertNode {
     /// events into a topic (it has handlers or `.topic()`): a new group whose id is here
     /// starts at that level (see `AlertState::restore`).
     last_events: foldhash::HashMap<String, (Level, i64)>,
+    /// Events sent to the topics, by level (Kapacitor's `*_triggered` statistics before
+    /// inhibition, which the topics decide).
+    sent: [u64; 4],
     id_buf: String,
     /// Message and details are rendered here, then copied out at their exact length.
     text_buf: String,
@@ -582,6 +586,7 @@ impl AlertNode {
                 }
             }
         }
+        self.sent[event.state.level as usize] += 1;
         ctx.emissions.push(Emission::Event(Box::new(AlertEvent {
             event,
             task: self.task.clone(),
@@ -863,6 +868,14 @@ impl Node for AlertNode {
                     .or_insert((e.level, e.time));
             }
         }
+    }
+
+    fn working_cardinality(&self) -> u64 {
+        self.groups.len() as u64
+    }
+
+    fn events_by_level(&self) -> Option<[u64; 4]> {
+        Some(self.sent)
     }
 }
 

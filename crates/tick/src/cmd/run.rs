@@ -109,7 +109,8 @@ pub(crate) struct Args {
     pub(crate) clock: Clock,
     // --- HTTP ingest and httpOut (src/http.rs) ---
     /// Also take line protocol over HTTP as kapacitord does (POST /write, /kapacitor/v1/write;
-    /// GET /kapacitor/v1/tasks/<task>/<httpOut name>). ADDR defaults to [http] bind-address of
+    /// GET /kapacitor/v1/tasks/<task>/<httpOut name>), and serve Kapacitor's alert and task API,
+    /// read-only, for the `kapacitor` CLI (list topics, show-topic, list tasks, show). ADDR defaults to [http] bind-address of
     /// --config, else 127.0.0.1:9092 (an empty host means loopback). Runs until SIGINT/SIGTERM;
     /// stdin is then read only with --input - (or --input FILE). --http=127.0.0.1:9092 and
     /// --http 127.0.0.1:9092 both work

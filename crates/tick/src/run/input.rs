@@ -13,10 +13,11 @@ use crate::cmd::run::Clock;
 use crate::http::Ingest;
 use crate::report;
 
-/// Opens the input and, with `--http`, starts the server: the pipeline thread's source, and
-/// the server to stop at the end.
+/// Opens the input and, with `--http`, starts the server (with Kapacitor's API showing `api`):
+/// the pipeline thread's source, and the server to stop at the end.
 pub(crate) fn open(
     plan: &Plan,
+    api: Option<std::sync::Arc<crate::api::ApiInfo>>,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(Source, Option<Ingest>), Exit> {
     let input: Box<dyn Read + Send> = match &plan.input {
@@ -32,6 +33,7 @@ pub(crate) fn open(
         &http.addr,
         plan.config.as_ref().map(|c| &c.http),
         http.limits,
+        api.unwrap_or_default(),
         runtime.handle(),
     ) {
         Ok(ingest) => ingest,

@@ -33,6 +33,7 @@ use anyhow::Context as _;
 use tick_engine::Pipeline;
 use tick_engine::Task;
 
+use crate::api::{ApiInfo, HandlerInfo, TaskInfo};
 use crate::cmd::run::{Args, Clock};
 use crate::stats::Stats;
 use plan::Plan;
@@ -59,6 +60,32 @@ pub(crate) fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// What Kapacitor's API shows of the scripts and handler files (`--http` only).
+fn api_info(plan: &Plan, loaded: &[crate::script::LoadedTask]) -> ApiInfo {
+    ApiInfo {
+        tasks: loaded
+            .iter()
+            .map(|t| TaskInfo {
+                name: t.task.name().to_string(),
+                script: t.source.clone(),
+                dbrps: t.task.dbrps().to_vec(),
+            })
+            .collect(),
+        handlers: plan
+            .handler_files
+            .iter()
+            .map(|h| HandlerInfo {
+                topic: h.topic.clone(),
+                id: h.id.clone(),
+                kind: h.kind.clone(),
+                options: h.options_as_written.clone(),
+                match_src: h.match_src.clone().unwrap_or_default(),
+            })
+            .collect(),
+        started: tick_lineproto::system_now(),
+    }
+}
+
 fn run(args: Args) -> Result<u8, Exit> {
     let mut plan = Plan::resolve(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -67,16 +94,26 @@ fn run(args: Args) -> Result<u8, Exit> {
         .thread_name("tick-handlers")
         .build()
         .context("starting the handler runtime")?;
-    let (scripts, tasks): (Vec<PathBuf>, Vec<Task>) = std::mem::take(&mut plan.tasks)
-        .into_iter()
-        .map(|t| (t.path, t.task))
-        .unzip();
+    let loaded = std::mem::take(&mut plan.tasks);
+    let api = plan.http.is_some().then(|| api_info(&plan, &loaded));
+    let (scripts, tasks): (Vec<PathBuf>, Vec<Task>) =
+        loaded.into_iter().map(|t| (t.path, t.task)).unzip();
     let mut pipeline =
         Pipeline::new(tasks, &plan.origin).with_point_clock(plan.clock == Clock::Points);
+    if let Some(api) = &api {
+        // Kapacitor's API shows each topic's events: the topics keep them from now on,
+        // starting with the ones the state store restores.
+        let declared = api.declared_topics(pipeline.tasks());
+        let topics = pipeline.topics_mut();
+        topics.keep_events();
+        for topic in &declared {
+            topics.declare_topic(topic);
+        }
+    }
     let state_failures = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let state = state::open(&plan, &mut pipeline, &state_failures)?;
     let mut handlers = delivery::start(&plan, &scripts, &mut pipeline, &runtime, state)?;
-    let (source, ingest) = input::open(&plan, &runtime)?;
+    let (source, ingest) = input::open(&plan, api.map(Arc::new), &runtime)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let dispatcher = handlers.dispatcher();
