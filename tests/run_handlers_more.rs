@@ -579,9 +579,7 @@ fn zenoss_sends_kapacitors_events_for_a_critical_and_its_recovery() {
 fn zenoss_custom_fields_templates_and_severities_are_kapacitors() {
     let receiver = Receiver::start(Answers::Statuses(vec![200]));
     // Kapacitor's TestStream_AlertZenoss_Custom (integrations/streamer_test.go at v1.8.3):
-    // its script (without `.customField('ticks', 33)`: tick's custom fields take strings in
-    // scripts, see the handler-file test below), data and `[zenoss]` with a numeric severity
-    // map.
+    // its script, data and `[zenoss]` with a numeric severity map.
     let out = run_zenoss(
         &(ZENOSS_ALERT.to_string()
             + r#"		.details('{{.}}')
@@ -592,6 +590,7 @@ fn zenoss_custom_fields_templates_and_severities_are_kapacitors() {
 			.message('This is message for alert {{ .ID }}')
 			.collector('{{ index .Tags "host" }}')
 			.customField('data', '{"id":"{{.ID}}","message":"{{.Message}}","time":"{{.Time}}","duration":"{{ .Duration}}","level":"{{.Level}}","recoverable":{{.Recoverable}}}')
+			.customField('ticks', 33)
 "#),
         &zenoss_conf(
             &receiver.url,
@@ -599,7 +598,7 @@ fn zenoss_custom_fields_templates_and_severities_are_kapacitors() {
         ),
     );
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    // The CRITICAL is that test's expected request (less `ticks`); the recovery is
+    // The CRITICAL is that test's expected request; the recovery is
     // `Service.preparePost`'s for the OK event 10 s later.
     let data = |severity: u32, level: &str, secs: u32, duration: &str| {
         format!(
@@ -609,7 +608,7 @@ fn zenoss_custom_fields_templates_and_severities_are_kapacitors() {
              \"time\":\"1971-01-01 00:00:{secs} +0000 UTC\"}},\
              \"device\":\"\",\"evclass\":\"/App\",\"evclasskey\":\"\",\
              \"message\":\"This is message for alert kapacitor/cpu/serverA\",\
-             \"severity\":{severity},\"summary\":\"kapacitor/cpu/serverA is {level}\"}}"
+             \"severity\":{severity},\"summary\":\"kapacitor/cpu/serverA is {level}\",\"ticks\":33}}"
         )
     };
     assert_eq!(

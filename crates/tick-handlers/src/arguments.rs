@@ -9,6 +9,31 @@ use tick_syntax::duration::{DurationSyntax, parse_duration};
 
 use crate::error::BuildError;
 
+/// A script property that takes a key and any literal, as a Go `(key string, value
+/// interface{})` method does (`.sensu().metadata('k', 5)`).
+pub(crate) const fn key_value_property(name: &'static str, doc: &'static str) -> PropertySpec {
+    PropertySpec {
+        name,
+        args: &[ArgType::String, ArgType::Any],
+        variadic: None,
+        doc,
+    }
+}
+
+/// A literal as Go's JSON encoder writes the `interface{}` Kapacitor keeps it in: a duration
+/// is its nanoseconds (`time.Duration` is an int64).
+pub(crate) fn literal_json(v: &Literal) -> serde_json::Value {
+    match v {
+        Literal::String(s) => serde_json::Value::String(s.clone()),
+        Literal::Int(i) => (*i).into(),
+        Literal::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
+        Literal::Bool(b) => (*b).into(),
+        Literal::Duration(ns) => (*ns).into(),
+    }
+}
+
 /// A script property that takes one string (`.channel('#ops')`).
 pub(crate) const fn string_property(name: &'static str, doc: &'static str) -> PropertySpec {
     PropertySpec {

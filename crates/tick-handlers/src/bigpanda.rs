@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Level, Literal, PropertySpec};
+use tick_engine::{Event, HandlerSpec, HandlerUse, Level, Literal};
 use tick_gotemplate::Template;
 
 use crate::arguments::string_property;
@@ -35,12 +35,10 @@ const SPEC: HandlerSpec = HandlerSpec {
         string_property("host", "The object that caused the alert, a Go template."),
         string_property("primaryProperty", "BigPanda's primary property."),
         string_property("secondaryProperty", "BigPanda's secondary property."),
-        PropertySpec {
-            name: "attribute",
-            args: &[ArgType::String, ArgType::String],
-            variadic: None,
-            doc: "An additional attribute: a key and a Go template.",
-        },
+        crate::arguments::key_value_property(
+            "attribute",
+            "An additional attribute: a key and a Go template, or a number or boolean sent as is.",
+        ),
     ],
     doc: "Send the alert to BigPanda. Example: .bigPanda().host('{{ index .Tags \"host\" }}')",
 };
@@ -152,9 +150,9 @@ impl HandlerKind for Kind {
         let mut o = Options::default();
         for p in &handler.properties {
             match (p.name.as_str(), p.args.as_slice()) {
-                ("attribute", [Literal::String(k), Literal::String(v)]) => {
+                ("attribute", [Literal::String(k), v]) => {
                     o.attributes
-                        .insert(k.clone(), serde_json::Value::String(v.clone()));
+                        .insert(k.clone(), crate::arguments::literal_json(v));
                 }
                 ("appKey", [Literal::String(v)]) => o.app_key = v.clone(),
                 ("host", [Literal::String(v)]) => o.host = v.clone(),

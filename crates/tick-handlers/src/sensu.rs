@@ -39,12 +39,10 @@ const SPEC: HandlerSpec = HandlerSpec {
             variadic: Some(ArgType::String),
             doc: "Sensu handlers to run; none means [sensu] handlers.",
         },
-        PropertySpec {
-            name: "metadata",
-            args: &[ArgType::String, ArgType::Any],
-            variadic: None,
-            doc: "An extra key of the check result: a string, number, boolean or duration.",
-        },
+        crate::arguments::key_value_property(
+            "metadata",
+            "An extra key of the check result: a string, number, boolean or duration.",
+        ),
     ],
     doc: "Send the alert as a check result to a Sensu client socket over TCP. \
           Example: .sensu().handlers('email')",
@@ -134,7 +132,8 @@ impl HandlerKind for Kind {
                         .collect();
                 }
                 ("metadata", [Literal::String(k), v]) => {
-                    o.metadata.insert(k.clone(), metadata_value(v));
+                    o.metadata
+                        .insert(k.clone(), crate::arguments::literal_json(v));
                 }
                 _ => {}
             }
@@ -290,20 +289,6 @@ impl SensuHandler {
             )));
         }
         Ok(())
-    }
-}
-
-/// A metadata literal as Go's JSON encoder writes the `interface{}` Kapacitor stores: a
-/// duration is its nanoseconds (`time.Duration` is an int64).
-fn metadata_value(v: &Literal) -> serde_json::Value {
-    match v {
-        Literal::String(s) => serde_json::Value::String(s.clone()),
-        Literal::Int(i) => (*i).into(),
-        Literal::Float(f) => {
-            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
-        }
-        Literal::Bool(b) => (*b).into(),
-        Literal::Duration(ns) => (*ns).into(),
     }
 }
 

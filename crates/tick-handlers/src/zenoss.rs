@@ -12,8 +12,8 @@
 //!
 //! Quirks kept: `.URL()`, `.username()` and `.password()` are accepted but not used, as in
 //! Kapacitor (`newAlertNode` in alert.go at v1.8.3 does not pass them on): the section's URL and
-//! credentials are used. Deviation: `.customField(key, value)` takes string values only here
-//! (tick's handler properties are typed); handler files take any value, as Kapacitor does.
+//! credentials are used. `.customField(key, value)` takes any literal, as Kapacitor's
+//! `CustomField(key string, value interface{})` does.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -76,12 +76,11 @@ const SPEC: HandlerSpec = HandlerSpec {
         string_property("eventClassKey", "The event class key, a Go template."),
         string_property("eventClass", "The event class, a Go template."),
         string_property("message", "The event message, a Go template."),
-        PropertySpec {
-            name: "customField",
-            args: &[ArgType::String, ArgType::String],
-            variadic: None,
-            doc: "An extra field of the event: a key and a Go template (JSON text is sent as JSON).",
-        },
+        crate::arguments::key_value_property(
+            "customField",
+            "An extra field of the event: a key and a Go template (JSON text is sent as JSON), \
+             or a number or boolean sent as is.",
+        ),
     ],
     doc: "Send the alert as an event to Zenoss. Example: .zenoss().device('{{ index .Tags \"host\" }}')",
 };
@@ -343,9 +342,9 @@ impl HandlerKind for Kind {
         for p in &handler.properties {
             match (p.name.as_str(), p.args.as_slice()) {
                 ("tid", [Literal::Int(v)]) => o.tid = *v,
-                ("customField", [Literal::String(k), Literal::String(v)]) => {
+                ("customField", [Literal::String(k), v]) => {
                     o.custom_fields
-                        .insert(k.clone(), serde_json::Value::String(v.clone()));
+                        .insert(k.clone(), crate::arguments::literal_json(v));
                 }
                 (name, [Literal::String(v)]) => {
                     let field = match name {

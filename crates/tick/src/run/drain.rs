@@ -15,16 +15,69 @@ use crate::http::Ingest;
 use crate::report;
 use crate::stats::Stats;
 
+/// SIGINT and SIGTERM, listened to from [`Signals::listen`] on: made before any input is
+/// taken, so that a signal that arrives as soon as the HTTP server answers is a shutdown
+/// request like any later one, never the default action that kills the process.
+pub(crate) struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    /// Starts listening (installs the handlers).
+    pub(crate) fn listen(runtime: &tokio::runtime::Runtime) -> Signals {
+        let _entered = runtime.enter();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Signals {}
+        }
+    }
+
+    /// Resolves on the next SIGINT or SIGTERM.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                _ = recv(&mut self.term) => {}
+                _ = recv(&mut self.int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 /// Waits for the pipeline thread to signal `done` (end of input) or for SIGINT/SIGTERM;
 /// returns true on a signal.
 pub(crate) fn wait(
     runtime: &tokio::runtime::Runtime,
     done: tokio::sync::oneshot::Receiver<()>,
+    signals: &mut Signals,
 ) -> bool {
     runtime.block_on(async {
         tokio::select! {
             _ = done => false,
-            _ = shutdown_signal() => true,
+            _ = signals.next() => true,
         }
     })
 }
@@ -37,11 +90,12 @@ pub(crate) type Forced = tokio::sync::watch::Receiver<bool>;
 pub(crate) fn on_second_signal(
     runtime: &tokio::runtime::Runtime,
     stop_waiting: &Arc<AtomicBool>,
+    mut signals: Signals,
 ) -> Forced {
     let (force_tx, force) = tokio::sync::watch::channel(false);
     let stop_waiting = Arc::clone(stop_waiting);
     runtime.spawn(async move {
-        shutdown_signal().await;
+        signals.next().await;
         report::stderr("tick: second signal; stopping now without waiting for handlers\n");
         stop_waiting.store(true, Ordering::SeqCst);
         let _ = force_tx.send(true);
@@ -142,24 +196,4 @@ pub(crate) fn drain(
         lost += mqtt_lost;
     }
     lost
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -113,6 +113,7 @@ fn run(args: Args) -> Result<u8, Exit> {
     let state_failures = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let state = state::open(&plan, &mut pipeline, &state_failures)?;
     let mut handlers = delivery::start(&plan, &scripts, &mut pipeline, &runtime, state)?;
+    let mut signals = drain::Signals::listen(&runtime);
     let (source, ingest) = input::open(&plan, api.map(Arc::new), &runtime)?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -132,9 +133,9 @@ fn run(args: Args) -> Result<u8, Exit> {
         done_tx,
     )?;
 
-    let interrupted = drain::wait(&runtime, done_rx);
+    let interrupted = drain::wait(&runtime, done_rx, &mut signals);
     stop.store(true, Ordering::SeqCst);
-    let force = drain::on_second_signal(&runtime, &handlers.stop_waiting);
+    let force = drain::on_second_signal(&runtime, &handlers.stop_waiting, signals);
     let (interrupted, http_rejected) =
         drain::stop_input(ingest, interrupted, &plan, &runtime, &handlers.stop_waiting);
     let finished = if interrupted {
