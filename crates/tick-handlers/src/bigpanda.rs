@@ -192,9 +192,7 @@ impl HandlerKind for Kind {
         let result = async {
             let handler =
                 BigPandaHandler::new(Options::default(), config).map_err(|e| e.to_string())?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
+            let now = crate::service::unix_now_secs();
             let mut body = BTreeMap::new();
             let mut put = |k: &str, v: &str| {
                 let mut json = String::new();

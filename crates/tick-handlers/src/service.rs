@@ -135,6 +135,14 @@ pub(crate) fn read_table<C: DeserializeOwned>(section: &toml::Value) -> Result<C
     decode::<C>(section.clone()).map_err(|_| "a key has the wrong type".to_string())
 }
 
+/// The wall clock in whole seconds since the Unix epoch, for the service tests that send
+/// "now" (Kapacitor's `time.Now()` in their `TestOptions`).
+pub(crate) fn unix_now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// The `global` and `state-changes-only` keys of a section's default config (the table of
 /// `[x]`; of `[[x]]`, the one with `default = true` or the only one), as most kinds'
 /// `HandlerKind::global` reads them.

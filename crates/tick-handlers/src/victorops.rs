@@ -135,9 +135,7 @@ impl HandlerKind for Kind {
         // "testEntityID", now, no data.
         let result = async {
             let handler = VictorOpsHandler::new(options, config).map_err(|e| e.to_string())?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
+            let now = crate::service::unix_now_secs();
             handler
                 .alert(
                     "CRITICAL",
