@@ -22,7 +22,7 @@ use crate::error::{BuildError, HandlerError};
 use crate::handler_template::{Shape, TEMPLATE_DATA, View, parse_optional};
 use crate::http::{HttpClient, Request, join_path};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 use crate::service::{SingleSection, enabled_section, read_section};
 
 const SPEC: HandlerSpec = HandlerSpec {
@@ -251,13 +251,7 @@ impl HandlerKind for Kind {
         read_section::<AlertaConfig>(section).map(drop)
     }
 
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<AlertaHandler, BuildError> {
-        AlertaHandler::new(options, &services.config)
-    }
+    crate::registry::built_from_config!(AlertaHandler::new);
 
     fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
         let options = Kind::from_use(handler)?;

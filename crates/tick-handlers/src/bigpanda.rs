@@ -20,7 +20,7 @@ use crate::error::{BuildError, HandlerError};
 use crate::handler_template::{TEMPLATE_DATA, View, parse_optional, render_lenient};
 use crate::http::{HttpClient, Request};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 use crate::service::{SingleSection, enabled_section, read_section};
 
 const SPEC: HandlerSpec = HandlerSpec {
@@ -168,13 +168,7 @@ impl HandlerKind for Kind {
         read_section::<BigPandaConfig>(section).map(drop)
     }
 
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<BigPandaHandler, BuildError> {
-        BigPandaHandler::new(options, &services.config)
-    }
+    crate::registry::built_from_config!(BigPandaHandler::new);
 
     fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
         let options = Kind::from_use(handler)?;

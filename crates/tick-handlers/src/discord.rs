@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 use crate::service::{Section, ServiceConfig};
 
 const SPEC: HandlerSpec = HandlerSpec {
@@ -200,13 +200,7 @@ impl HandlerKind for Kind {
             state_changes_only: global,
         }
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<DiscordHandler, BuildError> {
-        DiscordHandler::new(options, &services.config)
-    }
+    crate::registry::built_from_config!(DiscordHandler::new);
 
     fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
         let options = Kind::from_use(handler)?;

@@ -33,7 +33,7 @@ use tick_engine::{ArgType, Event, HandlerSpec, HandlerUse, Literal, PropertySpec
 use crate::config::{Config, Secret};
 use crate::error::{BuildError, HandlerError};
 use crate::http::{Backoff, Retry};
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "email",
@@ -181,20 +181,7 @@ impl HandlerKind for Kind {
         SmtpConfig::read(section).map(drop)
     }
 
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<EmailHandler, BuildError> {
-        EmailHandler::new(options, &services.config)
-    }
-
-    fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
-        match config {
-            Some(config) => EmailHandler::new(Kind::from_use(handler)?, config).map(drop),
-            None => Ok(()),
-        }
-    }
+    crate::registry::built_from_config!(EmailHandler::new, check);
 
     /// Kapacitor's `Service.Test` with its `TestOptions`: `[smtp] to` (or the options' `to`),
     /// subject `test subject`, body `test body`. Unlike Kapacitor, which only queues the

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "opsGenie",
@@ -156,20 +156,7 @@ impl HandlerKind for Kind {
             ..crate::service::global_keys(section)
         }
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<OpsGenieHandler, BuildError> {
-        OpsGenieHandler::new(options, &services.config)
-    }
-
-    fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
-        match config {
-            Some(config) => OpsGenieHandler::new(Kind::from_use(handler)?, config).map(drop),
-            None => Ok(()),
-        }
-    }
+    crate::registry::built_from_config!(OpsGenieHandler::new, check);
 
     async fn service_test(config: &Config, options: Options) -> Option<Result<(), String>> {
         // Kapacitor's `TestOptions`: CRITICAL, "test opsgenie message", entity

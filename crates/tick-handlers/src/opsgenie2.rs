@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry, join_path};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "opsGenie2",
@@ -166,20 +166,7 @@ impl HandlerKind for Kind {
             ..crate::service::global_keys(section)
         }
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<OpsGenie2Handler, BuildError> {
-        OpsGenie2Handler::new(options, &services.config)
-    }
-
-    fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
-        match config {
-            Some(config) => OpsGenie2Handler::new(Kind::from_use(handler)?, config).map(drop),
-            None => Ok(()),
-        }
-    }
+    crate::registry::built_from_config!(OpsGenie2Handler::new, check);
 
     async fn service_test(config: &Config, options: Options) -> Option<Result<(), String>> {
         // Kapacitor's `TestOptions`: CRITICAL, "test opsgenie message", entity "testEntityID",

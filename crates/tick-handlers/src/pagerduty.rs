@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 use crate::service::kapacitor_url;
 
 const SPEC: HandlerSpec = HandlerSpec {
@@ -119,20 +119,7 @@ impl HandlerKind for Kind {
             ..crate::service::global_keys(section)
         }
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<PagerDutyHandler, BuildError> {
-        PagerDutyHandler::new(options, &services.config)
-    }
-
-    fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
-        match config {
-            Some(config) => PagerDutyHandler::new(Kind::from_use(handler)?, config).map(drop),
-            None => Ok(()),
-        }
-    }
+    crate::registry::built_from_config!(PagerDutyHandler::new, check);
 
     async fn service_test(config: &Config, _options: Options) -> Option<Result<(), String>> {
         // Kapacitor's `TestOptions`: incident "testIncidentKey", "test pagerduty message",

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 use crate::service::kapacitor_url;
 
 const SPEC: HandlerSpec = HandlerSpec {
@@ -167,13 +167,7 @@ impl HandlerKind for Kind {
             ..crate::service::global_keys(section)
         }
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<PagerDuty2Handler, BuildError> {
-        PagerDuty2Handler::new(options, &services.config)
-    }
+    crate::registry::built_from_config!(PagerDuty2Handler::new);
 
     fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
         let options = Kind::from_use(handler)?;

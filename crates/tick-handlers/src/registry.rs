@@ -148,6 +148,35 @@ pub(crate) trait OptionsDecoder {
 /// Generates the catalogue from the one list of kinds below: each entry is the variant name
 /// used in [`Handler`] and [`HandlerOptions`], the kind's [`HandlerKind`] type, and its
 /// public options and handler types (the compiler checks they are the kind's own).
+/// The `build` (and, with `check`, the `check`) of a service kind whose handler is made from
+/// its options and the `--config` file alone by `$new(options, &Config)`: built at start with
+/// the configuration, checked against it when `tick check --config` has one.
+macro_rules! built_from_config {
+    ($new:path) => {
+        fn build(
+            options: Self::Options,
+            _topic: &str,
+            services: &$crate::registry::Services,
+        ) -> Result<Self::Handler, $crate::error::BuildError> {
+            $new(options, &services.config)
+        }
+    };
+    ($new:path, check) => {
+        $crate::registry::built_from_config!($new);
+
+        fn check(
+            handler: &tick_engine::HandlerUse,
+            config: Option<&$crate::config::Config>,
+        ) -> Result<(), $crate::error::BuildError> {
+            match config {
+                Some(config) => $new(Self::from_use(handler)?, config).map(drop),
+                None => Ok(()),
+            }
+        }
+    };
+}
+pub(crate) use built_from_config;
+
 macro_rules! handlers {
     ($( $(#[$doc:meta])* $variant:ident => $kind:ty, $options:ty, $handler:ty; )*) => {
         /// The options of one handler, decoded for its kind.

@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::alert_json::write_go_value;
 use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "sensu",
@@ -145,13 +145,7 @@ impl HandlerKind for Kind {
         SensuConfig::read(section).map(drop)
     }
 
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<SensuHandler, BuildError> {
-        SensuHandler::new(options, &services.config)
-    }
+    crate::registry::built_from_config!(SensuHandler::new);
 
     fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
         let options = Kind::from_use(handler)?;

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 use crate::service::{Section, ServiceConfig};
 
 const SPEC: HandlerSpec = HandlerSpec {
@@ -188,23 +188,10 @@ impl HandlerKind for Kind {
             state_changes_only: global,
         }
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<SlackHandler, BuildError> {
-        SlackHandler::new(options, &services.config)
-    }
+    crate::registry::built_from_config!(SlackHandler::new, check);
 
     async fn service_test(config: &Config, options: Options) -> Option<Result<(), String>> {
         Some(service_test(config, &options).await)
-    }
-
-    fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
-        match config {
-            Some(config) => SlackHandler::new(Kind::from_use(handler)?, config).map(drop),
-            None => Ok(()),
-        }
     }
 }
 

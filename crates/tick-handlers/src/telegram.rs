@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry, join_path};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "telegram",
@@ -157,13 +157,7 @@ impl HandlerKind for Kind {
     fn global(section: &toml::Value) -> crate::registry::Global {
         crate::service::global_keys(section)
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<TelegramHandler, BuildError> {
-        TelegramHandler::new(options, &services.config)
-    }
+    crate::registry::built_from_config!(TelegramHandler::new);
 
     /// A parse mode Telegram does not know is accepted at start by Kapacitor and fails at every
     /// alert: a warning here, and the same failure at every alert.

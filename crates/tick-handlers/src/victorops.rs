@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{BuildError, HandlerError};
 use crate::http::{HttpClient, Request, Retry, join_path};
 use crate::mqtt::tls::TlsFiles;
-use crate::registry::{Deliver, HandlerKind, Services};
+use crate::registry::{Deliver, HandlerKind};
 
 const SPEC: HandlerSpec = HandlerSpec {
     kind: "victorOps",
@@ -115,20 +115,7 @@ impl HandlerKind for Kind {
             ..crate::service::global_keys(section)
         }
     }
-    fn build(
-        options: Options,
-        _topic: &str,
-        services: &Services,
-    ) -> Result<VictorOpsHandler, BuildError> {
-        VictorOpsHandler::new(options, &services.config)
-    }
-
-    fn check(handler: &HandlerUse, config: Option<&Config>) -> Result<(), BuildError> {
-        match config {
-            Some(config) => VictorOpsHandler::new(Kind::from_use(handler)?, config).map(drop),
-            None => Ok(()),
-        }
-    }
+    crate::registry::built_from_config!(VictorOpsHandler::new, check);
 
     async fn service_test(config: &Config, options: Options) -> Option<Result<(), String>> {
         // Kapacitor's `TestOptions`: CRITICAL, "test victorops message", entity
