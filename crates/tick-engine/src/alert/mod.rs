@@ -566,6 +566,7 @@ impl AlertNode {
                 result: Some(t.row),
             },
             previous_level: Level::Ok,
+            json: Default::default(),
         })
     }
 
