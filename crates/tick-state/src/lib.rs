@@ -421,9 +421,7 @@ impl Store {
 
     /// The event stored under `id` on `topic`.
     pub fn event(&self, topic: &str, id: &str) -> Result<Option<StoredEvent>, StoreError> {
-        Ok(self
-            .state()?
-            .remove(&(topic.to_string(), id.to_string())))
+        Ok(self.state()?.remove(&(topic.to_string(), id.to_string())))
     }
 
     /// Deletes `topic` and its events (Kapacitor's `DELETE /kapacitor/v1/alerts/topics/<topic>`);

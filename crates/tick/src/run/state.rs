@@ -144,7 +144,10 @@ impl StateWriter {
             }
             self.save(&events);
             events.clear();
-            release(dispatcher, batches.iter_mut().flat_map(|b| b.deliveries.drain(..)));
+            release(
+                dispatcher,
+                batches.iter_mut().flat_map(|b| b.deliveries.drain(..)),
+            );
             progress.add(0, batches.len() as u64);
             batches.clear();
         }
