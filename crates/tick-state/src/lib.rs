@@ -46,7 +46,7 @@ pub const LOCK_NAME: &str = "tick-state.lock";
 pub const FORMAT_VERSION: i64 = 2;
 
 /// The log is compacted when it holds more than this many entries per event id (and more than
-/// [`COMPACT_MIN`] entries).
+/// 16,384 entries).
 pub const COMPACT_FACTOR: u64 = 4;
 
 /// A log with fewer entries than this is never compacted during a run.
