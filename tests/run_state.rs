@@ -371,14 +371,14 @@ fn a_store_that_is_not_a_database_is_refused_with_exit_2_and_left_untouched() {
 fn a_store_of_a_newer_format_is_refused_with_exit_2_and_left_untouched() {
     let (file, stderr) = refused_store(|bytes| {
         // SQLite keeps the user version (tick's format version) big-endian at offset 60.
-        assert_eq!(bytes[60..64], 1u32.to_be_bytes());
-        bytes[60..64].copy_from_slice(&2u32.to_be_bytes());
+        assert_eq!(bytes[60..64], 2u32.to_be_bytes());
+        bytes[60..64].copy_from_slice(&3u32.to_be_bytes());
     });
     assert_eq!(
         stderr,
         format!(
-            "error: {file}: the alert state was written in format version 2, and this tick reads \
-             version 1 at most (written by a newer tick?); the file was left as it is (use that \
+            "error: {file}: the alert state was written in format version 3, and this tick reads \
+             version 2 at most (written by a newer tick?); the file was left as it is (use that \
              tick, or start afresh with --state-reset)\n"
         )
     );

@@ -107,4 +107,31 @@ pub struct Event {
     /// Level of the last event stored under the same id on this topic; OK if none (Kapacitor's
     /// `Topic.collect` and `Topic.updateEvent`, alert/topics.go at v1.5.7).
     pub previous_level: Level,
+    /// The event's alert JSON once made by [`crate::json::event_json`]; empty in a new event.
+    pub json: JsonCache,
+}
+
+/// The alert JSON of an [`Event`], made at most once and shared by whoever needs it next (the
+/// state store makes it before the handlers get the event; a handler that sends the alert JSON
+/// then copies it instead of encoding the event again). Events that differ only here are equal;
+/// a clone starts empty, since a clone may be changed.
+#[derive(Default)]
+pub struct JsonCache(pub(crate) std::sync::OnceLock<Option<Box<str>>>);
+
+impl Clone for JsonCache {
+    fn clone(&self) -> JsonCache {
+        JsonCache::default()
+    }
+}
+
+impl PartialEq for JsonCache {
+    fn eq(&self, _: &JsonCache) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for JsonCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JsonCache")
+    }
 }

@@ -22,6 +22,10 @@ pub enum JsonError {
 /// Encodes the alert data of `event` (Kapacitor `alert.Data`) followed by `\n`, appending to
 /// `out`. On error `out` is left as it was.
 pub fn encode_event(event: &Event, out: &mut String) -> Result<(), JsonError> {
+    if let Some(Some(line)) = event.json.0.get() {
+        out.push_str(line);
+        return Ok(());
+    }
     let start = out.len();
     out.reserve(size_hint(event));
     let r = write_event(event, out);
@@ -29,6 +33,16 @@ pub fn encode_event(event: &Event, out: &mut String) -> Result<(), JsonError> {
         out.truncate(start);
     }
     r
+}
+
+/// The alert JSON line of `event` (with its newline), encoded the first time and kept with the
+/// event, so that later [`encode_event`] calls copy it; `None` when it cannot be encoded.
+pub fn event_json(event: &Event) -> Option<&str> {
+    event
+        .json
+        .0
+        .get_or_init(|| event_to_string(event).ok().map(String::into_boxed_str))
+        .as_deref()
 }
 
 /// [`encode_event`] into a new string.
@@ -578,6 +592,7 @@ pub(crate) mod tests {
                 }),
             },
             previous_level: Level::Ok,
+            json: Default::default(),
         }
     }
 

@@ -37,7 +37,7 @@ mod test_support;
 pub mod testing;
 
 pub use compile::{CompileOptions, Compiler};
-pub use event::{Event, EventData, EventState, Level, Row, RowValue};
+pub use event::{Event, EventData, EventState, JsonCache, Level, Row, RowValue};
 pub use handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec, PropertyUse};
 pub use ingest::{Origin, Pipeline};
 pub use node_runtime::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};

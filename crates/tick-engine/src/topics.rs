@@ -778,6 +778,7 @@ mod tests {
                 result: None,
             },
             previous_level: Level::Ok,
+            json: Default::default(),
         }
     }
 

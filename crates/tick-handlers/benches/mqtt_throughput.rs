@@ -162,6 +162,7 @@ fn event() -> Event {
             result: None,
         },
         previous_level: Level::Ok,
+        json: Default::default(),
     }
 }
 

@@ -13,15 +13,26 @@
 //! truncated, or was written by a newer format is refused with a [`StoreError`] that names it,
 //! and is left as it was.
 //!
+//! Format 2 is a log: one table, `log`, whose rows each hold the events of one [`Store::save`]
+//! (one commit) encoded back to back in a blob, in the order they were saved. A commit appends
+//! one row, so it writes the few pages that row fills however many event ids it touches (a
+//! table keyed by event id made a commit write about one page per event). The state is the
+//! last entry per (topic, event id), read by replaying the log. The log is compacted (rewritten
+//! as one entry per event id) when a store is opened for a run, when it holds more than
+//! [`COMPACT_FACTOR`] times as many entries as event ids, and by [`Store::delete_topic`]. A
+//! format 1 store (one row per event id, table `events`) is read as it is and is migrated to
+//! format 2, in one transaction, by the first run that opens it.
+//!
 //! Owns the file and its format; knows nothing of handlers or the pipeline. The engine side is
 //! `tick_engine::Topics::take_changes` (what to write) and `tick_engine::Pipeline::restore`
 //! (what was read).
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
+use rusqlite::{Connection, OpenFlags};
 use tick_engine::{Event, EventState, Level, TopicState};
 
 /// The store's file name inside the state directory.
@@ -32,23 +43,28 @@ pub const LOCK_NAME: &str = "tick-state.lock";
 
 /// The format this tick writes and reads. A store with a higher version was written by a newer
 /// tick and is refused.
-pub const FORMAT_VERSION: i64 = 1;
+pub const FORMAT_VERSION: i64 = 2;
+
+/// The log is compacted when it holds more than this many entries per event id (and more than
+/// 16,384 entries).
+pub const COMPACT_FACTOR: u64 = 4;
+
+/// A log with fewer entries than this is never compacted during a run.
+const COMPACT_MIN: u64 = 16_384;
+
+/// Entries per row when the log is rewritten by a compaction.
+const COMPACT_CHUNK: usize = 1024;
 
 /// SQLite's `application_id` of a tick store ("tick" in ASCII).
 const APPLICATION_ID: i64 = 0x7469_636b;
 
-const SCHEMA: &str = "CREATE TABLE events (
-    topic TEXT NOT NULL,
-    id TEXT NOT NULL,
-    level INTEGER NOT NULL,
-    time INTEGER NOT NULL,
-    duration INTEGER NOT NULL,
-    message TEXT NOT NULL,
-    details TEXT NOT NULL,
-    task TEXT NOT NULL,
-    event TEXT NOT NULL,
-    PRIMARY KEY (topic, id)
-) WITHOUT ROWID";
+/// Format 2: the log of saved events, one row per commit (see the crate's documentation and
+/// [`encode_entry`]).
+const SCHEMA: &str = "CREATE TABLE log (seq INTEGER PRIMARY KEY, entries BLOB NOT NULL)";
+
+/// Format 1's table: one row per (topic, event id). Read, and migrated to the log.
+const V1_SELECT: &str =
+    "SELECT topic, id, level, time, duration, message, details, task, event FROM events";
 
 /// Why a store cannot be used. Every message names the file (or directory).
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +156,12 @@ pub struct Store {
     path: PathBuf,
     /// Held for the store's lifetime (writers only).
     _lock: Option<File>,
+    /// Entries in the log (writers only; counted from the last compaction).
+    logged: u64,
+    /// Event ids stored at the last compaction (writers only).
+    ids: u64,
+    /// The blob of the next commit, reused.
+    buf: Vec<u8>,
 }
 
 fn level_from(n: i64) -> Option<Level> {
@@ -152,15 +174,30 @@ fn level_from(n: i64) -> Option<Level> {
     })
 }
 
+/// The stored state, by topic and event id.
+type State = BTreeMap<(String, String), StoredEvent>;
+
 impl Store {
     /// The store file of state directory `dir`.
     pub fn file(dir: &Path) -> PathBuf {
         dir.join(FILE_NAME)
     }
 
+    fn with(conn: Connection, path: PathBuf, lock: Option<File>) -> Store {
+        Store {
+            conn,
+            path,
+            _lock: lock,
+            logged: 0,
+            ids: 0,
+            buf: Vec::new(),
+        }
+    }
+
     /// Opens the store in `dir` (made if missing) for a run, or creates it. With `reset`, an
     /// existing store is removed first (`--state-reset`), whatever its content. Without it, an
-    /// existing store is checked whole before anything is written to it.
+    /// existing store is checked whole (every page, every entry) before anything is written to
+    /// it; then a format 1 store is migrated and the log compacted.
     pub fn open(dir: &Path, reset: bool) -> Result<Store, StoreError> {
         let dir_err = |message: String| StoreError::Dir {
             path: dir.display().to_string(),
@@ -205,17 +242,16 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| unreadable(&path, &e))?;
-        check(&conn, &path)?;
-        let store = Store {
-            conn,
-            path,
-            _lock: Some(lock),
-        };
+        let version = check(&conn, &path)?;
+        let mut store = Store::with(conn, path, Some(lock));
         // Only now, with the file known good, is anything about it changed. WAL with
         // `synchronous = FULL`: a commit returns once the log is synced.
         store
             .conn
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .map_err(|e| store.write_err(&e))?;
+        store
+            .rewrite(version, |_| true)
             .map_err(|e| store.write_err(&e))?;
         Ok(store)
     }
@@ -231,11 +267,7 @@ impl Store {
         )
         .map_err(|e| unreadable(&path, &e))?;
         check_header(&conn, &path)?;
-        Ok(Store {
-            conn,
-            path,
-            _lock: None,
-        })
+        Ok(Store::with(conn, path, None))
     }
 
     /// The store's file.
@@ -251,11 +283,11 @@ impl Store {
     /// by id.
     pub fn load(&self) -> Result<Vec<TopicState>, StoreError> {
         let mut out: Vec<TopicState> = Vec::new();
-        for e in self.select("", &[])? {
+        for ((topic, _), e) in self.state()? {
             match out.last_mut() {
-                Some(t) if t.topic == e.topic => t.events.push(e.state),
+                Some(t) if t.topic == topic => t.events.push(e.state),
                 _ => out.push(TopicState {
-                    topic: e.topic,
+                    topic,
                     events: vec![e.state],
                 }),
             }
@@ -263,86 +295,133 @@ impl Store {
         Ok(out)
     }
 
-    fn select(
-        &self,
-        filter: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        let sql = format!(
-            "SELECT topic, id, level, time, duration, message, details, task, event FROM events \
-             {filter} ORDER BY topic, id"
-        );
-        let read = || -> rusqlite::Result<Vec<StoredEvent>> {
-            let mut stmt = self.conn.prepare(&sql)?;
-            let rows = stmt.query_map(args, |r| {
-                let level: i64 = r.get(2)?;
-                let level = level_from(level)
-                    .ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(2, level))?;
-                Ok(StoredEvent {
-                    topic: r.get(0)?,
-                    task: r.get(7)?,
-                    state: EventState {
-                        id: r.get(1)?,
-                        message: r.get(5)?,
-                        details: r.get(6)?,
-                        time: r.get(3)?,
-                        duration: r.get(4)?,
-                        level,
-                    },
-                    event_json: r.get(8)?,
-                })
-            })?;
-            rows.collect()
+    /// The whole state, read in one transaction (a compaction in between cannot hide entries).
+    fn state(&self) -> Result<State, StoreError> {
+        let read = || -> Result<State, ReadError> {
+            let tx = self.conn.unchecked_transaction()?;
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let state = read_state(&tx, version)?;
+            tx.finish()?;
+            Ok(state)
         };
-        read().map_err(|e| unreadable(&self.path, &e))
+        read().map_err(|e| e.at(&self.path))
     }
 
     /// Writes the state each event sets on its topic (`event.topic`, `event.state.id`), in
     /// order, in one transaction that is synced to disk before this returns. An event replaces
-    /// what its topic stored under its id.
+    /// what its topic stored under its id. When the log has grown to [`COMPACT_FACTOR`] times
+    /// the number of event ids, it is compacted afterwards, in a transaction of its own.
     pub fn save(&mut self, events: &[Arc<Event>]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
         }
-        write_events(&mut self.conn, events).map_err(|e| write_err(&self.path, &e))
+        self.buf.clear();
+        for e in events {
+            // Made once for the handlers too (they get the event after this).
+            let json = tick_engine::json::event_json(e).unwrap_or_default();
+            let s = &e.state;
+            encode_entry(
+                &mut self.buf,
+                Entry {
+                    topic: &e.topic,
+                    id: &s.id,
+                    level: s.level,
+                    time: s.time,
+                    duration: s.duration,
+                    message: &s.message,
+                    details: &s.details,
+                    task: &e.data.task_name,
+                    event_json: json.strip_suffix('\n').unwrap_or(json),
+                },
+            );
+        }
+        self.conn
+            .prepare_cached("INSERT INTO log (entries) VALUES (?1)")
+            .and_then(|mut stmt| stmt.execute([&self.buf]))
+            .map_err(|e| write_err(&self.path, &e))?;
+        self.logged += events.len() as u64;
+        if self.logged > COMPACT_MIN.max(COMPACT_FACTOR * self.ids) {
+            self.rewrite(FORMAT_VERSION, |_| true)
+                .map_err(|e| self.write_err(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the log as one entry per event id, keeping the entries `keep` accepts, in one
+    /// transaction (a format 1 store becomes format 2). Returns how many were left out.
+    fn rewrite(
+        &mut self,
+        version: i64,
+        keep: impl Fn(&StoredEvent) -> bool,
+    ) -> rusqlite::Result<usize> {
+        let tx = self.conn.transaction()?;
+        let state = read_state(&tx, version).map_err(ReadError::into_sqlite)?;
+        let all = state.len();
+        if version < FORMAT_VERSION {
+            tx.execute_batch(&format!(
+                "DROP TABLE events; {SCHEMA}; PRAGMA user_version = {FORMAT_VERSION};"
+            ))?;
+        } else {
+            tx.execute("DELETE FROM log", [])?;
+        }
+        let mut kept = 0u64;
+        {
+            let mut stmt = tx.prepare_cached("INSERT INTO log (entries) VALUES (?1)")?;
+            let mut buf = Vec::new();
+            let mut in_buf = 0;
+            for e in state.values().filter(|e| keep(e)) {
+                encode_entry(&mut buf, Entry::of(e));
+                in_buf += 1;
+                kept += 1;
+                if in_buf == COMPACT_CHUNK {
+                    stmt.execute([&buf])?;
+                    buf.clear();
+                    in_buf = 0;
+                }
+            }
+            if in_buf > 0 {
+                stmt.execute([&buf])?;
+            }
+        }
+        tx.commit()?;
+        self.logged = kept;
+        self.ids = kept;
+        Ok(all - kept as usize)
     }
 
     /// Every topic with its level and number of events, by name (Kapacitor's
     /// `GET /kapacitor/v1/alerts/topics` without the `collected` count, which Kapacitor does
     /// not store either).
     pub fn topics(&self) -> Result<Vec<TopicSummary>, StoreError> {
-        let read = || -> rusqlite::Result<Vec<TopicSummary>> {
-            let mut stmt = self.conn.prepare(
-                "SELECT topic, MAX(level), COUNT(*) FROM events GROUP BY topic ORDER BY topic",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                let level: i64 = r.get(1)?;
-                Ok(TopicSummary {
-                    topic: r.get(0)?,
-                    level: level_from(level)
-                        .ok_or(rusqlite::Error::IntegralValueOutOfRange(1, level))?,
-                    events: r.get::<_, i64>(2)?.try_into().unwrap_or(0),
-                })
-            })?;
-            rows.collect()
-        };
-        read().map_err(|e| unreadable(&self.path, &e))
+        let mut out: Vec<TopicSummary> = Vec::new();
+        for ((topic, _), e) in self.state()? {
+            match out.last_mut() {
+                Some(t) if t.topic == topic => {
+                    t.level = t.level.max(e.state.level);
+                    t.events += 1;
+                }
+                _ => out.push(TopicSummary {
+                    topic,
+                    level: e.state.level,
+                    events: 1,
+                }),
+            }
+        }
+        Ok(out)
     }
 
     /// The events of `topic` at `min_level` or above, by id.
     pub fn events(&self, topic: &str, min_level: Level) -> Result<Vec<StoredEvent>, StoreError> {
-        self.select(
-            "WHERE topic = ?1 AND level >= ?2",
-            &[&topic, &(min_level as i64)],
-        )
+        Ok(self
+            .state()?
+            .into_values()
+            .filter(|e| e.topic == topic && e.state.level >= min_level)
+            .collect())
     }
 
     /// The event stored under `id` on `topic`.
     pub fn event(&self, topic: &str, id: &str) -> Result<Option<StoredEvent>, StoreError> {
-        Ok(self
-            .select("WHERE topic = ?1 AND id = ?2", &[&topic, &id])?
-            .into_iter()
-            .next())
+        Ok(self.state()?.remove(&(topic.to_string(), id.to_string())))
     }
 
     /// Deletes `topic` and its events (Kapacitor's `DELETE /kapacitor/v1/alerts/topics/<topic>`);
@@ -350,43 +429,168 @@ impl Store {
     /// deletes a topic of a running pipeline must also forget them there.
     pub fn delete_topic(&mut self, topic: &str) -> Result<bool, StoreError> {
         let n = self
-            .conn
-            .execute("DELETE FROM events WHERE topic = ?1", [topic])
+            .rewrite(FORMAT_VERSION, |e| e.topic != topic)
             .map_err(|e| self.write_err(&e))?;
         Ok(n > 0)
     }
 }
 
-/// One transaction: each event's state replaces what its topic stored under its id.
-fn write_events(conn: &mut Connection, events: &[Arc<Event>]) -> rusqlite::Result<()> {
-    let mut json = String::new();
-    let tx = conn.transaction()?;
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT OR REPLACE INTO events \
-             (topic, id, level, time, duration, message, details, task, event) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for e in events {
-            json.clear();
-            if tick_engine::json::encode_event(e, &mut json).is_ok() && json.ends_with('\n') {
-                json.pop();
-            }
-            let s = &e.state;
-            stmt.execute(params![
-                &*e.topic,
-                s.id,
-                s.level as i64,
-                s.time,
-                s.duration,
-                s.message,
-                s.details,
-                e.data.task_name,
-                json.as_str(),
-            ])?;
+/// One entry of the log: what an event sets on its topic.
+struct Entry<'a> {
+    topic: &'a str,
+    id: &'a str,
+    level: Level,
+    time: i64,
+    duration: i64,
+    message: &'a str,
+    details: &'a str,
+    task: &'a str,
+    event_json: &'a str,
+}
+
+impl<'a> Entry<'a> {
+    fn of(e: &'a StoredEvent) -> Entry<'a> {
+        Entry {
+            topic: &e.topic,
+            id: &e.state.id,
+            level: e.state.level,
+            time: e.state.time,
+            duration: e.state.duration,
+            message: &e.state.message,
+            details: &e.state.details,
+            task: &e.task,
+            event_json: &e.event_json,
         }
     }
-    tx.commit()
+}
+
+/// Appends `e` to a log row: the level (one byte), the time and the duration (8 bytes each,
+/// little-endian), then topic, id, message, details, task and alert JSON, each as its length
+/// (4 bytes, little-endian) and its UTF-8 bytes.
+fn encode_entry(out: &mut Vec<u8>, e: Entry<'_>) {
+    out.push(e.level as u8);
+    out.extend_from_slice(&e.time.to_le_bytes());
+    out.extend_from_slice(&e.duration.to_le_bytes());
+    for text in [e.topic, e.id, e.message, e.details, e.task, e.event_json] {
+        // A text over 4 GiB cannot be an alert's; its length is cut, and the row refused
+        // when read, rather than written wrong silently.
+        out.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Reads the entries of one log row into `state`, the later ones replacing earlier ones.
+fn decode_entries(mut row: &[u8], state: &mut State) -> Result<(), String> {
+    fn take<'b>(row: &mut &'b [u8], n: usize) -> Result<&'b [u8], String> {
+        if row.len() < n {
+            return Err("an entry of the log is cut short".to_string());
+        }
+        let (head, rest) = row.split_at(n);
+        *row = rest;
+        Ok(head)
+    }
+    fn int(row: &mut &[u8]) -> Result<i64, String> {
+        let b = take(row, 8)?;
+        Ok(i64::from_le_bytes(b.try_into().map_err(|_| "bad integer")?))
+    }
+    fn text(row: &mut &[u8]) -> Result<String, String> {
+        let b = take(row, 4)?;
+        let n = u32::from_le_bytes(b.try_into().map_err(|_| "bad length")?) as usize;
+        let b = take(row, n)?;
+        String::from_utf8(b.to_vec()).map_err(|_| "an entry of the log is not UTF-8".to_string())
+    }
+    while !row.is_empty() {
+        let level = take(&mut row, 1)?[0];
+        let level =
+            level_from(level.into()).ok_or_else(|| format!("an event has level {level}"))?;
+        let time = int(&mut row)?;
+        let duration = int(&mut row)?;
+        let topic = text(&mut row)?;
+        let id = text(&mut row)?;
+        let e = StoredEvent {
+            state: EventState {
+                message: text(&mut row)?,
+                details: text(&mut row)?,
+                id: id.clone(),
+                time,
+                duration,
+                level,
+            },
+            task: text(&mut row)?,
+            event_json: text(&mut row)?,
+            topic: topic.clone(),
+        };
+        state.insert((topic, id), e);
+    }
+    Ok(())
+}
+
+/// Why reading the state failed: SQLite's error, or an entry that cannot be decoded.
+enum ReadError {
+    Sqlite(rusqlite::Error),
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for ReadError {
+    fn from(e: rusqlite::Error) -> ReadError {
+        ReadError::Sqlite(e)
+    }
+}
+
+impl ReadError {
+    fn at(self, path: &Path) -> StoreError {
+        match self {
+            ReadError::Sqlite(e) => unreadable(path, &e),
+            ReadError::Corrupt(message) => StoreError::Unreadable {
+                path: path.display().to_string(),
+                message: format!("corrupted: {message}"),
+            },
+        }
+    }
+
+    fn into_sqlite(self) -> rusqlite::Error {
+        match self {
+            ReadError::Sqlite(e) => e,
+            ReadError::Corrupt(message) => rusqlite::Error::ToSqlConversionFailure(message.into()),
+        }
+    }
+}
+
+/// The state stored by a store of format `version`: format 1's table, or format 2's log
+/// replayed in order.
+fn read_state(conn: &Connection, version: i64) -> Result<State, ReadError> {
+    let mut state = State::new();
+    if version < 2 {
+        let mut stmt = conn.prepare(V1_SELECT)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let level: i64 = r.get(2)?;
+            let level = level_from(level)
+                .ok_or_else(|| ReadError::Corrupt(format!("an event has level {level}")))?;
+            let e = StoredEvent {
+                topic: r.get(0)?,
+                task: r.get(7)?,
+                state: EventState {
+                    id: r.get(1)?,
+                    message: r.get(5)?,
+                    details: r.get(6)?,
+                    time: r.get(3)?,
+                    duration: r.get(4)?,
+                    level,
+                },
+                event_json: r.get(8)?,
+            };
+            state.insert((e.topic.clone(), e.state.id.clone()), e);
+        }
+        return Ok(state);
+    }
+    let mut stmt = conn.prepare("SELECT entries FROM log ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let row = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+        decode_entries(row, &mut state).map_err(ReadError::Corrupt)?;
+    }
+    Ok(state)
 }
 
 /// Makes a new, empty store at `path`: built whole under a temporary name, then renamed, so
@@ -432,8 +636,9 @@ fn write_err(path: &Path, e: &rusqlite::Error) -> StoreError {
     }
 }
 
-/// The header checks: a tick store of a format this tick reads. Only reads.
-fn check_header(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+/// The header checks: a tick store of a format this tick reads. Only reads. Returns the format
+/// version.
+fn check_header(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let bad = |message: String| StoreError::Unreadable {
         path: path.display().to_string(),
         message,
@@ -458,14 +663,14 @@ fn check_header(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     if version < 1 {
         return Err(bad(format!("unknown format version {version}")));
     }
-    Ok(())
+    Ok(version)
 }
 
 /// Checks an existing store before anything is written to it: the header, SQLite's own check
-/// of every page, the table, and every row's level. Only reads (SQLite may replay the log of
-/// a run that was killed, which is how the last commits reach the file).
-fn check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    check_header(conn, path)?;
+/// of every page, and every entry. Only reads (SQLite may replay the log of a run that was
+/// killed, which is how the last commits reach the file). Returns the format version.
+fn check(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let version = check_header(conn, path)?;
     let problems: Vec<String> = (|| -> rusqlite::Result<Vec<String>> {
         let mut stmt = conn.prepare("PRAGMA quick_check")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
@@ -488,21 +693,8 @@ fn check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             message: format!("corrupted: {message}"),
         });
     }
-    let bad_level: Option<i64> = conn
-        .query_row(
-            "SELECT level FROM events WHERE level NOT BETWEEN 0 AND 3 LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| unreadable(path, &e))?;
-    if let Some(level) = bad_level {
-        return Err(StoreError::Unreadable {
-            path: path.display().to_string(),
-            message: format!("corrupted: an event has level {level}"),
-        });
-    }
-    Ok(())
+    read_state(conn, version).map_err(|e| e.at(path))?;
+    Ok(version)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ fn event(topic: &str, id: &str, level: Level, time: i64) -> Arc<Event> {
             result: Some(Row::default()),
         },
         previous_level: Level::Ok,
+        json: Default::default(),
     })
 }
 
@@ -200,9 +201,9 @@ fn a_store_with_overwritten_pages_is_refused_and_left_as_it_is() {
 fn a_store_of_a_newer_format_is_refused_and_left_as_it_is() {
     let mut bytes = good_store_bytes();
     // SQLite's header keeps user_version big-endian at offset 60.
-    bytes[60..64].copy_from_slice(&2u32.to_be_bytes());
+    bytes[60..64].copy_from_slice(&3u32.to_be_bytes());
     let text = refused(&bytes);
-    assert!(text.contains("format version 2"), "{text}");
+    assert!(text.contains("format version 3"), "{text}");
 }
 
 #[test]

@@ -570,6 +570,7 @@ impl AlertNode {
                 result: Some(t.row),
             },
             previous_level: Level::Ok,
+            json: Default::default(),
         })
     }
 

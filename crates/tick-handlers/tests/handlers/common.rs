@@ -43,6 +43,7 @@ pub(crate) fn critical_event() -> Event {
             }),
         },
         previous_level: Level::Ok,
+        json: Default::default(),
     }
 }
 
@@ -85,6 +86,7 @@ pub(crate) fn ok_event() -> Event {
             }),
         },
         previous_level: Level::Critical,
+        json: Default::default(),
     }
 }
 
@@ -258,5 +260,6 @@ pub(crate) fn mqtt_event(message: &str, tags: &[(&str, &str)]) -> Event {
             result: None,
         },
         previous_level: Level::Ok,
+        json: Default::default(),
     }
 }

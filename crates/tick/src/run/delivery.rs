@@ -15,7 +15,7 @@ use tick_handlers::{Dispatcher, Handler, HandlerOptions, Services};
 
 use super::Exit;
 use super::plan::Plan;
-use super::state::StateWriter;
+use super::state::{self, Batch, StateSender, StateThread, StateWriter};
 use crate::report;
 
 /// A script's handler: `(task, alert node, index among the node's handlers)`.
@@ -29,15 +29,17 @@ pub(crate) struct Router {
     topic: Vec<Option<usize>>,
     /// The queues; taken out (`None`) by the drain.
     dispatcher: Arc<Mutex<Option<Dispatcher>>>,
-    /// The alert state store (`--state-dir`), written before each batch is queued.
-    state: Option<Mutex<StateWriter>>,
+    /// The writer of the alert state (`--state-dir`), which queues each batch once its
+    /// events are on disk.
+    state: Option<StateSender>,
 }
 
 impl Router {
-    /// Prints the `|log()` lines the pipeline produced since the last call, writes the alert
-    /// state its events set (`--state-dir`: synced before any handler gets them), and hands its
-    /// deliveries to their handler queues, in one batch (`Dispatcher::flush`). `log_text` is a
-    /// reused buffer.
+    /// Prints the `|log()` lines the pipeline produced since the last call and hands its
+    /// deliveries to their handler queues, in one batch (`Dispatcher::flush`). With
+    /// `--state-dir`, the batch goes to the state writer instead, with the events whose state
+    /// it set: the writer queues it once that state is synced to disk, so no handler gets an
+    /// event whose state a crash could lose. `log_text` is a reused buffer.
     pub(crate) fn send(
         &self,
         pipeline: &mut Pipeline,
@@ -54,25 +56,36 @@ impl Router {
             report::stderr(log_text);
             log_text.clear();
         }
-        if let Some(state) = &self.state
-            && let Ok(mut writer) = state.lock()
-        {
-            writer.save(pipeline);
-        }
-        if deliveries.is_empty() {
+        let Some(writer) = &self.state else {
+            if !deliveries.is_empty() {
+                state::release(&self.dispatcher, self.route(deliveries));
+            }
+            return;
+        };
+        let mut events = Vec::new();
+        pipeline.topics_mut().take_changes(&mut events);
+        if events.is_empty() && deliveries.is_empty() {
             return;
         }
-        if let Ok(mut guard) = self.dispatcher.lock()
-            && let Some(d) = guard.as_mut()
-        {
-            for delivery in deliveries.drain(..) {
-                if let Some(slot) = self.queue_of(&delivery.handler) {
-                    d.queue(slot, delivery.event);
-                }
-            }
-            d.flush();
+        let batch = Batch {
+            events,
+            deliveries: self.route(deliveries).collect(),
+        };
+        if let Err(batch) = writer.send(batch) {
+            // The writer is gone (counted as a failed write): the handlers still get their
+            // events.
+            state::release(&self.dispatcher, batch.deliveries.into_iter());
         }
-        deliveries.clear();
+    }
+
+    /// Each delivery with the queue of its handler (none: dropped).
+    fn route<'a>(
+        &'a self,
+        deliveries: &'a mut Vec<Delivery>,
+    ) -> impl Iterator<Item = (usize, Arc<tick_engine::Event>)> + 'a {
+        deliveries
+            .drain(..)
+            .filter_map(|d| Some((self.queue_of(&d.handler)?, d.event)))
     }
 
     fn queue_of(&self, handler: &HandlerRef) -> Option<usize> {
@@ -93,6 +106,8 @@ pub(crate) struct Handlers {
     pub(crate) services: Services,
     /// Set to make a pipeline waiting for room in a queue (`--queue-full wait`) drop instead.
     pub(crate) stop_waiting: Arc<AtomicBool>,
+    /// The writer of the alert state (`--state-dir`), waited for before the drain.
+    pub(crate) state_thread: Option<StateThread>,
 }
 
 impl Handlers {
@@ -123,15 +138,27 @@ pub(crate) fn start(
         report::stderr(&errors);
         return Err(Exit::Status(2));
     }
+    let dispatcher = Arc::new(Mutex::new(Some(dispatcher)));
+    let (state, state_thread) = match state {
+        Some(writer) => match writer.start(Arc::clone(&dispatcher)) {
+            Ok((sender, thread)) => (Some(sender), Some(thread)),
+            Err(e) => {
+                report::stderr(&format!("error: starting the state writer thread: {e}\n"));
+                return Err(Exit::Status(2));
+            }
+        },
+        None => (None, None),
+    };
     Ok(Handlers {
         router: Router {
             alert,
             topic,
-            dispatcher: Arc::new(Mutex::new(Some(dispatcher))),
-            state: state.map(Mutex::new),
+            dispatcher,
+            state,
         },
         services,
         stop_waiting,
+        state_thread,
     })
 }
 

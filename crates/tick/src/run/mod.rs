@@ -11,8 +11,9 @@
 //! 6. `drain.rs`: the end of input or a signal, then the drain;
 //! 7. `outcome.rs`: the closing messages and the exit status.
 //!
-//! Threads: the pipeline runs synchronously on its own thread; handlers and MQTT connections
-//! run on a small tokio runtime. The main thread waits for the end of input or a signal, then
+//! Threads: the pipeline runs synchronously on its own thread; with `--state-dir`, a writer
+//! thread between it and the handler queues syncs each batch's alert state before queueing the
+//! batch; handlers and MQTT connections run on a small tokio runtime. The main thread waits for the end of input or a signal, then
 //! drains.
 
 mod delivery;
@@ -143,6 +144,16 @@ fn run(args: Args) -> Result<u8, Exit> {
     } else {
         pipeline_thread.join().ok()
     };
+    // The state writer releases what the pipeline handed it before the queues are drained:
+    // it ends with the pipeline thread, or is given the drain timeout when that thread was
+    // left behind.
+    if let Some(writer) = handlers.state_thread.take() {
+        if interrupted {
+            writer.settle(plan.drain_timeout);
+        } else {
+            writer.join();
+        }
+    }
     let mut stats = Stats::default();
     let lost = drain::drain(
         &runtime,

@@ -1,23 +1,36 @@
 //! `tick run --state-dir`: the alert state store (`tick-state`) opened and checked before
-//! anything starts, restored into the pipeline, and written in the delivery path. Owns when the
-//! state is written (before the handlers get the events of a batch, in one synced commit per
-//! batch) and what a failure does (reported, counted, exit status 1); the file and its format
-//! are `tick-state`'s.
+//! anything starts, restored into the pipeline, and written by the store-writer thread that
+//! sits between the pipeline and the handler queues. Owns when the state is written (before the
+//! handlers get the events it holds) and what a failure does (reported, counted, exit status
+//! 1); the file and its format are `tick-state`'s.
+//!
+//! The pipeline thread hands each delivery batch (the events whose state it set, and the
+//! deliveries routed to their queues) to the writer through a bounded channel, and goes on with
+//! the next points. The writer takes every batch waiting, writes their events in one commit
+//! synced to disk (group commit: under load many batches share one sync), and only then queues
+//! their deliveries, in order. When the writer falls behind by [`BACKLOG`] batches, the pipeline
+//! waits for it: memory stays bounded.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tick_engine::{Event, Pipeline};
+use tick_handlers::Dispatcher;
 use tick_state::Store;
 
 use super::Exit;
 use super::plan::Plan;
 use crate::report;
 
-/// The open store of a run and the events waiting to be written.
+/// Batches that may wait for the writer before the pipeline waits for it.
+pub(crate) const BACKLOG: usize = 16;
+
+/// The open store of a run, before its writer starts.
 pub(crate) struct StateWriter {
     store: Store,
-    pending: Vec<Arc<Event>>,
     /// Commits that failed, shared with the outcome.
     failures: Arc<AtomicU64>,
 }
@@ -44,29 +57,171 @@ pub(crate) fn open(
     pipeline.topics_mut().record_changes();
     Ok(Some(StateWriter {
         store,
-        pending: Vec::new(),
         failures: Arc::clone(failures),
     }))
 }
 
+/// What the pipeline hands the writer: the events whose state a batch of points set, and the
+/// batch's deliveries as (handler queue, event), in order.
+pub(crate) struct Batch {
+    pub(crate) events: Vec<Arc<Event>>,
+    pub(crate) deliveries: Vec<(usize, Arc<Event>)>,
+}
+
+/// Batches handed to the writer and batches it released, for [`StateThread::settle`].
+#[derive(Default)]
+struct Progress {
+    counts: Mutex<(u64, u64)>,
+    changed: Condvar,
+}
+
+impl Progress {
+    fn add(&self, sent: u64, released: u64) {
+        if let Ok(mut c) = self.counts.lock() {
+            c.0 += sent;
+            c.1 += released;
+        }
+        self.changed.notify_all();
+    }
+}
+
+/// The pipeline's end of the writer.
+pub(crate) struct StateSender {
+    tx: SyncSender<Batch>,
+    progress: Arc<Progress>,
+    failures: Arc<AtomicU64>,
+}
+
+/// The writer thread, for the end of the run.
+pub(crate) struct StateThread {
+    thread: JoinHandle<()>,
+    progress: Arc<Progress>,
+}
+
 impl StateWriter {
-    /// Writes the state every event collected since the last call set, in one transaction
-    /// synced to disk. Called before the events' deliveries are queued, so a handler never
-    /// has an event whose state could be lost by a crash. A failed write is reported (the
+    /// Starts the writer thread, which queues the deliveries it releases on `dispatcher`.
+    pub(crate) fn start(
+        self,
+        dispatcher: Arc<Mutex<Option<Dispatcher>>>,
+    ) -> std::io::Result<(StateSender, StateThread)> {
+        let (tx, rx) = sync_channel(BACKLOG);
+        let progress = Arc::new(Progress::default());
+        let failures = Arc::clone(&self.failures);
+        let thread = {
+            let progress = Arc::clone(&progress);
+            std::thread::Builder::new()
+                .name("tick-state".into())
+                .spawn(move || self.run(&rx, &dispatcher, &progress))?
+        };
+        Ok((
+            StateSender {
+                tx,
+                progress: Arc::clone(&progress),
+                failures,
+            },
+            StateThread { thread, progress },
+        ))
+    }
+
+    /// The writer's loop, until the pipeline lets go of its end of the channel.
+    fn run(
+        mut self,
+        rx: &Receiver<Batch>,
+        dispatcher: &Mutex<Option<Dispatcher>>,
+        progress: &Progress,
+    ) {
+        let mut batches: Vec<Batch> = Vec::new();
+        let mut events: Vec<Arc<Event>> = Vec::new();
+        while let Ok(first) = rx.recv() {
+            batches.push(first);
+            while batches.len() < BACKLOG
+                && let Ok(next) = rx.try_recv()
+            {
+                batches.push(next);
+            }
+            for batch in &mut batches {
+                events.append(&mut batch.events);
+            }
+            self.save(&events);
+            events.clear();
+            release(
+                dispatcher,
+                batches.iter_mut().flat_map(|b| b.deliveries.drain(..)),
+            );
+            progress.add(0, batches.len() as u64);
+            batches.clear();
+        }
+    }
+
+    /// Writes `events` in one transaction synced to disk. A failed write is reported (the
     /// first, second, fourth, ... time), counted and not retried; the events are still
     /// delivered.
-    pub(crate) fn save(&mut self, pipeline: &mut Pipeline) {
-        pipeline.topics_mut().take_changes(&mut self.pending);
-        if self.pending.is_empty() {
-            return;
-        }
-        let result = self.store.save(&self.pending);
-        self.pending.clear();
-        if let Err(e) = result {
+    fn save(&mut self, events: &[Arc<Event>]) {
+        if let Err(e) = self.store.save(events) {
             let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_power_of_two() {
                 report::stderr(&format!("error: {e} ({n} failed writes so far)\n"));
             }
+        }
+    }
+}
+
+/// Queues `deliveries` on their handler queues and hands them on (`Dispatcher::flush`).
+pub(crate) fn release(
+    dispatcher: &Mutex<Option<Dispatcher>>,
+    deliveries: impl Iterator<Item = (usize, Arc<Event>)>,
+) {
+    if let Ok(mut guard) = dispatcher.lock()
+        && let Some(d) = guard.as_mut()
+    {
+        for (slot, event) in deliveries {
+            d.queue(slot, event);
+        }
+        d.flush();
+    }
+}
+
+impl StateSender {
+    /// Hands `batch` to the writer, waiting while it is [`BACKLOG`] batches behind. Returns the
+    /// batch when the writer is gone (it panicked): its events were not written.
+    pub(crate) fn send(&self, batch: Batch) -> Result<(), Batch> {
+        self.progress.add(1, 0);
+        let sent = match self.tx.try_send(batch) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(batch)) => self.tx.send(batch).map_err(|e| e.0),
+            Err(TrySendError::Disconnected(batch)) => Err(batch),
+        };
+        if sent.is_err() {
+            self.progress.add(0, 1);
+            self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        sent
+    }
+}
+
+impl StateThread {
+    /// Waits for the writer to end (the pipeline thread has ended and let go of its end of
+    /// the channel): every batch is written and released.
+    pub(crate) fn join(self) {
+        let _ = self.thread.join();
+    }
+
+    /// Waits, at most `limit`, until the writer has released every batch handed to it so far
+    /// (an interrupted run, whose pipeline thread is left behind).
+    pub(crate) fn settle(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let Ok(mut counts) = self.progress.counts.lock() else {
+            return;
+        };
+        while counts.0 > counts.1 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            counts = match self.progress.changed.wait_timeout(counts, left) {
+                Ok((c, _)) => c,
+                Err(_) => return,
+            };
         }
     }
 }
