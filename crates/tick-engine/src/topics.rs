@@ -351,6 +351,7 @@ impl Topics {
                             result: None,
                         },
                         previous_level: Level::Ok,
+                        json: Default::default(),
                     }),
                 );
             }

@@ -421,6 +421,7 @@ impl HandlerKind for Kind {
                     result: None,
                 },
                 previous_level: Level::Ok,
+                json: Default::default(),
             };
             handler.handle(&event).await.map_err(|e| e.to_string())
         };
