@@ -11,7 +11,9 @@ use foldhash::{HashMap, HashMapExt as _};
 use tick_engine::Pipeline;
 use tick_engine::{Delivery, HandlerRef};
 use tick_handlers::mqtt::{MqttService, MqttSettings};
-use tick_handlers::{Dispatcher, Handler, HandlerOptions, Services};
+use tick_handlers::{
+    Dispatcher, Handler, HandlerOptions, InfluxDbSink, InfluxDbWriters, Services,
+};
 
 use super::Exit;
 use super::plan::Plan;
@@ -31,6 +33,9 @@ pub(crate) struct Router {
     dispatcher: Arc<Mutex<Option<Dispatcher>>>,
     /// The alert state store (`--state-dir`), written before each batch is queued.
     state: Option<Mutex<StateWriter>>,
+    /// The writer of each `influxDBOut` node, per task (in the pipeline's task order), in the
+    /// order of `Task::influxdb_outs`.
+    influxdb: Vec<Vec<InfluxDbSink>>,
 }
 
 impl Router {
@@ -58,6 +63,17 @@ impl Router {
             && let Ok(mut writer) = state.lock()
         {
             writer.save(pipeline);
+        }
+        if !self.influxdb.is_empty() {
+            for (task, sinks) in pipeline.tasks_mut().zip(&self.influxdb) {
+                if !sinks.is_empty() {
+                    task.drain_influxdb_writes(|i, writes| {
+                        if let Some(sink) = sinks.get(i) {
+                            sink.send(writes);
+                        }
+                    });
+                }
+            }
         }
         if deliveries.is_empty() {
             return;
@@ -93,6 +109,8 @@ pub(crate) struct Handlers {
     pub(crate) services: Services,
     /// Set to make a pipeline waiting for room in a queue (`--queue-full wait`) drop instead.
     pub(crate) stop_waiting: Arc<AtomicBool>,
+    /// The writers of the `influxDBOut` nodes (drained after the handler queues).
+    pub(crate) influxdb: Option<InfluxDbWriters>,
 }
 
 impl Handlers {
@@ -119,6 +137,7 @@ pub(crate) fn start(
     let _guard = runtime.enter();
     let alert = alert_queues(scripts, pipeline, &services, &mut dispatcher, &mut errors);
     let topic = topic_queues(plan, pipeline, &services, &mut dispatcher, &mut errors);
+    let (influxdb, sinks) = influxdb_writers(scripts, pipeline, &services, runtime, &mut errors);
     if !errors.is_empty() {
         report::stderr(&errors);
         return Err(Exit::Status(2));
@@ -129,10 +148,55 @@ pub(crate) fn start(
             topic,
             dispatcher: Arc::new(Mutex::new(Some(dispatcher))),
             state: state.map(Mutex::new),
+            influxdb: sinks,
         },
         services,
         stop_waiting,
+        influxdb,
     })
+}
+
+/// A writer for every `influxDBOut` node of the scripts, and their sinks per task.
+fn influxdb_writers(
+    scripts: &[PathBuf],
+    pipeline: &Pipeline,
+    services: &Services,
+    runtime: &tokio::runtime::Runtime,
+    errors: &mut String,
+) -> (Option<InfluxDbWriters>, Vec<Vec<InfluxDbSink>>) {
+    let mut nodes = Vec::new();
+    let mut per_task = Vec::new();
+    for (path, task) in scripts.iter().zip(pipeline.tasks()) {
+        let outs = task.influxdb_outs();
+        per_task.push(outs.len());
+        for settings in outs {
+            if let Err(e) = services.config.influxdb_cluster(&settings.cluster) {
+                errors.push_str(&format!(
+                    "{}: error: {}: {e}\n",
+                    path.display(),
+                    settings.node
+                ));
+            }
+            nodes.push((task.name().to_string(), settings));
+        }
+    }
+    if nodes.is_empty() || !errors.is_empty() {
+        return (None, Vec::new());
+    }
+    match InfluxDbWriters::start(runtime.handle(), &services.config, &nodes) {
+        Ok((writers, sinks)) => {
+            let mut sinks = sinks.into_iter();
+            let per_task = per_task
+                .into_iter()
+                .map(|n| sinks.by_ref().take(n).collect())
+                .collect();
+            (Some(writers), per_task)
+        }
+        Err(e) => {
+            errors.push_str(&format!("error: influxDBOut: {e}\n"));
+            (None, Vec::new())
+        }
+    }
 }
 
 /// The services the handlers reach through `--config` (its sections, e.g. `[[slack]]`), and the
