@@ -68,7 +68,13 @@ fn points_are_written_to_influxdb_as_kapacitor_writes_them() {
     let script = case.file("out.tick", SCRIPT);
     let conf = config(&case, influxd.port);
     let out = case
-        .args(["run", script.as_str(), "--config", conf.as_str(), "--stats=json"])
+        .args([
+            "run",
+            script.as_str(),
+            "--config",
+            conf.as_str(),
+            "--stats=json",
+        ])
         .stdin(POINTS)
         .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -76,8 +82,14 @@ fn points_are_written_to_influxdb_as_kapacitor_writes_them() {
         influxd.query("", "SHOW RETENTION POLICIES ON tickout"),
         r#"{"results":[{"statement_id":0,"series":[{"columns":["name","duration","shardGroupDuration","replicaN","default"],"values":[["two","0s","168h0m0s",1,true]]}]}]}"#
     );
-    assert_eq!(influxd.query("tickout", "SELECT * FROM \"two\".\"copy\""), COPY);
-    assert_eq!(influxd.query("src", "SELECT * FROM \"autogen\".\"cpu\""), SAME);
+    assert_eq!(
+        influxd.query("tickout", "SELECT * FROM \"two\".\"copy\""),
+        COPY
+    );
+    assert_eq!(
+        influxd.query("src", "SELECT * FROM \"autogen\".\"cpu\""),
+        SAME
+    );
     let stats = stats_json(&out.stderr);
     assert_eq!(
         stats["influxdb_out"],
@@ -105,8 +117,14 @@ fn points_wait_for_an_influxdb_that_comes_up_late() {
     std::thread::sleep(Duration::from_millis(200));
     let out = tick.wait();
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(influxd.query("tickout", "SELECT * FROM \"two\".\"copy\""), COPY);
-    assert_eq!(influxd.query("src", "SELECT * FROM \"autogen\".\"cpu\""), SAME);
+    assert_eq!(
+        influxd.query("tickout", "SELECT * FROM \"two\".\"copy\""),
+        COPY
+    );
+    assert_eq!(
+        influxd.query("src", "SELECT * FROM \"autogen\".\"cpu\""),
+        SAME
+    );
 }
 
 #[test]
@@ -118,7 +136,13 @@ fn points_influxdb_refuses_are_reported_counted_and_fail_the_run() {
     let script = case.file("out.tick", SCRIPT);
     let conf = config(&case, influxd.port);
     let out = case
-        .args(["run", script.as_str(), "--config", conf.as_str(), "--stats=json"])
+        .args([
+            "run",
+            script.as_str(),
+            "--config",
+            conf.as_str(),
+            "--stats=json",
+        ])
         .stdin(POINTS)
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -140,7 +164,10 @@ fn points_influxdb_refuses_are_reported_counted_and_fail_the_run() {
     assert_eq!(stats["influxdb_out"][1]["points_written"], 0);
     assert_eq!(stats["influxdb_out"][1]["write_errors"], 1);
     assert_eq!(stats["influxdb_out"][1]["lost"], 2);
-    assert_eq!(influxd.query("tickout", "SELECT * FROM \"two\".\"copy\""), COPY);
+    assert_eq!(
+        influxd.query("tickout", "SELECT * FROM \"two\".\"copy\""),
+        COPY
+    );
 }
 
 #[test]

@@ -109,7 +109,29 @@ impl Influxd {
         }
         let (status, body) = request(self.port, "GET", &path, &[], b"");
         assert_eq!(status, 200, "{query}: {body}");
-        body.trim_end().to_string()
+        dechunk(&body).trim_end().to_string()
+    }
+}
+
+/// The body of a chunked answer (InfluxDB sends larger answers so), else `body` itself.
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size, after)) = rest.split_once("\r\n") else {
+            return body.to_string();
+        };
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_string();
+        };
+        if n == 0 {
+            return out;
+        }
+        let Some(chunk) = after.get(..n) else {
+            return body.to_string();
+        };
+        out.push_str(chunk);
+        rest = after[n..].trim_start_matches("\r\n");
     }
 }
 

@@ -194,8 +194,7 @@ impl InfluxDbWriters {
         forced: impl std::future::Future<Output = ()>,
     ) -> Vec<InfluxDbOutStats> {
         let _ = self.stop.send(true);
-        let mut handles: Vec<&mut JoinHandle<()>> =
-            Vec::with_capacity(self.writers.len());
+        let mut handles: Vec<&mut JoinHandle<()>> = Vec::with_capacity(self.writers.len());
         let mut writers = self.writers;
         for w in &mut writers {
             handles.push(&mut w.handle);

@@ -10,8 +10,8 @@
 use serde_json::{Value, json};
 use tick_engine::Task;
 use tick_engine::TopicStats;
-use tick_handlers::{HandlerStats, InfluxDbOutStats};
 use tick_handlers::mqtt::BrokerReport;
+use tick_handlers::{HandlerStats, InfluxDbOutStats};
 
 /// `--stats` output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

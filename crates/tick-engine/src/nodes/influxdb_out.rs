@@ -69,7 +69,10 @@ pub(crate) const SPEC: NodeSpec = NodeSpec {
             &[Arg::DURATION],
             "Longest time points wait before a write (default 10s).",
         ),
-        NodeProperty::flag("create", "Create the database (and retention policy) first."),
+        NodeProperty::flag(
+            "create",
+            "Create the database (and retention policy) first.",
+        ),
         NodeProperty::new(
             "tag",
             &[Arg::STRING, Arg::STRING],

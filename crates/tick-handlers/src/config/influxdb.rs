@@ -124,7 +124,11 @@ pub(super) fn parse(
     let tables: Vec<&Value> = match value {
         Value::Array(items) => items.iter().collect(),
         Value::Table(_) => vec![value],
-        _ => return Err(list_err("influxdb must be a list of [[influxdb]] sections".into())),
+        _ => {
+            return Err(list_err(
+                "influxdb must be a list of [[influxdb]] sections".into(),
+            ));
+        }
     };
     let mut list = Vec::with_capacity(tables.len());
     for (i, table) in tables.into_iter().enumerate() {
@@ -279,7 +283,10 @@ fn validate_one(
 /// enabled one marked `default`), or Kapacitor's error (`NewNamedClient` and
 /// `newInfluxDBOutNode`, at v1.5.7).
 /// Without a configuration file, Kapacitor's default cluster too.
-pub(super) fn cluster<'a>(list: &'a [InfluxdbConfig], name: &str) -> Result<&'a InfluxdbConfig, String> {
+pub(super) fn cluster<'a>(
+    list: &'a [InfluxdbConfig],
+    name: &str,
+) -> Result<&'a InfluxdbConfig, String> {
     static DEFAULT: std::sync::LazyLock<[InfluxdbConfig; 1]> =
         std::sync::LazyLock::new(|| [InfluxdbConfig::kapacitor_default()]);
     let list: &'a [InfluxdbConfig] = if list.is_empty() { &*DEFAULT } else { list };
@@ -295,7 +302,5 @@ pub(super) fn cluster<'a>(list: &'a [InfluxdbConfig], name: &str) -> Result<&'a 
     } else {
         enabled.iter().copied().find(|c| c.name == name)
     };
-    found.ok_or_else(|| {
-        format!("failed to get InfluxDB client: no such InfluxDB config {name}")
-    })
+    found.ok_or_else(|| format!("failed to get InfluxDB client: no such InfluxDB config {name}"))
 }

@@ -11,9 +11,7 @@ use foldhash::{HashMap, HashMapExt as _};
 use tick_engine::Pipeline;
 use tick_engine::{Delivery, HandlerRef};
 use tick_handlers::mqtt::{MqttService, MqttSettings};
-use tick_handlers::{
-    Dispatcher, Handler, HandlerOptions, InfluxDbSink, InfluxDbWriters, Services,
-};
+use tick_handlers::{Dispatcher, Handler, HandlerOptions, InfluxDbSink, InfluxDbWriters, Services};
 
 use super::Exit;
 use super::plan::Plan;
