@@ -4,19 +4,13 @@
 //! dbrp, SIGTERM draining, and InfluxDB 1.x itself as the producer through a subscription.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::influxd::Influxd;
 use crate::support::{Case, tick_bin};
-
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
 
 /// One HTTP/1.1 exchange over a fresh connection: `(status, body)`.
 pub(crate) fn request(

@@ -359,3 +359,77 @@ impl Node for InfluxDbOut {
         std::mem::take(&mut self.pending)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{point, task};
+
+    fn lines(script: &str, input: &[&str]) -> Vec<(String, String, String)> {
+        let mut t = task(script);
+        let mut emissions = Vec::new();
+        for p in input.iter().map(|l| point(l)) {
+            t.push(&p, &mut emissions);
+        }
+        let mut out = Vec::new();
+        t.drain_influxdb_writes(|_, writes| {
+            out.extend(writes.into_iter().map(|w| {
+                (
+                    w.database.to_string(),
+                    w.retention_policy.to_string(),
+                    w.line,
+                )
+            }))
+        });
+        out
+    }
+
+    #[test]
+    fn lines_are_written_as_kapacitor_writes_them() {
+        // The body Kapacitor 1.5.7 posted for the same script and point (recorded at a
+        // loopback listener): sorted tags with the node's over the point's, sorted fields,
+        // the time cut to the precision.
+        let got = lines(
+            "stream|from()|influxDBOut().database('d').retentionPolicy('r').measurement('copy')\
+             .tag('source', 'tick').tag('region', 'eu').precision('s')",
+            &["cpu,host=a,region=us v=1.5,n=3i,b=true 1000000000123"],
+        );
+        assert_eq!(
+            got,
+            vec![(
+                "d".to_string(),
+                "r".to_string(),
+                "copy,host=a,region=eu,source=tick b=true,n=3i,v=1.5 1000".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn the_point_keeps_its_own_database_and_names_are_escaped() {
+        let got = lines(
+            "stream|from()|eval(lambda: 90s).as('d x')|influxDBOut().tag('k', 'a b,c=d')",
+            &["cpu v=1 5"],
+        );
+        assert_eq!(
+            got,
+            vec![(
+                "db".to_string(),
+                "rp".to_string(),
+                "cpu,k=a\\ b\\,c\\=d d\\ x=\"1m30s\" 5".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_precision_kapacitor_cannot_write_with_is_refused() {
+        let (program, _) = tick_syntax::parse("stream|from()|influxDBOut().precision('u')");
+        let (t, diags) =
+            crate::Compiler::new().compile("t", &program, &crate::CompileOptions::default());
+        assert!(t.is_none());
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("invalid precision \"u\"")),
+            "{diags:?}"
+        );
+    }
+}
