@@ -95,7 +95,7 @@ struct Raw {
     name: Option<String>,
     #[serde(default)]
     default: bool,
-    urls: Option<Vec<String>>,
+    urls: Option<Value>,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -190,11 +190,23 @@ pub(super) fn parse(
                     .join(", ")
             ));
         }
+        // A list, or (as `KAPACITOR_INFLUXDB_0_URLS` gives it) one string of comma-separated
+        // URLs, as Kapacitor's environment overrides split a list.
+        let urls = match raw.urls {
+            None => defaults.urls,
+            Some(Value::String(s)) => s.split(',').map(|u| u.trim().to_string()).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| key_err("urls", "expected a list of strings".into()))?,
+            Some(_) => return Err(key_err("urls", "expected a list of strings".into())),
+        };
         let config = InfluxdbConfig {
             enabled: raw.enabled.unwrap_or(true),
             name,
             default: raw.default,
-            urls: raw.urls.unwrap_or(defaults.urls),
+            urls,
             username: raw.username,
             password: Secret::new(raw.password),
             ssl_ca: raw.ssl_ca.filter(|s| !s.is_empty()).map(PathBuf::from),
@@ -303,4 +315,66 @@ pub(super) fn cluster<'a>(
         enabled.iter().copied().find(|c| c.name == name)
     };
     found.ok_or_else(|| format!("failed to get InfluxDB client: no such InfluxDB config {name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn sections_are_read_with_kapacitors_defaults_and_rules() {
+        let (c, warnings) = Config::from_toml_str(
+            "[[influxdb]]\n  name = \"a\"\n  urls = [\"http://127.0.0.1:1\"]\n  timeout = \"5s\"\n  \
+             disable-subscriptions = true\n  colour = 1\n",
+            "k.conf",
+        )
+        .expect("config");
+        assert_eq!(
+            warnings,
+            vec!["[[influxdb]] #1 \"a\" unknown keys \"colour\"; ignored"]
+        );
+        let a = c
+            .influxdb_cluster("")
+            .expect("the only enabled one is the default");
+        assert_eq!(a.name, "a");
+        assert_eq!(a.timeout, Some(std::time::Duration::from_secs(5)));
+        assert_eq!(
+            c.influxdb_cluster("b").map(|c| c.name.clone()),
+            Err("failed to get InfluxDB client: no such InfluxDB config b".to_string())
+        );
+        let (none, _) = Config::from_toml_str("", "k.conf").expect("config");
+        assert_eq!(
+            none.influxdb_cluster("").map(|c| c.urls.clone()),
+            Ok(vec!["http://localhost:8086".to_string()])
+        );
+        let two = Config::from_toml_str(
+            "[[influxdb]]\n  name = \"a\"\n[[influxdb]]\n  name = \"b\"\n",
+            "k.conf",
+        );
+        assert_eq!(
+            two.map(|_| ()).map_err(|e| e.to_string()),
+            Err(
+                "k.conf: at least one of the enabled InfluxDB clusters must be marked as default."
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn urls_can_come_from_the_environment() {
+        let env = vec![(
+            "KAPACITOR_INFLUXDB_0_URLS".to_string(),
+            "http://10.0.0.1:8086,http://10.0.0.2:8086".to_string(),
+        )];
+        let (c, _) = Config::from_toml_str_with_env(
+            "[[influxdb]]\n  name = \"a\"\n  urls = [\"http://127.0.0.1:1\"]\n",
+            "k.conf",
+            &env,
+        )
+        .expect("config");
+        assert_eq!(
+            c.influxdb[0].urls,
+            vec!["http://10.0.0.1:8086", "http://10.0.0.2:8086"]
+        );
+    }
 }
