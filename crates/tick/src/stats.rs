@@ -364,7 +364,7 @@ mod tests {
         }]);
         assert_eq!(
             stats.render(Format::Json),
-            "{\"handlers\":[{\"abandoned\":0,\"dropped\":0,\"failed\":0,\"handler\":\"cpu:alert2:mqtt\",\"kind\":\"mqtt\",\"queued\":10}],\"mqtt_brokers\":[{\"broker\":\"default\",\"delivered\":0,\"dropped\":0,\"last_error\":null,\"pending\":10,\"possible_duplicates\":0,\"sent_qos0\":0}],\"nodes\":[],\"topics\":null}\n"
+            "{\"handlers\":[{\"abandoned\":0,\"dropped\":0,\"failed\":0,\"handler\":\"cpu:alert2:mqtt\",\"kind\":\"mqtt\",\"queued\":10}],\"influxdb_out\":[],\"mqtt_brokers\":[{\"broker\":\"default\",\"delivered\":0,\"dropped\":0,\"last_error\":null,\"pending\":10,\"possible_duplicates\":0,\"sent_qos0\":0}],\"nodes\":[],\"topics\":null}\n"
         );
         assert_eq!(
             stats.render(Format::Text),
