@@ -64,19 +64,7 @@ fn points_are_written_to_influxdb_as_kapacitor_writes_them() {
     let dir = tempfile::tempdir().expect("temp dir");
     let influxd = Influxd::start(dir.path());
     influxd.execute("CREATE DATABASE src");
-    let case = Case::new();
-    let script = case.file("out.tick", SCRIPT);
-    let conf = config(&case, influxd.port);
-    let out = case
-        .args([
-            "run",
-            script.as_str(),
-            "--config",
-            conf.as_str(),
-            "--stats=json",
-        ])
-        .stdin(POINTS)
-        .run();
+    let out = run_with_stats(influxd.port, &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         influxd.query("", "SHOW RETENTION POLICIES ON tickout"),
@@ -132,19 +120,7 @@ fn points_influxdb_refuses_are_reported_counted_and_fail_the_run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let influxd = Influxd::start(dir.path());
     // No database `src`: InfluxDB answers the second node's write with 404.
-    let case = Case::new();
-    let script = case.file("out.tick", SCRIPT);
-    let conf = config(&case, influxd.port);
-    let out = case
-        .args([
-            "run",
-            script.as_str(),
-            "--config",
-            conf.as_str(),
-            "--stats=json",
-        ])
-        .stdin(POINTS)
-        .run();
+    let out = run_with_stats(influxd.port, &[]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr.contains(
@@ -172,21 +148,7 @@ fn points_influxdb_refuses_are_reported_counted_and_fail_the_run() {
 
 #[test]
 fn points_for_an_influxdb_that_never_comes_are_lost_after_the_drain_timeout() {
-    let case = Case::new();
-    let script = case.file("out.tick", SCRIPT);
-    let conf = config(&case, free_port());
-    let out = case
-        .args([
-            "run",
-            script.as_str(),
-            "--config",
-            conf.as_str(),
-            "--drain-timeout",
-            "2s",
-            "--stats=json",
-        ])
-        .stdin(POINTS)
-        .run();
+    let out = run_with_stats(free_port(), &["--drain-timeout", "2s"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr
@@ -219,6 +181,23 @@ fn an_unknown_cluster_is_refused_at_start() {
         "{}",
         out.stderr
     );
+}
+
+/// `tick run SCRIPT --config (InfluxDB at port) --stats=json ARGS` with [`POINTS`] as input.
+fn run_with_stats(port: u16, args: &[&str]) -> crate::support::Output {
+    let case = Case::new();
+    let script = case.file("out.tick", SCRIPT);
+    let conf = config(&case, port);
+    case.args([
+        "run",
+        script.as_str(),
+        "--config",
+        conf.as_str(),
+        "--stats=json",
+    ])
+    .args(args.iter().copied())
+    .stdin(POINTS)
+    .run()
 }
 
 /// The `--stats=json` object on stderr.
