@@ -4,18 +4,13 @@
 //! dbrp, SIGTERM draining, and InfluxDB 1.x itself as the producer through a subscription.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::influxd::Influxd;
 use crate::support::{Case, tick_bin};
-
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
 
 /// One HTTP/1.1 exchange over a fresh connection: `(status, body)`.
 pub(crate) fn request(
@@ -760,88 +755,6 @@ fn config_bind_address_is_used_and_auth_and_https_enabled_are_refused() {
              front of it\n"
         )
     );
-}
-
-/// InfluxDB 1.x (Debian's `influxdb`) on free loopback ports, with its files in `dir`.
-struct Influxd {
-    child: Child,
-    port: u16,
-}
-
-impl Influxd {
-    fn start(dir: &Path) -> Influxd {
-        let influxd = Command::new("influxd").arg("version").output();
-        assert!(
-            influxd.is_ok_and(|o| o.status.success()),
-            "influxd is not installed: install Debian's packages `influxdb influxdb-client` \
-             (.ci/run does) to run the InfluxDB subscription test"
-        );
-        let port = free_port();
-        let rpc = free_port();
-        let config = dir.join("influxdb.conf");
-        let d = dir.display();
-        std::fs::write(
-            &config,
-            format!(
-                "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n\
-                 [meta]\n  dir = \"{d}/meta\"\n\
-                 [data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  query-log-enabled = false\n\
-                 [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n\
-                 [subscriber]\n  enabled = true\n\
-                 [monitor]\n  store-enabled = false\n\
-                 [continuous_queries]\n  enabled = false\n"
-            ),
-        )
-        .expect("influxdb.conf");
-        let log = std::fs::File::create(dir.join("influxd.log")).expect("log");
-        let child = Command::new("influxd")
-            .args(["run", "-config"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("spawn influxd");
-        let influxd = Influxd { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() || get(port, "/ping").0 != 204 {
-            assert!(
-                Instant::now() < deadline,
-                "influxd did not start: {}",
-                std::fs::read_to_string(dir.join("influxd.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        influxd
-    }
-
-    /// Runs an InfluxQL statement with the `influx` command-line client.
-    fn execute(&self, statement: &str) {
-        let out = Command::new("influx")
-            .args([
-                "-host",
-                "127.0.0.1",
-                "-port",
-                &self.port.to_string(),
-                "-execute",
-                statement,
-            ])
-            .output()
-            .expect("influx client (Debian package influxdb-client)");
-        assert!(
-            out.status.success() && out.stderr.is_empty(),
-            "influx -execute {statement:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for Influxd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod influxd;
 pub mod receiver;
 
 use std::io::Write;

@@ -41,6 +41,7 @@ pub use event::{Event, EventData, EventState, JsonCache, Level, Row, RowValue};
 pub use handler_use::{ArgType, HandlerSpec, HandlerUse, Literal, PropertySpec, PropertyUse};
 pub use ingest::{Origin, Pipeline};
 pub use node_runtime::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
+pub use nodes::influxdb_out::{InfluxDbOutSettings, InfluxDbWrite};
 pub use nodes::methods as node_methods;
 pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
 pub use task::{Dbrp, Task};

@@ -32,6 +32,16 @@ pub(crate) trait Node: Send {
         None
     }
 
+    /// For `influxDBOut`: its settings.
+    fn influxdb_out(&self) -> Option<&crate::nodes::influxdb_out::InfluxDbOutSettings> {
+        None
+    }
+
+    /// For `influxDBOut`: takes the lines made since the last call.
+    fn take_influxdb_writes(&mut self) -> Vec<crate::nodes::influxdb_out::InfluxDbWrite> {
+        Vec::new()
+    }
+
     /// The number of groups the node keeps state for (Kapacitor's `working_cardinality`
     /// statistic); 0 for nodes that do not report it.
     fn working_cardinality(&self) -> u64 {

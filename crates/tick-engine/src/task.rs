@@ -140,6 +140,31 @@ impl Task {
         std::mem::take(&mut self.logs)
     }
 
+    /// The settings of each `influxDBOut` node, in node order.
+    pub fn influxdb_outs(&self) -> Vec<crate::InfluxDbOutSettings> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.node.influxdb_out().cloned())
+            .collect()
+    }
+
+    /// Takes the lines each `influxDBOut` node made since the last call: `f` gets the node's
+    /// position among the task's `influxDBOut` nodes (as in [`Task::influxdb_outs`]) and its
+    /// lines, for nodes that made any.
+    pub fn drain_influxdb_writes(&mut self, mut f: impl FnMut(usize, Vec<crate::InfluxDbWrite>)) {
+        let mut i = 0;
+        for n in &mut self.nodes {
+            if n.node.influxdb_out().is_none() {
+                continue;
+            }
+            let writes = n.node.take_influxdb_writes();
+            if !writes.is_empty() {
+                f(i, writes);
+            }
+            i += 1;
+        }
+    }
+
     /// The rows cached by each `httpOut('name')` node: (name, rows in group-creation order).
     pub fn http_out(&self) -> Vec<(String, Vec<crate::event::Row>)> {
         self.nodes

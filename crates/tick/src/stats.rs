@@ -10,8 +10,8 @@
 use serde_json::{Value, json};
 use tick_engine::Task;
 use tick_engine::TopicStats;
-use tick_handlers::HandlerStats;
 use tick_handlers::mqtt::BrokerReport;
+use tick_handlers::{HandlerStats, InfluxDbOutStats};
 
 /// `--stats` output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,6 +29,7 @@ pub(crate) struct Stats {
     topics: Option<Value>,
     handlers: Vec<HandlerStats>,
     brokers: Vec<BrokerReport>,
+    influxdb: Vec<InfluxDbOutStats>,
 }
 
 impl Stats {
@@ -75,6 +76,11 @@ impl Stats {
         self.brokers.extend_from_slice(brokers);
     }
 
+    /// Adds the `influxDBOut` writers' counters from their drain.
+    pub(crate) fn influxdb(&mut self, writers: Vec<InfluxDbOutStats>) {
+        self.influxdb.extend(writers);
+    }
+
     /// The report in `format`, ending with a newline.
     pub(crate) fn render(&self, format: Format) -> String {
         match format {
@@ -119,11 +125,26 @@ impl Stats {
                 })
             })
             .collect();
+        let influxdb: Vec<Value> = self
+            .influxdb
+            .iter()
+            .map(|w| {
+                json!({
+                    "task": w.task,
+                    "node": w.node,
+                    "points_written": w.written,
+                    "write_errors": w.write_errors,
+                    "lost": w.lost,
+                    "last_error": w.last_error,
+                })
+            })
+            .collect();
         json!({
             "nodes": self.nodes,
             "topics": self.topics,
             "handlers": handlers,
             "mqtt_brokers": brokers,
+            "influxdb_out": influxdb,
         })
     }
 
@@ -223,6 +244,34 @@ impl Stats {
             out.push_str("mqtt brokers (delivered = acknowledged by the broker)\n");
             out.push_str(&table(&rows));
         }
+        if !self.influxdb.is_empty() {
+            let mut rows = vec![row(&[
+                "task",
+                "node",
+                "points_written",
+                "write_errors",
+                "lost",
+            ])];
+            let mut errors = String::new();
+            for w in &self.influxdb {
+                rows.push(vec![
+                    w.task.clone(),
+                    w.node.clone(),
+                    w.written.to_string(),
+                    w.write_errors.to_string(),
+                    w.lost.to_string(),
+                ]);
+                if let Some(e) = &w.last_error {
+                    errors.push_str(&format!("  {}/{}: {e}\n", w.task, w.node));
+                }
+            }
+            out.push_str("influxDBOut (written = acknowledged by InfluxDB)\n");
+            out.push_str(&table(&rows));
+            if !errors.is_empty() {
+                out.push_str("influxDBOut last errors\n");
+                out.push_str(&errors);
+            }
+        }
         out
     }
 }
@@ -315,7 +364,7 @@ mod tests {
         }]);
         assert_eq!(
             stats.render(Format::Json),
-            "{\"handlers\":[{\"abandoned\":0,\"dropped\":0,\"failed\":0,\"handler\":\"cpu:alert2:mqtt\",\"kind\":\"mqtt\",\"queued\":10}],\"mqtt_brokers\":[{\"broker\":\"default\",\"delivered\":0,\"dropped\":0,\"last_error\":null,\"pending\":10,\"possible_duplicates\":0,\"sent_qos0\":0}],\"nodes\":[],\"topics\":null}\n"
+            "{\"handlers\":[{\"abandoned\":0,\"dropped\":0,\"failed\":0,\"handler\":\"cpu:alert2:mqtt\",\"kind\":\"mqtt\",\"queued\":10}],\"influxdb_out\":[],\"mqtt_brokers\":[{\"broker\":\"default\",\"delivered\":0,\"dropped\":0,\"last_error\":null,\"pending\":10,\"possible_duplicates\":0,\"sent_qos0\":0}],\"nodes\":[],\"topics\":null}\n"
         );
         assert_eq!(
             stats.render(Format::Text),

@@ -696,6 +696,50 @@ fn http_out_shows_a_window_aggregate_at_the_window_time() {
 }
 
 #[test]
+fn influxdb_out_writes_each_point_of_a_window_with_no_database_of_the_batch() {
+    // Kapacitor's `InfluxDBOutNode.BufferedBatch` (influxdb_out.go at v1.5.7) writes a batch's
+    // points with no database or retention policy of their own: only the node's.
+    let mut t =
+        task("stream|from()|window().period(2s).every(2s)|influxDBOut().retentionPolicy('r')");
+    let mut emissions = Vec::new();
+    for line in [
+        "cpu,host=a v=1 0",
+        "cpu,host=b v=2i 1000000000",
+        "cpu,host=a v=3 2000000000",
+    ] {
+        t.push(&point(line), &mut emissions);
+    }
+    let mut got = Vec::new();
+    t.drain_influxdb_writes(|i, writes| {
+        for w in writes {
+            got.push((
+                i,
+                w.database.to_string(),
+                w.retention_policy.to_string(),
+                w.line,
+            ));
+        }
+    });
+    assert_eq!(
+        got,
+        vec![
+            (
+                0,
+                String::new(),
+                "r".to_string(),
+                "cpu,host=a v=1 0".to_string()
+            ),
+            (
+                0,
+                String::new(),
+                "r".to_string(),
+                "cpu,host=b v=2i 1000000000".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn every_catalogue_node_has_an_engine_case() {
     // Each NODES entry is exercised here (alert by the alert tests), so a node added to the
     // catalogue cannot go untested.

@@ -17,6 +17,7 @@
 
 mod env;
 mod http;
+mod influxdb;
 mod mqtt;
 pub(crate) mod tls_files;
 
@@ -26,6 +27,7 @@ use std::path::Path;
 use toml::{Table, Value};
 
 pub use http::HttpSection;
+pub use influxdb::InfluxdbConfig;
 pub use mqtt::{BrokerUrl, MqttConfig, Scheme};
 
 /// A password or other secret: prints as `***` in `Debug` and `Display` output.
@@ -77,6 +79,9 @@ pub struct Config {
     pub data_dir: Option<String>,
     /// `[alert]`.
     pub alert: AlertSection,
+    /// The `[[influxdb]]` sections in file order (Kapacitor's one default cluster at
+    /// `http://localhost:8086` when the file has none), for `|influxDBOut()`.
+    pub influxdb: Vec<InfluxdbConfig>,
 }
 
 /// The `[alert]` section (Kapacitor's `alert.Config`, services/alert/config.go at v1.5.7).
@@ -274,6 +279,12 @@ impl Config {
         }
     }
 
+    /// Resolves an `influxDBOut` node's `.cluster()` ("" = the default) to an **enabled**
+    /// `[[influxdb]]` section, or Kapacitor's error.
+    pub fn influxdb_cluster(&self, name: &str) -> Result<&InfluxdbConfig, String> {
+        influxdb::cluster(&self.influxdb, name)
+    }
+
     fn parse(
         text: &str,
         path: &str,
@@ -287,7 +298,7 @@ impl Config {
             })?;
         let mut warnings = Vec::new();
         let mut sections = crate::registry::sections();
-        sections.extend(["mqtt", "http"]);
+        sections.extend(["mqtt", "http", "influxdb"]);
         let sources = env::apply(&mut table, env, &sections, path, &mut warnings)?;
         let mut top_level_keys = Vec::new();
         let mut hostname = None;
@@ -332,6 +343,8 @@ impl Config {
             }
             match (key.as_str(), value) {
                 ("mqtt", value) => mqtt_tables = mqtt::tables(value, path)?,
+                // Read by `influxdb::parse` below.
+                ("influxdb", _) => {}
                 // Read by `http::parse` below.
                 ("http", _) | ("default-retention-policy", _) => {}
                 ("hostname", Value::String(h)) => hostname = Some(h.clone()),
@@ -370,7 +383,9 @@ impl Config {
         // After the other sections' warnings: `tick run --http` printed these last when it
         // read them itself.
         let http = http::parse(&table, path, &mut warnings)?;
+        let influxdb = influxdb::parse(table.get("influxdb"), path, &mut warnings)?;
         let config = Config {
+            influxdb,
             mqtt,
             hostname,
             http,

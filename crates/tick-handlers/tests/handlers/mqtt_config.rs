@@ -288,7 +288,6 @@ fn a_real_kapacitor_conf_loads_with_one_warning_per_ignored_section() {
         vec![
             // `[http]` is read (for `tick run --http`); its keys tick does not act on are named.
             "[http] log-enabled not honoured by tick; ignored",
-            "section [[influxdb]] is not used by tick; ignored",
             "section [config-override] is not used by tick; ignored",
             "section [deadman] is not used by tick; ignored",
             "section [load] is not used by tick; ignored",

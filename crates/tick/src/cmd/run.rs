@@ -36,7 +36,7 @@ pub(crate) struct Args {
     /// TICKscript files; each becomes a task named after its file stem
     #[arg(required = true, value_name = "SCRIPT")]
     pub(crate) scripts: Vec<PathBuf>,
-    /// kapacitor.conf to read the services' sections from ([[mqtt]], [[slack]], [[httppost]], ...; others are ignored with a warning)
+    /// kapacitor.conf to read the services' sections from ([[mqtt]], [[slack]], [[httppost]], [[influxdb]] for influxDBOut, ...; others are ignored with a warning)
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Topic-handler file (YAML or JSON) or a directory of them; repeatable

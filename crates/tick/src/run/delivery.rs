@@ -11,7 +11,7 @@ use foldhash::{HashMap, HashMapExt as _};
 use tick_engine::Pipeline;
 use tick_engine::{Delivery, HandlerRef};
 use tick_handlers::mqtt::{MqttService, MqttSettings};
-use tick_handlers::{Dispatcher, Handler, HandlerOptions, Services};
+use tick_handlers::{Dispatcher, Handler, HandlerOptions, InfluxDbSink, InfluxDbWriters, Services};
 
 use super::Exit;
 use super::plan::Plan;
@@ -32,6 +32,9 @@ pub(crate) struct Router {
     /// The writer of the alert state (`--state-dir`), which queues each batch once its
     /// events are on disk.
     state: Option<StateSender>,
+    /// The writer of each `influxDBOut` node, per task (in the pipeline's task order), in the
+    /// order of `Task::influxdb_outs`.
+    influxdb: Vec<Vec<InfluxDbSink>>,
 }
 
 impl Router {
@@ -55,6 +58,17 @@ impl Router {
         if !log_text.is_empty() {
             report::stderr(log_text);
             log_text.clear();
+        }
+        if !self.influxdb.is_empty() {
+            for (task, sinks) in pipeline.tasks_mut().zip(&self.influxdb) {
+                if !sinks.is_empty() {
+                    task.drain_influxdb_writes(|i, writes| {
+                        if let Some(sink) = sinks.get(i) {
+                            sink.send(writes);
+                        }
+                    });
+                }
+            }
         }
         let Some(writer) = &self.state else {
             if !deliveries.is_empty() {
@@ -108,6 +122,8 @@ pub(crate) struct Handlers {
     pub(crate) stop_waiting: Arc<AtomicBool>,
     /// The writer of the alert state (`--state-dir`), waited for before the drain.
     pub(crate) state_thread: Option<StateThread>,
+    /// The writers of the `influxDBOut` nodes (drained after the handler queues).
+    pub(crate) influxdb: Option<InfluxDbWriters>,
 }
 
 impl Handlers {
@@ -134,6 +150,7 @@ pub(crate) fn start(
     let _guard = runtime.enter();
     let alert = alert_queues(scripts, pipeline, &services, &mut dispatcher, &mut errors);
     let topic = topic_queues(plan, pipeline, &services, &mut dispatcher, &mut errors);
+    let (influxdb, sinks) = influxdb_writers(scripts, pipeline, &services, runtime, &mut errors);
     if !errors.is_empty() {
         report::stderr(&errors);
         return Err(Exit::Status(2));
@@ -155,11 +172,56 @@ pub(crate) fn start(
             topic,
             dispatcher,
             state,
+            influxdb: sinks,
         },
         services,
         stop_waiting,
         state_thread,
+        influxdb,
     })
+}
+
+/// A writer for every `influxDBOut` node of the scripts, and their sinks per task.
+fn influxdb_writers(
+    scripts: &[PathBuf],
+    pipeline: &Pipeline,
+    services: &Services,
+    runtime: &tokio::runtime::Runtime,
+    errors: &mut String,
+) -> (Option<InfluxDbWriters>, Vec<Vec<InfluxDbSink>>) {
+    let mut nodes = Vec::new();
+    let mut per_task = Vec::new();
+    for (path, task) in scripts.iter().zip(pipeline.tasks()) {
+        let outs = task.influxdb_outs();
+        per_task.push(outs.len());
+        for settings in outs {
+            if let Err(e) = services.config.influxdb_cluster(&settings.cluster) {
+                errors.push_str(&format!(
+                    "{}: error: {}: {e}\n",
+                    path.display(),
+                    settings.node
+                ));
+            }
+            nodes.push((task.name().to_string(), settings));
+        }
+    }
+    if nodes.is_empty() || !errors.is_empty() {
+        return (None, Vec::new());
+    }
+    match InfluxDbWriters::start(runtime.handle(), &services.config, &nodes) {
+        Ok((writers, sinks)) => {
+            let mut sinks = sinks.into_iter();
+            let per_task = per_task
+                .into_iter()
+                .map(|n| sinks.by_ref().take(n).collect())
+                .collect();
+            (Some(writers), per_task)
+        }
+        Err(e) => {
+            errors.push_str(&format!("error: influxDBOut: {e}\n"));
+            (None, Vec::new())
+        }
+    }
 }
 
 /// The services the handlers reach through `--config` (its sections, e.g. `[[slack]]`), and the

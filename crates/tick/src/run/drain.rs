@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tick_handlers::{Dispatcher, Services};
+use tick_handlers::{Dispatcher, InfluxDbWriters, Services};
 
 use super::plan::Plan;
 use crate::cmd::run::QueueFull;
@@ -195,5 +195,28 @@ pub(crate) fn drain(
         stats.brokers(&report.brokers);
         lost += mqtt_lost;
     }
+    lost
+}
+
+/// Writes what the `influxDBOut` nodes still hold, within `--drain-timeout`. Returns the
+/// points lost (failed, refused or still waiting); records the counters in `stats`.
+pub(crate) fn drain_influxdb(
+    runtime: &tokio::runtime::Runtime,
+    writers: Option<InfluxDbWriters>,
+    plan: &Plan,
+    force: &Forced,
+    stats: &mut Stats,
+) -> u64 {
+    let Some(writers) = writers else {
+        return 0;
+    };
+    let report = runtime.block_on(writers.drain(plan.drain_timeout, forced(force)));
+    let lost: u64 = report.iter().map(|r| r.lost).sum();
+    if lost > 0 {
+        report::stderr(&format!(
+            "tick: {lost} point(s) of influxDBOut nodes were not written to InfluxDB\n"
+        ));
+    }
+    stats.influxdb(report);
     lost
 }

@@ -163,6 +163,12 @@ fn run(args: Args) -> Result<u8, Exit> {
         interrupted,
         &force,
         &mut stats,
+    ) + drain::drain_influxdb(
+        &runtime,
+        handlers.influxdb.take(),
+        &plan,
+        &force,
+        &mut stats,
     );
     let mut code = outcome::finish(&plan, finished, http_rejected, lost, stats);
     if state::report_failures(&state_failures) {
