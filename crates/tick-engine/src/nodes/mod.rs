@@ -16,6 +16,7 @@ pub(crate) mod flatten;
 pub(crate) mod from;
 pub(crate) mod group_by;
 pub(crate) mod http_out;
+pub(crate) mod http_post;
 pub(crate) mod log;
 pub(crate) mod sample;
 pub(crate) mod shift;
@@ -66,6 +67,7 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &state_tracking::COUNT,
     &log::SPEC,
     &http_out::SPEC,
+    &http_post::SPEC,
     &crate::alert::SPEC,
 ];
 
