@@ -33,6 +33,7 @@ mod exec;
 pub mod handler_file;
 mod handler_template;
 mod http;
+mod http_post_node;
 mod log;
 pub mod mqtt;
 mod opsgenie;
@@ -62,6 +63,7 @@ pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenF
 pub use email::{EmailHandler, Options as EmailOptions};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};
+pub use http_post_node::NodePosters;
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
 pub use log::{LogHandler, Options as LogOptions};
 pub use opsgenie::{OpsGenieHandler, Options as OpsGenieOptions};
