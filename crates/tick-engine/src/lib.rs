@@ -47,8 +47,7 @@ pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
 pub use row_post::{HttpPostSpec, PostOutcome, RowPoster, RowPosters, SharedRowPosters};
 pub use task::{Dbrp, Task};
 pub use template_data::{
-    AlertData, FieldMap, HandlerData, IdData, JsonFunc, MappedRow, MessageData, ServerInfo,
-    TagMap,
+    AlertData, FieldMap, HandlerData, IdData, JsonFunc, MappedRow, MessageData, ServerInfo, TagMap,
 };
 pub use tick_lambda::FieldValue;
 pub use topics::{Delivery, HandlerRef, TopicSnapshot, TopicState, TopicStats, Topics};

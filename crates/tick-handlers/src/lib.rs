@@ -63,8 +63,8 @@ pub use dispatch::{DispatchOptions, Dispatcher, DrainReport, HandlerStats, WhenF
 pub use email::{EmailHandler, Options as EmailOptions};
 pub use error::{BuildError, HandlerError, HandlerFileError};
 pub use exec::{ExecHandler, Options as ExecOptions};
-pub use http_post_node::NodePosters;
 pub use handler_file::{HandlerOptions, TopicHandlerSpec};
+pub use http_post_node::NodePosters;
 pub use log::{LogHandler, Options as LogOptions};
 pub use opsgenie::{OpsGenieHandler, Options as OpsGenieOptions};
 pub use opsgenie2::{OpsGenie2Handler, Options as OpsGenie2Options};

@@ -187,15 +187,17 @@ impl Target {
     }
 
     /// The URL, rendered over `data` when it is a template.
-    pub(crate) fn url(&self, data: &dyn tick_gotemplate::Object) -> Result<reqwest::Url, HandlerError> {
+    pub(crate) fn url(
+        &self,
+        data: &dyn tick_gotemplate::Object,
+    ) -> Result<reqwest::Url, HandlerError> {
         match self {
             Target::Fixed(url) => Ok(url.clone()),
             Target::Template(t) => {
                 let mut text = String::new();
-                t.render_with(data, &JsonFunc, &mut text)
-                    .map_err(|e| {
-                        HandlerError::Post(format!("failed to execute url template: {e}"))
-                    })?;
+                t.render_with(data, &JsonFunc, &mut text).map_err(|e| {
+                    HandlerError::Post(format!("failed to execute url template: {e}"))
+                })?;
                 parse_url(&text).map_err(|e| HandlerError::Post(e.to_string()))
             }
         }
@@ -254,12 +256,12 @@ impl Endpoint {
     /// The `[[httppost]]` endpoint `name` of `config`, if there is one.
     pub(crate) fn find(config: &Config, name: &str) -> Result<Option<Endpoint>, BuildError> {
         let section = match config.services.get("httppost") {
-            Some(s) => Section::<EndpointConfig>::read(s).map_err(|message| {
-                BuildError::Endpoint {
+            Some(s) => {
+                Section::<EndpointConfig>::read(s).map_err(|message| BuildError::Endpoint {
                     endpoint: name.to_string(),
                     message,
-                }
-            })?,
+                })?
+            }
             None => Section::default(),
         };
         section.find(name).map(Endpoint::new).transpose()

@@ -244,10 +244,7 @@ mod tests {
     }
 
     impl crate::RowPosters for Fake {
-        fn poster(
-            &self,
-            spec: &crate::HttpPostSpec,
-        ) -> Result<Box<dyn crate::RowPoster>, String> {
+        fn poster(&self, spec: &crate::HttpPostSpec) -> Result<Box<dyn crate::RowPoster>, String> {
             if spec.endpoint.as_deref() == Some("missing") {
                 return Err("endpoint 'missing' does not exist".into());
             }
@@ -295,7 +292,11 @@ mod tests {
         let mut task = task.unwrap_or_else(|| panic!("{diags:?}"));
         let out = crate::test_support::run_log_task(
             &mut task,
-            &["cpu v=1 1000000000", "cpu v=2 2000000000", "cpu v=3 3000000000"],
+            &[
+                "cpu v=1 1000000000",
+                "cpu v=2 2000000000",
+                "cpu v=3 3000000000",
+            ],
         );
         assert_eq!(
             out,
@@ -306,7 +307,10 @@ mod tests {
             ]
         );
         let stats = task.stats();
-        let node = stats.iter().find(|s| s.name.starts_with("http_post")).unwrap();
+        let node = stats
+            .iter()
+            .find(|s| s.name.starts_with("http_post"))
+            .unwrap();
         assert_eq!(node.errors, 2);
         assert_eq!(
             specs.lock().unwrap().as_slice(),
