@@ -215,3 +215,127 @@ fn an_unknown_endpoint_is_refused_at_start_with_kapacitors_message() {
         out.stderr
     );
 }
+
+/// The points of Kapacitor's integrations/testdata/TestStream_HttpPost.srpl at v1.5.7 (times in
+/// seconds after 1971-01-01T00:00:00Z); with `cpu` tags, TestStream_HttpPost_URL_Template.srpl.
+fn ported_points(cpus: Option<[&str; 6]>) -> String {
+    let values = [97.1, 92.6, 95.6, 93.1, 92.6, 95.8];
+    (0..6)
+        .map(|i| {
+            let cpu = cpus.map_or(String::new(), |c| format!(",cpu={}", c[i]));
+            format!(
+                "cpu,type=idle,host=serverA{cpu} value={} {}\n",
+                values[i],
+                31_536_000_000_000_000_i64 + i as i64 * 1_000_000_000
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn ported_stream_http_post_url_template() {
+    // Kapacitor's TestStream_HttpPost_URL_Template (integrations/streamer_test.go at v1.5.7):
+    // the URL is a template over each point's row.
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "TestStream_HttpPost_URL_Template.tick",
+        &format!(
+            "stream\n\t|from()\n\t\t.measurement('cpu')\n\t\t.where(lambda: \"host\" == 'serverA')\n\t\t.groupBy('host')\n\t|httpPost('{}/{{{{ .Name }}}}/?host={{{{ index .Tags \"host\"}}}}&cpu={{{{ index .Tags \"cpu\" }}}}')\n\t|httpOut('TestStream_HttpPost_URL_Template')\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str()])
+        .stdin(ported_points(Some(["a", "b", "b", "c", "c", "a"])))
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let seen = receiver.seen();
+    let expected: Vec<(String, String)> = [("a", 0, "97.1"), ("b", 1, "92.6"), ("b", 2, "95.6"), ("c", 3, "93.1"), ("c", 4, "92.6"), ("a", 5, "95.8")]
+        .iter()
+        .map(|(cpu, s, v)| {
+            (
+                format!("/cpu/?host=serverA&cpu={cpu}"),
+                format!("{{\"series\":[{{\"name\":\"cpu\",\"tags\":{{\"cpu\":\"{cpu}\",\"host\":\"serverA\",\"type\":\"idle\"}},\"columns\":[\"time\",\"value\"],\"values\":[[\"1971-01-01T00:00:0{s}Z\",{v}]]}}]}}\n"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen.iter()
+            .map(|s| (s.path.clone(), s.body.clone()))
+            .collect::<Vec<_>>(),
+        expected
+    );
+}
+
+#[test]
+fn ported_stream_http_post_endpoint_custom_body() {
+    // Kapacitor's TestStream_HttpPostEndpoint_CustomBody (integrations/streamer_test.go at
+    // v1.5.7): an endpoint's row-template is the body; the node's header is sent.
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    let case = Case::new();
+    let script = case.file(
+        "TestStream_HttpPost.tick",
+        "stream\n\t|from()\n\t\t.measurement('cpu')\n\t\t.where(lambda: \"host\" == 'serverA')\n\t\t.groupBy('host')\n\t|httpPost()\n\t  .endpoint('test')\n\t  .header('my', 'header')\n\t|httpOut('TestStream_HttpPost')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[[httppost]]\nendpoint = \"test\"\nurl = \"{}\"\nrow-template = '{{{{.Name}}}} host={{{{index .Tags \"host\"}}}} type={{{{index .Tags \"type\"}}}}{{{{range .Values}}}} {{{{index . \"time\"}}}} {{{{index . \"value\"}}}}{{{{end}}}}'\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(ported_points(None))
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let seen = receiver.seen();
+    for s in &seen {
+        assert_eq!(s.header("my"), Some("header"));
+    }
+    assert_eq!(
+        seen.iter().map(|s| s.body.as_str()).collect::<Vec<_>>(),
+        [
+            "cpu host=serverA type=idle 1971-01-01 00:00:00 +0000 UTC 97.1",
+            "cpu host=serverA type=idle 1971-01-01 00:00:01 +0000 UTC 92.6",
+            "cpu host=serverA type=idle 1971-01-01 00:00:02 +0000 UTC 95.6",
+            "cpu host=serverA type=idle 1971-01-01 00:00:03 +0000 UTC 93.1",
+            "cpu host=serverA type=idle 1971-01-01 00:00:04 +0000 UTC 92.6",
+            "cpu host=serverA type=idle 1971-01-01 00:00:05 +0000 UTC 95.8",
+        ]
+    );
+}
+
+#[test]
+fn ported_stream_http_post_endpoint_status_codes() {
+    // Kapacitor's TestStream_HttpPostEndpoint_StatusCodes (integrations/streamer_test.go at
+    // v1.5.7): each answer's status is the point's `code` field. Its `httpOut` result (the
+    // window [0 s, 5 s)) is read here from an alert on the window instead.
+    let receiver = Receiver::start(Answers::Statuses(vec![200, 201, 404, 403, 500, 502]));
+    let case = Case::new();
+    let script = case.file(
+        "TestStream_HttpPost.tick",
+        "stream\n\t|from()\n\t\t.measurement('cpu')\n\t\t.where(lambda: \"host\" == 'serverA')\n\t\t.groupBy('host')\n\t|httpPost()\n\t  .endpoint('test')\n\t  .header('my', 'header')\n\t  .codeField('code')\n\t|window()\n\t\t.every(5s)\n\t\t.period(5s)\n\t|alert()\n\t\t.crit(lambda: TRUE)\n\t\t.log('/dev/stdout')\n",
+    );
+    let conf = case.file(
+        "kapacitor.conf",
+        &format!(
+            "[[httppost]]\nendpoint = \"test\"\nurl = \"{}\"\n",
+            receiver.url
+        ),
+    );
+    let out = case
+        .args(["run", script.as_str(), "--config", conf.as_str()])
+        .stdin(ported_points(None))
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_eq!(receiver.seen().len(), 6);
+    let first = alerts(&out.stdout).into_iter().next().map(|a| a.1);
+    assert_eq!(
+        first.as_deref(),
+        Some(
+            r#"{"series":[{"columns":["time","code","type","value"],"name":"cpu","tags":{"host":"serverA"},"values":[["1971-01-01T00:00:00Z",200,"idle",97.1],["1971-01-01T00:00:01Z",201,"idle",92.6],["1971-01-01T00:00:02Z",404,"idle",95.6],["1971-01-01T00:00:03Z",403,"idle",93.1],["1971-01-01T00:00:04Z",500,"idle",92.6]]}]}"#
+        )
+    );
+}
