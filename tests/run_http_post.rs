@@ -268,20 +268,27 @@ fn ported_stream_http_post_url_template() {
     );
 }
 
-#[test]
-fn ported_stream_http_post_endpoint_custom_body() {
-    // Kapacitor's TestStream_HttpPostEndpoint_CustomBody (integrations/streamer_test.go at
-    // v1.5.7): an endpoint's row-template is the body; the node's header is sent.
-    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+/// Runs the script of Kapacitor's TestStream_HttpPostEndpoint* cases (integrations/
+/// streamer_test.go at v1.5.7): `more` after `.header('my', 'header')`, then `tail`, with a
+/// `[[httppost]]` endpoint `test` at the receiver (and `more_conf`); checks every request
+/// carries the node's header.
+fn run_ported_endpoint(
+    receiver: &Receiver,
+    more: &str,
+    tail: &str,
+    more_conf: &str,
+) -> crate::support::Output {
     let case = Case::new();
     let script = case.file(
         "TestStream_HttpPost.tick",
-        "stream\n\t|from()\n\t\t.measurement('cpu')\n\t\t.where(lambda: \"host\" == 'serverA')\n\t\t.groupBy('host')\n\t|httpPost()\n\t  .endpoint('test')\n\t  .header('my', 'header')\n\t|httpOut('TestStream_HttpPost')\n",
+        &format!(
+            "stream\n\t|from()\n\t\t.measurement('cpu')\n\t\t.where(lambda: \"host\" == 'serverA')\n\t\t.groupBy('host')\n\t|httpPost()\n\t  .endpoint('test')\n\t  .header('my', 'header'){more}\n{tail}"
+        ),
     );
     let conf = case.file(
         "kapacitor.conf",
         &format!(
-            "[[httppost]]\nendpoint = \"test\"\nurl = \"{}\"\nrow-template = '{{{{.Name}}}} host={{{{index .Tags \"host\"}}}} type={{{{index .Tags \"type\"}}}}{{{{range .Values}}}} {{{{index . \"time\"}}}} {{{{index . \"value\"}}}}{{{{end}}}}'\n",
+            "[[httppost]]\nendpoint = \"test\"\nurl = \"{}\"\n{more_conf}",
             receiver.url
         ),
     );
@@ -291,11 +298,30 @@ fn ported_stream_http_post_endpoint_custom_body() {
         .run();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     let seen = receiver.seen();
+    assert_eq!(seen.len(), 6, "{seen:?}");
     for s in &seen {
         assert_eq!(s.header("my"), Some("header"));
     }
+    out
+}
+
+#[test]
+fn ported_stream_http_post_endpoint_custom_body() {
+    // Kapacitor's TestStream_HttpPostEndpoint_CustomBody: an endpoint's row-template is the
+    // body.
+    let receiver = Receiver::start(Answers::Statuses(vec![200]));
+    run_ported_endpoint(
+        &receiver,
+        "",
+        "\t|httpOut('TestStream_HttpPost')\n",
+        "row-template = '{{.Name}} host={{index .Tags \"host\"}} type={{index .Tags \"type\"}}{{range .Values}} {{index . \"time\"}} {{index . \"value\"}}{{end}}'\n",
+    );
     assert_eq!(
-        seen.iter().map(|s| s.body.as_str()).collect::<Vec<_>>(),
+        receiver
+            .seen()
+            .iter()
+            .map(|s| s.body.as_str())
+            .collect::<Vec<_>>(),
         [
             "cpu host=serverA type=idle 1971-01-01 00:00:00 +0000 UTC 97.1",
             "cpu host=serverA type=idle 1971-01-01 00:00:01 +0000 UTC 92.6",
@@ -309,28 +335,16 @@ fn ported_stream_http_post_endpoint_custom_body() {
 
 #[test]
 fn ported_stream_http_post_endpoint_status_codes() {
-    // Kapacitor's TestStream_HttpPostEndpoint_StatusCodes (integrations/streamer_test.go at
-    // v1.5.7): each answer's status is the point's `code` field. Its `httpOut` result (the
-    // window [0 s, 5 s)) is read here from an alert on the window instead.
+    // Kapacitor's TestStream_HttpPostEndpoint_StatusCodes: each answer's status is the
+    // point's `code` field. Its `httpOut` result (the window [0 s, 5 s)) is read here from an
+    // alert on the window instead.
     let receiver = Receiver::start(Answers::Statuses(vec![200, 201, 404, 403, 500, 502]));
-    let case = Case::new();
-    let script = case.file(
-        "TestStream_HttpPost.tick",
-        "stream\n\t|from()\n\t\t.measurement('cpu')\n\t\t.where(lambda: \"host\" == 'serverA')\n\t\t.groupBy('host')\n\t|httpPost()\n\t  .endpoint('test')\n\t  .header('my', 'header')\n\t  .codeField('code')\n\t|window()\n\t\t.every(5s)\n\t\t.period(5s)\n\t|alert()\n\t\t.crit(lambda: TRUE)\n\t\t.log('/dev/stdout')\n",
+    let out = run_ported_endpoint(
+        &receiver,
+        "\n\t  .codeField('code')",
+        "\t|window()\n\t\t.every(5s)\n\t\t.period(5s)\n\t|alert()\n\t\t.crit(lambda: TRUE)\n\t\t.log('/dev/stdout')\n",
+        "",
     );
-    let conf = case.file(
-        "kapacitor.conf",
-        &format!(
-            "[[httppost]]\nendpoint = \"test\"\nurl = \"{}\"\n",
-            receiver.url
-        ),
-    );
-    let out = case
-        .args(["run", script.as_str(), "--config", conf.as_str()])
-        .stdin(ported_points(None))
-        .run();
-    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    assert_eq!(receiver.seen().len(), 6);
     let first = alerts(&out.stdout).into_iter().next().map(|a| a.1);
     assert_eq!(
         first.as_deref(),
