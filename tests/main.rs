@@ -13,6 +13,7 @@ mod run_email;
 mod run_errors;
 mod run_handlers;
 mod run_handlers_more;
+mod run_http_post;
 mod run_influxdb_out;
 mod run_log;
 mod run_mqtt;

@@ -25,6 +25,7 @@ mod node_runtime;
 mod node_spec;
 mod nodes;
 mod point;
+mod row_post;
 mod task;
 mod template_data;
 mod time;
@@ -44,9 +45,10 @@ pub use node_runtime::{Emission, ErrorSummary, LogLevel, LogRecord, NodeStats};
 pub use nodes::influxdb_out::{InfluxDbOutSettings, InfluxDbWrite};
 pub use nodes::methods as node_methods;
 pub use point::{Batch, Dimensions, Fields, GroupId, Message, Point, Tags};
+pub use row_post::{HttpPostSpec, PostOutcome, RowPoster, RowPosters, SharedRowPosters};
 pub use task::{Dbrp, Task};
 pub use template_data::{
-    AlertData, FieldMap, HandlerData, IdData, JsonFunc, MessageData, ServerInfo, TagMap,
+    AlertData, FieldMap, HandlerData, IdData, JsonFunc, MappedRow, MessageData, ServerInfo, TagMap,
 };
 pub use tick_lambda::FieldValue;
 pub use topics::{Delivery, HandlerRef, TopicSnapshot, TopicState, TopicStats, Topics};

@@ -305,6 +305,8 @@ pub(crate) struct BuildContext<'a> {
     pub node_name: &'a str,
     /// `.ServerInfo` of the alert templates.
     pub server: &'a crate::template_data::ServerInfo,
+    /// What sends the requests of `httpPost` nodes (`tick run` only).
+    pub row_posters: Option<&'a crate::row_post::SharedRowPosters>,
 }
 
 #[cfg(test)]

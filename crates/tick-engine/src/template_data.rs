@@ -440,16 +440,113 @@ impl tick_gotemplate::List for Cells<'_> {
         self.0.len()
     }
     fn get(&self, index: usize) -> Option<Value<'_>> {
-        use crate::event::RowValue;
-        Some(match self.0.get(index)? {
-            RowValue::Time(t) => Value::Time(GoTime::utc(*t)),
-            RowValue::Field(v) => field_value(v),
-            RowValue::Tag(Some(s)) => Value::str(s),
-            RowValue::Tag(None) => Value::NoValue,
-        })
+        self.0.get(index).map(row_value)
     }
     fn type_name(&self) -> &str {
         "[]interface {}"
+    }
+}
+
+/// One cell of a row as a template value: the time as a `time.Time` in UTC.
+fn row_value(v: &crate::event::RowValue) -> Value<'_> {
+    use crate::event::RowValue;
+    match v {
+        RowValue::Time(t) => Value::Time(GoTime::utc(*t)),
+        RowValue::Field(v) => field_value(v),
+        RowValue::Tag(Some(s)) => Value::str(s),
+        RowValue::Tag(None) => Value::NoValue,
+    }
+}
+
+/// The data of the `httpPost` node's URL template and of `[[httppost]]` `row-template`s
+/// (Kapacitor's `mappedRow`, http_post.go at v1.5.7): `.Name`, `.Tags`, and `.Values`, one
+/// map from column name to value per point (`{{ index (index .Values 0) "value" }}`).
+pub struct MappedRow<'a> {
+    row: &'a crate::event::Row,
+    tags: TagMap<'a, String, String>,
+    values: MappedValues<'a>,
+}
+
+impl crate::event::Row {
+    /// The row as Kapacitor's `mappedRow` (templates of the `httpPost` node).
+    pub fn mapped(&self) -> MappedRow<'_> {
+        MappedRow {
+            row: self,
+            tags: TagMap(&self.tags),
+            values: MappedValues(
+                self.values
+                    .iter()
+                    .map(|cells| {
+                        let mut entries: Vec<(&str, &crate::event::RowValue)> = self
+                            .columns
+                            .iter()
+                            .map(String::as_str)
+                            .zip(cells.iter())
+                            .collect();
+                        entries.sort_by(|a, b| a.0.cmp(b.0));
+                        CellMap(entries)
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl Object for MappedRow<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        Some(match name {
+            "Name" => Value::str(&self.row.name),
+            "Tags" => Value::Map(&self.tags),
+            "Values" => Value::List(tick_gotemplate::ListRef::new(&self.values)),
+            _ => return None,
+        })
+    }
+    fn type_name(&self) -> &str {
+        "*kapacitor.mappedRow"
+    }
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, Value<'_>)) {
+        for name in ["Name", "Tags", "Values"] {
+            if let Some(v) = self.field(name) {
+                f(name, v);
+            }
+        }
+    }
+}
+
+/// `[]map[string]interface {}`.
+struct MappedValues<'a>(Vec<CellMap<'a>>);
+
+impl tick_gotemplate::List for MappedValues<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, index: usize) -> Option<Value<'_>> {
+        self.0.get(index).map(|m| Value::Map(m))
+    }
+    fn type_name(&self) -> &str {
+        "[]map[string]interface {}"
+    }
+}
+
+/// `map[string]interface {}` of one point: column name to value, sorted by name.
+struct CellMap<'a>(Vec<(&'a str, &'a crate::event::RowValue)>);
+
+impl Map for CellMap<'_> {
+    fn get(&self, key: &str) -> Option<Value<'_>> {
+        let i = self.0.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(row_value(self.0[i].1))
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn entries_sorted(&self) -> Box<dyn Iterator<Item = (&str, Value<'_>)> + '_> {
+        Box::new(self.0.iter().map(|(k, v)| (*k, row_value(v))))
+    }
+    fn zero(&self) -> Value<'static> {
+        Value::NoValue
+    }
+    fn type_name(&self) -> &str {
+        "map[string]interface {}"
     }
 }
 

@@ -168,13 +168,13 @@ fn read_template(inline: &str, file: &str, what: &str) -> Result<Option<Template
 /// Where a request goes: a fixed URL, or a template over the alert data (Kapacitor parses
 /// every URL as a template).
 #[derive(Clone)]
-enum Target {
+pub(crate) enum Target {
     Fixed(reqwest::Url),
     Template(Template),
 }
 
 impl Target {
-    fn new(url: &str) -> Result<Target, BuildError> {
+    pub(crate) fn new(url: &str) -> Result<Target, BuildError> {
         if !url.contains("{{") {
             return parse_url(url).map(Target::Fixed);
         }
@@ -186,15 +186,18 @@ impl Target {
             })
     }
 
-    fn url(&self, event: &Event) -> Result<reqwest::Url, HandlerError> {
+    /// The URL, rendered over `data` when it is a template.
+    pub(crate) fn url(
+        &self,
+        data: &dyn tick_gotemplate::Object,
+    ) -> Result<reqwest::Url, HandlerError> {
         match self {
             Target::Fixed(url) => Ok(url.clone()),
             Target::Template(t) => {
                 let mut text = String::new();
-                t.render_with(&event.alert_data(), &JsonFunc, &mut text)
-                    .map_err(|e| {
-                        HandlerError::Post(format!("failed to execute url template: {e}"))
-                    })?;
+                t.render_with(data, &JsonFunc, &mut text).map_err(|e| {
+                    HandlerError::Post(format!("failed to execute url template: {e}"))
+                })?;
                 parse_url(&text).map_err(|e| HandlerError::Post(e.to_string()))
             }
         }
@@ -203,10 +206,13 @@ impl Target {
 
 /// A configured endpoint, ready to send with.
 #[derive(Clone)]
-struct Endpoint {
-    target: Target,
-    headers: Vec<(String, String)>,
+pub(crate) struct Endpoint {
+    pub(crate) target: Target,
+    /// `basic-auth` first, then `headers`.
+    pub(crate) headers: Vec<(String, String)>,
     alert_template: Option<Template>,
+    /// For the `httpPost` node.
+    pub(crate) row_template: Option<Template>,
 }
 
 impl Endpoint {
@@ -218,14 +224,12 @@ impl Endpoint {
         let alert_template =
             read_template(&c.alert_template, &c.alert_template_file, "alert-template")
                 .map_err(error)?;
-        read_template(&c.row_template, &c.row_template_file, "row-template").map_err(error)?;
+        let row_template =
+            read_template(&c.row_template, &c.row_template_file, "row-template").map_err(error)?;
         let mut headers = Vec::with_capacity(c.headers.len() + 1);
         let auth = &c.basic_auth;
         if !auth.username.is_empty() && !auth.password.is_empty() {
-            use base64::Engine as _;
-            let token = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", auth.username, auth.password));
-            headers.push(("Authorization".to_string(), format!("Basic {token}")));
+            headers.push(crate::http::basic_auth(&auth.username, &auth.password));
         }
         for (name, value) in &c.headers {
             check_header(name, value)?;
@@ -235,7 +239,32 @@ impl Endpoint {
             target: Target::new(&c.url)?,
             headers,
             alert_template,
+            row_template,
         })
+    }
+
+    /// A plain URL (a template), with no headers or templates.
+    pub(crate) fn for_url(url: &str) -> Result<Endpoint, BuildError> {
+        Ok(Endpoint {
+            target: Target::new(url)?,
+            headers: Vec::new(),
+            alert_template: None,
+            row_template: None,
+        })
+    }
+
+    /// The `[[httppost]]` endpoint `name` of `config`, if there is one.
+    pub(crate) fn find(config: &Config, name: &str) -> Result<Option<Endpoint>, BuildError> {
+        let section = match config.services.get("httppost") {
+            Some(s) => {
+                Section::<EndpointConfig>::read(s).map_err(|message| BuildError::Endpoint {
+                    endpoint: name.to_string(),
+                    message,
+                })?
+            }
+            None => Section::default(),
+        };
+        section.find(name).map(Endpoint::new).transpose()
     }
 }
 
@@ -426,35 +455,20 @@ impl PostHandler {
         let endpoint = if options.endpoint.is_empty() {
             None
         } else {
-            let section = match config.services.get("httppost") {
-                Some(s) => {
-                    Section::<EndpointConfig>::read(s).map_err(|message| BuildError::Endpoint {
-                        endpoint: options.endpoint.clone(),
-                        message,
-                    })?
-                }
-                None => Section::default(),
-            };
-            section
-                .find(&options.endpoint)
-                .map(Endpoint::new)
-                .transpose()?
+            Endpoint::find(config, &options.endpoint)?
         };
         let Endpoint {
             target,
             mut headers,
             alert_template,
+            ..
         } = match endpoint {
             Some(e) => e,
             None if !options.endpoint.is_empty() && options.url.is_empty() => {
                 return Err(BuildError::UnknownEndpoint(options.endpoint));
             }
             None if options.url.is_empty() => return Err(BuildError::MissingUrl),
-            None => Endpoint {
-                target: Target::new(&options.url)?,
-                headers: Vec::new(),
-                alert_template: None,
-            },
+            None => Endpoint::for_url(&options.url)?,
         };
         for (name, value) in options.headers {
             if name.eq_ignore_ascii_case("authenticate") {
@@ -511,7 +525,7 @@ impl PostHandler {
         };
         let request = Request {
             method: reqwest::Method::POST,
-            url: self.target.url(event)?,
+            url: self.target.url(&event.alert_data())?,
             headers: self.headers.clone(),
             body: body.into_bytes(),
         };
@@ -535,7 +549,7 @@ impl PostHandler {
 
 /// A header a request can carry: a token name, a value without line breaks, and not one the
 /// client writes itself.
-fn check_header(name: &str, value: &str) -> Result<(), BuildError> {
+pub(crate) fn check_header(name: &str, value: &str) -> Result<(), BuildError> {
     let name_ok = !name.is_empty()
         && name
             .bytes()

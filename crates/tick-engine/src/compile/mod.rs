@@ -37,6 +37,9 @@ pub struct CompileOptions {
     /// Every alert node is `.stateChangesOnly()` (keeping a duration the script gave): a
     /// global service's `state-changes-only = true` (Kapacitor's `newAlertNode`).
     pub state_changes_only: bool,
+    /// What sends the requests of `httpPost` nodes; `None` (`tick check`, `tick test`): they
+    /// post nothing and pass their data on unchanged.
+    pub row_posters: Option<crate::row_post::SharedRowPosters>,
 }
 
 /// Compiles scripts into tasks. Handler methods of the alert node (`.mqtt('t')`, ...) come from the
@@ -153,6 +156,7 @@ impl Compiler {
                 task_name,
                 node_name: &name,
                 server: &opts.server,
+                row_posters: opts.row_posters.as_ref(),
             };
             if n.poisoned {
                 // The node is not built, but errors inside the values it was given (a

@@ -53,7 +53,7 @@ struct HttpOut {
     rows: Vec<(GroupId, Row)>,
 }
 
-fn point_row(p: &Point) -> Row {
+pub(crate) fn point_row(p: &Point) -> Row {
     let mut columns = vec!["time".to_string()];
     let mut values = vec![RowValue::Time(p.time)];
     for (k, v) in p.fields.iter() {
@@ -75,7 +75,7 @@ fn point_row(p: &Point) -> Row {
 /// A batch as one row, as the alert node's data (both are Kapacitor's `ToRow` of the batch,
 /// http_out.go at v1.5.7): the group tags, then `time` and the first point's field and
 /// non-group tag names, sorted together.
-fn batch_row(b: &Batch) -> Row {
+pub(crate) fn batch_row(b: &Batch) -> Row {
     let tags = b
         .tags
         .iter()

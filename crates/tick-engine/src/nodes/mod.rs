@@ -16,6 +16,7 @@ pub(crate) mod flatten;
 pub(crate) mod from;
 pub(crate) mod group_by;
 pub(crate) mod http_out;
+pub(crate) mod http_post;
 pub(crate) mod influxdb_out;
 pub(crate) mod log;
 pub(crate) mod sample;
@@ -68,6 +69,7 @@ pub(crate) const NODES: &[&NodeSpec] = &[
     &log::SPEC,
     &http_out::SPEC,
     &influxdb_out::SPEC,
+    &http_post::SPEC,
     &crate::alert::SPEC,
 ];
 

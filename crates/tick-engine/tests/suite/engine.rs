@@ -695,6 +695,69 @@ fn http_out_shows_a_window_aggregate_at_the_window_time() {
     );
 }
 
+/// Records every row it is given and answers 201.
+struct RecordingPosters(std::sync::Arc<std::sync::Mutex<Vec<tick_engine::Row>>>);
+
+impl tick_engine::RowPosters for RecordingPosters {
+    fn poster(
+        &self,
+        _: &tick_engine::HttpPostSpec,
+    ) -> Result<Box<dyn tick_engine::RowPoster>, String> {
+        Ok(Box::new(RecordingPosters(std::sync::Arc::clone(&self.0))))
+    }
+}
+
+impl tick_engine::RowPoster for RecordingPosters {
+    fn post(&mut self, row: &tick_engine::Row) -> tick_engine::PostOutcome {
+        self.0.lock().unwrap().push(row.clone());
+        tick_engine::PostOutcome {
+            code: 201,
+            error: None,
+        }
+    }
+}
+
+#[test]
+fn http_post_posts_a_batch_as_one_row_and_gives_each_point_the_code() {
+    // Kapacitor's httpPostGroup.BufferedBatch (http_post.go at v1.5.7): one post per batch,
+    // its `ToRow`, and the status on every point.
+    use tick_engine::RowValue;
+    let rows = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let opts = CompileOptions {
+        row_posters: Some(tick_engine::SharedRowPosters(std::sync::Arc::new(
+            RecordingPosters(std::sync::Arc::clone(&rows)),
+        ))),
+        ..CompileOptions::default()
+    };
+    let (program, _) = tick_syntax::parse(
+        "stream|from().groupBy('host')|window().period(10s).every(10s)|httpPost('http://x/').codeField('c')|httpOut('o')",
+    );
+    let (t, diags) = Compiler::new().compile("t", &program, &opts);
+    let mut t = t.unwrap_or_else(|| panic!("{diags:?}"));
+    for l in [
+        "cpu,host=a v=1 1000000000",
+        "cpu,host=a v=3 2000000000",
+        "cpu,host=a v=9 11000000000",
+    ] {
+        t.push(&point(l), &mut Vec::new());
+    }
+    let posted = rows.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].tags, vec![("host".to_string(), "a".to_string())]);
+    assert_eq!(posted[0].columns, vec!["time".to_string(), "v".to_string()]);
+    assert_eq!(posted[0].values.len(), 2);
+    let out = &t.http_out()[0].1;
+    assert_eq!(out[0].columns, vec!["time", "c", "v"]);
+    assert_eq!(
+        out[0].values[1],
+        vec![
+            RowValue::Time(2_000_000_000),
+            RowValue::Field(FieldValue::Int(201)),
+            RowValue::Field(FieldValue::Float(3.0))
+        ]
+    );
+}
+
 #[test]
 fn influxdb_out_writes_each_point_of_a_window_with_no_database_of_the_batch() {
     // Kapacitor's `InfluxDBOutNode.BufferedBatch` (influxdb_out.go at v1.5.7) writes a batch's

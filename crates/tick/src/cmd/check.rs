@@ -69,6 +69,13 @@ pub(crate) fn check_source(
     src: &str,
     config: Option<&tick_handlers::config::Config>,
 ) -> Vec<Diagnostic> {
-    let options = tick_engine::CompileOptions::default();
+    let mut options = tick_engine::CompileOptions::default();
+    // With a configuration, `httpPost` endpoints and URLs are checked as `tick run` builds
+    // them (nothing is sent).
+    if let Some(c) = config {
+        options.row_posters = Some(tick_engine::SharedRowPosters(std::sync::Arc::new(
+            tick_handlers::NodePosters::new(Some(c), std::time::Duration::from_secs(10)),
+        )));
+    }
     crate::script::diagnose(&crate::script::task_name(path), src, &options, config).1
 }

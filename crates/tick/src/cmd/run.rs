@@ -20,7 +20,7 @@ use tick_lineproto::Precision;
         dbrp (--db/--rp, else each task's first dbrp; a script without dbrp receives every \
         point). Alerts go to the handlers the scripts name (.mqtt(), .slack(), .pagerDuty2(), .email(), \
         .alerta(), .serviceNow(), .bigPanda(), .zenoss(), .snmpTrap(), .post(), .log(), ...; the services' sections come from --config, [[httppost]] endpoints \
-        included, and a section with global = true adds its handler to every alert; \
+        included (also for the httpPost node), and a section with global = true adds its handler to every alert; \
         KAPACITOR_<SECTION>_<KEY> and KAPACITOR_<SECTION>_<i>_<KEY> environment variables \
         override its keys) and to topic handlers loaded with --handler. At end of input tick waits until \
         every handler queue is empty and every QoS 1/2 MQTT publish is acknowledged \
@@ -82,7 +82,8 @@ pub(crate) struct Args {
     pub(crate) queue_full: Option<QueueFull>,
     /// Longest time one alert may keep a handler busy (a post that never answers, a tcp
     /// server that never accepts, an exec program that never exits); after it the alert
-    /// counts as failed and the handler moves on. A post's own longer .timeout() wins
+    /// counts as failed and the handler moves on. A post's own longer .timeout() wins.
+    /// Also the timeout of an httpPost node's request when the node sets no .timeout()
     #[arg(long, default_value = "10s", value_parser = crate::options::parse_duration, value_name = "DURATION")]
     pub(crate) handler_timeout: Duration,
     /// QoS 1/2 alerts kept per broker while it is unreachable before new ones are refused

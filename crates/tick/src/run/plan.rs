@@ -75,6 +75,9 @@ impl Plan {
         if let Some(hostname) = config.as_ref().and_then(|c| c.hostname.clone()) {
             compile.server.hostname = hostname;
         }
+        compile.row_posters = Some(tick_engine::SharedRowPosters(std::sync::Arc::new(
+            tick_handlers::NodePosters::new(config.as_ref(), args.handler_timeout),
+        )));
         let id = task_id(&args)?;
         let Some(tasks) = script::load_all(&args.scripts, id, &compile, config.as_ref())? else {
             return Err(Exit::Status(2));
