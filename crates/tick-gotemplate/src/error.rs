@@ -43,10 +43,25 @@ pub struct ExecError {
     pub context: String,
     /// The message alone (`error calling gt: incompatible types for comparison`).
     pub message: String,
+    /// html/template refused the template before running it (Go's `html/template:NAME:LINE:COL:
+    /// MESSAGE` text, without the position when the error has none: `line` is then 0). Every
+    /// render of the template fails so.
+    pub escape: bool,
 }
 
 impl fmt::Display for ExecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.escape {
+            return if self.line == 0 {
+                write!(f, "html/template:{}: {}", self.name, self.message)
+            } else {
+                write!(
+                    f,
+                    "html/template:{}:{}:{}: {}",
+                    self.name, self.line, self.col, self.message
+                )
+            };
+        }
         write!(
             f,
             "template: {}:{}:{}: executing \"{}\" at <{}>: {}",
