@@ -43,24 +43,16 @@ pub struct ExecError {
     pub context: String,
     /// The message alone (`error calling gt: incompatible types for comparison`).
     pub message: String,
-    /// html/template refused the template before running it (Go's `html/template:NAME:LINE:COL:
-    /// MESSAGE` text, without the position when the error has none: `line` is then 0). Every
-    /// render of the template fails so.
+    /// html/template refused the template before running it: `message` is then Go's whole
+    /// text (`html/template:details:1:5: ...`, with less of the position when Go gives less),
+    /// and every render of the template fails so.
     pub escape: bool,
 }
 
 impl fmt::Display for ExecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.escape {
-            return if self.line == 0 {
-                write!(f, "html/template:{}: {}", self.name, self.message)
-            } else {
-                write!(
-                    f,
-                    "html/template:{}:{}:{}: {}",
-                    self.name, self.line, self.col, self.message
-                )
-            };
+            return f.write_str(&self.message);
         }
         write!(
             f,

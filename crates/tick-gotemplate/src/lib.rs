@@ -127,12 +127,17 @@ impl Template {
     }
 
     fn escape_exec_error(&self, e: &html::EscapeError) -> ExecError {
-        let (offset, line, col) = match e.pos {
-            Some(p) => {
+        let (offset, line, col) = match e.at {
+            html::At::Node(p) | html::At::Line(p) => {
                 let (line, col) = error::line_col(&self.src, p);
                 (p, line, col)
             }
-            None => (0, 0, 0),
+            html::At::Nowhere => (0, 0, 0),
+        };
+        let message = match e.at {
+            html::At::Node(_) => format!("html/template:{}:{line}:{col}: {}", self.name, e.message),
+            html::At::Line(_) => format!("html/template:{}:{line}: {}", self.name, e.message),
+            html::At::Nowhere => format!("html/template:{}: {}", self.name, e.message),
         };
         ExecError {
             name: self.name.clone(),
@@ -140,7 +145,7 @@ impl Template {
             line,
             col,
             context: String::new(),
-            message: e.message.clone(),
+            message,
             escape: true,
         }
     }

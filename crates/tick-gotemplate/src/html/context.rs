@@ -192,7 +192,11 @@ impl fmt::Display for Context {
 pub(crate) fn is_comment(s: State) -> bool {
     matches!(
         s,
-        State::HtmlCmt | State::JsBlockCmt | State::JsLineCmt | State::CssBlockCmt | State::CssLineCmt
+        State::HtmlCmt
+            | State::JsBlockCmt
+            | State::JsLineCmt
+            | State::CssBlockCmt
+            | State::CssLineCmt
     )
 }
 
@@ -612,7 +616,10 @@ fn t_css_str(mut c: Context, s: &[u8]) -> Step {
 }
 
 fn trim_right<'s>(s: &'s [u8], set: &[u8]) -> &'s [u8] {
-    let n = s.iter().rposition(|b| !set.contains(b)).map_or(0, |p| p + 1);
+    let n = s
+        .iter()
+        .rposition(|b| !set.contains(b))
+        .map_or(0, |p| p + 1);
     &s[..n]
 }
 
@@ -830,7 +837,8 @@ pub(crate) fn is_js_ident_part(b: u8) -> bool {
 pub(crate) fn is_js_type(mime: &str) -> bool {
     let mime = mime.split(';').next().unwrap_or("");
     matches!(
-        mime.to_lowercase().trim_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']),
+        mime.to_lowercase()
+            .trim_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']),
         "application/ecmascript"
             | "application/javascript"
             | "application/json"

@@ -23,18 +23,27 @@ use crate::ast::{Arg, Branch, Command, Func, List, Node, Pipe};
 use crate::builtins::Builtin;
 use crate::funcs::FuncSet;
 
-/// Why html/template refuses a template: Go's description and, for errors tied to an action
-/// or a branch, the byte offset of that node in the source.
+/// Why html/template refuses a template: Go's description and where Go says it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct EscapeError {
-    pub(crate) pos: Option<usize>,
+    pub(crate) at: At,
     pub(crate) message: String,
+}
+
+/// Where an [`EscapeError`] is: a node (Go prints its line and column), a line only (an
+/// error in text, found again when a range body re-enters), or nowhere (an error in text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum At {
+    Node(usize),
+    Line(usize),
+    Nowhere,
 }
 
 type Out = Result<Context, Box<EscapeError>>;
 
 fn error(pos: Option<usize>, message: String) -> Box<EscapeError> {
-    Box::new(EscapeError { pos, message })
+    let at = pos.map_or(At::Nowhere, At::Node);
+    Box::new(EscapeError { at, message })
 }
 
 /// Escapes a copy of `root` as html/template does for a template named `name`.
@@ -44,13 +53,15 @@ pub(crate) fn escape(root: &List, funcs: &FuncSet) -> Result<List, EscapeError> 
         text_edits: Vec::new(),
         ranges: Vec::new(),
     };
-    let c = pass.escape_list(Context::default(), root).map_err(|mut e| {
-        rerun_after_error(root, &mut RangeMarks::default(), &mut e.message);
-        *e
-    })?;
+    let c = pass
+        .escape_list(Context::default(), root)
+        .map_err(|mut e| {
+            rerun_after_error(root, &mut RangeMarks::default(), &mut e.message);
+            *e
+        })?;
     if c.state != State::Text {
         return Err(EscapeError {
-            pos: None,
+            at: At::Nowhere,
             message: format!("ends in a non-text context: {c}"),
         });
     }
@@ -169,7 +180,9 @@ impl Pass {
         for (i, cmd) in pipe.cmds.iter().enumerate() {
             if let Some(name) = predefined_escaper(cmd)
                 && (i < pipe.cmds.len() - 1
-                    || (c.state == State::Attr && c.delim == Delim::SpaceOrTagEnd && name == "html"))
+                    || (c.state == State::Attr
+                        && c.delim == Delim::SpaceOrTagEnd
+                        && name == "html"))
             {
                 return Err(error(
                     Some(pipe.pos),
@@ -255,6 +268,9 @@ impl Pass {
             let rc = self.ranges.pop().unwrap_or_default();
             let joined = joined.map_err(|mut e| {
                 e.message = format!("on range loop re-entry: {}", e.message);
+                if e.at == At::Nowhere {
+                    e.at = At::Line(b.pipe.pos);
+                }
                 e
             })?;
             c0 = join_range(joined, &rc);
@@ -465,7 +481,6 @@ fn join_range(mut c0: Context, rc: &RangeContext) -> Out {
     for (what, list) in [("break", &rc.breaks), ("continue", &rc.continues)] {
         for &(c, pos) in list.iter() {
             c0 = join(c0, c, pos, "range").map_err(|mut e| {
-                e.pos = Some(pos);
                 e.message = format!("at range loop {what}: {}", e.message);
                 e
             })?;
