@@ -35,9 +35,13 @@
 //! [`gofmt`] holds Go's value formatting for use outside templates: `%v` floats, JSON numbers
 //! and strings, RFC 3339 times, `Time.String()`, `Duration.String()` and `fmt.Sprintf`.
 //!
+//! In [`Escape::Html`] (alert `.details`) a template is html/template: each action's output is
+//! escaped for where it lands (HTML text, attributes, URLs, `<script>`, JS strings, CSS), as
+//! Go's contextual autoescaping decides once when the template is set up.
+//!
 //! Not supported: `{{ define }}`, `{{ template }}`, `{{ block }}`, complex numbers, hexadecimal
-//! float literals, and html/template contexts other than HTML text (attributes, URLs,
-//! `<script>`): in [`Escape::Html`] every action's output is escaped as HTML text.
+//! float literals; in html/template, typed content other than a declared function's
+//! `template.JS` result ([`FuncSet::with_js`]) as the last command of an action.
 //!
 //! Known differences from Go, all outside what alert templates use: a map value that is
 //! present but nil behaves like a missing key (Go fails with `nil pointer evaluating` when a

@@ -28,7 +28,8 @@ pub(crate) enum Escaper {
     Nospace,
     Rcdata,
     Srcset,
-    UrlEscaper,
+    /// `urlEscaper`: percent-encodes a query or fragment part.
+    Url,
     UrlFilter,
     UrlNormalizer,
     /// `jsValEscaper` given a declared function's `template.JS`: the text as it is.
@@ -44,7 +45,7 @@ impl Escaper {
     pub(crate) fn normalized(self) -> Option<Escaper> {
         match self {
             Escaper::Attr | Escaper::Html | Escaper::Rcdata => Some(Escaper::HtmlFunc),
-            Escaper::UrlEscaper | Escaper::UrlNormalizer => Some(Escaper::UrlqueryFunc),
+            Escaper::Url | Escaper::UrlNormalizer => Some(Escaper::UrlqueryFunc),
             _ => None,
         }
     }
@@ -54,7 +55,7 @@ impl Escaper {
         match self {
             Escaper::Comment => matches!(next, Escaper::Attr | Escaper::Nospace | Escaper::Html),
             Escaper::Css | Escaper::JsRegexp | Escaper::JsStr => next == Escaper::Attr,
-            Escaper::UrlEscaper => next == Escaper::UrlNormalizer,
+            Escaper::Url => next == Escaper::UrlNormalizer,
             _ => false,
         }
     }
@@ -107,7 +108,7 @@ impl Escaper {
             Escaper::JsVal => js_val_escaper(&Value::str(s), out),
             Escaper::TrustedJs => out.push_str(s),
             Escaper::Srcset => srcset_filter_and_escaper(s, out),
-            Escaper::UrlEscaper => process_url(s, false, out),
+            Escaper::Url => process_url(s, false, out),
             Escaper::UrlNormalizer => process_url(s, true, out),
             Escaper::UrlFilter => {
                 if is_safe_url(s) {
@@ -584,7 +585,7 @@ mod tests {
             !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`\
             abcdefghijklmnopqrstuvwxyz{|}~\x7f\u{00A0}\u{0100}\u{2028}\u{2029}\u{feff}\u{1D11E}";
         assert_eq!(
-            esc(Escaper::UrlEscaper, all),
+            esc(Escaper::Url, all),
             "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f\
              %10%11%12%13%14%15%16%17%18%19%1a%1b%1c%1d%1e%1f\
              %20%21%22%23%24%25%26%27%28%29%2a%2b%2c-.%2f\

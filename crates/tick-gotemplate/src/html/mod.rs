@@ -208,7 +208,7 @@ impl Pass {
                         s.push(Escaper::UrlNormalizer);
                     }
                 }
-                UrlPart::QueryOrFrag => s.push(Escaper::UrlEscaper),
+                UrlPart::QueryOrFrag => s.push(Escaper::Url),
                 UrlPart::Unknown => {
                     return Err(error(
                         Some(pipe.pos),
