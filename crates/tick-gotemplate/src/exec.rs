@@ -53,6 +53,8 @@ struct State<'t, 'a> {
     /// Declared element type of the map the current receiver came from: Go names that type
     /// (`interface {}` for Fields) in `can't evaluate field` errors.
     elem_type: Option<String>,
+    /// Buffers for the intermediate results of an action's html/template escapers.
+    scratch: (String, String),
 }
 
 /// Renders `root`, the tree of `t` (escaped for html/template or not).
@@ -70,6 +72,7 @@ pub(crate) fn render<'a>(
         iterations: 0,
         produced: 0,
         elem_type: None,
+        scratch: (String::new(), String::new()),
     };
     let dot = st.root.clone();
     match st.walk(&dot, root, out) {
@@ -181,15 +184,17 @@ impl<'a> State<'_, 'a> {
             },
             [only] => only.apply_value(v, out),
             [first, rest @ .., last] => {
-                let mut cur = String::new();
+                // Intermediate results go through two buffers kept for the whole render.
+                let (mut cur, mut next) = std::mem::take(&mut self.scratch);
+                cur.clear();
                 first.apply_value(v, &mut cur);
-                let mut next = String::new();
                 for e in rest {
                     next.clear();
                     e.apply(&cur, &mut next);
                     std::mem::swap(&mut cur, &mut next);
                 }
                 last.apply(&cur, out);
+                self.scratch = (cur, next);
             }
         }
     }

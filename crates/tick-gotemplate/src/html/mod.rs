@@ -41,6 +41,12 @@ pub(crate) enum At {
 
 type Out = Result<Context, Box<EscapeError>>;
 
+/// Node visits allowed in one pass. Each range body is escaped twice (to check that it can run
+/// again), so nested ranges double the work per level; past this the template is refused
+/// instead of escaping for ever (Go has no such limit).
+const MAX_STEPS: usize = 1 << 20;
+const TOO_COMPLEX: &str = "template too complex to escape";
+
 fn error(pos: Option<usize>, message: String) -> Box<EscapeError> {
     let at = pos.map_or(At::Nowhere, At::Node);
     Box::new(EscapeError { at, message })
@@ -49,6 +55,7 @@ fn error(pos: Option<usize>, message: String) -> Box<EscapeError> {
 /// Escapes a copy of `root` as html/template does for a template named `name`.
 pub(crate) fn escape(root: &List, funcs: &FuncSet) -> Result<List, EscapeError> {
     let mut pass = Pass {
+        steps: 0,
         action_edits: Vec::new(),
         text_edits: Vec::new(),
         ranges: Vec::new(),
@@ -56,7 +63,9 @@ pub(crate) fn escape(root: &List, funcs: &FuncSet) -> Result<List, EscapeError> 
     let c = pass
         .escape_list(Context::default(), root)
         .map_err(|mut e| {
-            rerun_after_error(root, &mut RangeMarks::default(), &mut e.message);
+            if !e.message.starts_with(TOO_COMPLEX) {
+                rerun_after_error(root, &mut RangeMarks::default(), &mut e.message);
+            }
             *e
         })?;
     if c.state != State::Text {
@@ -127,6 +136,8 @@ struct RangeContext {
 }
 
 struct Pass {
+    /// Nodes visited so far (see [`MAX_STEPS`]).
+    steps: usize,
     /// Escapers for each printing action, in the order found (later passes over a range
     /// body may be undone by truncating).
     action_edits: Vec<(usize, Vec<Escaper>)>,
@@ -147,6 +158,13 @@ impl Pass {
     }
 
     fn escape(&mut self, c: Context, node: &Node) -> Out {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(error(
+                None,
+                format!("{TOO_COMPLEX} (more than {MAX_STEPS} steps)"),
+            ));
+        }
         match node {
             Node::Text(s) => self.escape_text(c, node_id(node), s),
             Node::Action(pipe, _) => self.escape_action(c, node_id(node), pipe),
@@ -267,6 +285,9 @@ impl Pass {
             let joined = again.and_then(|c1| join(first, c1, b.pipe.pos, name));
             let rc = self.ranges.pop().unwrap_or_default();
             let joined = joined.map_err(|mut e| {
+                if e.message.starts_with(TOO_COMPLEX) {
+                    return e;
+                }
                 e.message = format!("on range loop re-entry: {}", e.message);
                 if e.at == At::Nowhere {
                     e.at = At::Line(b.pipe.pos);
@@ -307,9 +328,12 @@ impl Pass {
             } else if is_comment(c.state) && c.delim == Delim::None {
                 match c.state {
                     State::JsBlockCmt => {
-                        // A comment with a line break stands for a line break.
-                        let body = &text[written..i1];
-                        let line_break = body.contains(['\n', '\r', '\u{2028}', '\u{2029}']);
+                        // A comment with a line break (\n, \r, U+2028, U+2029) stands for one.
+                        let body = &s[written.min(i1)..i1];
+                        let line_break = body.iter().any(|b| matches!(b, b'\n' | b'\r'))
+                            || body
+                                .windows(3)
+                                .any(|w| w == b"\xe2\x80\xa8" || w == b"\xe2\x80\xa9");
                         b.push(if line_break { b'\n' } else { b' ' });
                     }
                     State::CssBlockCmt => b.push(b' '),

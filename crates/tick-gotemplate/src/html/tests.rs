@@ -513,6 +513,7 @@ const ESCAPE_TEXT: &[(&str, &str)] = &[
 fn the_context_after_text_is_gos() {
     for (input, want) in ESCAPE_TEXT {
         let mut pass = Pass {
+            steps: 0,
             action_edits: Vec::new(),
             text_edits: Vec::new(),
             ranges: Vec::new(),
@@ -1314,5 +1315,19 @@ fn refused_templates_fail_with_gos_error() {
         "{} differ:\n{}",
         failed.len(),
         failed.join("\n")
+    );
+}
+
+#[test]
+fn deeply_nested_ranges_are_refused_instead_of_escaped_for_ever() {
+    // Every level escapes its body twice: 60 levels would take 2^60 steps.
+    let src = format!("{}x{}", "{{range .A}}".repeat(60), "{{end}}".repeat(60));
+    let t = Template::parse("z", &src, &FuncSet::new())
+        .unwrap()
+        .with_escape(Escape::Html);
+    let err = t.escape_error().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        err.starts_with("html/template:z: template too complex to escape"),
+        "{err}"
     );
 }
