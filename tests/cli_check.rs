@@ -152,6 +152,24 @@ fn template_errors_show_next_to_an_unknown_property_of_the_same_node() {
 }
 
 #[test]
+fn a_details_template_html_template_refuses_is_reported_with_kapacitors_message() {
+    // Kapacitor 1.5.7 fed this script fails the task at its first alert with
+    // `alert2: html/template:details:1:36: {{.ID}} appears in an ambiguous context within a URL`
+    // (the action may land before or after `?`); tick reports it before any data flows.
+    let case = Case::new();
+    case.file(
+        "d.tick",
+        "stream\n    |from()\n    |alert()\n        .crit(lambda: \"v\" > 1)\n        .details('<a href=\"{{ if .ID }}/a?{{ end }}{{ .ID }}\">x</a>')\n",
+    );
+    let out = case.args(["check", "d.tick"]).run();
+    assert_eq!(
+        out.stderr,
+        "d.tick:5:55: error: html/template:details:1:36: {{.ID}} appears in an ambiguous context within a URL\n  5 |         .details('<a href=\"{{ if .ID }}/a?{{ end }}{{ .ID }}\">x</a>')\n    |                                                       ^\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
 fn a_template_error_and_an_invalid_qos_on_one_alert_are_both_reported() {
     let case = Case::new();
     case.file(

@@ -572,7 +572,7 @@ impl Funcs for JsonFunc {
             ));
         };
         let mut out = String::new();
-        if write_json_value(&mut out, arg, 0).is_err() {
+        if write_json_value(&mut out, arg).is_err() {
             return Ok(Value::Str(Cow::Borrowed("")));
         }
         out.push('\n');
@@ -621,11 +621,13 @@ impl Event {
 pub(crate) struct DetailsFuncs;
 
 impl DetailsFuncs {
-    /// The declared names, for `Template::parse`.
+    /// The declared names, for `Template::parse`. Both return html/template's `template.JS`
+    /// in Kapacitor (`newAlertNode` in alert.go), so `<script>{{ json . }}</script>` writes
+    /// the JSON as it is.
     pub(crate) fn func_set() -> tick_gotemplate::FuncSet {
         tick_gotemplate::FuncSet::new()
-            .with("json")
-            .with("jsonCompact")
+            .with_js("json")
+            .with_js("jsonCompact")
     }
 }
 
@@ -638,7 +640,7 @@ impl Funcs for DetailsFuncs {
             ));
         };
         let mut out = String::new();
-        if write_json_value(&mut out, arg, 0).is_err() {
+        if write_json_value(&mut out, arg).is_err() {
             return Ok(Value::Str(Cow::Borrowed("")));
         }
         if name == "json" {
@@ -648,72 +650,16 @@ impl Funcs for DetailsFuncs {
     }
 }
 
-const MAX_JSON_DEPTH: usize = 64;
-
-/// Go `encoding/json` of a template value: objects in field order, maps sorted, times as
-/// RFC3339Nano strings, durations as integer nanoseconds.
-pub(crate) fn write_json_value(
-    out: &mut String,
-    v: &Value<'_>,
-    depth: usize,
-) -> Result<(), json::JsonError> {
-    if depth > MAX_JSON_DEPTH {
-        return Err(json::JsonError::UnsupportedValue("nesting too deep"));
-    }
-    match v {
-        Value::NoValue => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) | Value::GoInt(i) | Value::Duration(i) => {
-            out.push_str(&i.to_string());
-        }
-        Value::Uint(u) => out.push_str(&u.to_string()),
-        Value::Float(f) => json::write_float(out, *f)?,
-        Value::Str(s) => json::write_string(out, s),
-        Value::Time(t) => json::write_time(out, t.unix_nanos),
-        Value::Map(m) => {
-            out.push('{');
-            for (i, (k, val)) in m.entries_sorted().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json::write_string(out, k);
-                out.push(':');
-                write_json_value(out, &val, depth + 1)?;
-            }
-            out.push('}');
-        }
-        Value::Object(o) => {
-            out.push('{');
-            let mut first = true;
-            let mut result = Ok(());
-            o.for_each_field(&mut |k, val| {
-                if result.is_err() {
-                    return;
-                }
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                json::write_string(out, k);
-                out.push(':');
-                result = write_json_value(out, &val, depth + 1);
-            });
-            result?;
-            out.push('}');
-        }
-        Value::List(l) => {
-            out.push('[');
-            for i in 0..l.len() {
-                if i > 0 {
-                    out.push(',');
-                }
-                let item = l.get(i).unwrap_or(Value::NoValue);
-                write_json_value(out, &item, depth + 1)?;
-            }
-            out.push(']');
-        }
-    }
-    Ok(())
+/// Go `encoding/json` of a template value (`tick_gotemplate::gofmt::write_json_value`).
+pub(crate) fn write_json_value(out: &mut String, v: &Value<'_>) -> Result<(), json::JsonError> {
+    tick_gotemplate::gofmt::write_json_value(out, v).map_err(|e| {
+        json::JsonError::UnsupportedValue(match e {
+            tick_gotemplate::gofmt::JsonValueError::Unsupported(u) if u.0.is_nan() => "NaN",
+            tick_gotemplate::gofmt::JsonValueError::Unsupported(u) if u.0 > 0.0 => "+Inf",
+            tick_gotemplate::gofmt::JsonValueError::Unsupported(_) => "-Inf",
+            tick_gotemplate::gofmt::JsonValueError::TooDeep => "nesting too deep",
+        })
+    })
 }
 
 /// The default details, `{{ json . }}` in html/template, without a template: the JSON of the
@@ -721,7 +667,7 @@ pub(crate) fn write_json_value(
 /// function ignores the encoder's error, `newAlertNode` in alert.go at v1.5.7).
 pub(crate) fn write_default_details(out: &mut String, data: &DetailsData<'_>) {
     let mut raw = String::with_capacity(256);
-    if write_json_value(&mut raw, &Value::Object(data), 0).is_err() {
+    if write_json_value(&mut raw, &Value::Object(data)).is_err() {
         return;
     }
     raw.push('\n');

@@ -4,6 +4,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::builtins::Builtin;
+use crate::html::Escaper;
 
 /// A sequence of nodes.
 pub(crate) type List = Vec<Node>;
@@ -11,13 +12,16 @@ pub(crate) type List = Vec<Node>;
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
     Text(String),
-    /// `{{ pipeline }}`; prints unless the pipeline declares or assigns variables.
-    Action(Pipe),
+    /// `{{ pipeline }}`; prints unless the pipeline declares or assigns variables. In an
+    /// html/template, the escapers its output goes through (empty until escaped).
+    Action(Pipe, Vec<Escaper>),
     If(Branch),
     With(Branch),
     Range(Box<RangeNode>),
-    Break,
-    Continue,
+    /// `{{break}}` at a byte offset.
+    Break(usize),
+    /// `{{continue}}` at a byte offset.
+    Continue(usize),
 }
 
 #[derive(Clone, Debug)]

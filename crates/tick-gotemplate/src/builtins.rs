@@ -28,6 +28,9 @@ pub(crate) enum Builtin {
     Js,
     Urlquery,
     Call,
+    /// html/template's `_eval_args_`, put in front of a predefined escaper's arguments
+    /// (`{{ html .A .B }}` → `{{ _eval_args_ .A .B | html }}`); not callable by name.
+    EvalArgs,
 }
 
 impl Builtin {
@@ -63,9 +66,12 @@ impl Builtin {
             Builtin::Call | Builtin::Printf => (1, true),
             Builtin::Not | Builtin::Len => (1, false),
             Builtin::Ne | Builtin::Lt | Builtin::Le | Builtin::Gt | Builtin::Ge => (2, false),
-            Builtin::Print | Builtin::Println | Builtin::Html | Builtin::Js | Builtin::Urlquery => {
-                (0, true)
-            }
+            Builtin::Print
+            | Builtin::Println
+            | Builtin::Html
+            | Builtin::Js
+            | Builtin::Urlquery
+            | Builtin::EvalArgs => (0, true),
         }
     }
 
@@ -94,6 +100,11 @@ impl Builtin {
             Builtin::Html => Ok(escaped(args, gofmt::write_html_func)),
             Builtin::Js => Ok(escaped(args, gofmt::write_js)),
             Builtin::Urlquery => Ok(escaped(args, gofmt::write_urlquery)),
+            // html/template's evalArgs: a nil argument prints as `<nil>`.
+            Builtin::EvalArgs => Ok(match args {
+                [Value::Str(s)] => Value::Str(s.clone()),
+                _ => owned(sprint(args)),
+            }),
             Builtin::And | Builtin::Or | Builtin::Call => Ok(Value::NoValue),
         }
     }

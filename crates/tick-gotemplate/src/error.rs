@@ -43,10 +43,17 @@ pub struct ExecError {
     pub context: String,
     /// The message alone (`error calling gt: incompatible types for comparison`).
     pub message: String,
+    /// html/template refused the template before running it: `message` is then Go's whole
+    /// text (`html/template:details:1:5: ...`, with less of the position when Go gives less),
+    /// and every render of the template fails so.
+    pub escape: bool,
 }
 
 impl fmt::Display for ExecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.escape {
+            return f.write_str(&self.message);
+        }
         write!(
             f,
             "template: {}:{}:{}: executing \"{}\" at <{}>: {}",

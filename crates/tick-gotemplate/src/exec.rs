@@ -5,13 +5,13 @@
 use std::borrow::Cow;
 use std::fmt::Display;
 
-use crate::Escape;
 use crate::Template;
 use crate::ast::{Arg, Branch, Command, Func, List, Node, NumberKind, Pipe};
 use crate::builtins::Builtin;
 use crate::error::{ExecError, line_col};
 use crate::funcs::Funcs;
 use crate::gofmt::{self, write_v};
+use crate::html::Escaper;
 use crate::value::{GoTime, Value};
 
 /// Total range iterations allowed in one render (a guard against `{{ range 1000000000 }}`).
@@ -45,7 +45,6 @@ enum Flow {
 
 struct State<'t, 'a> {
     funcs: &'t dyn Funcs,
-    escape: Escape,
     root: Value<'a>,
     /// Variables; slot `n` lives at `vars[n - 1]` (slot 0 is the root, `$`).
     vars: Vec<Value<'a>>,
@@ -54,25 +53,29 @@ struct State<'t, 'a> {
     /// Declared element type of the map the current receiver came from: Go names that type
     /// (`interface {}` for Fields) in `can't evaluate field` errors.
     elem_type: Option<String>,
+    /// Buffers for the intermediate results of an action's html/template escapers.
+    scratch: (String, String),
 }
 
+/// Renders `root`, the tree of `t` (escaped for html/template or not).
 pub(crate) fn render<'a>(
-    t: &'a Template,
+    t: &Template,
+    root: &'a List,
     data: &'a dyn crate::value::Object,
     funcs: &dyn Funcs,
     out: &mut String,
 ) -> Result<(), ExecError> {
     let mut st = State {
         funcs,
-        escape: t.escape,
         root: Value::Object(data),
         vars: Vec::new(),
         iterations: 0,
         produced: 0,
         elem_type: None,
+        scratch: (String::new(), String::new()),
     };
     let dot = st.root.clone();
-    match st.walk(&dot, &t.root, out) {
+    match st.walk(&dot, root, out) {
         Ok(_) => Ok(()),
         Err(f) => {
             let (line, col) = line_col(&t.src, f.pos);
@@ -83,6 +86,7 @@ pub(crate) fn render<'a>(
                 col,
                 context: f.context,
                 message: f.message,
+                escape: false,
             })
         }
     }
@@ -123,26 +127,15 @@ impl<'a> State<'_, 'a> {
         for node in list {
             match node {
                 Node::Text(s) => out.push_str(s),
-                Node::Action(pipe) => {
+                Node::Action(pipe, chain) => {
                     // Fast path for the common `{{ .A.B }}`: plain field and key lookups.
                     if let Some(v) = simple_field(dot, pipe) {
-                        self.print(&v, out);
+                        self.print(&v, chain, out);
                         continue;
                     }
                     let v = self.pipeline(dot, pipe)?;
                     if pipe.decl.is_empty() {
-                        if self.escape == Escape::Html
-                            && ends_in_html(pipe)
-                            && let Value::Str(s) = &v
-                        {
-                            // html/template keeps an action's final `html` as its escaper
-                            // (`ensurePipelineContains` in Go's html/template/escape.go: `html`
-                            // is equivalent to its HTML-text escaper), so the value is not
-                            // escaped a second time.
-                            out.push_str(s);
-                        } else {
-                            self.print(&v, out);
-                        }
+                        self.print(&v, chain, out);
                     }
                 }
                 Node::If(b) | Node::With(b) => {
@@ -170,8 +163,8 @@ impl<'a> State<'_, 'a> {
                         return Ok(flow);
                     }
                 }
-                Node::Break => return Ok(Flow::Break),
-                Node::Continue => return Ok(Flow::Continue),
+                Node::Break(_) => return Ok(Flow::Break),
+                Node::Continue(_) => return Ok(Flow::Continue),
             }
             if out.len() > MAX_OUTPUT {
                 return fail(0, &"", format!("output exceeds {MAX_OUTPUT} bytes"));
@@ -180,23 +173,29 @@ impl<'a> State<'_, 'a> {
         Ok(Flow::Normal)
     }
 
-    fn print(&mut self, v: &Value<'a>, out: &mut String) {
-        match self.escape {
-            Escape::Text => match v {
+    /// Prints an action's value: as text/template prints it, or through the escapers
+    /// html/template gave the action.
+    fn print(&mut self, v: &Value<'a>, chain: &[Escaper], out: &mut String) {
+        match chain {
+            [] => match v {
                 Value::Str(s) => out.push_str(s),
                 Value::NoValue => out.push_str("<no value>"),
                 other => write_v(out, other, 0),
             },
-            Escape::Html => match v {
-                // html/template skips an untyped nil operand.
-                Value::NoValue => {}
-                Value::Str(s) => gofmt::write_html_escaped(out, s),
-                other => {
-                    let mut s = String::new();
-                    write_v(&mut s, other, 0);
-                    gofmt::write_html_escaped(out, &s);
+            [only] => only.apply_value(v, out),
+            [first, rest @ .., last] => {
+                // Intermediate results go through two buffers kept for the whole render.
+                let (mut cur, mut next) = std::mem::take(&mut self.scratch);
+                cur.clear();
+                first.apply_value(v, &mut cur);
+                for e in rest {
+                    next.clear();
+                    e.apply(&cur, &mut next);
+                    std::mem::swap(&mut cur, &mut next);
                 }
-            },
+                last.apply(&cur, out);
+                self.scratch = (cur, next);
+            }
         }
     }
 
@@ -869,12 +868,4 @@ fn round_duration(d: i64, m: i64) -> i64 {
         }
         d.checked_add(m - r).unwrap_or(i64::MAX)
     }
-}
-
-/// Whether the last command of `pipe` calls the `html` builtin.
-fn ends_in_html(pipe: &Pipe) -> bool {
-    matches!(
-        pipe.cmds.last().and_then(|c| c.args.first()),
-        Some(Arg::Func(_, Func::Builtin(Builtin::Html, _)))
-    )
 }

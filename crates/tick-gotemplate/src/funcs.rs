@@ -7,6 +7,8 @@ use crate::value::Value;
 #[derive(Clone, Debug, Default)]
 pub struct FuncSet {
     names: Vec<String>,
+    /// Functions whose result is html/template's `template.JS`.
+    js: Vec<String>,
 }
 
 impl FuncSet {
@@ -19,6 +21,19 @@ impl FuncSet {
     pub fn with(mut self, name: &str) -> FuncSet {
         self.names.push(name.to_owned());
         self
+    }
+
+    /// Declares one more function whose result is trusted JavaScript (a Go function returning
+    /// html/template's `template.JS`, as Kapacitor's `json`): inside `<script>` or an `on*`
+    /// attribute its result is written as it is instead of being quoted as a JS string.
+    pub fn with_js(mut self, name: &str) -> FuncSet {
+        self.js.push(name.to_owned());
+        self.with(name)
+    }
+
+    /// True if `name` was declared with [`FuncSet::with_js`].
+    pub fn returns_js(&self, name: &str) -> bool {
+        self.js.iter().any(|n| n == name)
     }
 
     /// True if `name` was declared.

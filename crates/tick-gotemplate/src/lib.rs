@@ -35,9 +35,13 @@
 //! [`gofmt`] holds Go's value formatting for use outside templates: `%v` floats, JSON numbers
 //! and strings, RFC 3339 times, `Time.String()`, `Duration.String()` and `fmt.Sprintf`.
 //!
+//! In [`Escape::Html`] (alert `.details`) a template is html/template: each action's output is
+//! escaped for where it lands (HTML text, attributes, URLs, `<script>`, JS strings, CSS), as
+//! Go's contextual autoescaping decides once when the template is set up.
+//!
 //! Not supported: `{{ define }}`, `{{ template }}`, `{{ block }}`, complex numbers, hexadecimal
-//! float literals, and html/template contexts other than HTML text (attributes, URLs,
-//! `<script>`): in [`Escape::Html`] every action's output is escaped as HTML text.
+//! float literals; in html/template, typed content other than a declared function's
+//! `template.JS` result ([`FuncSet::with_js`]) as the last command of an action.
 //!
 //! Known differences from Go, all outside what alert templates use: a map value that is
 //! present but nil behaves like a missing key (Go fails with `nil pointer evaluating` when a
@@ -56,6 +60,7 @@ mod error;
 mod exec;
 mod funcs;
 pub mod gofmt;
+mod html;
 mod lex;
 mod parse;
 mod value;
@@ -70,8 +75,9 @@ pub enum Escape {
     /// `text/template`: values are written as they print.
     #[default]
     Text,
-    /// `html/template` in HTML text context (alert `.details`): each action's output is
-    /// HTML-escaped (`<` `>` `&` `'` `"` `+` and NUL), and a nil value prints nothing.
+    /// `html/template` (alert `.details`): each action's output is escaped for where it lands
+    /// in the HTML (text, attribute, URL, script, style), comments are removed, and a nil
+    /// value prints nothing.
     Html,
 }
 
@@ -82,6 +88,10 @@ pub struct Template {
     src: String,
     root: ast::List,
     escape: Escape,
+    funcs: FuncSet,
+    /// The tree escaped by html/template's rules, or why it cannot be; set with
+    /// [`Escape::Html`].
+    html: Option<Result<ast::List, html::EscapeError>>,
 }
 
 impl Template {
@@ -95,13 +105,53 @@ impl Template {
             src: src.to_owned(),
             root,
             escape: Escape::Text,
+            funcs: funcs.clone(),
+            html: None,
         })
     }
 
-    /// Sets how interpolated values are escaped (default [`Escape::Text`]).
+    /// Sets how interpolated values are escaped (default [`Escape::Text`]). [`Escape::Html`]
+    /// works out each action's context here, once, as html/template does on its first
+    /// `Execute`.
     pub fn with_escape(mut self, escape: Escape) -> Template {
         self.escape = escape;
+        if escape == Escape::Html && self.html.is_none() {
+            self.html = Some(html::escape(&self.root, &self.funcs));
+        }
         self
+    }
+
+    /// Why html/template refuses this template, if it does (set with [`Escape::Html`]);
+    /// every render then fails with this error.
+    pub fn escape_error(&self) -> Option<ExecError> {
+        match &self.html {
+            Some(Err(e)) if self.escape == Escape::Html => Some(self.escape_exec_error(e)),
+            _ => None,
+        }
+    }
+
+    fn escape_exec_error(&self, e: &html::EscapeError) -> ExecError {
+        let (offset, line, col) = match e.at {
+            html::At::Node(p) | html::At::Line(p) => {
+                let (line, col) = error::line_col(&self.src, p);
+                (p, line, col)
+            }
+            html::At::Nowhere => (0, 0, 0),
+        };
+        let message = match e.at {
+            html::At::Node(_) => format!("html/template:{}:{line}:{col}: {}", self.name, e.message),
+            html::At::Line(_) => format!("html/template:{}:{line}: {}", self.name, e.message),
+            html::At::Nowhere => format!("html/template:{}: {}", self.name, e.message),
+        };
+        ExecError {
+            name: self.name.clone(),
+            offset,
+            line,
+            col,
+            context: String::new(),
+            message,
+            escape: true,
+        }
     }
 
     /// The template name given to [`Template::parse`].
@@ -124,7 +174,12 @@ impl Template {
         out: &mut String,
     ) -> Result<(), ExecError> {
         out.clear();
-        let result = exec::render(self, data, funcs, out);
+        let root = match (&self.html, self.escape) {
+            (Some(Ok(escaped)), Escape::Html) => escaped,
+            (Some(Err(e)), Escape::Html) => return Err(self.escape_exec_error(e)),
+            _ => &self.root,
+        };
+        let result = exec::render(self, root, data, funcs, out);
         if result.is_err() {
             out.clear();
         }

@@ -218,9 +218,9 @@ impl Parser<'_> {
                         return self.fail(t.pos, format!("{{{{{word}}}}} outside {{{{range}}}}"));
                     }
                     return Ok(Ok(if word == "break" {
-                        Node::Break
+                        Node::Break(t.pos)
                     } else {
-                        Node::Continue
+                        Node::Continue(t.pos)
                     }));
                 }
                 "define" | "template" | "block" => {
@@ -231,7 +231,7 @@ impl Parser<'_> {
         }
         self.i -= 1;
         let pipe = self.pipeline("command", true)?;
-        Ok(Ok(Node::Action(pipe)))
+        Ok(Ok(Node::Action(pipe, Vec::new())))
     }
 
     fn expect_right_delim(&mut self, context: &str) -> R<usize> {

@@ -148,7 +148,22 @@ fn parse_template(
         tick_gotemplate::FuncSet::new()
     };
     match Template::parse(name, lit.value, &funcs) {
-        Ok(t) => Tmpl::Custom(t.with_escape(escape)),
+        Ok(t) => {
+            let t = t.with_escape(escape);
+            // html/template refuses some templates (an action in an ambiguous URL, a
+            // template ending inside a tag ...); Kapacitor fails the task at the first alert,
+            // we refuse the script.
+            if let Some(e) = t.escape_error() {
+                let span = if e.line == 0 {
+                    lit.span
+                } else {
+                    rebase_template_span(lit, e.offset..e.offset + 1)
+                };
+                errors.push(Diagnostic::error(span, e.to_string()));
+                return Tmpl::Default;
+            }
+            Tmpl::Custom(t)
+        }
         Err(e) => {
             errors.push(Diagnostic::error(
                 rebase_template_span(lit, e.span.clone()),

@@ -11,12 +11,35 @@ use std::path::Path;
 use tick_engine::{CompileOptions, Compiler, Point};
 use tick_engine::{Emission, HandlerRef, Topics};
 
-/// The line-protocol subset of the fixtures: `name,k=v f=1,i=2i,s="x" ns`; `#` comments.
+/// The fixture's points, read by the real line-protocol parser (tags and strings may hold
+/// escaped spaces, quotes and commas); `#` lines are comments.
 fn points(lp: &str) -> Vec<Point> {
-    lp.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(crate::common::point)
+    use tick_engine::FieldValue;
+    use tick_lineproto::{FieldValue as Lp, Lines, ParseOptions};
+    Lines::new(lp.as_bytes(), ParseOptions::default())
+        .map(|(n, p)| p.unwrap_or_else(|e| panic!("line {n}: {e}")))
+        .map(|p| {
+            let tags = tick_engine::Tags::from_pairs(
+                p.tags.iter().map(|t| (t.key.as_ref(), t.value.as_ref())),
+            );
+            let fields = p.fields.iter().map(|f| {
+                let v = match &f.value {
+                    Lp::Float(x) => FieldValue::Float(*x),
+                    Lp::Int(i) => FieldValue::Int(*i),
+                    Lp::String(s) => FieldValue::String(s.to_string()),
+                    Lp::Bool(b) => FieldValue::Bool(*b),
+                };
+                (f.key.to_string(), v)
+            });
+            Point::new(
+                p.measurement.as_ref(),
+                "db",
+                "rp",
+                tags,
+                tick_engine::Fields::from_pairs(fields),
+                p.time,
+            )
+        })
         .collect()
 }
 

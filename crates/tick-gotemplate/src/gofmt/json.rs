@@ -2,6 +2,11 @@
 //! (<https://pkg.go.dev/encoding/json#Marshal>; Kapacitor's handlers never call
 //! `SetEscapeHTML(false)`, so `<`, `>`, `&` become `\u003c` ...).
 
+use std::fmt::Write as _;
+
+use super::{UnsupportedValue, write_json_float, write_rfc3339_nano};
+use crate::value::Value;
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Writes `s` as a JSON string with quotes, as Go's encoder does by default: `<` `>` `&` as
@@ -106,6 +111,101 @@ fn write_body(out: &mut String, s: &str) {
         start = i + ch.len_utf8();
     }
     out.push_str(&s[start..]);
+}
+
+/// Why a value has no JSON form.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum JsonValueError {
+    /// NaN or ±Inf (`json: unsupported value: NaN`).
+    Unsupported(UnsupportedValue),
+    /// Nested deeper than [`MAX_JSON_DEPTH`] (Go would recurse on; we stop).
+    TooDeep,
+}
+
+impl std::fmt::Display for JsonValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonValueError::Unsupported(u) => u.fmt(f),
+            JsonValueError::TooDeep => f.write_str("json: nesting too deep"),
+        }
+    }
+}
+
+/// Deepest nesting [`write_json_value`] encodes.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// Go `encoding/json` of a template value: structs in field order, maps sorted by key, times as
+/// RFC3339Nano strings, durations as integer nanoseconds, a missing value as `null`. On error
+/// `out` may hold a partial encoding.
+pub fn write_json_value(out: &mut String, v: &Value<'_>) -> Result<(), JsonValueError> {
+    write_json_at(out, v, 0)
+}
+
+fn write_json_at(out: &mut String, v: &Value<'_>, depth: usize) -> Result<(), JsonValueError> {
+    if depth > MAX_JSON_DEPTH {
+        return Err(JsonValueError::TooDeep);
+    }
+    match v {
+        Value::NoValue => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) | Value::GoInt(i) | Value::Duration(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Uint(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Value::Float(f) => write_json_float(out, *f).map_err(JsonValueError::Unsupported)?,
+        Value::Str(s) => write_json_string(out, s),
+        Value::Time(t) => {
+            out.push('"');
+            // Every i64 nanosecond time lies within years 1677-2262.
+            let _ = write_rfc3339_nano(out, t);
+            out.push('"');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, val)) in m.entries_sorted().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, k);
+                out.push(':');
+                write_json_at(out, &val, depth + 1)?;
+            }
+            out.push('}');
+        }
+        Value::Object(o) => {
+            out.push('{');
+            let mut first = true;
+            let mut result = Ok(());
+            o.for_each_field(&mut |k, val| {
+                if result.is_err() {
+                    return;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                write_json_string(out, k);
+                out.push(':');
+                result = write_json_at(out, &val, depth + 1);
+            });
+            result?;
+            out.push('}');
+        }
+        Value::List(l) => {
+            out.push('[');
+            for i in 0..l.len() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let item = l.get(i).unwrap_or(Value::NoValue);
+                write_json_at(out, &item, depth + 1)?;
+            }
+            out.push(']');
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

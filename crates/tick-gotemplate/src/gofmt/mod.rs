@@ -11,8 +11,10 @@ mod time;
 
 pub use escape::{write_html_escaped, write_html_func, write_js, write_urlquery};
 pub use float::{UnsupportedValue, write_decimal_float, write_float, write_json_float};
-pub use json::{write_json_bytes, write_json_string};
-pub use printf::sprintf;
+pub use json::{
+    JsonValueError, MAX_JSON_DEPTH, write_json_bytes, write_json_string, write_json_value,
+};
+pub use printf::{sprintf, write_go_quoted};
 pub use time::{
     YearOutOfRange, civil_date, format_time, put_date_clock, put2, write_duration,
     write_rfc3339_nano, write_time,

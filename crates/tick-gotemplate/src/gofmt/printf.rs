@@ -597,6 +597,11 @@ fn fill_n(out: &mut String, c: char, n: usize) {
     }
 }
 
+/// Go `strconv.Quote`: `s` in double quotes with Go's escapes.
+pub fn write_go_quoted(out: &mut String, s: &str) {
+    quote_into(out, s, '"', false);
+}
+
 /// Go `strconv.Quote`-style quoting (`ascii_only` for `%+q`).
 fn quote_into(buf: &mut String, s: &str, q: char, ascii_only: bool) {
     buf.push(q);

@@ -3,6 +3,7 @@
 mod common;
 mod errors;
 mod fuzz_regressions;
+mod html;
 mod language;
 mod printf;
 mod values;
