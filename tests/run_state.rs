@@ -383,3 +383,41 @@ fn a_store_of_a_newer_format_is_refused_with_exit_2_and_left_untouched() {
         )
     );
 }
+
+/// `DELETE /kapacitor/v1/alerts/topics/<topic>` forgets the stored state too, as Kapacitor's
+/// `Service.DeleteTopic` does: a restarted run shows the topic without events, and its
+/// groups start at OK.
+#[test]
+fn a_deleted_topic_stays_deleted_after_a_restart() {
+    let case = Case::new();
+    let log = case.path("alerts.log");
+    let state = case.path("state");
+    let tick = script(&case, &log);
+    let args = [tick.as_str(), "--state-dir", state.as_str()];
+    let events = |port: u16| -> usize {
+        let (status, body) = get(port, "/kapacitor/v1/alerts/topics/main:cpu:alert2/events");
+        assert_eq!(status, 200, "{body}");
+        let listed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        listed["events"].as_array().map_or(0, Vec::len)
+    };
+    let first = Tick::start(&case, &args);
+    let (status, _) = post(first.port, "/write?db=db&rp=rp", &fixture("before.lp"));
+    assert_eq!(status, 204);
+    wait_for_lines(&log, 2);
+    assert_eq!(events(first.port), 2);
+    let (status, body) = crate::http::request(
+        first.port,
+        "DELETE",
+        "/kapacitor/v1/alerts/topics/main:cpu:alert2",
+        &[],
+        b"",
+    );
+    assert_eq!(status, 204, "{body}");
+    let stopped = first.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+
+    let second = Tick::start(&case, &args);
+    assert_eq!(events(second.port), 0);
+    let stopped = second.stop();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+}

@@ -161,6 +161,8 @@ pub struct Topics {
     record: bool,
     /// The events stored since the last [`Topics::take_changes`], in order.
     changes: Vec<Arc<Event>>,
+    /// The topics deleted since the last [`Topics::take_deleted`] (recorded with `record`).
+    deleted: Vec<Arc<str>>,
     /// Per alert node (task, node): the events inhibited, by level.
     inhibited_by_node: HashMap<(Arc<str>, Arc<str>), [u64; 4]>,
     /// What Kapacitor's alert API shows of each topic, by the topic's index; `None` until
@@ -318,6 +320,13 @@ impl Topics {
         out.append(&mut self.changes);
     }
 
+    /// The topics [`Topics::delete_topic`] forgot since the last call (with
+    /// [`Topics::record_changes`]): what a state store must forget too, before the events
+    /// [`Topics::take_changes`] gives next.
+    pub fn take_deleted(&mut self, out: &mut Vec<Arc<str>>) {
+        out.append(&mut self.deleted);
+    }
+
     /// Restores a topic's stored levels (Kapacitor's `Topics.RestoreTopic`, alert/topics.go at
     /// v1.5.7), so that the next event with one of its ids gets the stored level as
     /// `previousLevel`, and, after [`Topics::keep_events`], the events the alert API shows.
@@ -418,9 +427,12 @@ impl Topics {
     /// until it collects an event (Kapacitor's `Service.DeleteTopic`, services/alert/service.go
     /// at v1.5.7). Its handlers stay.
     pub fn delete_topic(&mut self, topic: &str) {
-        let Some(&index) = self.topic_index.get(topic) else {
+        let Some((name, &index)) = self.topic_index.get_key_value(topic) else {
             return;
         };
+        if self.record {
+            self.deleted.push(name.clone());
+        }
         if let Some(levels) = self.levels.get_mut(index) {
             levels.clear();
         }

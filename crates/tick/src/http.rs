@@ -305,7 +305,12 @@ pub(crate) fn consume(
                     .map(|(_, rows)| rows);
                 let _ = reply.send(rows);
             }
-            Input::Api(request) => request(pipeline),
+            Input::Api(request) => {
+                request(pipeline);
+                // A DELETE of a topic reaches the state store with the next batch: hand it
+                // on now.
+                deliver(pipeline, &mut deliveries);
+            }
             Input::Clock(now) => {
                 pipeline.advance_clock(now, &mut deliveries);
                 deliver(pipeline, &mut deliveries);

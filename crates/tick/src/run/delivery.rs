@@ -77,11 +77,15 @@ impl Router {
             return;
         };
         let mut events = Vec::new();
-        pipeline.topics_mut().take_changes(&mut events);
-        if events.is_empty() && deliveries.is_empty() {
+        let mut deleted = Vec::new();
+        let topics = pipeline.topics_mut();
+        topics.take_deleted(&mut deleted);
+        topics.take_changes(&mut events);
+        if events.is_empty() && deliveries.is_empty() && deleted.is_empty() {
             return;
         }
         let batch = Batch {
+            deleted,
             events,
             deliveries: self.route(deliveries).collect(),
         };

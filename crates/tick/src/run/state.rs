@@ -64,6 +64,8 @@ pub(crate) fn open(
 /// What the pipeline hands the writer: the events whose state a batch of points set, and the
 /// batch's deliveries as (handler queue, event), in order.
 pub(crate) struct Batch {
+    /// Topics deleted through the alert API before this batch's events.
+    pub(crate) deleted: Vec<Arc<str>>,
     pub(crate) events: Vec<Arc<Event>>,
     pub(crate) deliveries: Vec<(usize, Arc<Event>)>,
 }
@@ -140,6 +142,15 @@ impl StateWriter {
                 batches.push(next);
             }
             for batch in &mut batches {
+                if !batch.deleted.is_empty() {
+                    // Kapacitor's `Service.DeleteTopic` forgets the stored state too; the
+                    // events gathered so far come before the deletion.
+                    self.save(&events);
+                    events.clear();
+                    for topic in batch.deleted.drain(..) {
+                        self.delete(&topic);
+                    }
+                }
                 events.append(&mut batch.events);
             }
             self.save(&events);
@@ -150,6 +161,17 @@ impl StateWriter {
             );
             progress.add(0, batches.len() as u64);
             batches.clear();
+        }
+    }
+
+    /// Forgets a deleted topic's stored state; a failure is reported and counted like a
+    /// failed write.
+    fn delete(&mut self, topic: &str) {
+        if let Err(e) = self.store.delete_topic(topic) {
+            let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_power_of_two() {
+                report::stderr(&format!("error: {e} ({n} failed writes so far)\n"));
+            }
         }
     }
 
