@@ -148,6 +148,9 @@ impl Stats {
         })
     }
 
+    /// The `--stats` tables, one after the other (nodes, topics, handlers, MQTT brokers,
+    /// influxDBOut writers). Long because it is that list of tables in the order printed, each
+    /// a few lines of columns.
     fn text(&self) -> String {
         let mut out = String::new();
         if !self.nodes.is_empty() {

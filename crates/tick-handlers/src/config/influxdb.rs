@@ -109,6 +109,9 @@ struct Raw {
 }
 
 /// Reads the `influxdb` key (`None`: the file has none, so Kapacitor's default cluster).
+///
+/// Long because it is Kapacitor's `Config.Validate` for the section (services/influxdb/config.go
+/// at v1.5.7) in its order, key by key, each with its own message, read top to bottom.
 pub(super) fn parse(
     value: Option<&Value>,
     path: &str,

@@ -13,8 +13,8 @@
 //!
 //! Threads: the pipeline runs synchronously on its own thread; with `--state-dir`, a writer
 //! thread between it and the handler queues syncs each batch's alert state before queueing the
-//! batch; handlers and MQTT connections run on a small tokio runtime. The main thread waits for the end of input or a signal, then
-//! drains.
+//! batch; handlers and MQTT connections run on a small tokio runtime. The main thread waits
+//! for the end of input or a signal, then drains.
 
 mod delivery;
 mod drain;
