@@ -138,7 +138,9 @@ impl Backoff {
         }
         self.attempts += 1;
         let pause = pause.map_or(self.delay, |p| p.min(self.retry.max_delay));
+        let handler = crate::dispatch::current_handler();
         tracing::warn!(
+            handler = %handler.as_deref().unwrap_or("-"),
             attempt = self.attempts,
             "request failed ({why}); trying again in {pause:?}"
         );

@@ -590,7 +590,7 @@ impl SnmpTrapHandler {
                 }
                 Err(e) => {
                     attempt += 1;
-                    tracing::warn!(attempt, addr = %self.addr, "failed to send SNMP trap ({e}); trying again in {delay:?}");
+                    tracing::warn!(handler = %crate::dispatch::current_handler().as_deref().unwrap_or("-"), attempt, addr = %self.addr, "failed to send SNMP trap ({e}); trying again in {delay:?}");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(5));
                 }
