@@ -120,35 +120,23 @@ impl ServiceConfig for DiscordConfig {
 
 /// Kapacitor's `Configs.Validate` (services/discord/config.go at v1.5.7), message for message.
 fn validate(configs: &[DiscordConfig]) -> Result<(), String> {
-    let mut has_default = configs.len() == 1;
-    for c in configs {
-        if c.enabled && c.url.is_empty() {
-            return Err("Must specify the Discord channel webhook URL".to_string());
-        }
-        if !c.url.is_empty() && reqwest::Url::parse(&c.url).is_err() {
-            return Err("invalid url".to_string());
-        }
-        if !c.avatar_url.is_empty() && reqwest::Url::parse(&c.avatar_url).is_err() {
-            return Err(format!("invalid url {:?}", c.avatar_url));
-        }
-        if configs.len() > 1 && c.workspace.is_empty() {
-            return Err("id must not be empty".to_string());
-        }
-        has_default |= c.default;
-        if c.global && !c.default {
-            return Err("only the default config may be assigned as global".to_string());
-        }
-        if c.state_changes_only && (!c.default || !c.global) {
-            return Err(
-                "stateChangesOnly may only be assigned when the config is both default and global"
-                    .to_string(),
-            );
-        }
-    }
-    if !configs.is_empty() && !has_default {
-        return Err("at least one Discord config must be set as default".to_string());
-    }
-    Ok(())
+    crate::service::check_workspaces(
+        configs,
+        "Discord",
+        |c| {
+            if c.enabled && c.url.is_empty() {
+                return Err("Must specify the Discord channel webhook URL".to_string());
+            }
+            if !c.url.is_empty() && reqwest::Url::parse(&c.url).is_err() {
+                return Err("invalid url".to_string());
+            }
+            if !c.avatar_url.is_empty() && reqwest::Url::parse(&c.avatar_url).is_err() {
+                return Err(format!("invalid url {:?}", c.avatar_url));
+            }
+            Ok(())
+        },
+        |c| (c.global, c.state_changes_only),
+    )
 }
 
 fn error(property: &'static str, message: impl Into<String>) -> BuildError {

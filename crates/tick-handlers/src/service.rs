@@ -51,6 +51,43 @@ pub(crate) trait ServiceConfig {
     fn set_default(&mut self);
 }
 
+/// Kapacitor's rules for a service with several named `[[x]]` configs (`Configs.Validate` of
+/// services/slack/config.go and services/discord/config.go at v1.5.7), message for message:
+/// for each config in file order, its own rules (`own`), then a name when there are several,
+/// `global` only on the default and `state-changes-only` only with both (`flags`: global,
+/// state-changes-only); then at least one default. `service` names it (`Slack`).
+pub(crate) fn check_workspaces<C: ServiceConfig>(
+    configs: &[C],
+    service: &str,
+    own: impl Fn(&C) -> Result<(), String>,
+    flags: impl Fn(&C) -> (bool, bool),
+) -> Result<(), String> {
+    let mut has_default = configs.len() == 1;
+    for c in configs {
+        own(c)?;
+        if configs.len() > 1 && c.name().is_empty() {
+            return Err("id must not be empty".to_string());
+        }
+        has_default |= c.is_default();
+        let (global, state_changes_only) = flags(c);
+        if global && !c.is_default() {
+            return Err("only the default config may be assigned as global".to_string());
+        }
+        if state_changes_only && (!c.is_default() || !global) {
+            return Err(
+                "stateChangesOnly may only be assigned when the config is both default and global"
+                    .to_string(),
+            );
+        }
+    }
+    if !configs.is_empty() && !has_default {
+        return Err(format!(
+            "at least one {service} config must be set as default"
+        ));
+    }
+    Ok(())
+}
+
 /// A service section: its configs in file order.
 #[derive(Debug, Clone)]
 pub(crate) struct Section<C> {

@@ -118,33 +118,21 @@ impl ServiceConfig for SlackConfig {
 
 /// Kapacitor's `Configs.Validate` (services/slack/config.go at v1.5.7), message for message.
 fn validate(configs: &[SlackConfig]) -> Result<(), String> {
-    let mut has_default = configs.len() == 1;
-    for c in configs {
-        if c.enabled && c.url.is_empty() {
-            return Err("must specify url".to_string());
-        }
-        if !c.url.is_empty() && reqwest::Url::parse(&c.url).is_err() {
-            // The URL holds the webhook token: never shown.
-            return Err("invalid url".to_string());
-        }
-        if configs.len() > 1 && c.workspace.is_empty() {
-            return Err("id must not be empty".to_string());
-        }
-        has_default |= c.default;
-        if c.global && !c.default {
-            return Err("only the default config may be assigned as global".to_string());
-        }
-        if c.state_changes_only && (!c.default || !c.global) {
-            return Err(
-                "stateChangesOnly may only be assigned when the config is both default and global"
-                    .to_string(),
-            );
-        }
-    }
-    if !configs.is_empty() && !has_default {
-        return Err("at least one Slack config must be set as default".to_string());
-    }
-    Ok(())
+    crate::service::check_workspaces(
+        configs,
+        "Slack",
+        |c| {
+            if c.enabled && c.url.is_empty() {
+                return Err("must specify url".to_string());
+            }
+            if !c.url.is_empty() && reqwest::Url::parse(&c.url).is_err() {
+                // The URL holds the webhook token: never shown.
+                return Err("invalid url".to_string());
+            }
+            Ok(())
+        },
+        |c| (c.global, c.state_changes_only),
+    )
 }
 
 /// The `slack` entry of the handler catalogue.
